@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { type ServerConfig, ServerConfigSchema, serverConfigDefaults } from './server-config.js';
+
+/** Values given on the command line; they win over the environment and the file. */
+export interface ServerConfigOverrides {
+  readonly configFile?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly dataDir?: string;
+  readonly logLevel?: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function fromEnv(env: Env): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  if (env.COMMONWEAL_HOST) picked.host = env.COMMONWEAL_HOST;
+  if (env.COMMONWEAL_PORT) picked.port = Number(env.COMMONWEAL_PORT);
+  if (env.COMMONWEAL_DATA_DIR) picked.dataDir = env.COMMONWEAL_DATA_DIR;
+  if (env.COMMONWEAL_LOG_LEVEL) picked.logLevel = env.COMMONWEAL_LOG_LEVEL;
+  if (env.COMMONWEAL_ADMIN_TOKEN) picked.adminToken = env.COMMONWEAL_ADMIN_TOKEN;
+  return picked;
+}
+
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Reads the configuration once: defaults, then the JSON config file, then
+ * COMMONWEAL_* environment variables, then command-line flags. The result is
+ * validated against the schema and frozen; an invalid value stops the start
+ * with a message naming the key.
+ */
+export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env = process.env): ServerConfig {
+  const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
+  const file = configFile ? readConfigFile(configFile) : {};
+  const { configFile: _ignored, ...flags } = overrides;
+  const fileHttp = (file.http ?? {}) as Record<string, unknown>;
+  const merged: Record<string, unknown> = {
+    ...serverConfigDefaults,
+    ...file,
+    ...fromEnv(env),
+    ...definedOnly(flags),
+    http: { ...serverConfigDefaults.http, ...fileHttp },
+  };
+  const firstError = Value.Errors(ServerConfigSchema, merged).First();
+  if (firstError) {
+    const key = firstError.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    const where = configFile ? ` (config file ${configFile}, environment or flags)` : '';
+    throw new ConfigError(`invalid configuration "${key}": ${firstError.message}${where}`);
+  }
+  const config = merged as ServerConfig;
+  return deepFreeze({ ...config, dataDir: resolve(config.dataDir) });
+}

@@ -1,0 +1,43 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
+
+/** The server's configuration: every key, its type and its bounds, in one place. */
+export const ServerConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    dataDir: Type.String({ minLength: 1 }),
+    logLevel: LogLevel,
+    /** Set for automation; otherwise a token is generated at first start. Never logged. */
+    adminToken: Type.Optional(Type.String({ minLength: 24 })),
+    http: Type.Object(
+      {
+        bodySizeBytesMax: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+        headersTimeoutMs: Type.Integer({ minimum: 100 }),
+        requestTimeoutMs: Type.Integer({ minimum: 0 }),
+        keepAliveTimeoutMs: Type.Integer({ minimum: 100 }),
+        shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ServerConfig = Readonly<Static<typeof ServerConfigSchema>>;
+
+export const serverConfigDefaults: ServerConfig = Object.freeze({
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './.commonweal',
+  logLevel: 'info',
+  http: Object.freeze({
+    bodySizeBytesMax: 4 * 1024 * 1024,
+    headersTimeoutMs: 10_000,
+    // Streams of long answers may last minutes; the per-request limit is the engine's.
+    requestTimeoutMs: 0,
+    keepAliveTimeoutMs: 65_000,
+    shutdownGraceMs: 10_000,
+  }),
+});

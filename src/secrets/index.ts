@@ -1,0 +1,3 @@
+export { adminTokenPrefix, loadDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
+export { SecretBox } from './secret-box.js';
+export { randomTokenBody, sha256Hex, tokenMatchesHash } from './token-hash.js';

@@ -1,0 +1,84 @@
+/*
+ * The schema as Kysely sees it, in camelCase (the CamelCasePlugin maps it to the
+ * snake_case columns). Timestamps are ISO-8601 UTC strings and money is integer
+ * micro-credits, so that both SQLite and PostgreSQL hold them without conversion.
+ * Booleans are integers 0/1 for the same reason.
+ */
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  homeJurisdiction: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProjectsTable {
+  id: string;
+  organizationId: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organizationId: string;
+  projectId: string | null;
+  role: string;
+  name: string | null;
+  prefix: string;
+  secretHash: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+export interface ModelsTable {
+  id: string;
+  family: string | null;
+  origin: string | null;
+  license: string | null;
+  parameterCount: number | null;
+  contextLength: number | null;
+  inputPriceMicroPerMtok: number;
+  outputPriceMicroPerMtok: number;
+  tags: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SitesTable {
+  id: string;
+  name: string;
+  jurisdiction: string;
+  region: string | null;
+  city: string | null;
+  accelerators: string;
+  powerKw: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  modelId: string;
+  siteId: string;
+  kind: string;
+  baseUrl: string | null;
+  upstreamModel: string | null;
+  upstreamApiKeySealed: string | null;
+  weight: number;
+  enabled: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  projects: ProjectsTable;
+  apiKeys: ApiKeysTable;
+  models: ModelsTable;
+  sites: SitesTable;
+  deployments: DeploymentsTable;
+}

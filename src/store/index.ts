@@ -1,0 +1,15 @@
+export type {
+  ApiKeysTable,
+  Database,
+  DeploymentsTable,
+  ModelsTable,
+  OrganizationsTable,
+  ProjectsTable,
+  SitesTable,
+} from './database.js';
+export { migrateToLatest } from './migrate.js';
+export { openSqliteStore } from './sqlite-store.js';
+export type { ConstraintViolation, Store, StoreDialect } from './store.js';
+export { type Page, type PageRequest, pageLimitDefault, pageLimitMax, toPage } from './page.js';
+export { newRecordId, nowIso } from './record-id.js';
+export { insertUnique } from './insert-unique.js';

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { foundation } from './0001-foundation.js';
+
+/**
+ * Migrations live in code, not in files found at run time, so that a bundled or
+ * installed build always carries exactly the migrations it was built with.
+ */
+const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-foundation': foundation,
+});
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations }),
+};
