@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { AdminDeps } from './admin-deps.js';
+import { authenticateAdmin } from './admin-principal.js';
+import { apiKeyRoutes } from './api-key-routes.js';
+import { deploymentRoutes } from './deployment-routes.js';
+import { modelRoutes } from './model-routes.js';
+import { organizationRoutes } from './organization-routes.js';
+import { projectRoutes } from './project-routes.js';
+import { siteRoutes } from './site-routes.js';
+
+export const adminPrefix = '/admin/v1';
+
+/**
+ * The management API under /admin/v1. Authentication runs on every route before the
+ * body is read, so a caller without a valid token learns nothing, not even whether
+ * its body would have been valid.
+ */
+export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  app.decorateRequest('principal', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.principal = await authenticateAdmin(request, deps.adminTokenHash, deps.apiKeys);
+  });
+  organizationRoutes(app, deps);
+  projectRoutes(app, deps);
+  apiKeyRoutes(app, deps);
+  modelRoutes(app, deps);
+  siteRoutes(app, deps);
+  deploymentRoutes(app, deps);
+}

@@ -1,0 +1,68 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AdminDeps } from './admin-deps.js';
+import { notFound, requireOperator } from './admin-principal.js';
+import { deleted, PageQuery } from './common-schemas.js';
+
+const NullableText = (maxLength: number) => Type.Union([Type.String({ minLength: 1, maxLength }), Type.Null()]);
+const NullableCount = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
+const PriceMicro = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-credits per million tokens' });
+
+const modelFields = {
+  family: Type.Optional(NullableText(128)),
+  origin: Type.Optional(NullableText(200)),
+  license: Type.Optional(NullableText(128)),
+  parameterCount: Type.Optional(NullableCount),
+  contextLength: Type.Optional(NullableCount),
+  tags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._:-]{0,63}$' }), { maxItems: 64, uniqueItems: true })),
+};
+/** The public model name clients send; slashes are allowed for names like `meta-llama/Llama-3.1-8B`. */
+const ModelId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$' });
+const ModelCreate = Type.Object(
+  { id: ModelId, ...modelFields, inputPriceMicroPerMtok: PriceMicro, outputPriceMicroPerMtok: PriceMicro },
+  { additionalProperties: false },
+);
+const ModelPatch = Type.Object(
+  { ...modelFields, inputPriceMicroPerMtok: Type.Optional(PriceMicro), outputPriceMicroPerMtok: Type.Optional(PriceMicro) },
+  { additionalProperties: false, minProperties: 1 },
+);
+const ModelParams = Type.Object({ modelId: Type.String() });
+
+/** The catalog is readable by organization admins (it is what they may use) and written by the operator. */
+export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  app.get<{ Querystring: Static<typeof PageQuery> }>('/models', { schema: { tags: ['models'], querystring: PageQuery } }, async (request) =>
+    deps.models.list(request.query),
+  );
+
+  app.post<{ Body: Static<typeof ModelCreate> }>('/models', { schema: { tags: ['models'], body: ModelCreate } }, async (request, reply) => {
+    requireOperator(request.principal);
+    const model = await deps.models.create(request.body);
+    deps.onCatalogChange();
+    return reply.code(201).send(model);
+  });
+
+  app.get<{ Params: Static<typeof ModelParams> }>('/models/:modelId', { schema: { tags: ['models'], params: ModelParams } }, async (request) => {
+    const model = await deps.models.find(request.params.modelId);
+    if (!model) throw notFound('model', request.params.modelId);
+    return model;
+  });
+
+  app.patch<{ Params: Static<typeof ModelParams>; Body: Static<typeof ModelPatch> }>(
+    '/models/:modelId',
+    { schema: { tags: ['models'], params: ModelParams, body: ModelPatch } },
+    async (request) => {
+      requireOperator(request.principal);
+      const model = await deps.models.update(request.params.modelId, request.body);
+      if (!model) throw notFound('model', request.params.modelId);
+      deps.onCatalogChange();
+      return model;
+    },
+  );
+
+  app.delete<{ Params: Static<typeof ModelParams> }>('/models/:modelId', { schema: { tags: ['models'], params: ModelParams } }, async (request) => {
+    requireOperator(request.principal);
+    if (!(await deps.models.delete(request.params.modelId))) throw notFound('model', request.params.modelId);
+    deps.onCatalogChange();
+    return deleted('model', request.params.modelId);
+  });
+}

@@ -1,0 +1,64 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AdminDeps } from './admin-deps.js';
+import { notFound } from './admin-principal.js';
+import { deleted, Name, PageQuery, RecordId } from './common-schemas.js';
+import { enterOrganization } from './organization-scope.js';
+
+const ProjectCreate = Type.Object({ id: Type.Optional(RecordId), name: Name }, { additionalProperties: false });
+const ProjectPatch = Type.Object({ name: Name }, { additionalProperties: false });
+const OrgParams = Type.Object({ orgId: Type.String() });
+const ProjectParams = Type.Object({ orgId: Type.String(), projectId: Type.String() });
+
+export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof PageQuery> }>(
+    '/orgs/:orgId/projects',
+    { schema: { tags: ['projects'], params: OrgParams, querystring: PageQuery } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      return deps.projects.list(request.params.orgId, request.query);
+    },
+  );
+
+  app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof ProjectCreate> }>(
+    '/orgs/:orgId/projects',
+    { schema: { tags: ['projects'], params: OrgParams, body: ProjectCreate } },
+    async (request, reply) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      return reply.code(201).send(await deps.projects.create(request.params.orgId, request.body));
+    },
+  );
+
+  app.get<{ Params: Static<typeof ProjectParams> }>(
+    '/orgs/:orgId/projects/:projectId',
+    { schema: { tags: ['projects'], params: ProjectParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      const project = await deps.projects.find(request.params.orgId, request.params.projectId);
+      if (!project) throw notFound('project', request.params.projectId);
+      return project;
+    },
+  );
+
+  app.patch<{ Params: Static<typeof ProjectParams>; Body: Static<typeof ProjectPatch> }>(
+    '/orgs/:orgId/projects/:projectId',
+    { schema: { tags: ['projects'], params: ProjectParams, body: ProjectPatch } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      const project = await deps.projects.rename(request.params.orgId, request.params.projectId, request.body.name);
+      if (!project) throw notFound('project', request.params.projectId);
+      return project;
+    },
+  );
+
+  app.delete<{ Params: Static<typeof ProjectParams> }>(
+    '/orgs/:orgId/projects/:projectId',
+    { schema: { tags: ['projects'], params: ProjectParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      if (!(await deps.projects.delete(request.params.orgId, request.params.projectId))) throw notFound('project', request.params.projectId);
+      deps.onCatalogChange();
+      return deleted('project', request.params.projectId);
+    },
+  );
+}

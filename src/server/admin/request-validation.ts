@@ -1,0 +1,40 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+import { CommonwealError } from '../../errors/index.js';
+
+/*
+ * Bodies are validated strictly: no type coercion (a price sent as "5" is an error,
+ * not 5) and unknown fields are refused rather than silently dropped, so a typo never
+ * becomes a silently ignored setting. Query strings and path parameters are text by
+ * nature, so they are coerced.
+ */
+const shared = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
+const bodyAjv = new Ajv({ ...shared, coerceTypes: false });
+const textAjv = new Ajv({ ...shared, coerceTypes: true });
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+
+function fieldPath(context: string, error: FastifySchemaValidationError): string {
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const part = context === 'body' ? '' : `${context}.`;
+  return `${part}${path}`;
+}
+
+/** Turns Ajv's first error into one clear message that names the field. */
+export function validationError(context: string, errors: readonly FastifySchemaValidationError[]): CommonwealError {
+  const first = errors[0];
+  if (first === undefined) return new CommonwealError('invalid_request', `invalid ${context}`);
+  const path = fieldPath(context, first);
+  const params = first.params as ErrorObject['params'];
+  if (first.keyword === 'additionalProperty' || first.keyword === 'additionalProperties') {
+    const field = path ? `${path}.${String(params.additionalProperty)}` : String(params.additionalProperty);
+    return new CommonwealError('unknown_field', `unknown field "${field}" in ${context}`, { param: field });
+  }
+  if (first.keyword === 'required') {
+    const field = path ? `${path}.${String(params.missingProperty)}` : String(params.missingProperty);
+    return new CommonwealError('invalid_request', `missing required field "${field}" in ${context}`, { param: field });
+  }
+  const where = path || context;
+  return new CommonwealError('invalid_request', `${where} ${first.message ?? 'is invalid'}`, path ? { param: path } : {});
+}

@@ -1,0 +1,70 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { acceleratorVendors } from '../../catalog/index.js';
+import type { AdminDeps } from './admin-deps.js';
+import { notFound, requireOperator } from './admin-principal.js';
+import { CountryCode, deleted, Name, PageQuery, RecordId } from './common-schemas.js';
+import { assertCountryCode } from './country-code.js';
+
+const OptionalPlace = Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()]));
+const Accelerator = Type.Object(
+  {
+    vendor: Type.Union(acceleratorVendors.map((v) => Type.Literal(v))),
+    type: Type.String({ minLength: 1, maxLength: 64, description: 'e.g. H200, MI300X, Ascend 910B' }),
+    count: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  },
+  { additionalProperties: false },
+);
+const siteFields = {
+  region: OptionalPlace,
+  city: OptionalPlace,
+  accelerators: Type.Optional(Type.Array(Accelerator, { maxItems: 64 })),
+  powerKw: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 100_000_000 }), Type.Null()])),
+};
+const SiteCreate = Type.Object({ id: RecordId, name: Name, jurisdiction: CountryCode, ...siteFields }, { additionalProperties: false });
+const SitePatch = Type.Object(
+  { name: Type.Optional(Name), jurisdiction: Type.Optional(CountryCode), ...siteFields },
+  { additionalProperties: false, minProperties: 1 },
+);
+const SiteParams = Type.Object({ siteId: Type.String() });
+
+/** Sites are the operator's to manage; organization admins may read them to see where they can be served. */
+export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  app.get<{ Querystring: Static<typeof PageQuery> }>('/sites', { schema: { tags: ['sites'], querystring: PageQuery } }, async (request) =>
+    deps.sites.list(request.query),
+  );
+
+  app.post<{ Body: Static<typeof SiteCreate> }>('/sites', { schema: { tags: ['sites'], body: SiteCreate } }, async (request, reply) => {
+    requireOperator(request.principal);
+    assertCountryCode(request.body.jurisdiction, 'jurisdiction');
+    const site = await deps.sites.create(request.body);
+    deps.onCatalogChange();
+    return reply.code(201).send(site);
+  });
+
+  app.get<{ Params: Static<typeof SiteParams> }>('/sites/:siteId', { schema: { tags: ['sites'], params: SiteParams } }, async (request) => {
+    const site = await deps.sites.find(request.params.siteId);
+    if (!site) throw notFound('site', request.params.siteId);
+    return site;
+  });
+
+  app.patch<{ Params: Static<typeof SiteParams>; Body: Static<typeof SitePatch> }>(
+    '/sites/:siteId',
+    { schema: { tags: ['sites'], params: SiteParams, body: SitePatch } },
+    async (request) => {
+      requireOperator(request.principal);
+      assertCountryCode(request.body.jurisdiction, 'jurisdiction');
+      const site = await deps.sites.update(request.params.siteId, request.body);
+      if (!site) throw notFound('site', request.params.siteId);
+      deps.onCatalogChange();
+      return site;
+    },
+  );
+
+  app.delete<{ Params: Static<typeof SiteParams> }>('/sites/:siteId', { schema: { tags: ['sites'], params: SiteParams } }, async (request) => {
+    requireOperator(request.principal);
+    if (!(await deps.sites.delete(request.params.siteId))) throw notFound('site', request.params.siteId);
+    deps.onCatalogChange();
+    return deleted('site', request.params.siteId);
+  });
+}

@@ -1,0 +1,66 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../config/index.js';
+import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
+import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
+
+/** The inference API's handler: plain node:http, outside Fastify, for speed on the hot path. */
+export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface ServerParts {
+  readonly config: ServerConfig;
+  readonly admin: AdminDeps;
+  readonly version: string;
+  /** Resolves when the store answers; /readyz reports its failure. */
+  readonly ping: () => Promise<void>;
+  readonly inference?: InferenceHandler | undefined;
+}
+
+/**
+ * One node:http server for everything. Requests under /v1/ go straight to the inference
+ * handler; everything else (management API, health, OpenAPI) goes through Fastify, which
+ * suits the management side: schemas, validation and an OpenAPI document.
+ */
+export async function createAppServer(parts: ServerParts): Promise<FastifyInstance> {
+  const { config } = parts;
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    bodyLimit: config.http.bodySizeBytesMax,
+    serverFactory: (fastifyHandler) => {
+      const server: Server = createServer((req, res) => {
+        if (parts.inference !== undefined && req.url !== undefined && req.url.startsWith('/v1/')) parts.inference(req, res);
+        else fastifyHandler(req, res);
+      });
+      server.headersTimeout = config.http.headersTimeoutMs;
+      server.requestTimeout = config.http.requestTimeoutMs;
+      server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+      return server;
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(fastifyErrorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Commonweal management API', version: parts.version },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get('/admin/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await parts.ping();
+      return { status: 'ready', store: 'ok' };
+    } catch (error) {
+      app.log.warn({ err: error }, 'readiness check failed');
+      return reply.code(503).send({ status: 'not_ready', store: 'unreachable' });
+    }
+  });
+  await app.register(async (scope) => adminApi(scope, parts.admin), { prefix: adminPrefix });
+  await app.ready();
+  return app;
+}

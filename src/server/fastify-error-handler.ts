@@ -1,0 +1,34 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CommonwealError, toErrorAnswer } from '../errors/index.js';
+import { validationError } from './admin/request-validation.js';
+
+/** Fastify reports its own failures (parsing, size, routing) with FST_ codes; these are the ones a client can cause. */
+function fromFastify(error: FastifyError): unknown {
+  if (error.validation) return validationError(error.validationContext ?? 'request', error.validation);
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new CommonwealError('invalid_json', 'the request body is not valid JSON', { cause: error });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new CommonwealError('body_too_large', 'the request body is larger than the server accepts', { cause: error });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new CommonwealError('invalid_request', 'the request body must be JSON (content-type: application/json)', { cause: error });
+  }
+  // Errors thrown by JSON.parse inside Fastify's parser carry a 400 status but no FST code.
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return new CommonwealError('invalid_json', 'the request body is not valid JSON', { cause: error });
+  }
+  return error;
+}
+
+/** The one place where an error leaves the management API: always the OpenAI error shape. */
+export function fastifyErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const answer = toErrorAnswer(error instanceof CommonwealError ? error : fromFastify(error));
+  if (answer.isUnexpected) request.log.error({ err: error }, 'unexpected error');
+  void reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
+  const error = new CommonwealError('route_not_found', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`);
+  void reply.code(error.status).send(toErrorAnswer(error).body);
+}
