@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadCliSettings } from '../config/index.js';
+import { version } from '../version.js';
+import { AdminHttpClient, CliError } from './admin-http-client.js';
+import { initCommand } from './init-command.js';
+import { resourceCommand } from './resource-command.js';
+import { deploymentsSpec, keysSpec, modelsSpec, organizationsSpec, projectsSpec, sitesSpec } from './resources.js';
+import { serveCommand } from './serve-command.js';
+
+const program = new Command('commonweal')
+  .description('Commonweal: a sovereign AI platform. One OpenAI-compatible endpoint over your own model servers.')
+  .version(version)
+  .option('--server <url>', 'server for management commands (env COMMONWEAL_SERVER; default http://127.0.0.1:8080)')
+  .option('--token <token>', 'admin token or organization admin key (env COMMONWEAL_ADMIN_TOKEN)')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    '\nManagement commands talk to a running server over HTTP. Their settings can also live in\n' +
+      '~/.config/commonweal/cli.json ({"server": "...", "token": "..."}; COMMONWEAL_CLI_CONFIG overrides the path).',
+  );
+
+const settings = () => loadCliSettings(program.opts<{ server?: string; token?: string }>());
+const client = () => new AdminHttpClient(settings());
+
+program.addCommand(serveCommand());
+program.addCommand(initCommand(client, () => settings().server));
+for (const spec of [organizationsSpec, projectsSpec, keysSpec, modelsSpec, sitesSpec, deploymentsSpec]) {
+  program.addCommand(resourceCommand(spec, client));
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CliError || error instanceof ConfigError) {
+    console.error(`error: ${error.message}`);
+    process.exit(1);
+  }
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  throw error;
+}

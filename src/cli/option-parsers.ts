@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from 'commander';
+
+export function parseInteger(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('not an integer');
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new InvalidArgumentError('out of range');
+  return parsed;
+}
+
+export function parseList(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+}
+
+export function parseBoolean(value: string): boolean {
+  if (value === 'true' || value === 'yes' || value === '1') return true;
+  if (value === 'false' || value === 'no' || value === '0') return false;
+  throw new InvalidArgumentError('expected true or false');
+}
+
+/** `vendor:type:count` items separated by commas, e.g. `nvidia:H200:8,huawei:Ascend 910B:16`. */
+export function parseAccelerators(value: string): { vendor: string; type: string; count: number }[] {
+  return parseList(value).map((item) => {
+    const match = /^([a-z]+):(.+):(\d+)$/.exec(item);
+    if (!match) throw new InvalidArgumentError(`"${item}" is not vendor:type:count (e.g. nvidia:H200:8)`);
+    return { vendor: match[1]!, type: match[2]!, count: Number(match[3]) };
+  });
+}
+
+/** Text to null: lets `--region none` clear an optional field. */
+export function parseNullableText(value: string): string | null {
+  return value === 'none' ? null : value;
+}

@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import { loadServerConfig } from '../config/index.js';
+import { startPlatform } from '../main.js';
+import { parseInteger } from './option-parsers.js';
+
+function announceGeneratedToken(token: string, url: string): void {
+  console.log(
+    [
+      '',
+      'A new admin token was generated. It is shown this once and stored only as a hash:',
+      '',
+      `    ${token}`,
+      '',
+      'Use it with the CLI:',
+      `    export COMMONWEAL_ADMIN_TOKEN=${token}`,
+      `    commonweal init --server ${url}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the Commonweal server (management API, health, inference API) on the embedded SQLite store')
+    .option('--host <host>', 'address to listen on (env COMMONWEAL_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (env COMMONWEAL_PORT; default 8080)', parseInteger)
+    .option('--data-dir <dir>', 'where the database and secrets live (env COMMONWEAL_DATA_DIR; default ./.commonweal)')
+    .option('--config <file>', 'JSON config file (env COMMONWEAL_CONFIG); flags and env win over it')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env COMMONWEAL_LOG_LEVEL; default info)')
+    .addHelpText(
+      'after',
+      '\nThe admin token is generated at first start and printed once; set COMMONWEAL_ADMIN_TOKEN to choose it instead.\nSIGINT or SIGTERM stop the server gracefully.',
+    )
+    .action(async (options) => {
+      const config = loadServerConfig({
+        configFile: options.config,
+        host: options.host,
+        port: options.port,
+        dataDir: options.dataDir,
+        logLevel: options.logLevel,
+      });
+      const platform = await startPlatform(config);
+      console.log(`Commonweal listening on ${platform.url} (data in ${config.dataDir})`);
+      if (platform.secrets.generatedAdminToken !== undefined) announceGeneratedToken(platform.secrets.generatedAdminToken, platform.url);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          console.error(`${signal} again: exiting now`);
+          process.exit(1);
+        }
+        stopping = true;
+        console.log(`${signal} received: finishing requests in flight, then stopping`);
+        platform.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error('shutdown failed:', error);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}
