@@ -33,14 +33,14 @@ function readSettingsFile(path: string): { server?: string; token?: string } {
 /**
  * Resolves the CLI's target the way kubectl does: a flag wins, then the environment
  * (COMMONWEAL_SERVER, COMMONWEAL_ADMIN_TOKEN), then the settings file, then the default
- * local server.
+ * local server. An empty value counts as unset, as shells often export empty variables.
  */
 export function loadCliSettings(flags: { server?: string; token?: string }, env: Env = process.env): CliSettings {
   const settingsFile = cliSettingsFile(env);
   const file = readSettingsFile(settingsFile);
   return Object.freeze({
-    server: (flags.server ?? env.COMMONWEAL_SERVER ?? file.server ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
-    token: flags.token ?? env.COMMONWEAL_ADMIN_TOKEN ?? file.token,
+    server: (flags.server || env.COMMONWEAL_SERVER || file.server || 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    token: flags.token || env.COMMONWEAL_ADMIN_TOKEN || file.token || undefined,
     settingsFile,
   });
 }
