@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadServerConfig } from './load-server-config.js';
+
+test('defaults apply when nothing is set, and the result is frozen', () => {
+  const config = loadServerConfig({}, {});
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.port, 8080);
+  assert.equal(config.dataDir, resolve('./.commonweal'));
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.http));
+});
+
+test('flags win over the environment, which wins over the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ host: '0.0.0.0', port: 7000, logLevel: 'debug', http: { bodySizeBytesMax: 2048 } }));
+  const config = loadServerConfig({ configFile: file, port: 9000 }, { COMMONWEAL_PORT: '8000', COMMONWEAL_LOG_LEVEL: 'warn' });
+  assert.equal(config.host, '0.0.0.0');
+  assert.equal(config.port, 9000);
+  assert.equal(config.logLevel, 'warn');
+  assert.equal(config.http.bodySizeBytesMax, 2048);
+  assert.equal(config.http.headersTimeoutMs, 10_000, 'unset nested keys keep their defaults');
+});
+
+test('an invalid value stops the start with a message naming the key', () => {
+  assert.throws(() => loadServerConfig({}, { COMMONWEAL_PORT: 'eighty' }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /"port"/);
+    return true;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ prot: 1 }));
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), /invalid configuration/);
+  writeFileSync(file, '{ not json');
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), /not valid JSON/);
+});
