@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'no_healthy_deployment'
   | 'engine_unavailable'
   | 'not_ready'
+  | 'overloaded'
   | 'internal_error';
 
 interface CodeInfo {
@@ -48,5 +49,6 @@ export const errorCodeInfo: Readonly<Record<ErrorCode, CodeInfo>> = Object.freez
   no_healthy_deployment: { status: 503, type: 'api_error' },
   engine_unavailable: { status: 503, type: 'api_error' },
   not_ready: { status: 503, type: 'api_error' },
+  overloaded: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 });

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /*
  * The schema as Kysely sees it, in camelCase (the CamelCasePlugin maps it to the
  * snake_case columns). Timestamps are ISO-8601 UTC strings and money is integer
@@ -74,6 +76,31 @@ export interface DeploymentsTable {
   updatedAt: string;
 }
 
+/** One row per request through the gateway; `seq` is the append order that export cursors follow. */
+export interface UsageRecordsTable {
+  seq: Generated<number>;
+  id: string;
+  createdAt: string;
+  organizationId: string;
+  projectId: string;
+  apiKeyId: string;
+  modelId: string;
+  endpoint: string;
+  deploymentId: string | null;
+  siteId: string | null;
+  jurisdiction: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  usageEstimated: number;
+  firstByteMs: number | null;
+  totalMs: number;
+  status: number;
+  outcome: string;
+  errorCode: string | null;
+  streamed: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   projects: ProjectsTable;
@@ -81,4 +108,5 @@ export interface Database {
   models: ModelsTable;
   sites: SitesTable;
   deployments: DeploymentsTable;
+  usageRecords: UsageRecordsTable;
 }

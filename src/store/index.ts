@@ -6,6 +6,7 @@ export type {
   OrganizationsTable,
   ProjectsTable,
   SitesTable,
+  UsageRecordsTable,
 } from './database.js';
 export { migrateToLatest } from './migrate.js';
 export { openSqliteStore } from './sqlite-store.js';

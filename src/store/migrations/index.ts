@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { foundation } from './0001-foundation.js';
+import { usageRecords } from './0002-usage-records.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -7,6 +8,7 @@ import { foundation } from './0001-foundation.js';
  */
 const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-foundation': foundation,
+  '0002-usage-records': usageRecords,
 });
 
 export const migrationProvider: MigrationProvider = {

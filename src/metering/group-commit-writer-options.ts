@@ -1,0 +1,41 @@
+export interface GroupCommitWriterOptions {
+  /** How long the first job after a quiet spell waits for others to share its transaction. */
+  readonly flushIntervalMs: number;
+  readonly jobsPerTransactionMax: number;
+  /** Jobs waiting for a transaction; beyond this, `submit` answers `overloaded`. */
+  readonly queueLengthMax: number;
+  /** Tries of one transaction, the first included, before its jobs fail. */
+  readonly attemptsMax: number;
+  /** The pause before the n-th retry is n times this. */
+  readonly retryDelayMs: number;
+}
+
+export const groupCommitWriterDefaults: GroupCommitWriterOptions = Object.freeze({
+  // Long enough for concurrent requests to meet, short against a request's own latency.
+  flushIntervalMs: 2,
+  jobsPerTransactionMax: 512,
+  queueLengthMax: 10_000,
+  attemptsMax: 3,
+  retryDelayMs: 10,
+});
+
+const bounds: Readonly<Record<keyof GroupCommitWriterOptions, readonly [number, number]>> = Object.freeze({
+  flushIntervalMs: [0, 1_000],
+  jobsPerTransactionMax: [1, 10_000],
+  queueLengthMax: [1, 1_000_000],
+  attemptsMax: [1, 10],
+  retryDelayMs: [0, 10_000],
+});
+
+/** Fills in the defaults and checks every bound once, so the writer never meets a nonsensical limit. */
+export function resolveGroupCommitWriterOptions(options: Partial<GroupCommitWriterOptions> = {}): GroupCommitWriterOptions {
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const resolved: GroupCommitWriterOptions = { ...groupCommitWriterDefaults, ...given };
+  for (const [name, [min, max]] of Object.entries(bounds)) {
+    const value = resolved[name as keyof GroupCommitWriterOptions];
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new RangeError(`group commit writer option ${name} must be an integer from ${min} to ${max}, got ${value}`);
+    }
+  }
+  return Object.freeze(resolved);
+}

@@ -1,0 +1,199 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Transaction } from 'kysely';
+import { CommonwealError } from '../errors/index.js';
+import type { Database, Store } from '../store/index.js';
+import { type GroupCommitWriterOptions, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
+
+/**
+ * One unit of work in a shared transaction. A job may run more than once (when its
+ * transaction is retried or its batch is split), and only the run that commits counts,
+ * so it must touch nothing but `tx`.
+ */
+export type WriteJob<T = void> = (tx: Transaction<Database>) => Promise<T>;
+
+export interface GroupCommitStats {
+  readonly transactionsCommitted: number;
+  readonly transactionsFailed: number;
+  readonly jobsCommitted: number;
+  readonly jobsFailed: number;
+  readonly queueLength: number;
+}
+
+interface Entry {
+  run(tx: Transaction<Database>): Promise<void>;
+  committed(): void;
+  failed(error: unknown): void;
+}
+
+interface Failure {
+  /** The job that threw, or undefined when BEGIN or COMMIT failed. */
+  readonly culprit: Entry | undefined;
+  readonly error: unknown;
+}
+
+/**
+ * The process's one writer: jobs submitted close together share one transaction, so a
+ * burst of requests costs one commit (one fsync) instead of one each. A job's promise
+ * settles only after its transaction has committed or definitely failed.
+ */
+export class GroupCommitWriter {
+  readonly #store: Store;
+  readonly #options: GroupCommitWriterOptions;
+  #queue: Entry[] = [];
+  #writing = false;
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #drained: Promise<void> | undefined;
+  #onDrained: (() => void) | undefined;
+  #transactionsCommitted = 0;
+  #transactionsFailed = 0;
+  #jobsCommitted = 0;
+  #jobsFailed = 0;
+
+  constructor(store: Store, options: Partial<GroupCommitWriterOptions> = {}) {
+    this.#store = store;
+    this.#options = resolveGroupCommitWriterOptions(options);
+  }
+
+  /** Queues a job; resolves with its result once its transaction has committed. */
+  submit<T>(job: WriteJob<T>): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(new CommonwealError('not_ready', 'The server is shutting down and accepts no more writes.'));
+    }
+    if (this.#queue.length >= this.#options.queueLengthMax) {
+      return Promise.reject(
+        new CommonwealError('overloaded', 'The server is receiving more requests than it can record; retry shortly.', {
+          headers: { 'retry-after': '1' },
+        }),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      let result: T;
+      this.#queue.push({
+        run: async (tx) => {
+          result = await job(tx);
+        },
+        committed: () => resolve(result),
+        failed: reject,
+      });
+      this.#wake(this.#queue.length >= this.#options.jobsPerTransactionMax);
+    });
+  }
+
+  stats(): GroupCommitStats {
+    return {
+      transactionsCommitted: this.#transactionsCommitted,
+      transactionsFailed: this.#transactionsFailed,
+      jobsCommitted: this.#jobsCommitted,
+      jobsFailed: this.#jobsFailed,
+      queueLength: this.#queue.length,
+    };
+  }
+
+  /** Refuses new jobs, then resolves once every queued job has settled. Leaves the store open. */
+  close(): Promise<void> {
+    if (this.#drained === undefined) {
+      this.#closed = true;
+      this.#drained = new Promise((resolve) => {
+        this.#onDrained = resolve;
+      });
+      if (this.#writing || this.#queue.length > 0) this.#wake(true);
+      else this.#onDrained?.();
+    }
+    return this.#drained;
+  }
+
+  /**
+   * Arms the next flush. The first job after a quiet spell waits `flushIntervalMs` for
+   * company; jobs that queued while a transaction ran have waited already and go at once.
+   * The timers stay referenced: a job being awaited must keep the process alive until it
+   * is durable, and no timer exists while the queue is empty, so none outlives `close`.
+   */
+  #wake(now: boolean): void {
+    if (this.#writing || this.#queue.length === 0 || this.#immediate !== undefined) return;
+    if (now || this.#closed || this.#options.flushIntervalMs === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#immediate = setImmediate(() => void this.#flush());
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => void this.#flush(), this.#options.flushIntervalMs);
+    }
+  }
+
+  async #flush(): Promise<void> {
+    this.#timer = undefined;
+    this.#immediate = undefined;
+    this.#writing = true;
+    const batch = this.#queue.splice(0, this.#options.jobsPerTransactionMax);
+    await this.#commit(batch);
+    this.#writing = false;
+    if (this.#queue.length > 0) this.#wake(true);
+    else if (this.#closed) this.#onDrained?.();
+  }
+
+  /**
+   * Writes a batch and settles every job in it; never throws. Each turn of the loop either
+   * commits, takes one job out of the batch, or spends one attempt, so it ends.
+   */
+  async #commit(batch: readonly Entry[]): Promise<void> {
+    let pending = batch;
+    let attempt = 1;
+    const alone: Entry[] = [];
+    while (pending.length > 0) {
+      const failure = await this.#transact(pending);
+      if (failure === undefined) break;
+      const { culprit, error } = failure;
+      const permanent = this.#isPermanent(error);
+      if (culprit !== undefined && pending.length > 1) {
+        // The job that threw leaves; the others did nothing wrong and are tried again now.
+        pending = pending.filter((entry) => entry !== culprit);
+        if (permanent) this.#fail([culprit], error);
+        else alone.push(culprit);
+      } else if (culprit === undefined && permanent && pending.length > 1) {
+        // A permanent error at COMMIT (a deferred constraint) is some job's doing, but
+        // not one we can name: writing the jobs one by one finds it.
+        alone.push(...pending);
+        pending = [];
+      } else if (permanent || attempt >= this.#options.attemptsMax) {
+        // A transient error that outlasts every attempt means the database is unavailable.
+        this.#fail(pending, error);
+        pending = [];
+      } else {
+        await sleep(this.#options.retryDelayMs * attempt);
+        attempt += 1;
+      }
+    }
+    for (const entry of alone) await this.#commit([entry]);
+  }
+
+  async #transact(entries: readonly Entry[]): Promise<Failure | undefined> {
+    let culprit: Entry | undefined;
+    try {
+      await this.#store.db.transaction().execute(async (tx) => {
+        for (const entry of entries) {
+          culprit = entry;
+          await entry.run(tx);
+        }
+        culprit = undefined;
+      });
+    } catch (error) {
+      this.#transactionsFailed += 1;
+      return { culprit, error };
+    }
+    this.#transactionsCommitted += 1;
+    this.#jobsCommitted += entries.length;
+    for (const entry of entries) entry.committed();
+    return undefined;
+  }
+
+  #fail(entries: readonly Entry[], error: unknown): void {
+    this.#jobsFailed += entries.length;
+    for (const entry of entries) entry.failed(error);
+  }
+
+  /** A refusal on purpose or a violated constraint fails the same way every time; retrying cannot help. */
+  #isPermanent(error: unknown): boolean {
+    return error instanceof CommonwealError || this.#store.constraintViolation(error) !== undefined;
+  }
+}

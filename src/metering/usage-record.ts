@@ -1,0 +1,60 @@
+import type { Selectable } from 'kysely';
+import type { UsageRecordsTable } from '../store/index.js';
+
+export const usageEndpoints = ['chat.completions', 'embeddings'] as const;
+export type UsageEndpoint = (typeof usageEndpoints)[number];
+
+/**
+ * How a request ended: `client_aborted` when the client went away mid-answer,
+ * `upstream_error` when the model server failed, `rejected` when Commonweal refused it
+ * (policy, limits, credits) before any model server saw it.
+ */
+export const usageOutcomes = ['success', 'client_aborted', 'upstream_error', 'rejected'] as const;
+export type UsageOutcome = (typeof usageOutcomes)[number];
+
+/** Token counts of one request, as its model server reported them or as estimated. */
+export interface TokenUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly totalTokens: number;
+  /** True when the model server reported no usage and the counts come from `estimateUsage`. */
+  readonly usageEstimated: boolean;
+}
+
+/** What one request through the gateway used and how it ended: the unit of metering. */
+export interface UsageRecord extends TokenUsage {
+  readonly object: 'usage_record';
+  /** The request id, which the client also sees. */
+  readonly id: string;
+  /** When the request finished and was metered; it started `totalMs` earlier. */
+  readonly createdAt: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly apiKeyId: string;
+  readonly modelId: string;
+  readonly endpoint: UsageEndpoint;
+  /** Null when no deployment was reached, as for a rejected request. */
+  readonly deploymentId: string | null;
+  readonly siteId: string | null;
+  /** The ISO 3166 code of the site that processed the request. */
+  readonly jurisdiction: string | null;
+  readonly firstByteMs: number | null;
+  readonly totalMs: number;
+  /** The HTTP status the client received. */
+  readonly status: number;
+  readonly outcome: UsageOutcome;
+  readonly errorCode: string | null;
+  readonly streamed: boolean;
+}
+
+export function toUsageRecord(row: Selectable<UsageRecordsTable>): UsageRecord {
+  const { seq: _internal, ...rest } = row;
+  return {
+    object: 'usage_record',
+    ...rest,
+    endpoint: row.endpoint as UsageEndpoint,
+    outcome: row.outcome as UsageOutcome,
+    usageEstimated: row.usageEstimated === 1,
+    streamed: row.streamed === 1,
+  };
+}

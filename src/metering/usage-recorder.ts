@@ -1,0 +1,51 @@
+import { nowIso } from '../store/index.js';
+import type { GroupCommitWriter } from './group-commit-writer.js';
+import { usageEndpoints, usageOutcomes, type UsageRecord } from './usage-record.js';
+import type { UsageRepository } from './usage-repository.js';
+
+/** What the gateway reports about a finished request; metering stamps the time. */
+export type UsageInput = Omit<UsageRecord, 'object' | 'createdAt'>;
+
+const countFields = ['promptTokens', 'completionTokens', 'totalTokens', 'totalMs'] as const;
+const jurisdictionCode = /^[A-Z]{2}$/;
+
+function isCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Token counts come from model servers, which can send anything; a negative or fractional
+ * count would corrupt every total billed from it, so it is refused before it can join a
+ * shared transaction.
+ */
+function checkUsage(usage: UsageInput): void {
+  const bad = (field: string, value: unknown): TypeError => new TypeError(`usage record ${usage.id}: invalid ${field} ${String(value)}`);
+  for (const field of countFields) if (!isCount(usage[field])) throw bad(field, usage[field]);
+  if (usage.firstByteMs !== null && !isCount(usage.firstByteMs)) throw bad('firstByteMs', usage.firstByteMs);
+  if (!Number.isInteger(usage.status) || usage.status < 100 || usage.status > 599) throw bad('status', usage.status);
+  if (!usageEndpoints.includes(usage.endpoint)) throw bad('endpoint', usage.endpoint);
+  if (!usageOutcomes.includes(usage.outcome)) throw bad('outcome', usage.outcome);
+  if (usage.jurisdiction !== null && !jurisdictionCode.test(usage.jurisdiction)) throw bad('jurisdiction', usage.jurisdiction);
+}
+
+/** The gateway's way into metering. */
+export class UsageRecorder {
+  readonly #writer: GroupCommitWriter;
+  readonly #usage: UsageRepository;
+
+  constructor(writer: GroupCommitWriter, usage: UsageRepository) {
+    this.#writer = writer;
+    this.#usage = usage;
+  }
+
+  /**
+   * Resolves once the record has committed, so the gateway can hold back a response's
+   * last byte until its usage is durable. The time is stamped here, at the end of the
+   * request, so records are written in nearly the order of their `createdAt`.
+   */
+  async recordUsage(usage: UsageInput): Promise<void> {
+    checkUsage(usage);
+    const record: UsageRecord = { object: 'usage_record', ...usage, createdAt: nowIso() };
+    await this.#writer.submit((tx) => this.#usage.record(tx, record));
+  }
+}

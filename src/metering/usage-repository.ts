@@ -1,0 +1,124 @@
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { CommonwealError } from '../errors/index.js';
+import { type Database, insertUnique, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import { toUsageRecord, type UsageRecord } from './usage-record.js';
+
+export interface UsageFilter {
+  readonly organizationId?: string | undefined;
+  readonly projectId?: string | undefined;
+  readonly modelId?: string | undefined;
+  /** Records created at or after this ISO-8601 instant. */
+  readonly since?: string | undefined;
+  /** Records created before this ISO-8601 instant, so that consecutive periods never overlap. */
+  readonly until?: string | undefined;
+}
+
+export interface UsageTotals {
+  readonly requests: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly totalTokens: number;
+}
+
+export interface ModelUsageTotals extends UsageTotals {
+  readonly modelId: string;
+}
+
+type UsageExpressions = ExpressionBuilder<Database, 'usageRecords'>;
+
+const isoDateStart = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * Brings a bound to the exact shape of the stored timestamps, because they are compared
+ * as strings: `2025-01-31T02:00:00+02:00` must sort as the UTC instant it names.
+ */
+function toStoredInstant(value: string, param: string): string {
+  const ms = isoDateStart.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new CommonwealError('invalid_request', `${param} must be an ISO-8601 timestamp such as 2025-01-31T00:00:00Z`, { param });
+  }
+  return new Date(ms).toISOString();
+}
+
+function matching(filter: UsageFilter): (eb: UsageExpressions) => Expression<SqlBool> {
+  const since = filter.since === undefined ? undefined : toStoredInstant(filter.since, 'since');
+  const until = filter.until === undefined ? undefined : toStoredInstant(filter.until, 'until');
+  return (eb) => {
+    const conditions: Expression<SqlBool>[] = [];
+    if (filter.organizationId !== undefined) conditions.push(eb('organizationId', '=', filter.organizationId));
+    if (filter.projectId !== undefined) conditions.push(eb('projectId', '=', filter.projectId));
+    if (filter.modelId !== undefined) conditions.push(eb('modelId', '=', filter.modelId));
+    if (since !== undefined) conditions.push(eb('createdAt', '>=', since));
+    if (until !== undefined) conditions.push(eb('createdAt', '<', until));
+    return eb.and(conditions);
+  };
+}
+
+function sums(eb: UsageExpressions) {
+  return [
+    eb.fn.countAll().as('requests'),
+    eb.fn.coalesce(eb.fn.sum('promptTokens'), eb.lit(0)).as('promptTokens'),
+    eb.fn.coalesce(eb.fn.sum('completionTokens'), eb.lit(0)).as('completionTokens'),
+    eb.fn.coalesce(eb.fn.sum('totalTokens'), eb.lit(0)).as('totalTokens'),
+  ] as const;
+}
+
+/** Aggregates come back as bigint strings from PostgreSQL and as numbers from SQLite. */
+function toTotals(row: { requests: unknown; promptTokens: unknown; completionTokens: unknown; totalTokens: unknown }): UsageTotals {
+  return {
+    requests: Number(row.requests),
+    promptTokens: Number(row.promptTokens),
+    completionTokens: Number(row.completionTokens),
+    totalTokens: Number(row.totalTokens),
+  };
+}
+
+export class UsageRepository {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Inserts one record in the caller's transaction; the usage recorder calls it from a write job. */
+  async record(tx: Kysely<Database>, usage: UsageRecord): Promise<void> {
+    const { object: _kind, usageEstimated, streamed, ...columns } = usage;
+    const row = { ...columns, usageEstimated: usageEstimated ? 1 : 0, streamed: streamed ? 1 : 0 };
+    await insertUnique(this.#store, 'a usage record', usage.id, () => tx.insertInto('usageRecords').values(row).execute());
+  }
+
+  /**
+   * Records in the order they were written, which only ever grows at the end, so a
+   * client that pages with `after` can export the log incrementally without gaps.
+   */
+  async query(filter: UsageFilter, page: PageRequest): Promise<Page<UsageRecord>> {
+    let query = this.#store.db.selectFrom('usageRecords').selectAll().where(matching(filter)).orderBy('seq').limit(page.limit + 1);
+    if (page.after !== undefined) query = query.where('seq', '>', await this.#seqOf(page.after, filter));
+    return toPage((await query.execute()).map(toUsageRecord), page.limit);
+  }
+
+  async #seqOf(id: string, filter: UsageFilter): Promise<number> {
+    let query = this.#store.db.selectFrom('usageRecords').select('seq').where('id', '=', id);
+    // A cursor from another organization must not reveal that the record exists.
+    if (filter.organizationId !== undefined) query = query.where('organizationId', '=', filter.organizationId);
+    const row = await query.executeTakeFirst();
+    if (row === undefined) throw new CommonwealError('invalid_request', `usage record "${id}" does not exist`, { param: 'after' });
+    return row.seq;
+  }
+
+  async totals(filter: UsageFilter): Promise<UsageTotals> {
+    const row = await this.#store.db.selectFrom('usageRecords').where(matching(filter)).select(sums).executeTakeFirstOrThrow();
+    return toTotals(row);
+  }
+
+  async totalsByModel(filter: UsageFilter): Promise<readonly ModelUsageTotals[]> {
+    const rows = await this.#store.db
+      .selectFrom('usageRecords')
+      .where(matching(filter))
+      .groupBy('modelId')
+      .orderBy('modelId')
+      .select((eb) => [eb.ref('modelId').as('modelId'), ...sums(eb)])
+      .execute();
+    return rows.map((row) => ({ modelId: row.modelId, ...toTotals(row) }));
+  }
+}
