@@ -54,6 +54,7 @@ export class ProjectRepository {
       const active = await tx
         .selectFrom('apiKeys')
         .select('id')
+        .where('organizationId', '=', organizationId)
         .where('projectId', '=', id)
         .where('revokedAt', 'is', null)
         .limit(1)

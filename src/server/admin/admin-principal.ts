@@ -50,8 +50,9 @@ export function requireOrganizationAccess(principal: AdminPrincipal, organizatio
   if (principal.kind === 'org_admin' && principal.organizationId !== organizationId) throw organizationNotFound(organizationId);
 }
 
-export function organizationNotFound(organizationId: string): CommonwealError {
-  return new CommonwealError('not_found', `organization "${organizationId}" not found`, { param: 'orgId' });
+/** `param` names where the caller gave the organization: the path's `orgId` unless a query parameter carried it. */
+export function organizationNotFound(organizationId: string, param = 'orgId'): CommonwealError {
+  return new CommonwealError('not_found', `organization "${organizationId}" not found`, { param });
 }
 
 export function notFound(what: string, id: string): CommonwealError {

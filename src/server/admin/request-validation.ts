@@ -17,8 +17,9 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
 
 function fieldPath(context: string, error: FastifySchemaValidationError): string {
   const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
-  const part = context === 'body' ? '' : `${context}.`;
-  return `${part}${path}`;
+  if (context === 'body') return path;
+  // An error at the root of the query string names the part itself, not "querystring." with a dangling dot.
+  return path ? `${context}.${path}` : context;
 }
 
 /** Turns Ajv's first error into one clear message that names the field. */

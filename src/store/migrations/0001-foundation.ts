@@ -14,19 +14,21 @@ export const foundation: Migration = {
 
     await db.schema
       .createTable('projects')
-      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
       .addColumn('organization_id', 'varchar(64)', (c) => c.notNull().references('organizations.id'))
+      .addColumn('id', 'varchar(64)', (c) => c.notNull())
       .addColumn('name', 'varchar(200)', (c) => c.notNull())
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+      // Project ids are chosen by tenants, so each organization has its own namespace:
+      // a global key would tell one tenant which ids another one uses.
+      .addPrimaryKeyConstraint('projects_pk', ['organization_id', 'id'])
       .execute();
-    await db.schema.createIndex('projects_by_organization').on('projects').columns(['organization_id', 'id']).execute();
 
     await db.schema
       .createTable('api_keys')
       .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
       .addColumn('organization_id', 'varchar(64)', (c) => c.notNull().references('organizations.id'))
-      .addColumn('project_id', 'varchar(64)', (c) => c.references('projects.id'))
+      .addColumn('project_id', 'varchar(64)')
       .addColumn('role', 'varchar(16)', (c) => c.notNull())
       .addColumn('name', 'varchar(200)')
       .addColumn('prefix', 'varchar(32)', (c) => c.notNull())
@@ -34,6 +36,7 @@ export const foundation: Migration = {
       .addColumn('expires_at', 'varchar(32)')
       .addColumn('revoked_at', 'varchar(32)')
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addForeignKeyConstraint('api_keys_project_fk', ['organization_id', 'project_id'], 'projects', ['organization_id', 'id'])
       .execute();
     await db.schema.createIndex('api_keys_by_organization').on('api_keys').columns(['organization_id', 'id']).execute();
 

@@ -1,0 +1,97 @@
+/**
+ * Every route of the management API as data, so that authorization tests can loop over
+ * all of them. admin-isolation.test.ts checks this table against the OpenAPI document,
+ * so a new route that is missing here fails a test instead of going untested.
+ */
+
+/** Who may call a route, which decides what each kind of caller must get back. */
+export type RouteAccess =
+  /** Inside one organization: its org admins may call it; any other organization answers 404. */
+  | 'org'
+  /** Names one organization but only the operator may call it: another organization is 404 first, one's own is 403. */
+  | 'org-operator'
+  /** GET /orgs: an org admin sees only its own organization. */
+  | 'org-list'
+  /** The catalog, readable by org admins. */
+  | 'catalog-read'
+  /** Operator only: org admins get 403. */
+  | 'operator';
+
+/** The records a route's path and body refer to. */
+export interface RouteTargets {
+  readonly orgId: string;
+  readonly projectId: string;
+  readonly keyId: string;
+  readonly modelId: string;
+  readonly siteId: string;
+  readonly deploymentId: string;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface AdminRoute {
+  readonly method: HttpMethod;
+  /** The path below /admin/v1, with parameters written as in the OpenAPI document. */
+  readonly template: string;
+  readonly access: RouteAccess;
+  /** A body the route's schema accepts, so that validation never answers before authorization. */
+  readonly body?: (targets: RouteTargets) => unknown;
+}
+
+export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
+  { method: 'GET', template: '/orgs', access: 'org-list' },
+  { method: 'POST', template: '/orgs', access: 'operator', body: () => ({ name: 'Intruder Org', homeJurisdiction: 'DE' }) },
+  { method: 'GET', template: '/orgs/{orgId}', access: 'org' },
+  { method: 'PATCH', template: '/orgs/{orgId}', access: 'org-operator', body: () => ({ name: 'Hijacked' }) },
+  { method: 'DELETE', template: '/orgs/{orgId}', access: 'org-operator' },
+  { method: 'GET', template: '/orgs/{orgId}/projects', access: 'org' },
+  { method: 'POST', template: '/orgs/{orgId}/projects', access: 'org', body: () => ({ name: 'Intruder project' }) },
+  { method: 'GET', template: '/orgs/{orgId}/projects/{projectId}', access: 'org' },
+  { method: 'PATCH', template: '/orgs/{orgId}/projects/{projectId}', access: 'org', body: () => ({ name: 'Hijacked' }) },
+  { method: 'DELETE', template: '/orgs/{orgId}/projects/{projectId}', access: 'org' },
+  { method: 'GET', template: '/orgs/{orgId}/keys', access: 'org' },
+  { method: 'POST', template: '/orgs/{orgId}/keys', access: 'org', body: (t) => ({ role: 'project', projectId: t.projectId, name: 'intruder' }) },
+  { method: 'GET', template: '/orgs/{orgId}/keys/{keyId}', access: 'org' },
+  { method: 'DELETE', template: '/orgs/{orgId}/keys/{keyId}', access: 'org' },
+  { method: 'GET', template: '/models', access: 'catalog-read' },
+  {
+    method: 'POST',
+    template: '/models',
+    access: 'operator',
+    body: () => ({ id: 'intruder-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 }),
+  },
+  { method: 'GET', template: '/models/{modelId}', access: 'catalog-read' },
+  { method: 'PATCH', template: '/models/{modelId}', access: 'operator', body: () => ({ inputPriceMicroPerMtok: 0 }) },
+  { method: 'DELETE', template: '/models/{modelId}', access: 'operator' },
+  { method: 'GET', template: '/sites', access: 'catalog-read' },
+  { method: 'POST', template: '/sites', access: 'operator', body: () => ({ id: 'intruder-site', name: 'Intruder site', jurisdiction: 'DE' }) },
+  { method: 'GET', template: '/sites/{siteId}', access: 'catalog-read' },
+  { method: 'PATCH', template: '/sites/{siteId}', access: 'operator', body: () => ({ jurisdiction: 'US' }) },
+  { method: 'DELETE', template: '/sites/{siteId}', access: 'operator' },
+  { method: 'GET', template: '/deployments', access: 'operator' },
+  {
+    method: 'POST',
+    template: '/deployments',
+    access: 'operator',
+    body: (t) => ({ id: 'intruder-deployment', modelId: t.modelId, siteId: t.siteId, kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1' }),
+  },
+  { method: 'GET', template: '/deployments/{deploymentId}', access: 'operator' },
+  { method: 'PATCH', template: '/deployments/{deploymentId}', access: 'operator', body: () => ({ enabled: false }) },
+  { method: 'DELETE', template: '/deployments/{deploymentId}', access: 'operator' },
+] satisfies AdminRoute[]);
+
+/** The full request path of a route for the given records, with each parameter URL-encoded. */
+export function routePath(route: AdminRoute, targets: RouteTargets): string {
+  return (
+    '/admin/v1' +
+    route.template.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      const value = targets[name as keyof RouteTargets];
+      if (value === undefined) throw new Error(`route ${route.template} names an unknown parameter "${name}"`);
+      return encodeURIComponent(value);
+    })
+  );
+}
+
+export function routeLabel(route: AdminRoute): string {
+  return `${route.method} ${route.template}`;
+}
