@@ -1,0 +1,16 @@
+export { createEngine } from './create-engine.js';
+export type { Engine, UpstreamCall, UpstreamResponse } from './engine.js';
+export { type OpenAiBaseUrl, parseOpenAiBaseUrl, toUpstreamPath } from './openai-base-url.js';
+export {
+  OpenAiUpstreamEngine,
+  openAiUpstreamDefaults,
+  type OpenAiUpstreamOptions,
+  type OpenAiUpstreamTarget,
+} from './openai-upstream-engine.js';
+export {
+  toUpstreamFailure,
+  UpstreamFailure,
+  type UpstreamFailureKind,
+  upstreamFailureKinds,
+  type UpstreamTimeouts,
+} from './upstream-failure.js';
