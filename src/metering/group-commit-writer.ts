@@ -7,7 +7,9 @@ import { type GroupCommitWriterOptions, resolveGroupCommitWriterOptions } from '
 /**
  * One unit of work in a shared transaction. A job may run more than once (when its
  * transaction is retried or its batch is split), and only the run that commits counts,
- * so it must touch nothing but `tx`.
+ * so it must touch nothing but `tx`. It must not catch a database error and carry on:
+ * on PostgreSQL a failed statement aborts the whole transaction, so the error has to
+ * reach the writer for it to take that job out of the batch.
  */
 export type WriteJob<T = void> = (tx: Transaction<Database>) => Promise<T>;
 

@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { type Database, insertUnique, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import { type Database, insertUnique, lockAppendOrder, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
 import { toUsageRecord, type UsageRecord } from './usage-record.js';
 
 export interface UsageFilter {
@@ -84,6 +84,8 @@ export class UsageRepository {
   async record(tx: Kysely<Database>, usage: UsageRecord): Promise<void> {
     const { object: _kind, usageEstimated, streamed, ...columns } = usage;
     const row = { ...columns, usageEstimated: usageEstimated ? 1 : 0, streamed: streamed ? 1 : 0 };
+    // `query` pages by `seq`; with several writers on PostgreSQL, numbers follow commit order only under this lock.
+    await lockAppendOrder(this.#store, tx, 'usageRecords');
     await insertUnique(this.#store, 'a usage record', usage.id, () => tx.insertInto('usageRecords').values(row).execute());
   }
 

@@ -4,7 +4,8 @@ import type { Generated } from 'kysely';
  * The schema as Kysely sees it, in camelCase (the CamelCasePlugin maps it to the
  * snake_case columns). Timestamps are ISO-8601 UTC strings and money is integer
  * micro-credits, so that both SQLite and PostgreSQL hold them without conversion.
- * Booleans are integers 0/1 for the same reason.
+ * Booleans are integers 0/1 for the same reason. PostgreSQL's `bigint` is read back as
+ * a number too (see `postgres-types.ts`), so every numeric column here is a number.
  */
 
 export interface OrganizationsTable {

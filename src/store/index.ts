@@ -10,6 +10,10 @@ export type {
 } from './database.js';
 export { migrateToLatest } from './migrate.js';
 export { openSqliteStore } from './sqlite-store.js';
+export { openPostgresStore, type OpenPostgresStoreOptions } from './postgres-store.js';
+export { type PostgresStoreOptions, postgresStoreDefaults, resolvePostgresStoreOptions } from './postgres-store-options.js';
+export { openStore } from './open-store.js';
+export { type AppendOnlyTable, lockAppendOrder } from './lock-append-order.js';
 export type { ConstraintViolation, Store, StoreDialect } from './store.js';
 export { type Page, type PageRequest, pageLimitDefault, pageLimitMax, toPage } from './page.js';
 export { newRecordId, nowIso } from './record-id.js';

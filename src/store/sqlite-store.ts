@@ -17,7 +17,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
-  await migrateToLatest(db);
+  await migrateToLatest(db, 'sqlite');
   return {
     dialect: 'sqlite',
     db,
