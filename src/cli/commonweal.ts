@@ -7,6 +7,7 @@ import { initCommand } from './init-command.js';
 import { resourceCommand } from './resource-command.js';
 import { deploymentsSpec, keysSpec, modelsSpec, organizationsSpec, projectsSpec, sitesSpec } from './resources.js';
 import { serveCommand } from './serve-command.js';
+import { usageCommand } from './usage-command.js';
 
 const program = new Command('commonweal')
   .description('Commonweal: a sovereign AI platform. One OpenAI-compatible endpoint over your own model servers.')
@@ -28,6 +29,7 @@ program.addCommand(initCommand(client, () => settings().server));
 for (const spec of [organizationsSpec, projectsSpec, keysSpec, modelsSpec, sitesSpec, deploymentsSpec]) {
   program.addCommand(resourceCommand(spec, client));
 }
+program.addCommand(usageCommand(client));
 
 try {
   await program.parseAsync();

@@ -66,13 +66,16 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
   const { configFile: _ignored, ...flags } = overrides;
-  const fileHttp = (file.http ?? {}) as Record<string, unknown>;
+  const section = (name: 'database' | 'http' | 'gateway') => ({ ...serverConfigDefaults[name], ...((file[name] ?? {}) as Record<string, unknown>) });
   const merged: Record<string, unknown> = {
     ...serverConfigDefaults,
     ...file,
     ...fromEnv(env),
     ...definedOnly(flags),
-    http: { ...serverConfigDefaults.http, ...fileHttp },
+    // The URL may carry a password, so it is read from the environment rather than a flag.
+    database: { ...section('database'), ...(env.COMMONWEAL_DATABASE_URL ? { url: env.COMMONWEAL_DATABASE_URL } : {}) },
+    http: section('http'),
+    gateway: section('gateway'),
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {

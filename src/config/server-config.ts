@@ -11,6 +11,13 @@ export const ServerConfigSchema = Type.Object(
     logLevel: LogLevel,
     /** Set for automation; otherwise a token is generated at first start. Never logged. */
     adminToken: Type.Optional(Type.String({ minLength: 24 })),
+    database: Type.Object(
+      {
+        /** PostgreSQL for several replicas; absent means the embedded SQLite file in the data directory. */
+        url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+      },
+      { additionalProperties: false },
+    ),
     http: Type.Object(
       {
         bodySizeBytesMax: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
@@ -18,6 +25,21 @@ export const ServerConfigSchema = Type.Object(
         requestTimeoutMs: Type.Integer({ minimum: 0 }),
         keepAliveTimeoutMs: Type.Integer({ minimum: 100 }),
         shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    gateway: Type.Object(
+      {
+        connectTimeoutMs: Type.Integer({ minimum: 1 }),
+        firstByteTimeoutMs: Type.Integer({ minimum: 1 }),
+        idleTimeoutMs: Type.Integer({ minimum: 1 }),
+        totalTimeoutMs: Type.Integer({ minimum: 1 }),
+        connectionsPerDeploymentMax: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        queuedCallsPerDeploymentMax: Type.Integer({ minimum: 0, maximum: 100_000 }),
+        attemptsMax: Type.Integer({ minimum: 1, maximum: 10 }),
+        responseSizeBytesMax: Type.Integer({ minimum: 1024 }),
+        healthCheckIntervalMs: Type.Integer({ minimum: 100 }),
+        healthCheckTimeoutMs: Type.Integer({ minimum: 10 }),
       },
       { additionalProperties: false },
     ),
@@ -32,6 +54,7 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
   port: 8080,
   dataDir: './.commonweal',
   logLevel: 'info',
+  database: Object.freeze({}),
   http: Object.freeze({
     bodySizeBytesMax: 4 * 1024 * 1024,
     headersTimeoutMs: 10_000,
@@ -39,5 +62,19 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     requestTimeoutMs: 0,
     keepAliveTimeoutMs: 65_000,
     shutdownGraceMs: 10_000,
+  }),
+  gateway: Object.freeze({
+    connectTimeoutMs: 5_000,
+    // Prefill of a long prompt on a busy server can take tens of seconds.
+    firstByteTimeoutMs: 60_000,
+    idleTimeoutMs: 30_000,
+    totalTimeoutMs: 600_000,
+    connectionsPerDeploymentMax: 64,
+    queuedCallsPerDeploymentMax: 256,
+    attemptsMax: 3,
+    // A non-streamed answer is held whole until its usage is durable; this bounds it.
+    responseSizeBytesMax: 16 * 1024 * 1024,
+    healthCheckIntervalMs: 10_000,
+    healthCheckTimeoutMs: 2_000,
   }),
 });

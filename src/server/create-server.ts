@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
@@ -10,6 +10,7 @@ export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => vo
 
 export interface ServerParts {
   readonly config: ServerConfig;
+  readonly log: FastifyBaseLogger;
   readonly admin: AdminDeps;
   readonly version: string;
   /** Resolves when the store answers; /readyz reports its failure. */
@@ -25,7 +26,7 @@ export interface ServerParts {
 export async function createAppServer(parts: ServerParts): Promise<FastifyInstance> {
   const { config } = parts;
   const app = Fastify({
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    loggerInstance: parts.log,
     bodyLimit: config.http.bodySizeBytesMax,
     serverFactory: (fastifyHandler) => {
       const server: Server = createServer((req, res) => {

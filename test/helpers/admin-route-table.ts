@@ -14,6 +14,8 @@ export type RouteAccess =
   | 'org-list'
   /** The catalog, readable by org admins. */
   | 'catalog-read'
+  /** Takes the organization as a filter: an org admin is confined to its own (usage-admin.test.ts checks how). */
+  | 'org-filter'
   /** Operator only: org admins get 403. */
   | 'operator';
 
@@ -78,6 +80,7 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'GET', template: '/deployments/{deploymentId}', access: 'operator' },
   { method: 'PATCH', template: '/deployments/{deploymentId}', access: 'operator', body: () => ({ enabled: false }) },
   { method: 'DELETE', template: '/deployments/{deploymentId}', access: 'operator' },
+  { method: 'GET', template: '/usage', access: 'org-filter' },
 ] satisfies AdminRoute[]);
 
 /** The full request path of a route for the given records, with each parameter URL-encoded. */

@@ -7,6 +7,7 @@ import { modelRoutes } from './model-routes.js';
 import { organizationRoutes } from './organization-routes.js';
 import { projectRoutes } from './project-routes.js';
 import { siteRoutes } from './site-routes.js';
+import { usageRoutes } from './usage-routes.js';
 
 export const adminPrefix = '/admin/v1';
 
@@ -26,4 +27,5 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
   modelRoutes(app, deps);
   siteRoutes(app, deps);
   deploymentRoutes(app, deps);
+  usageRoutes(app, deps);
 }

@@ -63,7 +63,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
         name: request.body.name,
         expiresAt: request.body.expiresAt === undefined ? undefined : new Date(request.body.expiresAt).toISOString(),
       });
-      deps.onCatalogChange();
+      await deps.onCatalogChange();
       return reply.code(201).send(key);
     },
   );
@@ -80,7 +80,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
     await enterOrganization(deps, request.principal, request.params.orgId);
     const key = await deps.apiKeys.revoke(request.params.orgId, request.params.keyId);
     if (!key) throw notFound('key', request.params.keyId);
-    deps.onCatalogChange();
+    await deps.onCatalogChange();
     return key;
   });
 }

@@ -17,8 +17,8 @@ const deploymentFields = {
 const DeploymentCreate = Type.Object(
   {
     id: RecordId,
-    modelId: Type.String({ minLength: 1 }),
-    siteId: Type.String({ minLength: 1 }),
+    modelId: Type.String({ minLength: 1, maxLength: 128 }),
+    siteId: Type.String({ minLength: 1, maxLength: 64 }),
     kind: Type.Union(engineKinds.map((k) => Type.Literal(k))),
     ...deploymentFields,
   },
@@ -62,7 +62,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
       }
       checkBaseUrl(request.body.baseUrl);
       const deployment = await deps.deployments.create(request.body);
-      deps.onCatalogChange();
+      await deps.onCatalogChange();
       return reply.code(201).send(deployment);
     },
   );
@@ -86,7 +86,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
       checkBaseUrl(request.body.baseUrl);
       const deployment = await deps.deployments.update(request.params.deploymentId, request.body);
       if (!deployment) throw notFound('deployment', request.params.deploymentId);
-      deps.onCatalogChange();
+      await deps.onCatalogChange();
       return deployment;
     },
   );
@@ -97,7 +97,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       requireOperator(request.principal);
       if (!(await deps.deployments.delete(request.params.deploymentId))) throw notFound('deployment', request.params.deploymentId);
-      deps.onCatalogChange();
+      await deps.onCatalogChange();
       return deleted('deployment', request.params.deploymentId);
     },
   );

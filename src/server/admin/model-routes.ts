@@ -5,7 +5,7 @@ import { notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery } from './common-schemas.js';
 
 const NullableText = (maxLength: number) => Type.Union([Type.String({ minLength: 1, maxLength }), Type.Null()]);
-const NullableCount = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
+const NullableCount = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]);
 const PriceMicro = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-credits per million tokens' });
 
 const modelFields = {
@@ -37,7 +37,7 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post<{ Body: Static<typeof ModelCreate> }>('/models', { schema: { tags: ['models'], body: ModelCreate } }, async (request, reply) => {
     requireOperator(request.principal);
     const model = await deps.models.create(request.body);
-    deps.onCatalogChange();
+    await deps.onCatalogChange();
     return reply.code(201).send(model);
   });
 
@@ -54,7 +54,7 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
       requireOperator(request.principal);
       const model = await deps.models.update(request.params.modelId, request.body);
       if (!model) throw notFound('model', request.params.modelId);
-      deps.onCatalogChange();
+      await deps.onCatalogChange();
       return model;
     },
   );
@@ -62,7 +62,7 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.delete<{ Params: Static<typeof ModelParams> }>('/models/:modelId', { schema: { tags: ['models'], params: ModelParams } }, async (request) => {
     requireOperator(request.principal);
     if (!(await deps.models.delete(request.params.modelId))) throw notFound('model', request.params.modelId);
-    deps.onCatalogChange();
+    await deps.onCatalogChange();
     return deleted('model', request.params.modelId);
   });
 }

@@ -57,7 +57,7 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       if (!(await deps.projects.delete(request.params.orgId, request.params.projectId))) throw notFound('project', request.params.projectId);
-      deps.onCatalogChange();
+      await deps.onCatalogChange();
       return deleted('project', request.params.projectId);
     },
   );

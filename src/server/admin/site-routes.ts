@@ -38,7 +38,7 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
     requireOperator(request.principal);
     assertCountryCode(request.body.jurisdiction, 'jurisdiction');
     const site = await deps.sites.create(request.body);
-    deps.onCatalogChange();
+    await deps.onCatalogChange();
     return reply.code(201).send(site);
   });
 
@@ -56,7 +56,7 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
       assertCountryCode(request.body.jurisdiction, 'jurisdiction');
       const site = await deps.sites.update(request.params.siteId, request.body);
       if (!site) throw notFound('site', request.params.siteId);
-      deps.onCatalogChange();
+      await deps.onCatalogChange();
       return site;
     },
   );
@@ -64,7 +64,7 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.delete<{ Params: Static<typeof SiteParams> }>('/sites/:siteId', { schema: { tags: ['sites'], params: SiteParams } }, async (request) => {
     requireOperator(request.principal);
     if (!(await deps.sites.delete(request.params.siteId))) throw notFound('site', request.params.siteId);
-    deps.onCatalogChange();
+    await deps.onCatalogChange();
     return deleted('site', request.params.siteId);
   });
 }

@@ -1,0 +1,259 @@
+import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { CommonwealError } from '../errors/index.js';
+import type { UpstreamResponse } from '../engines/index.js';
+import type { TokenUsage, UsageOutcome, UsageRecorder } from '../metering/index.js';
+import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '../routing/index.js';
+import { writeError } from '../server/write-error.js';
+import type { InferenceCatalog } from './inference-catalog.js';
+import { type InferenceRequest, upstreamBody } from './inference-request.js';
+import { SseUsageFilter } from './sse-usage-filter.js';
+import { clientErrorFor, readUpstreamBody } from './upstream-answer.js';
+import { completionTokensOf, usageFromAnswer } from './usage-from-answer.js';
+
+export interface InferenceProxyDeps {
+  readonly catalog: InferenceCatalog;
+  readonly balancer: Balancer;
+  readonly retry: RetryPolicy;
+  readonly usage: UsageRecorder;
+  readonly responseSizeBytesMax: number;
+  readonly log: Logger;
+}
+
+/** How a request ended, for its usage record. */
+interface Ending {
+  readonly routed: RoutedDeployment | null;
+  readonly tokens: TokenUsage;
+  readonly status: number;
+  readonly outcome: UsageOutcome;
+  readonly errorCode: string | null;
+  readonly firstByteMs: number | null;
+}
+
+/** An attempt that did not answer the client; the loop decides whether to try elsewhere. */
+interface Miss {
+  readonly outcome: AttemptOutcome;
+  readonly routed: RoutedDeployment;
+  readonly answer: () => Promise<void>;
+}
+
+const errorBodyBytesMax = 64 * 1024;
+const noTokens: TokenUsage = Object.freeze({ promptTokens: 0, completionTokens: 0, totalTokens: 0, usageEstimated: false });
+const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/**
+ * Sends an inference request to a deployment of its model and relays the answer.
+ * Failover happens only while nothing has reached the client; the request's usage
+ * record is durable before the answer's last byte is sent, whatever the outcome.
+ */
+export class InferenceProxy {
+  readonly #deps: InferenceProxyDeps;
+
+  constructor(deps: InferenceProxyDeps) {
+    this.#deps = deps;
+  }
+
+  async serve(request: InferenceRequest, res: ServerResponse): Promise<void> {
+    const candidates = this.#deps.catalog.registry.forModel(request.model.id);
+    const tried = new Set<string>();
+    let miss: Miss | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      const routed = this.#deps.balancer.pick(candidates, tried);
+      if (routed === undefined) break;
+      tried.add(routed.deployment.id);
+      miss = await this.#attempt(request, res, routed);
+      if (miss === undefined || request.signal.aborted || !this.#deps.retry.shouldRetry(attempt, miss.outcome)) break;
+    }
+    if (miss === undefined) {
+      // Either an answer went out (and was metered), or no deployment could be tried at all.
+      if (tried.size === 0) await this.#answerError(request, res, null, this.#noDeployment(request, candidates.length));
+      return;
+    }
+    if (request.signal.aborted) return this.#record(request, this.#aborted(miss.routed, null, noTokens));
+    return miss.answer();
+  }
+
+  #noDeployment(request: InferenceRequest, deploymentCount: number): CommonwealError {
+    const why = deploymentCount === 0 ? 'has no deployment' : 'has no deployment that is enabled and healthy right now';
+    return new CommonwealError('no_healthy_deployment', `model "${request.model.id}" ${why}`);
+  }
+
+  async #attempt(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment): Promise<Miss | undefined> {
+    const { stats, engine, deployment } = routed;
+    stats.onStart();
+    const sentAtMs = performance.now();
+    let upstream: UpstreamResponse;
+    try {
+      upstream = await engine.send({
+        method: 'POST',
+        path: request.path,
+        body: upstreamBody(request, deployment.upstreamModel),
+        headers: { 'content-type': 'application/json', 'x-request-id': request.requestId },
+        signal: request.signal,
+      });
+    } catch (error) {
+      this.#settle(routed, { error });
+      return { outcome: { error }, routed, answer: () => this.#answerError(request, res, routed, error) };
+    }
+    stats.onFirstByte(performance.now() - sentAtMs);
+    if (upstream.statusCode >= 400) return this.#upstreamRefused(request, res, routed, upstream);
+    try {
+      if (request.stream) await this.#relayStream(request, res, routed, upstream);
+      else await this.#relayJson(request, res, routed, upstream);
+      this.#settle(routed, { statusCode: upstream.statusCode });
+      return undefined;
+    } catch (error) {
+      this.#settle(routed, { error });
+      // A streamed answer has begun by now: the relay ended it; nothing may be retried.
+      if (res.headersSent) return undefined;
+      return { outcome: { error }, routed, answer: () => this.#answerError(request, res, routed, error) };
+    }
+  }
+
+  #settle(routed: RoutedDeployment, outcome: AttemptOutcome): void {
+    if (this.#deps.retry.isDeploymentFault(outcome)) routed.stats.onFailure();
+    else if ('statusCode' in outcome) routed.stats.onSuccess();
+    routed.stats.onEnd();
+  }
+
+  async #upstreamRefused(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse): Promise<Miss> {
+    const outcome = { statusCode: upstream.statusCode };
+    let body: Buffer;
+    try {
+      body = await readUpstreamBody(upstream.body, errorBodyBytesMax);
+    } catch {
+      body = Buffer.alloc(0);
+    }
+    this.#settle(routed, outcome);
+    const answer = clientErrorFor(upstream.statusCode, body);
+    return {
+      outcome,
+      routed,
+      answer: async () => {
+        await this.#record(request, this.#failed(routed, answer.status, answer.errorCode));
+        if (answer.body instanceof CommonwealError) {
+          writeError(res, answer.body, this.#placeHeaders(routed));
+          return;
+        }
+        res.writeHead(answer.status, { ...this.#placeHeaders(routed), 'content-type': 'application/json', 'content-length': answer.body.length });
+        res.end(answer.body);
+      },
+    };
+  }
+
+  async #answerError(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment | null, error: unknown): Promise<void> {
+    if (request.signal.aborted) return this.#record(request, this.#aborted(routed, null, noTokens));
+    const status = error instanceof CommonwealError ? error.status : 500;
+    const code = error instanceof CommonwealError ? error.code : 'internal_error';
+    await this.#record(request, routed === null ? { ...this.#failed(null, status, code), outcome: 'rejected' } : this.#failed(routed, status, code));
+    if (writeError(res, error, routed === null ? {} : this.#placeHeaders(routed))) this.#deps.log.error({ err: error, requestId: request.requestId }, 'inference failed');
+  }
+
+  async #relayJson(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse): Promise<void> {
+    const body = await readUpstreamBody(upstream.body, this.#deps.responseSizeBytesMax);
+    let answer: unknown;
+    try {
+      answer = JSON.parse(body.toString('utf8'));
+    } catch {
+      answer = undefined;
+    }
+    const reported = (answer as { usage?: unknown } | undefined)?.usage;
+    const tokens = usageFromAnswer(typeof reported === 'object' && reported !== null ? reported : undefined, {
+      promptBytes: request.bodySizeBytes,
+      completionTokens: completionTokensOf(answer),
+    });
+    const firstByteMs = Math.round(performance.now() - request.startedAtMs);
+    await this.#record(request, { routed, tokens, status: upstream.statusCode, outcome: 'success', errorCode: null, firstByteMs });
+    res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'content-length': body.length });
+    res.end(body);
+  }
+
+  async #relayStream(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse): Promise<void> {
+    const filter = new SseUsageFilter(request.clientWantsUsage);
+    let firstByteMs: number | null = null;
+    const tokens = () =>
+      usageFromAnswer(filter.usage, { promptBytes: request.bodySizeBytes, completionTokens: filter.contentEvents });
+    res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    try {
+      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+        const out = filter.push(chunk);
+        if (out === '') continue;
+        firstByteMs ??= Math.round(performance.now() - request.startedAtMs);
+        if (!res.write(out)) await once(res, 'drain', { signal: request.signal });
+      }
+    } catch (error) {
+      if (request.signal.aborted) {
+        await this.#record(request, this.#aborted(routed, firstByteMs, tokens()));
+        throw error;
+      }
+      const status = error instanceof CommonwealError ? error.status : 502;
+      const code = error instanceof CommonwealError ? error.code : 'upstream_error';
+      await this.#record(request, { ...this.#failed(routed, res.statusCode, code), tokens: tokens(), firstByteMs });
+      res.end(`${filter.flush()}data: ${JSON.stringify(errorEvent(error, status, code))}\n\n`);
+      throw error;
+    }
+    const tail = filter.flush();
+    await this.#record(request, { routed, tokens: tokens(), status: res.statusCode, outcome: 'success', errorCode: null, firstByteMs });
+    res.end(filter.sawDone ? `${tail}data: [DONE]\n\n` : tail);
+  }
+
+  #placeHeaders(routed: RoutedDeployment): Record<string, string> {
+    const site = this.#deps.catalog.site(routed.deployment.siteId);
+    return {
+      'x-commonweal-deployment': routed.deployment.id,
+      'x-commonweal-site': routed.deployment.siteId,
+      ...(site === undefined ? {} : { 'x-commonweal-jurisdiction': site.jurisdiction }),
+    };
+  }
+
+  #failed(routed: RoutedDeployment | null, status: number, errorCode: string): Ending {
+    return { routed, tokens: noTokens, status, outcome: 'upstream_error', errorCode, firstByteMs: null };
+  }
+
+  #aborted(routed: RoutedDeployment | null, firstByteMs: number | null, tokens: TokenUsage): Ending {
+    // 499: the client closed the request, as nginx logs it; no answer was delivered.
+    return { routed, tokens, status: 499, outcome: 'client_aborted', errorCode: 'client_closed_request', firstByteMs };
+  }
+
+  /**
+   * Writes the request's usage record and resolves once it is durable. When metering
+   * fails the answer must not be delivered as complete, so the failure propagates.
+   */
+  async #record(request: InferenceRequest, ending: Ending): Promise<void> {
+    const site = ending.routed === null ? undefined : this.#deps.catalog.site(ending.routed.deployment.siteId);
+    await this.#deps.usage.recordUsage({
+      id: request.requestId,
+      organizationId: request.caller.organizationId,
+      projectId: request.caller.projectId,
+      apiKeyId: request.caller.keyId,
+      modelId: request.model.id,
+      endpoint: request.endpoint,
+      deploymentId: ending.routed?.deployment.id ?? null,
+      siteId: ending.routed?.deployment.siteId ?? null,
+      jurisdiction: site?.jurisdiction ?? null,
+      ...ending.tokens,
+      firstByteMs: ending.firstByteMs,
+      totalMs: Math.round(performance.now() - request.startedAtMs),
+      status: ending.status,
+      outcome: ending.outcome,
+      errorCode: ending.errorCode,
+      streamed: request.stream,
+    });
+  }
+}
+
+function forwardable(upstream: UpstreamResponse): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value !== undefined && !hopByHop.has(name) && !name.startsWith('x-commonweal-')) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function errorEvent(error: unknown, status: number, code: string): object {
+  const message = error instanceof CommonwealError ? error.message : 'the model server failed while answering';
+  return { error: { message, type: status === 504 ? 'timeout_error' : 'api_error', param: null, code } };
+}

@@ -1,0 +1,36 @@
+import type { Model } from '../catalog/index.js';
+import type { UsageEndpoint } from '../metering/index.js';
+import type { InferenceCaller } from './key-table.js';
+
+/** One validated inference request, as the proxy needs it. */
+export interface InferenceRequest {
+  readonly requestId: string;
+  /** `performance.now()` when the request arrived. */
+  readonly startedAtMs: number;
+  readonly caller: InferenceCaller;
+  readonly endpoint: UsageEndpoint;
+  /** The OpenAI path the upstream gets, e.g. `/v1/chat/completions`. */
+  readonly path: string;
+  readonly model: Model;
+  /** The client's body, every field kept; only `model` (and stream usage) change per deployment. */
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly bodySizeBytes: number;
+  readonly stream: boolean;
+  readonly clientWantsUsage: boolean;
+  /** Aborted when the client goes away; cancels the upstream call. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The body for one deployment: the client's fields untouched but `model`, which becomes
+ * the deployment's upstream name. A stream always asks for usage, so that it can be
+ * metered exactly; the client gets the usage chunk only if it asked for it.
+ */
+export function upstreamBody(request: InferenceRequest, upstreamModel: string | null): Buffer {
+  const body: Record<string, unknown> = { ...request.body, model: upstreamModel ?? request.model.id };
+  if (request.stream) {
+    const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
+    body.stream_options = { ...streamOptions, include_usage: true };
+  }
+  return Buffer.from(JSON.stringify(body));
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SseUsageFilter } from './sse-usage-filter.js';
+
+const chunk = (content: string) => `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"}}]}\n\n`;
+const usage = 'data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}\n\n';
+
+test('forwards content events unchanged, reads usage and withholds [DONE]', () => {
+  const filter = new SseUsageFilter(true);
+  const out = filter.push(Buffer.from(chunk('Hel') + chunk('lo') + usage + 'data: [DONE]\n\n'));
+  assert.equal(out, chunk('Hel') + chunk('lo') + usage);
+  assert.deepEqual(filter.usage, { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 });
+  assert.equal(filter.sawDone, true);
+  assert.equal(filter.contentEvents, 2);
+});
+
+test('drops the usage chunk when the client did not ask for usage', () => {
+  const filter = new SseUsageFilter(false);
+  assert.equal(filter.push(Buffer.from(chunk('a') + usage)), chunk('a'));
+  assert.equal(filter.usage?.total_tokens, 9);
+});
+
+test('blanks usage carried on a content chunk when the client did not ask for it', () => {
+  const filter = new SseUsageFilter(false);
+  const combined = 'data: {"choices":[{"index":0,"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n';
+  const out = filter.push(Buffer.from(combined));
+  assert.deepEqual(JSON.parse(out.slice(6)), { choices: [{ index: 0, delta: { content: 'x' } }], usage: null });
+  assert.equal(filter.usage?.total_tokens, 2);
+});
+
+test('events split across chunks, even inside a multi-byte character, come out whole', () => {
+  const filter = new SseUsageFilter(true);
+  const bytes = Buffer.from(chunk('héllo ✓') + usage);
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 5) out += filter.push(bytes.subarray(i, i + 5));
+  out += filter.flush();
+  assert.equal(out, chunk('héllo ✓') + usage);
+  assert.equal(filter.usage?.prompt_tokens, 7);
+});
+
+test('CRLF-separated events are recognised', () => {
+  const filter = new SseUsageFilter(false);
+  const out = filter.push(Buffer.from('data: {"choices":[{"delta":{}}]}\r\n\r\ndata: [DONE]\r\n\r\n'));
+  assert.equal(out, 'data: {"choices":[{"delta":{}}]}\r\n\r\n');
+  assert.equal(filter.sawDone, true);
+});

@@ -1,0 +1,96 @@
+import { StringDecoder } from 'node:string_decoder';
+
+/** Token counts as OpenAI reports them. */
+export interface OpenAiUsage {
+  readonly prompt_tokens?: number;
+  readonly completion_tokens?: number;
+  readonly total_tokens?: number;
+}
+
+const eventEnd = /\r?\n\r?\n/g;
+
+/**
+ * Watches an OpenAI server-sent event stream on its way to the client. Events pass
+ * through as they complete, unchanged, except that:
+ * - the `usage` the gateway asked for is read, and dropped from the client's stream
+ *   when the client did not ask for it itself;
+ * - `data: [DONE]` is held back: the caller sends it only once the request's usage is
+ *   durable, so a client never sees a finished answer that was not metered.
+ * Only events that mention "usage" are parsed; the rest are forwarded as bytes.
+ */
+export class SseUsageFilter {
+  readonly #clientWantsUsage: boolean;
+  readonly #decoder = new StringDecoder('utf8');
+  #pending = '';
+  #usage: OpenAiUsage | undefined;
+  #contentEvents = 0;
+  #sawDone = false;
+
+  constructor(clientWantsUsage: boolean) {
+    this.#clientWantsUsage = clientWantsUsage;
+  }
+
+  /** The usage the upstream reported, if it has by now. */
+  get usage(): OpenAiUsage | undefined {
+    return this.#usage;
+  }
+
+  /** Events that carried choices: a stand-in for completion tokens when no usage comes. */
+  get contentEvents(): number {
+    return this.#contentEvents;
+  }
+
+  get sawDone(): boolean {
+    return this.#sawDone;
+  }
+
+  /** Takes upstream bytes, returns the text to forward now (possibly empty). */
+  push(chunk: Buffer): string {
+    const text = this.#pending + this.#decoder.write(chunk);
+    let forward = '';
+    let start = 0;
+    eventEnd.lastIndex = 0;
+    for (let match = eventEnd.exec(text); match !== null; match = eventEnd.exec(text)) {
+      const end = match.index + match[0].length;
+      forward += this.#event(text.slice(start, end), text.slice(start, match.index));
+      start = end;
+    }
+    this.#pending = text.slice(start);
+    return forward;
+  }
+
+  /** What remains when the upstream ended without closing its last event. */
+  flush(): string {
+    const rest = this.#pending + this.#decoder.end();
+    this.#pending = '';
+    return rest.trim() === '' ? '' : this.#event(rest, rest);
+  }
+
+  #event(raw: string, body: string): string {
+    if (!body.startsWith('data:')) return raw;
+    const data = body.slice(5).trimStart();
+    if (data === '[DONE]') {
+      this.#sawDone = true;
+      return '';
+    }
+    if (data.includes('"choices":[{') || data.includes('"choices": [{')) this.#contentEvents += 1;
+    if (!data.includes('"usage"')) return raw;
+    return this.#usageEvent(raw, data);
+  }
+
+  #usageEvent(raw: string, data: string): string {
+    let parsed: { usage?: OpenAiUsage | null; choices?: unknown[] };
+    try {
+      parsed = JSON.parse(data) as typeof parsed;
+    } catch {
+      return raw;
+    }
+    if (parsed.usage === null || typeof parsed.usage !== 'object') return raw;
+    this.#usage = parsed.usage;
+    if (this.#clientWantsUsage) return raw;
+    // The gateway asked for usage on the client's behalf; what the client did not ask
+    // for, it does not get: the usage-only chunk goes, and usage on a content chunk is blanked.
+    if (!Array.isArray(parsed.choices) || parsed.choices.length === 0) return '';
+    return `data: ${JSON.stringify({ ...parsed, usage: null })}\n\n`;
+  }
+}
