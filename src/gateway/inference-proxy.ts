@@ -17,7 +17,7 @@ export interface InferenceProxyDeps {
   readonly catalog: InferenceCatalog;
   readonly balancer: Balancer;
   readonly retry: RetryPolicy;
-  readonly usage: UsageRecorder;
+  readonly usage: UsageRecorder<InferenceRequest>;
   readonly responseSizeBytesMax: number;
   readonly log: Logger;
 }
@@ -241,7 +241,7 @@ export class InferenceProxy {
       outcome: ending.outcome,
       errorCode: ending.errorCode,
       streamed: request.stream,
-    });
+    }, request);
   }
 }
 

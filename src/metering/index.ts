@@ -10,5 +10,5 @@ export {
   usageOutcomes,
   type UsageRecord,
 } from './usage-record.js';
-export { UsageRecorder, type UsageInput } from './usage-recorder.js';
+export { type SettlementStep, UsageRecorder, type UsageInput } from './usage-recorder.js';
 export { type ModelUsageTotals, type UsageFilter, UsageRepository, type UsageTotals } from './usage-repository.js';

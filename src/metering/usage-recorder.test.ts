@@ -69,6 +69,21 @@ describe('UsageRecorder', () => {
     assert.ok(createdAt >= before && createdAt <= new Date().toISOString());
   });
 
+  it('runs settlement steps in the same transaction: a failing step leaves no usage record', async () => {
+    const seen: string[] = [];
+    const settling = new UsageRecorder<{ readonly fail: boolean }>(writer, repository, [
+      async (tx, record, context) => {
+        const written = await tx.selectFrom('usageRecords').select('id').where('id', '=', record.id).executeTakeFirst();
+        seen.push(`${record.id}:${written === undefined ? 'absent' : 'present'}`);
+        if (context.fail) throw new Error('ledger refused');
+      },
+    ]);
+    await settling.recordUsage(usage('req_ok'), { fail: false });
+    await assert.rejects(settling.recordUsage(usage('req_bad'), { fail: true }), /ledger refused/);
+    assert.deepEqual(seen.slice(0, 2), ['req_ok:present', 'req_bad:present']);
+    assert.deepEqual((await repository.query({}, { limit: 10 })).data.map((r) => r.id), ['req_ok']);
+  });
+
   it('records an estimate for a model server that reported no usage', async () => {
     await recorder.recordUsage(usage('req_est', estimateUsage('What is the capital of France?', 'Paris.')));
     assert.deepEqual(await repository.totals({}), { requests: 1, promptTokens: 8, completionTokens: 2, totalTokens: 10 });

@@ -1,4 +1,5 @@
-import { nowIso } from '../store/index.js';
+import type { Transaction } from 'kysely';
+import { type Database, nowIso } from '../store/index.js';
 import type { GroupCommitWriter } from './group-commit-writer.js';
 import { usageEndpoints, usageOutcomes, type UsageRecord } from './usage-record.js';
 import type { UsageRepository } from './usage-repository.js';
@@ -28,24 +29,37 @@ function checkUsage(usage: UsageInput): void {
   if (usage.jurisdiction !== null && !jurisdictionCode.test(usage.jurisdiction)) throw bad('jurisdiction', usage.jurisdiction);
 }
 
+/**
+ * A step that settles a finished request in the same transaction as its usage record:
+ * a ledger posting, a transparency-log leaf. `context` is what the caller knows about
+ * the request beyond its usage (its credit hold, its policy decision, its hashes).
+ */
+export type SettlementStep<C> = (tx: Transaction<Database>, record: UsageRecord, context: C) => Promise<void>;
+
 /** The gateway's way into metering. */
-export class UsageRecorder {
+export class UsageRecorder<C = void> {
   readonly #writer: GroupCommitWriter;
   readonly #usage: UsageRepository;
+  readonly #steps: readonly SettlementStep<C>[];
 
-  constructor(writer: GroupCommitWriter, usage: UsageRepository) {
+  constructor(writer: GroupCommitWriter, usage: UsageRepository, steps: readonly SettlementStep<C>[] = []) {
     this.#writer = writer;
     this.#usage = usage;
+    this.#steps = steps;
   }
 
   /**
-   * Resolves once the record has committed, so the gateway can hold back a response's
-   * last byte until its usage is durable. The time is stamped here, at the end of the
-   * request, so records are written in nearly the order of their `createdAt`.
+   * Resolves once the record, and every settlement step with it, has committed, so the
+   * gateway can hold back a response's last byte until its usage is durable. The time
+   * is stamped here, at the end of the request, so records are written in nearly the
+   * order of their `createdAt`.
    */
-  async recordUsage(usage: UsageInput): Promise<void> {
+  async recordUsage(usage: UsageInput, context: C): Promise<void> {
     checkUsage(usage);
     const record: UsageRecord = { object: 'usage_record', ...usage, createdAt: nowIso() };
-    await this.#writer.submit((tx) => this.#usage.record(tx, record));
+    await this.#writer.submit(async (tx) => {
+      await this.#usage.record(tx, record);
+      for (const step of this.#steps) await step(tx, record, context);
+    });
   }
 }
