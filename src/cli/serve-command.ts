@@ -40,7 +40,8 @@ export function serveCommand(): Command {
         logLevel: options.logLevel,
       });
       const platform = await startPlatform(config);
-      console.log(`Commonweal listening on ${platform.url} (data in ${config.dataDir})`);
+      const storeName = config.database.url === undefined ? 'SQLite' : 'PostgreSQL';
+      console.log(`Commonweal listening on ${platform.url} (${storeName} store; data directory ${config.dataDir})`);
       if (platform.secrets.generatedAdminToken !== undefined) announceGeneratedToken(platform.secrets.generatedAdminToken, platform.url);
       let stopping = false;
       const stop = (signal: string) => {
