@@ -7,7 +7,16 @@ import type { ServerConfig } from './config/index.js';
 import { createEngine, type OpenAiUpstreamOptions } from './engines/index.js';
 import { createInferenceHandler, InferenceCatalog, InferenceProxy } from './gateway/index.js';
 import { GroupCommitWriter, UsageRecorder, UsageRepository } from './metering/index.js';
-import { Balancer, DeploymentRegistry, HealthChecker, RetryPolicy, retryPolicyDefaults } from './routing/index.js';
+import {
+  Balancer,
+  circuitBreakerDefaults,
+  DeploymentRegistry,
+  type DeploymentStatsOptions,
+  deploymentStatsDefaults,
+  HealthChecker,
+  RetryPolicy,
+  retryPolicyDefaults,
+} from './routing/index.js';
 import { type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
 import { createAppServer } from './server/index.js';
 import { openStore, type Store } from './store/index.js';
@@ -35,6 +44,11 @@ function engineOptions(config: ServerConfig): OpenAiUpstreamOptions {
   };
 }
 
+function statsOptions(config: ServerConfig): DeploymentStatsOptions {
+  const g = config.gateway;
+  return { ...deploymentStatsDefaults, breaker: { ...circuitBreakerDefaults, failuresMax: g.circuitFailuresMax, openMs: g.circuitOpenMs } };
+}
+
 /** The composition root: opens the store, loads the secrets, wires the modules and listens. */
 export async function startPlatform(config: ServerConfig): Promise<RunningPlatform> {
   const log = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
@@ -48,7 +62,7 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
   };
   const usage = new UsageRepository(store);
   const writer = new GroupCommitWriter(store);
-  const registry = new DeploymentRegistry((item) => createEngine(item, engineOptions(config)));
+  const registry = new DeploymentRegistry((item) => createEngine(item, engineOptions(config)), statsOptions(config));
   const catalog = new InferenceCatalog(sources, registry, (problem) =>
     log.error({ err: problem.error, deploymentId: problem.deploymentId }, 'deployment left out of routing'),
   );

@@ -40,6 +40,8 @@ export const ServerConfigSchema = Type.Object(
         responseSizeBytesMax: Type.Integer({ minimum: 1024 }),
         healthCheckIntervalMs: Type.Integer({ minimum: 100 }),
         healthCheckTimeoutMs: Type.Integer({ minimum: 10 }),
+        circuitFailuresMax: Type.Integer({ minimum: 1, maximum: 1000 }),
+        circuitOpenMs: Type.Integer({ minimum: 1 }),
       },
       { additionalProperties: false },
     ),
@@ -76,5 +78,9 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     responseSizeBytesMax: 16 * 1024 * 1024,
     healthCheckIntervalMs: 10_000,
     healthCheckTimeoutMs: 2_000,
+    // Consecutive failures that take a deployment out of rotation, and for how long
+    // before a probe request may try it again (a passing health check ends it sooner).
+    circuitFailuresMax: 5,
+    circuitOpenMs: 10_000,
   }),
 });

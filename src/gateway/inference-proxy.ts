@@ -9,7 +9,7 @@ import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '..
 import { writeError } from '../server/write-error.js';
 import type { InferenceCatalog } from './inference-catalog.js';
 import { type InferenceRequest, upstreamBody } from './inference-request.js';
-import { SseUsageFilter } from './sse-usage-filter.js';
+import { type SseStreamFault, SseUsageFilter } from './sse-usage-filter.js';
 import { clientErrorFor, readUpstreamBody } from './upstream-answer.js';
 import { completionTokensOf, usageFromAnswer } from './usage-from-answer.js';
 
@@ -177,13 +177,19 @@ export class InferenceProxy {
       usageFromAnswer(filter.usage, { promptBytes: request.bodySizeBytes, completionTokens: filter.contentEvents });
     res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'cache-control': 'no-cache' });
     res.flushHeaders();
+    let tail = '';
     try {
       for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
         const out = filter.push(chunk);
-        if (out === '') continue;
-        firstByteMs ??= Math.round(performance.now() - request.startedAtMs);
-        if (!res.write(out)) await once(res, 'drain', { signal: request.signal });
+        if (out !== '') {
+          firstByteMs ??= Math.round(performance.now() - request.startedAtMs);
+          if (!res.write(out)) await once(res, 'drain', { signal: request.signal });
+        }
+        // Leaving the loop destroys the body, which cancels the upstream request.
+        if (filter.fault !== undefined) throw streamFault(filter.fault);
       }
+      tail = filter.flush();
+      if (filter.fault !== undefined) throw streamFault(filter.fault);
     } catch (error) {
       if (request.signal.aborted) {
         await this.#record(request, this.#aborted(routed, firstByteMs, tokens()));
@@ -192,10 +198,11 @@ export class InferenceProxy {
       const status = error instanceof CommonwealError ? error.status : 502;
       const code = error instanceof CommonwealError ? error.code : 'upstream_error';
       await this.#record(request, { ...this.#failed(routed, res.statusCode, code), tokens: tokens(), firstByteMs });
-      res.end(`${filter.flush()}data: ${JSON.stringify(errorEvent(error, status, code))}\n\n`);
+      // An event the upstream left unfinished is dropped, as an SSE client would drop it;
+      // sent on, it would run into the error event and garble both.
+      res.end(`data: ${JSON.stringify(errorEvent(error, status, code))}\n\n`);
       throw error;
     }
-    const tail = filter.flush();
     await this.#record(request, { routed, tokens: tokens(), status: res.statusCode, outcome: 'success', errorCode: null, firstByteMs });
     res.end(filter.sawDone ? `${tail}data: [DONE]\n\n` : tail);
   }
@@ -251,6 +258,16 @@ function forwardable(upstream: UpstreamResponse): Record<string, string> {
     if (value !== undefined && !hopByHop.has(name) && !name.startsWith('x-commonweal-')) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+const streamFaultMessages: Readonly<Record<SseStreamFault, string>> = Object.freeze({
+  error_event: 'the model server reported an error while answering',
+  malformed_event: 'the model server sent an invalid event stream',
+});
+
+/** The upstream's own error text stays out of the answer, as it does for an error status. */
+function streamFault(fault: SseStreamFault): CommonwealError {
+  return new CommonwealError('upstream_error', streamFaultMessages[fault]);
 }
 
 function errorEvent(error: unknown, status: number, code: string): object {

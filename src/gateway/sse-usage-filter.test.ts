@@ -44,3 +44,22 @@ test('CRLF-separated events are recognised', () => {
   assert.equal(out, 'data: {"choices":[{"delta":{}}]}\r\n\r\n');
   assert.equal(filter.sawDone, true);
 });
+
+test('an error event stops the filter: it and everything after it are held back', () => {
+  const filter = new SseUsageFilter(true);
+  const error = 'data: {"error":{"message":"out of memory","type":"server_error","param":null,"code":null}}\n\n';
+  assert.equal(filter.push(Buffer.from(chunk('a') + error + chunk('b') + 'data: [DONE]\n\n')), chunk('a'));
+  assert.equal(filter.fault, 'error_event');
+  assert.equal(filter.push(Buffer.from(chunk('c'))), '');
+  assert.equal(filter.flush(), '');
+  assert.equal(filter.sawDone, false);
+  assert.equal(filter.contentEvents, 1);
+});
+
+test('a data event that is not a JSON object stops the filter; content that mentions "error" does not', () => {
+  const filter = new SseUsageFilter(true);
+  assert.equal(filter.push(Buffer.from(chunk('\\"error\\": no') + chunk('error'))), chunk('\\"error\\": no') + chunk('error'));
+  assert.equal(filter.fault, undefined);
+  assert.equal(filter.push(Buffer.from('data: {"choices":[{"delta":{"content":"cut\n\n' + chunk('x'))), '');
+  assert.equal(filter.fault, 'malformed_event');
+});

@@ -10,12 +10,21 @@ export interface OpenAiUsage {
 const eventEnd = /\r?\n\r?\n/g;
 
 /**
+ * Why a stream cannot go on: the upstream sent an error event inside its 200 answer (as
+ * vLLM does when generation fails), or a data event that is not a JSON object.
+ */
+export type SseStreamFault = 'error_event' | 'malformed_event';
+
+/**
  * Watches an OpenAI server-sent event stream on its way to the client. Events pass
  * through as they complete, unchanged, except that:
  * - the `usage` the gateway asked for is read, and dropped from the client's stream
  *   when the client did not ask for it itself;
  * - `data: [DONE]` is held back: the caller sends it only once the request's usage is
- *   durable, so a client never sees a finished answer that was not metered.
+ *   durable, so a client never sees a finished answer that was not metered;
+ * - an error event or a data event that is not a JSON object stops the filter: that
+ *   event and everything after it are held back, and `fault` says which, so the
+ *   caller can meter the failure before it ends the stream with its own error event.
  * Only events that mention "usage" are parsed; the rest are forwarded as bytes.
  */
 export class SseUsageFilter {
@@ -25,6 +34,7 @@ export class SseUsageFilter {
   #usage: OpenAiUsage | undefined;
   #contentEvents = 0;
   #sawDone = false;
+  #fault: SseStreamFault | undefined;
 
   constructor(clientWantsUsage: boolean) {
     this.#clientWantsUsage = clientWantsUsage;
@@ -44,18 +54,24 @@ export class SseUsageFilter {
     return this.#sawDone;
   }
 
+  /** Set once the stream turned out to be failed or broken; nothing more is forwarded then. */
+  get fault(): SseStreamFault | undefined {
+    return this.#fault;
+  }
+
   /** Takes upstream bytes, returns the text to forward now (possibly empty). */
   push(chunk: Buffer): string {
+    if (this.#fault !== undefined) return '';
     const text = this.#pending + this.#decoder.write(chunk);
     let forward = '';
     let start = 0;
     eventEnd.lastIndex = 0;
-    for (let match = eventEnd.exec(text); match !== null; match = eventEnd.exec(text)) {
+    for (let match = eventEnd.exec(text); match !== null && this.#fault === undefined; match = eventEnd.exec(text)) {
       const end = match.index + match[0].length;
       forward += this.#event(text.slice(start, end), text.slice(start, match.index));
       start = end;
     }
-    this.#pending = text.slice(start);
+    this.#pending = this.#fault === undefined ? text.slice(start) : '';
     return forward;
   }
 
@@ -63,19 +79,27 @@ export class SseUsageFilter {
   flush(): string {
     const rest = this.#pending + this.#decoder.end();
     this.#pending = '';
-    return rest.trim() === '' ? '' : this.#event(rest, rest);
+    return rest.trim() === '' || this.#fault !== undefined ? '' : this.#event(rest, rest);
   }
 
   #event(raw: string, body: string): string {
     if (!body.startsWith('data:')) return raw;
-    const data = body.slice(5).trimStart();
+    const data = body.slice(5).trim();
     if (data === '[DONE]') {
       this.#sawDone = true;
       return '';
     }
+    // A look at both ends, not a parse: enough to catch cut-off or garbled events cheaply.
+    if (!data.startsWith('{') || !data.endsWith('}')) return this.#stop('malformed_event');
+    if (data.includes('"error"') && isErrorEvent(data)) return this.#stop('error_event');
     if (data.includes('"choices":[{') || data.includes('"choices": [{')) this.#contentEvents += 1;
     if (!data.includes('"usage"')) return raw;
     return this.#usageEvent(raw, data);
+  }
+
+  #stop(fault: SseStreamFault): string {
+    this.#fault = fault;
+    return '';
   }
 
   #usageEvent(raw: string, data: string): string {
@@ -92,5 +116,14 @@ export class SseUsageFilter {
     // for, it does not get: the usage-only chunk goes, and usage on a content chunk is blanked.
     if (!Array.isArray(parsed.choices) || parsed.choices.length === 0) return '';
     return `data: ${JSON.stringify({ ...parsed, usage: null })}\n\n`;
+  }
+}
+
+function isErrorEvent(data: string): boolean {
+  try {
+    const error = (JSON.parse(data) as { error?: unknown }).error;
+    return typeof error === 'object' && error !== null;
+  } catch {
+    return false;
   }
 }

@@ -8,8 +8,17 @@ export type FakeFault =
   | { readonly kind: 'delay'; readonly delayMs: number }
   /** Sends this many stream chunks, then waits for `release()` or for the client to leave. */
   | { readonly kind: 'stall_mid_stream'; readonly chunksBefore: number }
-  /** Sends this many stream chunks, then destroys the socket. */
-  | { readonly kind: 'crash_mid_stream'; readonly chunksBefore: number };
+  /**
+   * Sends this many stream chunks, then destroys the socket once they are on the wire.
+   * With `cutInEvent`, the next chunk goes out too, but without the blank line that ends it.
+   */
+  | { readonly kind: 'crash_mid_stream'; readonly chunksBefore: number; readonly cutInEvent?: boolean }
+  /** Sends this many stream chunks, then an event whose data is cut-off JSON, then stalls like `stall_mid_stream`. */
+  | { readonly kind: 'malformed_sse'; readonly chunksBefore: number }
+  /** Sends this many stream chunks, then an OpenAI error event and `[DONE]` inside the 200 stream, as vLLM does when generation fails. */
+  | { readonly kind: 'error_event'; readonly chunksBefore: number }
+  /** Waits this long before each stream chunk; plain answers are not slowed. */
+  | { readonly kind: 'slow_stream'; readonly eventDelayMs: number };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -19,6 +28,12 @@ export interface RecordedRequest {
 }
 
 const requestBodyBytesMax = 1024 * 1024;
+/** What `malformed_sse` sends: an event whose JSON stops in the middle of a string. */
+export const malformedEvent = 'data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"wor\n\n';
+/** What `error_event` sends inside its 200 stream. */
+export const upstreamErrorEvent = {
+  error: { message: 'the model server ran out of memory', type: 'server_error', param: null, code: 'out_of_memory' },
+} as const;
 const streamPieces = ['Hello', ',', ' world', '!'] as const;
 export const fakeModelId = 'fake-model';
 
@@ -85,6 +100,16 @@ export class FakeUpstream {
     return `${this.origin}/v1`;
   }
 
+  /** Requests whose answer has not ended yet. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** The chat completion requests received so far, without health probes. */
+  chatRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/chat/completions'));
+  }
+
   /** Lets every stalled stream finish. */
   release(): void {
     const releases = this.#releases;
@@ -95,6 +120,16 @@ export class FakeUpstream {
   /** Resolves once this many requests have been received in all. */
   waitForRequests(count: number): Promise<void> {
     return this.#waitFor(() => this.requests.length >= count);
+  }
+
+  /** Resolves once no request is in flight: every one was answered or closed. */
+  waitForIdle(): Promise<void> {
+    return this.#waitFor(() => this.#inFlight === 0);
+  }
+
+  /** Resolves once this many answers have been sent whole. */
+  waitForCompleted(count: number): Promise<void> {
+    return this.#waitFor(() => this.completed >= count);
   }
 
   /** Resolves once this many clients have left before their answer was complete. */
@@ -184,6 +219,23 @@ export class FakeUpstream {
     }
   }
 
+  #stall(res: ServerResponse): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#releases.push(resolve);
+      res.on('close', resolve);
+    });
+  }
+
+  #sleep(res: ServerResponse, delayMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delayMs);
+      res.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   #embeddings(res: ServerResponse, body: string): void {
     const input = (JSON.parse(body) as { input: string | string[] }).input;
     const inputs = Array.isArray(input) ? input : [input];
@@ -209,17 +261,26 @@ export class FakeUpstream {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
     const fault = this.fault;
-    const breakAt = fault?.kind === 'stall_mid_stream' || fault?.kind === 'crash_mid_stream' ? fault.chunksBefore : -1;
+    const breakAt = fault !== null && 'chunksBefore' in fault ? fault.chunksBefore : -1;
     for (const [index, event] of events.entries()) {
       if (index === breakAt) {
         if (fault?.kind === 'crash_mid_stream') {
+          if (fault.cutInEvent === true) res.write(event.slice(0, -2));
+          // Destroying at once would drop the chunks still in the socket's buffer.
+          await new Promise<void>((resolve) => req.socket.write('', () => resolve()));
           req.socket.destroy();
           return;
         }
-        await new Promise<void>((resolve) => {
-          this.#releases.push(resolve);
-          res.on('close', resolve);
-        });
+        if (fault?.kind === 'error_event') {
+          res.end(`data: ${JSON.stringify(upstreamErrorEvent)}\n\ndata: [DONE]\n\n`);
+          return;
+        }
+        if (fault?.kind === 'malformed_sse') res.write(malformedEvent);
+        await this.#stall(res);
+        if (res.destroyed) return;
+      }
+      if (fault?.kind === 'slow_stream') {
+        await this.#sleep(res, fault.eventDelayMs);
         if (res.destroyed) return;
       }
       res.write(event);

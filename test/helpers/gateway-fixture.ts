@@ -1,13 +1,14 @@
 import OpenAI from 'openai';
 import { callAdmin } from './admin-client.js';
 import { FakeUpstream } from './fake-upstream.js';
-import { startTempPlatform, type TempPlatform } from './temp-platform.js';
+import { startTempPlatform, type TempPlatform, type TempPlatformConfig } from './temp-platform.js';
 
 export interface GatewayFixture {
   readonly platform: TempPlatform;
   readonly upstreams: readonly FakeUpstream[];
   /** A project key of organization `acme`, project `main`. */
   readonly apiKey: string;
+  readonly apiKeyId: string;
   readonly client: OpenAI;
   dispose(): Promise<void>;
 }
@@ -22,8 +23,10 @@ async function admin(platform: TempPlatform, method: 'POST' | 'PATCH', path: str
  * A platform with one organization, a project key, model `fake-model` and one
  * deployment per fake upstream, at sites in Germany (`fra-1`) and France (`par-1`).
  */
-export async function startGatewayFixture(options: { upstreamCount?: number; maxRetries?: number } = {}): Promise<GatewayFixture> {
-  const platform = await startTempPlatform();
+export async function startGatewayFixture(
+  options: { upstreamCount?: number; maxRetries?: number; config?: TempPlatformConfig } = {},
+): Promise<GatewayFixture> {
+  const platform = await startTempPlatform(undefined, options.config);
   const upstreams = await Promise.all(Array.from({ length: options.upstreamCount ?? 1 }, () => FakeUpstream.start()));
   await admin(platform, 'POST', '/admin/v1/orgs', { id: 'acme', name: 'Acme', homeJurisdiction: 'DE' });
   await admin(platform, 'POST', '/admin/v1/orgs/acme/projects', { id: 'main', name: 'Main' });
@@ -45,6 +48,7 @@ export async function startGatewayFixture(options: { upstreamCount?: number; max
     platform,
     upstreams,
     apiKey: key.secret,
+    apiKeyId: key.id,
     client,
     async dispose() {
       await platform.dispose();

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadServerConfig } from '../../src/config/index.js';
+import { loadServerConfig, type ServerConfig } from '../../src/config/index.js';
 import { type RunningPlatform, startPlatform } from '../../src/main.js';
 
 export const testAdminToken = 'cw_admin_test_token_0123456789abcdef';
@@ -12,14 +12,33 @@ export interface TempPlatform extends RunningPlatform {
   dispose(): Promise<void>;
 }
 
+/** Nested config sections a test may change, such as small timeouts; the rest keeps its defaults. */
+export interface TempPlatformConfig {
+  readonly http?: Partial<ServerConfig['http']>;
+  readonly gateway?: Partial<ServerConfig['gateway']>;
+  readonly database?: ServerConfig['database'];
+}
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'commonweal-test-'));
 }
 
+/**
+ * Writes `config` as a JSON config file in `dataDir` and returns its path, so that it
+ * goes through the same loading and validation as an operator's file.
+ */
+export function writeTestConfigFile(dataDir: string, config: TempPlatformConfig): string {
+  const path = join(dataDir, 'test-config.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
 /** A real platform on an ephemeral port and a fresh data directory, with a known admin token. */
-export async function startTempPlatform(dataDir = tempDataDir()): Promise<TempPlatform> {
-  const config = loadServerConfig({ dataDir, port: 0, logLevel: 'silent' }, { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
-  const platform = await startPlatform(config);
+export async function startTempPlatform(dataDir = tempDataDir(), config: TempPlatformConfig = {}): Promise<TempPlatform> {
+  // Without overrides no file is written, so the data directory holds only what the platform put there.
+  const configFile = Object.keys(config).length === 0 ? undefined : writeTestConfigFile(dataDir, config);
+  const loaded = loadServerConfig({ configFile, dataDir, port: 0, logLevel: 'silent' }, { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
+  const platform = await startPlatform(loaded);
   return Object.assign(Object.create(platform) as RunningPlatform, platform, {
     dataDir,
     async dispose() {
