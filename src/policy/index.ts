@@ -1,1 +1,18 @@
+export { applyPolicyChange } from './apply-policy-change.js';
+export type { DefaultResidency } from './default-residency.js';
 export { isCountryCode, iso3166Alpha2 } from './iso-3166-countries.js';
+export { type JurisdictionGroup, jurisdictionGroupIdPattern, jurisdictionGroupMembersMax } from './jurisdiction-group.js';
+export type { JurisdictionGroupInput, PolicyChange, PolicyChangeKind, PolicyChangeRecord, PolicyRuleInput } from './policy-change.js';
+export { type DeploymentVerdict, type PolicyCandidate, PolicyDecision, type PolicyEvaluation } from './policy-decision.js';
+export { type PolicyCatalog, PolicyEngine } from './policy-engine.js';
+export { noCompliantDeploymentError, policyDeniedError } from './policy-errors.js';
+export type { ExclusionSource, PolicyExclusion } from './policy-exclusion.js';
+export type { PolicyExplanation } from './policy-explanation.js';
+export type { DeploymentFacts, ModelFacts, OrganizationFacts, SiteFacts } from './policy-facts.js';
+export type { PolicyChangeFilter } from './policy-repository.js';
+export { type PolicyRule, policyRulesMax, type RuleCondition, type RuleCriterion, type RuleEffect, type RuleMatch } from './policy-rule.js';
+export { type JurisdictionGroupView, PolicyService, type PolicyServiceOptions, type ResidencyPolicyView } from './policy-service.js';
+export { type PolicySimulation, type ServiceChange, simulatePolicyChange } from './policy-simulation.js';
+export { PolicySnapshot } from './policy-snapshot.js';
+export type { PolicyState, StoredPolicy } from './policy-state.js';
+export { type AcceleratorMatcher, type ResidencyPolicy, type ResidencyPolicyClause, toResidencyPolicy } from './residency-policy.js';

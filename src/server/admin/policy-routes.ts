@@ -1,0 +1,107 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { CommonwealError } from '../../errors/index.js';
+import type { Organization } from '../../tenancy/index.js';
+import { toResidencyPolicy } from '../../policy/index.js';
+import { savePolicyChange } from './save-policy-change.js';
+import type { AdminDeps } from './admin-deps.js';
+import { type AdminPrincipal, notFound, organizationNotFound, requireOperator, requireOrganizationAccess } from './admin-principal.js';
+import { PageQuery } from './common-schemas.js';
+import { enterOrganization } from './organization-scope.js';
+import { ResidencyPolicyBody } from './policy-schemas.js';
+
+const OrgParams = Type.Object({ orgId: Type.String() });
+const ProjectParams = Type.Object({ orgId: Type.String(), projectId: Type.String() });
+const ChangesQuery = Type.Object(
+  { ...PageQuery.properties, organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+  { additionalProperties: false },
+);
+
+async function organizationOf(deps: AdminDeps, principal: AdminPrincipal, organizationId: string): Promise<Organization> {
+  requireOrganizationAccess(principal, organizationId);
+  const organization = await deps.organizations.find(organizationId);
+  if (organization === undefined) throw organizationNotFound(organizationId);
+  return organization;
+}
+
+async function enterProject(deps: AdminDeps, principal: AdminPrincipal, organizationId: string, projectId: string): Promise<void> {
+  await enterOrganization(deps, principal, organizationId);
+  if (!(await deps.projects.find(organizationId, projectId))) throw notFound('project', projectId);
+}
+
+function noOwnPolicy(projectId: string): CommonwealError {
+  return new CommonwealError('not_found', `project "${projectId}" has no residency policy of its own; its organization's applies`);
+}
+
+/**
+ * Residency policies. The organization's policy is the operator's to set (it is the
+ * residency agreement with the tenant); its org admins may read it. A project's own
+ * policy is the org admin's to set: it is evaluated on top of the organization's, so it
+ * can only narrow it, never widen it.
+ */
+export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/policy', { schema: { tags: ['policy'], params: OrgParams } }, async (request) => {
+    return deps.policy.organizationPolicy(await organizationOf(deps, request.principal, request.params.orgId));
+  });
+
+  app.put<{ Params: Static<typeof OrgParams>; Body: Static<typeof ResidencyPolicyBody> }>(
+    '/orgs/:orgId/policy',
+    { schema: { tags: ['policy'], params: OrgParams, body: ResidencyPolicyBody } },
+    async (request) => {
+      requireOrganizationAccess(request.principal, request.params.orgId);
+      requireOperator(request.principal);
+      const organization = await organizationOf(deps, request.principal, request.params.orgId);
+      const policy = toResidencyPolicy(request.body);
+      await savePolicyChange(deps, request.principal, { kind: 'organization_policy', organizationId: organization.id, policy });
+      return deps.policy.organizationPolicy(organization);
+    },
+  );
+
+  app.get<{ Params: Static<typeof ProjectParams> }>(
+    '/orgs/:orgId/projects/:projectId/policy',
+    { schema: { tags: ['policy'], params: ProjectParams } },
+    async (request) => {
+      const { orgId, projectId } = request.params;
+      await enterProject(deps, request.principal, orgId, projectId);
+      const view = deps.policy.projectPolicy(orgId, projectId);
+      if (view === undefined) throw noOwnPolicy(projectId);
+      return view;
+    },
+  );
+
+  app.put<{ Params: Static<typeof ProjectParams>; Body: Static<typeof ResidencyPolicyBody> }>(
+    '/orgs/:orgId/projects/:projectId/policy',
+    { schema: { tags: ['policy'], params: ProjectParams, body: ResidencyPolicyBody } },
+    async (request) => {
+      const { orgId, projectId } = request.params;
+      await enterProject(deps, request.principal, orgId, projectId);
+      const policy = toResidencyPolicy(request.body);
+      await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy });
+      return deps.policy.projectPolicy(orgId, projectId);
+    },
+  );
+
+  app.delete<{ Params: Static<typeof ProjectParams> }>(
+    '/orgs/:orgId/projects/:projectId/policy',
+    { schema: { tags: ['policy'], params: ProjectParams } },
+    async (request) => {
+      const { orgId, projectId } = request.params;
+      await enterProject(deps, request.principal, orgId, projectId);
+      if (deps.policy.projectPolicy(orgId, projectId) === undefined) throw noOwnPolicy(projectId);
+      await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy: null });
+      return { id: projectId, object: 'residency_policy', deleted: true };
+    },
+  );
+
+  // An org admin reads the history of its own organization's and projects' policies;
+  // changes to rules and groups are the operator's.
+  app.get<{ Querystring: Static<typeof ChangesQuery> }>('/policy/changes', { schema: { tags: ['policy'], querystring: ChangesQuery } }, async (request) => {
+    const { organizationId, ...page } = request.query;
+    const principal = request.principal;
+    if (principal.kind === 'org_admin' && organizationId !== undefined && organizationId !== principal.organizationId) {
+      throw organizationNotFound(organizationId, 'organizationId');
+    }
+    const scoped = principal.kind === 'org_admin' ? principal.organizationId : organizationId;
+    return deps.policy.changes({ organizationId: scoped }, page);
+  });
+}
