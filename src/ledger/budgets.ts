@@ -1,0 +1,111 @@
+import { sql } from 'kysely';
+import { CommonwealError } from '../errors/index.js';
+import { newRecordId } from '../store/index.js';
+import { type Budget, type BudgetPeriod, type BudgetScope, budgetWindow, toBudget } from './budget.js';
+import { BudgetBook } from './budget-book.js';
+import type { Ledger } from './ledger.js';
+
+export interface BudgetInput {
+  readonly scope: BudgetScope;
+  readonly scopeId?: string | undefined;
+  readonly period: BudgetPeriod;
+  readonly startsAt?: string | undefined;
+  readonly endsAt?: string | undefined;
+  readonly limitMicro: number;
+}
+
+/** A budget as the API shows it, with what it has spent and reserved in its current period. */
+export type BudgetView = Budget & { readonly spentMicro: number; readonly reservedMicro: number };
+
+/**
+ * Budgets: stored in their table, kept in a `BudgetBook` for the hot path. What a
+ * budget has spent is read from the charges in the ledger, inside the writer's
+ * transaction, so that no charge is counted twice or missed while a budget is added.
+ */
+export class Budgets {
+  readonly book = new BudgetBook();
+  readonly #ledger: Ledger;
+
+  private constructor(ledger: Ledger) {
+    this.#ledger = ledger;
+  }
+
+  static async open(ledger: Ledger): Promise<Budgets> {
+    const budgets = new Budgets(ledger);
+    const rows = await ledger.repository.db.selectFrom('ledgerBudgets').selectAll().orderBy('id').execute();
+    for (const row of rows) {
+      const budget = toBudget(row);
+      const window = budgetWindow(budget, ledger.nowMs());
+      const spentMicro = window === undefined ? 0 : await budgets.#spent(ledger.repository.db, budget, window.startMs, window.endMs);
+      budgets.book.add(budget, spentMicro, window?.key ?? '');
+    }
+    return budgets;
+  }
+
+  async list(organizationId: string): Promise<BudgetView[]> {
+    const rows = await this.#ledger.repository.db.selectFrom('ledgerBudgets').selectAll().where('organizationId', '=', organizationId).orderBy('id').execute();
+    return rows.map((row) => this.#view(toBudget(row)));
+  }
+
+  async create(organizationId: string, input: BudgetInput): Promise<BudgetView> {
+    const budget = this.#checked(organizationId, input);
+    const window = budgetWindow(budget, this.#ledger.nowMs());
+    const spentMicro = await this.#ledger.writer.submit(async (tx) => {
+      const { object: _kind, ...row } = budget;
+      await tx.insertInto('ledgerBudgets').values(row).execute();
+      return window === undefined ? 0 : this.#spent(tx, budget, window.startMs, window.endMs);
+    });
+    this.book.add(budget, spentMicro, window?.key ?? '');
+    return this.#view(budget);
+  }
+
+  async delete(organizationId: string, budgetId: string): Promise<boolean> {
+    const result = await this.#ledger.writer.submit((tx) =>
+      tx.deleteFrom('ledgerBudgets').where('id', '=', budgetId).where('organizationId', '=', organizationId).executeTakeFirst(),
+    );
+    this.book.remove(organizationId, budgetId);
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  #view(budget: Budget): BudgetView {
+    const usage = this.book.usage(budget.organizationId, budget.id, this.#ledger.nowMs()) ?? { spentMicro: 0, reservedMicro: 0 };
+    return { ...budget, ...usage };
+  }
+
+  #checked(organizationId: string, input: BudgetInput): Budget {
+    if (input.period === 'window' && (input.startsAt === undefined || input.endsAt === undefined || Date.parse(input.startsAt) >= Date.parse(input.endsAt))) {
+      throw new CommonwealError('invalid_request', 'a window budget needs startsAt before endsAt', { param: 'endsAt' });
+    }
+    if (input.scope !== 'organization' && input.scopeId === undefined) {
+      throw new CommonwealError('invalid_request', `a ${input.scope} budget needs scopeId`, { param: 'scopeId' });
+    }
+    const windowed = input.period === 'window';
+    return {
+      object: 'budget',
+      // Generated, never chosen: a chosen id could collide with another organization's and reveal it.
+      id: newRecordId('budget'),
+      organizationId,
+      scope: input.scope,
+      scopeId: input.scope === 'organization' ? organizationId : input.scopeId!,
+      period: input.period,
+      startsAt: windowed ? new Date(Date.parse(input.startsAt!)).toISOString() : null,
+      endsAt: windowed ? new Date(Date.parse(input.endsAt!)).toISOString() : null,
+      limitMicro: input.limitMicro,
+      createdAt: new Date(this.#ledger.nowMs()).toISOString(),
+    };
+  }
+
+  async #spent(db: Ledger['repository']['db'], budget: Budget, startMs: number, endMs: number): Promise<number> {
+    const column = budget.scope === 'organization' ? 'organizationId' : budget.scope === 'project' ? 'projectId' : 'apiKeyId';
+    const row = await db
+      .selectFrom('ledgerTransfers')
+      .select(sql<string | number>`coalesce(sum(amount_micro), 0)`.as('spent'))
+      .where('code', '=', 'charge')
+      .where('organizationId', '=', budget.organizationId)
+      .where(column, '=', budget.scopeId)
+      .where('createdAt', '>=', new Date(startMs).toISOString())
+      .where('createdAt', '<', new Date(endMs).toISOString())
+      .executeTakeFirstOrThrow();
+    return Number(row.spent);
+  }
+}

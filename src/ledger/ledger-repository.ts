@@ -1,0 +1,124 @@
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { CommonwealError } from '../errors/index.js';
+import type { Database, LedgerAccountsTable, Store, StoreDialect } from '../store/index.js';
+import { type AccountDelta, lowersAvailable } from './account-delta.js';
+import { type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
+
+/**
+ * The ledger's SQL. Writes take the caller's transaction (a group-commit job), so that
+ * a transfer, its balance changes and whatever it settles commit together or not at all.
+ */
+export class LedgerRepository {
+  readonly #store: Store;
+  #compiled: LedgerStatements | undefined;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  get db(): Kysely<Database> {
+    return this.#store.db;
+  }
+
+  async loadAccounts(): Promise<Selectable<LedgerAccountsTable>[]> {
+    return this.#store.db.selectFrom('ledgerAccounts').selectAll().orderBy('createdAt').orderBy('id').execute();
+  }
+
+  /** Holds without a resolution, to rebuild the set of open holds at start. */
+  async loadOpenHolds(): Promise<LedgerTransfer[]> {
+    const rows = await this.#store.db
+      .selectFrom('ledgerTransfers as p')
+      .selectAll('p')
+      .where('p.type', '=', 'pending')
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('ledgerTransfers as r').select('r.seq').whereRef('r.pendingId', '=', 'p.id'))),
+      )
+      .orderBy('p.seq')
+      .execute();
+    return rows.map(toLedgerTransfer);
+  }
+
+  async findTransfer(db: Kysely<Database>, id: string): Promise<LedgerTransfer | undefined> {
+    const row = await db.selectFrom('ledgerTransfers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toLedgerTransfer(row);
+  }
+
+  async insertAccount(db: Kysely<Database>, row: Selectable<LedgerAccountsTable>): Promise<void> {
+    await db.insertInto('ledgerAccounts').values(row).execute();
+  }
+
+  async findAccount(db: Kysely<Database>, id: string): Promise<Selectable<LedgerAccountsTable> | undefined> {
+    return db.selectFrom('ledgerAccounts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async closeAccount(db: Kysely<Database>, id: string, closedAt: string): Promise<void> {
+    await db.updateTable('ledgerAccounts').set({ closedAt }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Inserts a transfer and applies its deltas. The floor is checked here too, against
+   * the committed sums, so that the database refuses an overdraft even if the memory
+   * in front of it were wrong. These run for every charge, so their SQL is written once
+   * (see `#statements`) rather than built per call.
+   */
+  async writeTransfer(db: Kysely<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
+    const statements = this.#statements;
+    await db.executeQuery(CompiledQuery.raw(statements.insertTransfer, transferColumns.map(([field]) => row[field])));
+    for (const delta of deltas) {
+      const changes = [delta.debitsPostedMicro, delta.creditsPostedMicro, delta.debitsPendingMicro, delta.creditsPendingMicro, delta.accountId];
+      const lowered = delta.debitsPostedMicro + delta.debitsPendingMicro - delta.creditsPostedMicro;
+      const result = lowersAvailable(delta)
+        ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, lowered]))
+        : await db.executeQuery(CompiledQuery.raw(statements.updateAccount, changes));
+      if (Number(result.numAffectedRows) !== 1) {
+        throw new CommonwealError('insufficient_credits', `account "${delta.accountId}" does not have the credits for this transfer`);
+      }
+    }
+  }
+
+  get #statements(): LedgerStatements {
+    this.#compiled ??= ledgerStatements(this.#store.dialect);
+    return this.#compiled;
+  }
+}
+
+/** The columns of a transfer row, in the order of the insert statement's parameters. */
+const transferColumns: readonly (readonly [keyof TransferRow, string])[] = [
+  ['id', 'id'],
+  ['type', 'type'],
+  ['code', 'code'],
+  ['debitAccountId', 'debit_account_id'],
+  ['creditAccountId', 'credit_account_id'],
+  ['amountMicro', 'amount_micro'],
+  ['pendingId', 'pending_id'],
+  ['timeoutAt', 'timeout_at'],
+  ['reversesId', 'reverses_id'],
+  ['usageRecordId', 'usage_record_id'],
+  ['organizationId', 'organization_id'],
+  ['projectId', 'project_id'],
+  ['apiKeyId', 'api_key_id'],
+  ['modelId', 'model_id'],
+  ['programId', 'program_id'],
+  ['memo', 'memo'],
+  ['createdAt', 'created_at'],
+];
+
+interface LedgerStatements {
+  readonly insertTransfer: string;
+  readonly updateAccount: string;
+  readonly updateAccountAboveFloor: string;
+}
+
+/** The hot statements in the dialect's placeholder style: `?` for SQLite, `$n` for PostgreSQL. */
+function ledgerStatements(dialect: StoreDialect): LedgerStatements {
+  const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
+  const insertTransfer = `insert into ledger_transfers (${transferColumns.map(([, column]) => column).join(', ')}) values (${transferColumns.map((_, i) => p(i + 1)).join(', ')})`;
+  const updateAccount =
+    `update ledger_accounts set debits_posted_micro = debits_posted_micro + ${p(1)}, credits_posted_micro = credits_posted_micro + ${p(2)}, ` +
+    `debits_pending_micro = debits_pending_micro + ${p(3)}, credits_pending_micro = credits_pending_micro + ${p(4)} where id = ${p(5)}`;
+  return {
+    insertTransfer,
+    updateAccount,
+    updateAccountAboveFloor: `${updateAccount} and (floor_micro is null or credits_posted_micro - debits_posted_micro - debits_pending_micro - ${p(6)} >= floor_micro)`,
+  };
+}

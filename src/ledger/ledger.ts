@@ -1,0 +1,339 @@
+import type { Kysely } from 'kysely';
+import { CommonwealError } from '../errors/index.js';
+import type { GroupCommitWriter } from '../metering/index.js';
+import type { Database, Store } from '../store/index.js';
+import { type AccountDelta, transferDeltas } from './account-delta.js';
+import type { BudgetReservation } from './budget-book.js';
+import { type ChargeSubject, CreditHold, type HoldLeg } from './credit-hold.js';
+import { issuanceAccountId, type LedgerAccount, type LedgerAccountSpec, revenueAccountId, toLedgerAccountRow } from './ledger-account.js';
+import { type BookAccount, LedgerBook } from './ledger-book.js';
+import { LedgerRepository } from './ledger-repository.js';
+import { type LedgerTransfer, type TransferInput, type TransferRow, type TransferTags, transferContent } from './ledger-transfer.js';
+import type { TokenPrices } from './token-cost.js';
+
+export interface LedgerOptions {
+  /** The clock for timestamps and hold timeouts; tests pass their own. */
+  readonly now?: () => number;
+}
+
+export interface TransferResult {
+  readonly transfer: LedgerTransfer;
+  /** False when the id was already taken by the same transfer, which is returned instead. */
+  readonly created: boolean;
+}
+
+/** A write the caller adds to a transfer's transaction, such as marking an application approved. */
+export type AlsoWrite = (tx: Kysely<Database>) => Promise<void>;
+
+/** A hold that is resolved in memory while its resolution is being written, so that two resolutions cannot race. */
+interface OpenHold {
+  readonly transfer: LedgerTransfer;
+  readonly timeoutAtMs: number;
+  resolving: boolean;
+}
+
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,159}$/;
+const amountMicroMax = Number.MAX_SAFE_INTEGER;
+const timeoutMsMax = 366 * 24 * 3600 * 1000;
+
+/**
+ * The credits ledger: accounts and immutable double-entry transfers in integer
+ * micro-credits, modelled on TigerBeetle. Every write goes through the group-commit
+ * writer; memory (the `LedgerBook`) changes only after a commit, and reservations keep
+ * concurrent writers from spending the same credits twice in the meantime.
+ */
+export class Ledger {
+  readonly book = new LedgerBook();
+  readonly repository: LedgerRepository;
+  readonly #writer: GroupCommitWriter;
+  readonly #now: () => number;
+  readonly #openHolds = new Map<string, OpenHold>();
+  /** The models each program's grants may pay for; absent or null means any model. */
+  readonly #programModels = new Map<string, ReadonlySet<string> | null>();
+
+  private constructor(store: Store, writer: GroupCommitWriter, options: LedgerOptions) {
+    this.repository = new LedgerRepository(store);
+    this.#writer = writer;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Loads every account and open hold: the database is the truth at start. */
+  static async open(store: Store, writer: GroupCommitWriter, options: LedgerOptions = {}): Promise<Ledger> {
+    const ledger = new Ledger(store, writer, options);
+    for (const row of await ledger.repository.loadAccounts()) ledger.book.add(row);
+    await ledger.openAccount({ id: issuanceAccountId, kind: 'issuance', floorMicro: null });
+    await ledger.openAccount({ id: revenueAccountId, kind: 'revenue' });
+    for (const hold of await ledger.repository.loadOpenHolds()) {
+      ledger.#openHolds.set(hold.id, { transfer: hold, timeoutAtMs: Date.parse(hold.timeoutAt ?? hold.createdAt), resolving: false });
+    }
+    return ledger;
+  }
+
+  get writer(): GroupCommitWriter {
+    return this.#writer;
+  }
+
+  nowMs(): number {
+    return this.#now();
+  }
+
+  account(id: string): LedgerAccount | undefined {
+    const account = this.book.get(id);
+    return account === undefined ? undefined : this.book.view(account);
+  }
+
+  accounts(): LedgerAccount[] {
+    return Array.from(this.book.all(), (a) => this.book.view(a));
+  }
+
+  openHolds(): LedgerTransfer[] {
+    return Array.from(this.#openHolds.values(), (h) => h.transfer);
+  }
+
+  /** Whether the organization has any balance account; without one, `billing: on` refuses its requests. */
+  hasAccounts(organizationId: string): boolean {
+    return this.book.ofOrganization(organizationId).length > 0;
+  }
+
+  setProgramModels(programId: string, modelIds: readonly string[] | null): void {
+    this.#programModels.set(programId, modelIds === null ? null : new Set(modelIds));
+  }
+
+  /**
+   * Reserves a request's maximum cost: first from the organization's unexpired grants
+   * that may pay for the model, soonest to expire first, then from its own account. All
+   * of it or nothing: when the accounts cannot cover it together, nothing stays reserved.
+   */
+  hold(subject: ChargeSubject, maxCostMicro: number, prices: TokenPrices, budgets: BudgetReservation | null): CreditHold {
+    const nowMs = this.#now();
+    const accounts = this.book.ofOrganization(subject.organizationId);
+    const spendable = accounts
+      .filter((a) => a.closedAt === null && (a.kind === 'organization' || (a.kind === 'grant' && (a.expiresAtMs ?? 0) > nowMs && this.#eligible(a.programId, subject.modelId))))
+      .sort((a, b) => (a.expiresAtMs ?? Number.MAX_SAFE_INTEGER) - (b.expiresAtMs ?? Number.MAX_SAFE_INTEGER));
+    const legs: HoldLeg[] = [];
+    let leftMicro = maxCostMicro;
+    for (const account of spendable) {
+      if (leftMicro === 0) break;
+      const reservedMicro = Math.min(leftMicro, Math.max(0, this.book.available(account)));
+      if (reservedMicro === 0) continue;
+      this.book.reserve(account, reservedMicro);
+      legs.push({ account, reservedMicro });
+      leftMicro -= reservedMicro;
+    }
+    if (leftMicro > 0) {
+      for (const leg of legs) this.book.unreserve(leg.account, leg.reservedMicro);
+      throw new CommonwealError(
+        'insufficient_credits',
+        `this request may cost up to ${maxCostMicro} micro-credits and organization "${subject.organizationId}" has ${maxCostMicro - leftMicro} available for it; lower max_tokens or add credits`,
+      );
+    }
+    const zeroAccount = spendable[0] ?? accounts[0];
+    if (zeroAccount === undefined) throw new CommonwealError('insufficient_credits', `organization "${subject.organizationId}" has no balance account`);
+    return new CreditHold({ book: this.book, repository: this.repository, legs, zeroAccount, budgets, prices, subject });
+  }
+
+  #eligible(programId: string | null, modelId: string): boolean {
+    const models = programId === null ? null : this.#programModels.get(programId);
+    return models === undefined || models === null || models.has(modelId);
+  }
+
+  /** Opens an account, or returns it when one with this id and the same kind exists. */
+  async openAccount(spec: LedgerAccountSpec): Promise<LedgerAccount> {
+    checkId(spec.id, 'id');
+    const existing = this.book.get(spec.id);
+    if (existing !== undefined) return this.#sameAccount(existing, spec);
+    const row = toLedgerAccountRow(spec, new Date(this.#now()).toISOString());
+    const stored = await this.#writer.submit(async (tx) => {
+      const found = await this.repository.findAccount(tx, spec.id);
+      if (found !== undefined) return found;
+      await this.repository.insertAccount(tx, row);
+      return row;
+    });
+    return this.#sameAccount(this.book.add(stored), spec);
+  }
+
+  #sameAccount(account: BookAccount, spec: LedgerAccountSpec): LedgerAccount {
+    if (account.kind !== spec.kind || account.organizationId !== (spec.organizationId ?? null)) {
+      throw new CommonwealError('idempotency_conflict', `ledger account "${spec.id}" already exists as a different account`, { param: 'id' });
+    }
+    return this.book.view(account);
+  }
+
+  /** A transfer posted at once, or a hold when `timeoutMs` is set. Idempotent by `input.id`. */
+  async transfer(input: TransferInput, alsoWrite?: AlsoWrite): Promise<TransferResult> {
+    const type = input.timeoutMs === undefined ? 'single' : 'pending';
+    const row = this.#row(input, type, null);
+    return this.#write(row, transferDeltas(type, row.debitAccountId, row.creditAccountId, row.amountMicro), alsoWrite);
+  }
+
+  /** Posts a hold, for its whole amount or less; the rest goes back to the debit account. */
+  async post(pendingId: string, input: { readonly id: string; readonly amountMicro?: number | undefined } & TransferTags): Promise<TransferResult> {
+    return this.#resolve(pendingId, 'post_pending', input);
+  }
+
+  /** Releases a hold without moving any credits. */
+  async void(pendingId: string, input: { readonly id: string } & TransferTags): Promise<TransferResult> {
+    return this.#resolve(pendingId, 'void_pending', input);
+  }
+
+  /** A correction: a new transfer of the same amount the other way. Nothing is ever edited or deleted. */
+  async reverse(transferId: string, input: { readonly id: string; readonly memo?: string | null }): Promise<TransferResult> {
+    const original = await this.repository.findTransfer(this.repository.db, transferId);
+    if (original === undefined) throw new CommonwealError('not_found', `transfer "${transferId}" not found`);
+    if (original.type !== 'single' && original.type !== 'post_pending') {
+      throw new CommonwealError('invalid_request', 'only posted transfers can be reversed; void a hold instead', { param: 'transferId' });
+    }
+    const earlier = await this.repository.db.selectFrom('ledgerTransfers').select('id').where('reversesId', '=', transferId).executeTakeFirst();
+    if (earlier !== undefined && earlier.id !== input.id) {
+      throw new CommonwealError('conflict', `transfer "${transferId}" was already reversed by "${earlier.id}"`, { param: 'transferId' });
+    }
+    const { usageRecordId: _u, memo: _m, ...tags } = original;
+    return this.transfer({
+      ...tags,
+      id: input.id,
+      debitAccountId: original.creditAccountId,
+      creditAccountId: original.debitAccountId,
+      amountMicro: original.amountMicro,
+      code: 'correction',
+      memo: input.memo ?? `reverses ${original.id}`,
+      reversesId: original.id,
+    });
+  }
+
+  /** Voids every hold whose timeout has passed; returns how many. Bounded by `limit` per call. */
+  async expireHolds(limit = 1000): Promise<number> {
+    const nowMs = this.#now();
+    const due = Array.from(this.#openHolds.values()).filter((h) => !h.resolving && h.timeoutAtMs <= nowMs).slice(0, limit);
+    let expired = 0;
+    for (const hold of due) {
+      try {
+        await this.#resolve(hold.transfer.id, 'void_pending', { id: `${hold.transfer.id}:expired`, memo: 'hold timed out' }, true);
+        expired += 1;
+      } catch (error) {
+        // Resolved by a client in the meantime: exactly once still holds, nothing to expire.
+        if (!(error instanceof CommonwealError && error.code === 'conflict')) throw error;
+      }
+    }
+    return expired;
+  }
+
+  #row(input: TransferInput, type: LedgerTransfer['type'], pendingId: string | null): TransferRow {
+    checkId(input.id, 'id');
+    checkAmount(input.amountMicro);
+    const nowMs = this.#now();
+    if (input.timeoutMs !== undefined && (!Number.isSafeInteger(input.timeoutMs) || input.timeoutMs < 1 || input.timeoutMs > timeoutMsMax)) {
+      throw new CommonwealError('invalid_request', `timeoutMs must be an integer from 1 to ${timeoutMsMax}`, { param: 'timeoutMs' });
+    }
+    if (input.debitAccountId === input.creditAccountId) {
+      throw new CommonwealError('invalid_request', 'a transfer needs two different accounts', { param: 'creditAccountId' });
+    }
+    for (const [param, id] of [['debitAccountId', input.debitAccountId], ['creditAccountId', input.creditAccountId]] as const) {
+      if (this.book.get(id) === undefined) throw new CommonwealError('invalid_request', `ledger account "${id}" does not exist`, { param });
+    }
+    return {
+      id: input.id,
+      type,
+      code: input.code,
+      debitAccountId: input.debitAccountId,
+      creditAccountId: input.creditAccountId,
+      amountMicro: input.amountMicro,
+      pendingId,
+      timeoutAt: input.timeoutMs === undefined ? null : new Date(nowMs + input.timeoutMs).toISOString(),
+      reversesId: input.reversesId ?? null,
+      usageRecordId: input.usageRecordId ?? null,
+      organizationId: input.organizationId ?? null,
+      projectId: input.projectId ?? null,
+      apiKeyId: input.apiKeyId ?? null,
+      modelId: input.modelId ?? null,
+      programId: input.programId ?? null,
+      memo: input.memo ?? null,
+      createdAt: new Date(nowMs).toISOString(),
+    };
+  }
+
+  async #resolve(
+    pendingId: string,
+    type: 'post_pending' | 'void_pending',
+    input: { readonly id: string; readonly amountMicro?: number | undefined } & TransferTags,
+    expiry = false,
+  ): Promise<TransferResult> {
+    const existing = await this.repository.findTransfer(this.repository.db, input.id);
+    const hold = this.#openHolds.get(pendingId);
+    const pending = hold?.transfer ?? (await this.repository.findTransfer(this.repository.db, pendingId));
+    if (pending === undefined || pending.type !== 'pending') throw new CommonwealError('not_found', `hold "${pendingId}" not found`);
+    const amountMicro = type === 'void_pending' ? 0 : (input.amountMicro ?? pending.amountMicro);
+    const row = this.#row(
+      { ...pending, ...input, id: input.id, amountMicro, code: expiry ? 'expiry' : pending.code, timeoutMs: undefined },
+      type,
+      pendingId,
+    );
+    if (existing !== undefined) return this.#same(existing, row);
+    if (hold === undefined || hold.resolving) {
+      throw new CommonwealError('conflict', `hold "${pendingId}" has already been posted or voided`, { param: 'pendingId' });
+    }
+    if (amountMicro > pending.amountMicro) {
+      throw new CommonwealError('invalid_request', `a hold of ${pending.amountMicro} can be posted for at most that much`, { param: 'amountMicro' });
+    }
+    if (type === 'post_pending' && hold.timeoutAtMs <= this.#now()) {
+      throw new CommonwealError('conflict', `hold "${pendingId}" has expired`, { param: 'pendingId' });
+    }
+    hold.resolving = true;
+    try {
+      const result = await this.#write(row, transferDeltas(type, row.debitAccountId, row.creditAccountId, amountMicro, pending.amountMicro));
+      if (result.created) this.#openHolds.delete(pendingId);
+      return result;
+    } finally {
+      hold.resolving = false;
+    }
+  }
+
+  /**
+   * The one path by which a transfer is written. The id is looked up first so that a
+   * retry answers at once; the lookup is repeated inside the transaction, where it is
+   * exact, because the same id may be in flight twice.
+   */
+  async #write(row: TransferRow, deltas: readonly [AccountDelta, AccountDelta], alsoWrite?: AlsoWrite): Promise<TransferResult> {
+    const existing = await this.repository.findTransfer(this.repository.db, row.id);
+    if (existing !== undefined) return this.#same(existing, row);
+    const debit = this.book.get(row.debitAccountId)!;
+    const lowered = Math.max(0, deltas[0].debitsPostedMicro + deltas[0].debitsPendingMicro);
+    if (!this.book.reserve(debit, lowered)) {
+      throw new CommonwealError('insufficient_credits', `account "${debit.id}" has ${this.book.view(debit).availableMicro} micro-credits available, less than ${lowered}`);
+    }
+    try {
+      const result = await this.#writer.submit(async (tx): Promise<TransferResult> => {
+        const found = await this.repository.findTransfer(tx, row.id);
+        if (found !== undefined) return { transfer: found, created: false };
+        await this.repository.writeTransfer(tx, row, deltas);
+        await alsoWrite?.(tx);
+        return { transfer: { object: 'ledger_transfer', seq: 0, ...row }, created: true };
+      });
+      if (!result.created) return this.#same(result.transfer, row);
+      this.book.apply(deltas);
+      if (row.type === 'pending') {
+        this.#openHolds.set(row.id, { transfer: result.transfer, timeoutAtMs: Date.parse(row.timeoutAt!), resolving: false });
+      }
+      return result;
+    } finally {
+      this.book.unreserve(debit, lowered);
+    }
+  }
+
+  #same(existing: LedgerTransfer, row: TransferRow): TransferResult {
+    if (transferContent(existing) !== transferContent(row)) {
+      throw new CommonwealError('idempotency_conflict', `transfer "${row.id}" already exists with different content`, { param: 'id' });
+    }
+    return { transfer: existing, created: false };
+  }
+}
+
+function checkId(id: string, param: string): void {
+  if (!idPattern.test(id)) throw new CommonwealError('invalid_request', `${param} must be 1-160 characters: letters, digits, ":", ".", "_" or "-"`, { param });
+}
+
+function checkAmount(amountMicro: number): void {
+  if (!Number.isSafeInteger(amountMicro) || amountMicro < 0 || amountMicro > amountMicroMax) {
+    throw new CommonwealError('invalid_request', 'amountMicro must be a non-negative integer (micro-credits)', { param: 'amountMicro' });
+  }
+}
+

@@ -1,0 +1,64 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { buildStatement, issuanceAccountId, organizationAccountId, statementCsv } from '../../ledger/index.js';
+import type { AdminDeps } from './admin-deps.js';
+import { requireOperator } from './admin-principal.js';
+import { auditBillingChange } from './billing-admin.js';
+import { Memo, PositiveAmountMicro, StatementQuery, TransferId } from './billing-schemas.js';
+import { enterOrganization } from './organization-scope.js';
+
+const OrgParams = Type.Object({ orgId: Type.String() });
+const CreditsBody = Type.Object({ amountMicro: PositiveAmountMicro, id: Type.Optional(TransferId), memo: Type.Optional(Memo) }, { additionalProperties: false });
+
+/** An organization's credits: balance, deposits (operator) and statement. */
+export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { ledger } = deps.billing;
+  const tags = ['credits'];
+
+  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/balance', { schema: { tags, params: OrgParams } }, async (request) => {
+    await enterOrganization(deps, request.principal, request.params.orgId);
+    const accounts = ledger.book.ofOrganization(request.params.orgId).map((a) => ledger.book.view(a));
+    return {
+      object: 'balance',
+      organizationId: request.params.orgId,
+      balanceMicro: accounts.reduce((sum, a) => sum + a.balanceMicro, 0),
+      availableMicro: accounts.filter((a) => a.closedAt === null && (a.expiresAt === null || Date.parse(a.expiresAt) > ledger.nowMs())).reduce((sum, a) => sum + a.availableMicro, 0),
+      accounts,
+    };
+  });
+
+  // Issuing credits creates money, so only the operator may; the organization's account is opened on first use.
+  app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof CreditsBody> }>(
+    '/orgs/:orgId/credits',
+    { schema: { tags, params: OrgParams, body: CreditsBody } },
+    async (request, reply) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      requireOperator(request.principal);
+      const accountId = organizationAccountId(request.params.orgId);
+      await ledger.openAccount({ id: accountId, kind: 'organization', organizationId: request.params.orgId });
+      const result = await ledger.transfer({
+        id: request.body.id ?? `deposit:${request.params.orgId}:${request.id}:${ledger.nowMs()}`,
+        debitAccountId: issuanceAccountId,
+        creditAccountId: accountId,
+        amountMicro: request.body.amountMicro,
+        code: 'deposit',
+        organizationId: request.params.orgId,
+        memo: request.body.memo ?? null,
+      });
+      const { orgId } = request.params;
+      if (result.created) await auditBillingChange(deps, request.principal, { action: 'create', resource: 'deposit', resourceId: result.transfer.id, organizationId: orgId, after: result.transfer });
+      return reply.code(result.created ? 201 : 200).send({ ...result.transfer, account: ledger.account(accountId) });
+    },
+  );
+
+  app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof StatementQuery> }>(
+    '/orgs/:orgId/statement',
+    { schema: { tags, params: OrgParams, querystring: StatementQuery } },
+    async (request, reply) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      const statement = await buildStatement(ledger, request.params.orgId, request.query);
+      if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(statementCsv(statement));
+      return statement;
+    },
+  );
+}

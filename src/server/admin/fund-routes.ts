@@ -1,0 +1,92 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { buildProgramReport, programReportCsv } from '../../ledger/index.js';
+import type { AdminDeps } from './admin-deps.js';
+import { requireOperator } from './admin-principal.js';
+import { auditBillingChange } from './billing-admin.js';
+import { AmountMicro, FormatQuery, LongText, PositiveAmountMicro, TransferId } from './billing-schemas.js';
+import { Name, RecordId, Timestamp } from './common-schemas.js';
+
+const ProgramParams = Type.Object({ programId: Type.String() });
+const ApplicationParams = Type.Object({ programId: Type.String(), applicationId: Type.String() });
+const ProgramBody = Type.Object(
+  {
+    id: Type.Optional(RecordId),
+    name: Name,
+    defaultGrantMicro: AmountMicro,
+    grantDurationDays: Type.Integer({ minimum: 1, maximum: 3660 }),
+    eligibleModels: Type.Optional(Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 }), Type.Null()])),
+    opensAt: Type.Optional(Timestamp),
+    closesAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+const FundBody = Type.Object({ amountMicro: PositiveAmountMicro, id: Type.Optional(TransferId) }, { additionalProperties: false });
+const ApproveBody = Type.Object({ amountMicro: Type.Optional(AmountMicro), expiresAt: Type.Optional(Timestamp) }, { additionalProperties: false });
+const RejectBody = Type.Object({ reason: LongText }, { additionalProperties: false });
+
+/** The startup fund: programs and their pools, decisions on applications, reports (operator); the list of programs (everyone). */
+export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { fund, ledger } = deps.billing;
+  const tags = ['fund'];
+
+  // Organizations read the programs they may apply to.
+  app.get('/programs', { schema: { tags } }, async () => ({ object: 'list', data: await fund.listPrograms() }));
+
+  app.post<{ Body: Static<typeof ProgramBody> }>('/programs', { schema: { tags, body: ProgramBody } }, async (request, reply) => {
+    requireOperator(request.principal);
+    const program = await fund.createProgram(request.body);
+    await auditBillingChange(deps, request.principal, { action: 'create', resource: 'program', resourceId: program.id, organizationId: null, after: program });
+    return reply.code(201).send(program);
+  });
+
+  app.post<{ Params: Static<typeof ProgramParams>; Body: Static<typeof FundBody> }>(
+    '/programs/:programId/fund',
+    { schema: { tags, params: ProgramParams, body: FundBody } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      const result = await fund.fundProgram(request.params.programId, request.body.amountMicro, request.body.id);
+      if (result.created) await auditBillingChange(deps, request.principal, { action: 'fund', resource: 'program', resourceId: request.params.programId, organizationId: null, after: result.transfer });
+      return reply.code(result.created ? 201 : 200).send(result.transfer);
+    },
+  );
+
+  app.get<{ Params: Static<typeof ProgramParams> }>('/programs/:programId/applications', { schema: { tags, params: ProgramParams } }, async (request) => {
+    requireOperator(request.principal);
+    await fund.program(request.params.programId);
+    return { object: 'list', data: await fund.listApplications({ programId: request.params.programId }) };
+  });
+
+  app.post<{ Params: Static<typeof ApplicationParams>; Body: Static<typeof ApproveBody> }>(
+    '/programs/:programId/applications/:applicationId/approve',
+    { schema: { tags, params: ApplicationParams, body: ApproveBody } },
+    async (request) => {
+      requireOperator(request.principal);
+      const application = await fund.approve(request.params.programId, request.params.applicationId, request.body);
+      await auditBillingChange(deps, request.principal, { action: 'grant', resource: 'application', resourceId: application.id, organizationId: application.organizationId, after: application });
+      return application;
+    },
+  );
+
+  app.post<{ Params: Static<typeof ApplicationParams>; Body: Static<typeof RejectBody> }>(
+    '/programs/:programId/applications/:applicationId/reject',
+    { schema: { tags, params: ApplicationParams, body: RejectBody } },
+    async (request) => {
+      requireOperator(request.principal);
+      const application = await fund.reject(request.params.programId, request.params.applicationId, request.body.reason);
+      await auditBillingChange(deps, request.principal, { action: 'reject', resource: 'application', resourceId: application.id, organizationId: application.organizationId, after: application });
+      return application;
+    },
+  );
+
+  app.get<{ Params: Static<typeof ProgramParams>; Querystring: Static<typeof FormatQuery> }>(
+    '/programs/:programId/report',
+    { schema: { tags, params: ProgramParams, querystring: FormatQuery } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      const report = await buildProgramReport(ledger, fund, request.params.programId);
+      if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(programReportCsv(report));
+      return report;
+    },
+  );
+}

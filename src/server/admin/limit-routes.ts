@@ -1,0 +1,89 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { CommonwealError } from '../../errors/index.js';
+import { budgetPeriods, budgetScopes } from '../../ledger/index.js';
+import { rateLimitScopes } from '../../limits/index.js';
+import type { AdminDeps } from './admin-deps.js';
+import { notFound, requireOperator } from './admin-principal.js';
+import { auditBillingChange } from './billing-admin.js';
+import { AmountMicro } from './billing-schemas.js';
+import { RecordId, Timestamp } from './common-schemas.js';
+import { enterOrganization } from './organization-scope.js';
+
+const OrgParams = Type.Object({ orgId: Type.String() });
+const BudgetParams = Type.Object({ orgId: Type.String(), budgetId: Type.String() });
+const BudgetBody = Type.Object(
+  {
+    scope: Type.Union(budgetScopes.map((s) => Type.Literal(s))),
+    scopeId: Type.Optional(RecordId),
+    period: Type.Union(budgetPeriods.map((p) => Type.Literal(p))),
+    startsAt: Type.Optional(Timestamp),
+    endsAt: Type.Optional(Timestamp),
+    limitMicro: AmountMicro,
+  },
+  { additionalProperties: false },
+);
+const PerMinute = Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), Type.Null()]);
+const RateLimitBody = Type.Object(
+  { scope: Type.Union(rateLimitScopes.map((s) => Type.Literal(s))), scopeId: RecordId, requestsPerMinute: PerMinute, tokensPerMinute: PerMinute },
+  { additionalProperties: false },
+);
+
+/** What an organization may spend (budgets, which its admins set) and how fast (rate limits, which the operator sets). */
+export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { budgets, rateLimits } = deps.billing;
+  const tags = ['credits'];
+
+  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/budgets', { schema: { tags, params: OrgParams } }, async (request) => {
+    await enterOrganization(deps, request.principal, request.params.orgId);
+    return { object: 'list', data: await budgets.list(request.params.orgId) };
+  });
+
+  app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof BudgetBody> }>(
+    '/orgs/:orgId/budgets',
+    { schema: { tags, params: OrgParams, body: BudgetBody } },
+    async (request, reply) => {
+      const { orgId } = request.params;
+      await enterOrganization(deps, request.principal, orgId);
+      const { scope, scopeId } = request.body;
+      if (scope === 'project' && (scopeId === undefined || !(await deps.projects.find(orgId, scopeId)))) {
+        throw new CommonwealError('invalid_request', `project "${scopeId ?? ''}" does not exist in this organization`, { param: 'scopeId' });
+      }
+      if (scope === 'key' && (scopeId === undefined || !(await deps.apiKeys.find(orgId, scopeId)))) {
+        throw new CommonwealError('invalid_request', `API key "${scopeId ?? ''}" does not exist in this organization`, { param: 'scopeId' });
+      }
+      const budget = await budgets.create(orgId, request.body);
+      await auditBillingChange(deps, request.principal, { action: 'create', resource: 'budget', resourceId: budget.id, organizationId: orgId, after: budget });
+      return reply.code(201).send(budget);
+    },
+  );
+
+  app.delete<{ Params: Static<typeof BudgetParams> }>('/orgs/:orgId/budgets/:budgetId', { schema: { tags, params: BudgetParams } }, async (request) => {
+    await enterOrganization(deps, request.principal, request.params.orgId);
+    if (!(await budgets.delete(request.params.orgId, request.params.budgetId))) throw notFound('budget', request.params.budgetId);
+    await auditBillingChange(deps, request.principal, { action: 'delete', resource: 'budget', resourceId: request.params.budgetId, organizationId: request.params.orgId, after: null });
+    return { id: request.params.budgetId, object: 'budget', deleted: true };
+  });
+
+  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/rate-limits', { schema: { tags, params: OrgParams } }, async (request) => {
+    await enterOrganization(deps, request.principal, request.params.orgId);
+    return { object: 'list', data: await rateLimits.list(request.params.orgId) };
+  });
+
+  // Limits protect the platform's capacity, so the operator sets them; with both values null the rule is removed.
+  app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof RateLimitBody> }>(
+    '/orgs/:orgId/rate-limits',
+    { schema: { tags, params: OrgParams, body: RateLimitBody } },
+    async (request) => {
+      const { orgId } = request.params;
+      await enterOrganization(deps, request.principal, orgId);
+      requireOperator(request.principal);
+      const { scope, scopeId } = request.body;
+      const exists = scope === 'project' ? await deps.projects.find(orgId, scopeId) : await deps.apiKeys.find(orgId, scopeId);
+      if (!exists) throw new CommonwealError('invalid_request', `${scope} "${scopeId}" does not exist in this organization`, { param: 'scopeId' });
+      const rule = await rateLimits.set(orgId, request.body);
+      await auditBillingChange(deps, request.principal, { action: 'update', resource: 'rate_limit', resourceId: `${scope}:${scopeId}`, organizationId: orgId, after: rule });
+      return rule ?? { id: `${scope}:${scopeId}`, object: 'rate_limit', deleted: true };
+    },
+  );
+}
