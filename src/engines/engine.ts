@@ -28,6 +28,19 @@ export interface UpstreamResponse {
   readonly body: Readable;
 }
 
+export type EngineState = 'unloaded' | 'loading' | 'ready' | 'failed';
+
+/** What an engine that runs its model in this process is doing, for /readyz and the admin API. */
+export interface EngineStatus {
+  readonly state: EngineState;
+  /** Why the engine failed; it names no file path or address, as /readyz shows it to anyone. */
+  readonly reason: string | null;
+  /** When the state last changed, ISO 8601. */
+  readonly since: string;
+  readonly requestsRunning: number;
+  readonly requestsWaiting: number;
+}
+
 /**
  * The seam between the gateway and whatever runs the model: a proxy to an
  * OpenAI-compatible server, or an embedded engine.
@@ -42,4 +55,6 @@ export interface Engine {
   probe(signal: AbortSignal): Promise<void>;
   /** Stops taking calls and resolves once the calls in flight have ended. */
   close(): Promise<void>;
+  /** Only engines that run the model themselves have one; a proxy's state is its server's. */
+  status?(): EngineStatus;
 }

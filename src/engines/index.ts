@@ -1,5 +1,6 @@
-export { createEngine } from './create-engine.js';
-export type { Engine, UpstreamCall, UpstreamResponse } from './engine.js';
+export { createEngine, type EngineSettings } from './create-engine.js';
+export { EmbeddedRuntime, type EmbeddedRuntimeOptions } from './embedded-runtime.js';
+export type { Engine, EngineState, EngineStatus, UpstreamCall, UpstreamResponse } from './engine.js';
 export { type OpenAiBaseUrl, parseOpenAiBaseUrl, toUpstreamPath } from './openai-base-url.js';
 export {
   OpenAiUpstreamEngine,

@@ -18,6 +18,7 @@ export const upstreamFailureKinds = [
   'bad_response',
   'overloaded',
   'closed',
+  'unavailable',
 ] as const;
 
 /** What went wrong, precisely enough for the retry policy to decide whether to try elsewhere. */
@@ -25,7 +26,7 @@ export type UpstreamFailureKind = (typeof upstreamFailureKinds)[number];
 
 interface KindInfo {
   readonly code: ErrorCode;
-  readonly message: (limits: UpstreamTimeouts) => string;
+  readonly message: (limits: UpstreamTimeouts, cause: unknown) => string;
 }
 
 // Messages reach the API client, so they name no host, address or credential: the
@@ -40,6 +41,12 @@ const kindInfo: Readonly<Record<UpstreamFailureKind, KindInfo>> = Object.freeze(
   bad_response: { code: 'upstream_error', message: () => 'the model server sent an invalid response' },
   overloaded: { code: 'engine_unavailable', message: () => 'the model server has too many requests waiting' },
   closed: { code: 'engine_unavailable', message: () => 'the model server is being reconfigured' },
+  // An embedded engine says why itself (not installed, model file missing or broken), in
+  // a CommonwealError whose message is safe to show.
+  unavailable: {
+    code: 'engine_unavailable',
+    message: (_l, cause) => (cause instanceof CommonwealError ? cause.message : 'the engine cannot serve this deployment right now'),
+  },
 });
 
 /** A call to a model server that got no complete answer. */
@@ -49,7 +56,7 @@ export class UpstreamFailure extends CommonwealError {
 
   constructor(kind: UpstreamFailureKind, deploymentId: string, limits: UpstreamTimeouts, cause?: unknown) {
     const info = kindInfo[kind];
-    super(info.code, info.message(limits), { cause });
+    super(info.code, info.message(limits, cause), { cause });
     this.name = 'UpstreamFailure';
     this.kind = kind;
     this.deploymentId = deploymentId;

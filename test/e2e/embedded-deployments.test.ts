@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { callAdmin } from '../helpers/admin-client.js';
+import { assertAdminError } from '../helpers/assert-admin-error.js';
+import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
+import { runCli } from '../helpers/spawn-cli.js';
+import { testAdminToken } from '../helpers/temp-platform.js';
+
+/*
+ * What needs no model to run: the admin API and CLI for embedded deployments, and
+ * `models pull` without a network. These run whether or not node-llama-cpp is installed.
+ */
+describe('embedded deployments in the admin API and the CLI', () => {
+  let fixture: GatewayFixture;
+  let env: Record<string, string>;
+
+  before(async () => {
+    fixture = await startGatewayFixture({ config: { gateway: { healthCheckIntervalMs: 600_000 } } });
+    env = { COMMONWEAL_SERVER: fixture.platform.url, COMMONWEAL_ADMIN_TOKEN: testAdminToken };
+  });
+
+  after(() => fixture.dispose());
+
+  const post = (body: Record<string, unknown>) => callAdmin(fixture.platform.url, 'POST', '/admin/v1/deployments', { body });
+  const patch = (id: string, body: Record<string, unknown>) => callAdmin(fixture.platform.url, 'PATCH', `/admin/v1/deployments/${id}`, { body });
+  const base = { modelId: 'fake-model', siteId: 'fra-1' };
+
+  it('creates an embedded deployment with its source and engine options, and changes them', async () => {
+    const engineOptions = { contextSize: 2048, gpuLayers: 'auto', parallelSequences: 2, threads: 4 };
+    const created = await post({ ...base, id: 'emb-1', kind: 'embedded', source: 'hf:someone/tiny-GGUF/tiny.gguf', engineOptions });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.source, 'hf:someone/tiny-GGUF/tiny.gguf');
+    assert.deepEqual(created.body.engineOptions, engineOptions);
+    assert.equal(created.body.baseUrl, null);
+    const changed = await patch('emb-1', { source: '/srv/models/tiny.gguf', engineOptions: { contextSize: 'auto' } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.deepEqual(changed.body.engineOptions, { contextSize: 'auto' });
+    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-1')).body.source, '/srv/models/tiny.gguf');
+  });
+
+  it('asks each kind for its own fields', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ...base, id: 'v-1', kind: 'embedded' }, 'source'],
+      [{ ...base, id: 'v-2', kind: 'embedded', source: '/m/x.gguf', baseUrl: 'http://h/v1' }, 'baseUrl'],
+      [{ ...base, id: 'v-3', kind: 'embedded', source: '/m/x.gguf', upstreamApiKey: 'sk-1' }, 'upstreamApiKey'],
+      [{ ...base, id: 'v-4', kind: 'embedded', source: 'models/relative.gguf' }, 'source'],
+      [{ ...base, id: 'v-5', kind: 'embedded', source: 'hf:someone/../x.gguf' }, 'source'],
+      [{ ...base, id: 'v-6', kind: 'openai', baseUrl: 'http://h/v1', source: '/m/x.gguf' }, 'source'],
+      [{ ...base, id: 'v-7', kind: 'openai', baseUrl: 'http://h/v1', engineOptions: { threads: 2 } }, 'engineOptions'],
+    ];
+    for (const [body, param] of cases) assertAdminError(await post(body), 400, 'invalid_request', param);
+    assertAdminError(await patch('dep-0', { source: '/m/x.gguf' }), 400, 'invalid_request', 'source');
+    assertAdminError(await patch('emb-1', { baseUrl: 'http://h/v1' }), 400, 'invalid_request', 'baseUrl');
+    const unknownOption = await post({ ...base, id: 'v-8', kind: 'embedded', source: '/m/x.gguf', engineOptions: { flashAttention: true } });
+    assert.equal(unknownOption.status, 400);
+    const tooManySequences = await post({ ...base, id: 'v-9', kind: 'embedded', source: '/m/x.gguf', engineOptions: { parallelSequences: 1000 } });
+    assert.equal(tooManySequences.status, 400);
+  });
+
+  it('shows the state of an embedded deployment\'s engine before its first request', async () => {
+    const status = await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-1/status');
+    assert.equal(status.status, 200);
+    // Unloaded until a request comes; failed from the start where node-llama-cpp is not installed.
+    assert.ok(['unloaded', 'failed'].includes(status.body.engine.state), JSON.stringify(status.body));
+    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/nope/status')).status, 404);
+  });
+
+  it('creates embedded deployments from the CLI', async () => {
+    const args = ['deployments', 'create', '--id', 'emb-cli', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'];
+    const created = await runCli([...args, '--source', '/srv/models/tiny.gguf', '--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2', '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(JSON.parse(created.stdout).engineOptions, { contextSize: 1024, gpuLayers: 'auto', threads: 2 });
+    const refused = await runCli(['deployments', 'create', '--id', 'emb-bad', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /400 invalid_request: a deployment of kind "embedded" needs a source/);
+  });
+
+  it('fails a pull without network with a clear message, and the server serves on', async () => {
+    const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', '--hf-endpoint', 'https://hf-mirror.invalid', '--data-dir', fixture.platform.dataDir], env);
+    assert.equal(pull.code, 1);
+    assert.match(pull.stderr, /^error: cannot download https:\/\/hf-mirror\.invalid\/someone\/tiny-GGUF\/resolve\/main\/tiny\.gguf: cannot reach hf-mirror\.invalid \((ENOTFOUND|EAI_AGAIN)\)/m);
+    assert.doesNotMatch(pull.stderr, /\n\s+at /, 'no stack trace');
+    const bad = await runCli(['models', 'pull', 'models/relative.gguf'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: "models\/relative\.gguf" is not a model reference/m);
+    const answer = await fixture.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(answer.choices[0]!.message.content, 'Hello, world!');
+  });
+});
