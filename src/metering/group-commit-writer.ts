@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
 import type { Database, Store } from '../store/index.js';
+import { openHooks, runHooks } from './before-commit.js';
 import { type GroupCommitWriterOptions, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
 
 /**
@@ -173,11 +174,14 @@ export class GroupCommitWriter {
     let culprit: Entry | undefined;
     try {
       await this.#store.db.transaction().execute(async (tx) => {
+        openHooks(tx);
         for (const entry of entries) {
           culprit = entry;
           await entry.run(tx);
         }
         culprit = undefined;
+        // Writes the jobs batched with `beforeCommit`; a failure here names no job, as one at COMMIT does not.
+        await runHooks(tx);
       });
     } catch (error) {
       this.#transactionsFailed += 1;
@@ -185,7 +189,13 @@ export class GroupCommitWriter {
     }
     this.#transactionsCommitted += 1;
     this.#jobsCommitted += entries.length;
-    for (const entry of entries) entry.committed();
+    // A job is acknowledged once its commit is durable; meanwhile the next batch is written.
+    this.#store.durable().then(
+      () => {
+        for (const entry of entries) entry.committed();
+      },
+      (error: unknown) => this.#fail(entries, error),
+    );
     return undefined;
   }
 

@@ -52,6 +52,8 @@ export async function openPostgresStore(connectionString: string, options: OpenP
     async ping() {
       await sql`select 1`.execute(db);
     },
+    // A PostgreSQL commit has returned only once it is durable (synchronous_commit on).
+    durable: () => Promise.resolve(),
     constraintViolation(error: unknown): ConstraintViolation | undefined {
       if (!(error instanceof pg.DatabaseError)) return undefined;
       if (error.code === uniqueViolation) return 'unique';

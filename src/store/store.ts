@@ -17,5 +17,10 @@ export interface Store {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   constraintViolation(error: unknown): ConstraintViolation | undefined;
+  /**
+   * Resolves once every transaction committed before the call survives power loss.
+   * A store whose commits are durable when they return resolves at once.
+   */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,60 @@
+import { type FileHandle, open } from 'node:fs/promises';
+
+/**
+ * Makes SQLite commits durable without blocking the event loop. With
+ * `synchronous = NORMAL` in WAL mode a commit is written to the WAL file but not synced:
+ * safe from a killed process, not from power loss. Syncing the WAL here, on libuv's
+ * thread pool, then gives FULL's guarantee for every commit made before `sync()` was
+ * called, while the event loop serves other requests and the next transaction is written.
+ * Concurrent callers share syncs: one in flight, at most one queued behind it.
+ */
+export class WalSync {
+  readonly #walPath: string;
+  #handle: Promise<FileHandle> | undefined;
+  #inFlight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+
+  constructor(walPath: string) {
+    this.#walPath = walPath;
+  }
+
+  /** Resolves once everything committed before the call is on stable storage. */
+  sync(): Promise<void> {
+    if (this.#inFlight === undefined) {
+      this.#inFlight = this.#run();
+      return this.#inFlight;
+    }
+    // The sync in flight may have started before this caller's commit: it needs the next one.
+    this.#queued ??= this.#inFlight.then(
+      () => this.#startQueued(),
+      () => this.#startQueued(),
+    );
+    return this.#queued;
+  }
+
+  #startQueued(): Promise<void> {
+    this.#queued = undefined;
+    this.#inFlight = this.#run();
+    return this.#inFlight;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      this.#handle ??= open(this.#walPath, 'r');
+      await (await this.#handle).sync();
+    } catch (error) {
+      // A handle that failed to open is not kept: the next sync tries again.
+      this.#handle = undefined;
+      throw error;
+    } finally {
+      this.#inFlight = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#inFlight?.catch(() => undefined);
+    await this.#queued?.catch(() => undefined);
+    if (this.#handle !== undefined) await (await this.#handle).close();
+    this.#handle = undefined;
+  }
+}
