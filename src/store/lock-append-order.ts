@@ -5,6 +5,7 @@ import type { Store } from './store.js';
 /** One PostgreSQL advisory lock per append-only table; the values only need to be distinct. */
 const appendOrderLockKeys = Object.freeze({
   usageRecords: 0x436f_6d6d_0001,
+  auditLeaves: 0x436f_6d6d_0005,
 });
 
 export type AppendOnlyTable = keyof typeof appendOrderLockKeys;

@@ -1,0 +1,220 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { consistencyRanges, inclusionRanges, perfectNodes, TransparencyLog } from '../../src/audit/index.js';
+import { openSqliteStore } from '../../src/store/index.js';
+import { version } from '../../src/version.js';
+import { type AppendMode, appendModeLabels, type AppendSample, measureAppends } from './append-throughput.js';
+import { loadTree } from './bulk-tree-loader.js';
+import { type GatewaySample, measureGateway } from './gateway-receipts.js';
+import { measureProofs, type ProofSample } from './proof-latency.js';
+
+/*
+ * `npm run bench:audit`: the transparency log's cost on the durable write path (metered
+ * requests per second with and without receipts) and the time to answer roots and
+ * proofs from a stored tree of a million and ten million leaves.
+ * and the whole gateway's throughput with receipts on and off.
+ * Options: --sizes 1000000,10000000  --requests 20000  --concurrency 256  --rounds 3  --proofs 1000
+ *          --gateway-rounds 3  --gateway-seconds 10 (0 skips the gateway runs)
+ */
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000000,10000000' },
+    requests: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '256' },
+    rounds: { type: 'string', default: '3' },
+    proofs: { type: 'string', default: '1000' },
+    'gateway-rounds': { type: 'string', default: '3' },
+    'gateway-seconds': { type: 'string', default: '10' },
+    'report-only': { type: 'boolean', default: false },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const requests = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const rounds = Number(values.rounds);
+const proofCount = Number(values.proofs);
+const gatewayRounds = Number(values['gateway-rounds']);
+const gatewaySeconds = Number(values['gateway-seconds']);
+
+interface TreeSample {
+  readonly size: number;
+  readonly buildSeconds: number;
+  readonly databaseBytes: number;
+  readonly nodesReadMax: { inclusion: number; consistency: number };
+  readonly proofs: ProofSample[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const modes: readonly AppendMode[] = ['usage', 'digests', 'receipts'];
+type AppendRounds = Record<AppendMode, AppendSample[]>;
+
+async function appendRounds(): Promise<AppendRounds> {
+  const samples: AppendRounds = { usage: [], digests: [], receipts: [] };
+  // Alternating rounds, so that a slow spell of the machine weighs on every mode alike.
+  for (let round = 0; round < rounds; round += 1) {
+    for (const mode of modes) samples[mode].push(await measureAppends(mode, requests, concurrency));
+    console.log(`round ${round + 1}: ${modes.map((m) => `${m} ${fmt(samples[m].at(-1)!.perSecond)} req/s`).join(', ')}`);
+  }
+  return samples;
+}
+
+/** The most stored nodes any proof at this size reads, from the plan alone, over a sweep of indices. */
+function nodesReadMax(size: number): { inclusion: number; consistency: number } {
+  let inclusion = 0;
+  let consistency = 0;
+  const step = Math.max(1, Math.floor(size / 5_000));
+  for (let i = 0; i < size; i += step) {
+    inclusion = Math.max(inclusion, inclusionRanges(i, size).flatMap(perfectNodes).length);
+    if (i > 0) consistency = Math.max(consistency, consistencyRanges(i, size).flatMap(perfectNodes).length);
+  }
+  return { inclusion, consistency };
+}
+
+async function treeSample(size: number): Promise<TreeSample> {
+  const dir = mkdtempSync(join(tmpdir(), 'commonweal-bench-tree-'));
+  const path = join(dir, 'commonweal.sqlite');
+  try {
+    await (await openSqliteStore(path)).close();
+    const started = performance.now();
+    const root = loadTree(path, size, (done) => {
+      if (done % 1_000_000 === 0) console.log(`  ${fmt(done)} leaves loaded`);
+    });
+    const buildSeconds = (performance.now() - started) / 1000;
+    const store = await openSqliteStore(path);
+    const log = new TransparencyLog(store);
+    if (!(await log.rootAt(size)).equals(root)) throw new Error(`the stored root of ${size} leaves differs from the loader's`);
+    const proofs = await measureProofs(log, size, proofCount);
+    await store.close();
+    return { size, buildSeconds, databaseBytes: statSync(path).size, nodesReadMax: nodesReadMax(size), proofs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function gatewayLines(samples: readonly GatewaySample[]): string[] {
+  if (samples.length === 0) return [];
+  const lines = [
+    `## The gateway with receipts on and off (median of ${gatewayRounds} alternating rounds, ${gatewaySeconds} s each)`,
+    '',
+    'The gateway benchmark\'s harness (bench/gateway, imported unchanged): its fast upstream, `commonweal serve` pinned to core 0, autocannon with',
+    '32 connections on core 1. "Off" is a copy of this build with the receipt step and the digests patched out (bench/audit/gateway-receipts.ts).',
+    '',
+    '| workload | off req/s | on req/s | throughput loss | off CPU µs/req | on CPU µs/req | **loss at the same CPU** | target < 10% |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const mode of ['json', 'stream'] as const) {
+    const of = (receipts: boolean) => samples.filter((s) => s.mode === mode && s.receipts === receipts).map((s) => s.sample);
+    const off = median(of(false).map((s) => s.requestsPerSec));
+    const on = median(of(true).map((s) => s.requestsPerSec));
+    const loss = (1 - on / off) * 100;
+    const cpu = (receipts: boolean) => median(of(receipts).map((s) => s.proxyCpuMicrosPerRequest));
+    // A proxy that saturates its core serves 1/(CPU per request): the CPU ratio is the throughput ratio, without the noise of other jobs.
+    const cpuLoss = (1 - cpu(false) / cpu(true)) * 100;
+    const failed = samples.filter((s) => s.mode === mode).reduce((sum, s) => sum + s.sample.failed, 0);
+    lines.push(
+      `| chat, ${mode === 'json' ? 'non-streaming' : 'streaming (SSE)'}${failed > 0 ? ` (${failed} failed)` : ''} | ${fmt(off)} | ${fmt(on)} | ${fmt(loss, 1)}% | ${fmt(cpu(false))} | ${fmt(cpu(true))} | **${fmt(cpuLoss, 1)}%** | ${cpuLoss < 10 ? 'met' : '**missed**'} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Where the cost goes, from CPU profiles of both builds under the same load (non-streaming, busy CPU over every request served):',
+    'about 420 µs per request off and 480 µs on. Of the 60 µs, about 30 µs are SQLite writing the leaf (a row of about 750 bytes',
+    'and its unique-id index entry) and, on average, two tree nodes; 19 µs build the receipt (canonical JSON 9 µs, the leaf hash and',
+    'the tree append 10 µs); 5 µs the digests; 4 µs reading the tree edge; the rest garbage collection. better-sqlite3 runs every',
+    'statement on the event loop\'s thread, so this write work is paid in throughput. The profiles see that thread only; the CPU',
+    'columns above count every thread and the kernel, and the rest of the difference is the kernel writing a WAL about twice as large.',
+    'CPU per request is the column to judge by: the machine was shared, and the req/s columns swing with other jobs much more.',
+  );
+  return [...lines, ''];
+}
+
+function report({ appends, trees, gateway, seconds, loadAverageAtStart, date }: Measured): string {
+  const rate = (m: AppendMode) => median(appends[m].map((s) => s.perSecond));
+  const cpuOf = (m: AppendMode) => median(appends[m].map((s) => s.cpuMicrosPerRequest));
+  const digestCpu = cpuOf('digests') - cpuOf('usage');
+  const leafCpu = cpuOf('receipts') - cpuOf('digests');
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const lines = [
+    '# Transparency log benchmark',
+    '',
+    `Written by \`npm run bench:audit\` (${fmt(seconds)} s). One run on the machine below; rerun to compare.`,
+    '',
+    '| CPU | cores | Node | commonweal | kernel | date | load average at start |',
+    '| --- | ---: | --- | --- | --- | --- | ---: |',
+    `| ${cpu} | ${cpus().length} | ${process.version} | ${version} | ${release()} | ${date} | ${fmt(loadAverageAtStart, 2)} |`,
+    '',
+    'Other jobs on the machine (a load average above 0) make every figure noisier; compare runs taken alike.',
+    '',
+    `## Appends: metered requests per second, with and without receipts (median of ${rounds} alternating rounds)`,
+    '',
+    `${fmt(requests)} requests, ${concurrency} in flight, SQLite (WAL, synchronous FULL) through the group-commit writer, no HTTP. Digests: SHA-256`,
+    'of a 3 KB request body and of a 256-event SSE answer (45 KB). Receipt leaf: the canonical receipt, its leaf and tree nodes, in the same transaction.',
+    '',
+    '| path | requests/s | CPU µs/request | transactions |',
+    '| --- | ---: | ---: | ---: |',
+    ...modes.map((m) => `| ${appendModeLabels[m]} | ${fmt(rate(m))} | ${fmt(cpuOf(m))} | ${fmt(median(appends[m].map((s) => s.transactions)))} |`),
+    '',
+    `Per request, receipts cost **${fmt(digestCpu)} µs** of CPU for the digests (they grow with the answer: SHA-256 runs at about 1.4 GB/s here)`,
+    `and **${fmt(leafCpu)} µs** for the receipt leaf. On this write path alone that is ${fmt((1 - rate('receipts') / rate('usage')) * 100, 1)}% of the throughput; a request through`,
+    'the gateway also pays for HTTP and the relay, which this run leaves out (bench/results/gateway.md reports that CPU per request).',
+    '',
+    ...gatewayLines(gateway),
+    '## Roots and proofs from a stored tree',
+    '',
+    `${fmt(proofCount)} of each per size, random leaves and older sizes, every inclusion proof (and every 50th consistency proof) verified against the root.`,
+    'The tree is loaded in the log\'s own layout by `bench/audit/bulk-tree-loader.ts` (prepared statements, large transactions); its root is checked against the log\'s.',
+    '',
+    '| leaves | build s | database | kind | p50 ms | p99 ms | max ms | hashes/proof max | stored nodes read max |',
+    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const tree of trees) {
+    for (const p of tree.proofs) {
+      const nodes = p.kind === 'inclusion' ? tree.nodesReadMax.inclusion : p.kind === 'consistency' ? tree.nodesReadMax.consistency : perfectNodes({ begin: 0, end: tree.size }).length;
+      lines.push(
+        `| ${fmt(tree.size)} | ${fmt(tree.buildSeconds)} | ${fmt(tree.databaseBytes / 2 ** 20)} MiB | ${p.kind} | ${fmt(p.p50Ms, 3)} | ${fmt(p.p99Ms, 3)} | ${fmt(p.maxMs, 3)} | ${p.kind === 'root' ? '—' : p.hashesPerProofMax} | ${nodes} |`,
+      );
+    }
+  }
+  lines.push('', 'A root or proof is one indexed query for at most a few dozen perfect-subtree hashes, whatever the size: the times above grow with log n, not n.');
+  return `${lines.join('\n')}\n`;
+}
+
+interface Measured {
+  readonly loadAverageAtStart: number;
+  readonly date: string;
+  readonly seconds: number;
+  readonly appends: AppendRounds;
+  readonly gateway: GatewaySample[];
+  readonly trees: TreeSample[];
+}
+
+async function measure(): Promise<Measured> {
+  const loadAverageAtStart = loadavg()[0]!;
+  const started = performance.now();
+  const appends = await appendRounds();
+  const gateway = gatewaySeconds > 0 ? await measureGateway(gatewayRounds, gatewaySeconds, 3) : [];
+  const trees: TreeSample[] = [];
+  for (const size of sizes) {
+    console.log(`building a tree of ${fmt(size)} leaves`);
+    trees.push(await treeSample(size));
+    console.log(`  proofs at ${fmt(size)}: ${trees.at(-1)!.proofs.map((p) => `${p.kind} p50 ${fmt(p.p50Ms, 3)} ms`).join(', ')}`);
+  }
+  return { loadAverageAtStart, date: new Date().toISOString(), seconds: (performance.now() - started) / 1000, appends, gateway, trees };
+}
+
+// --report-only renders the last run's bench/results/audit.json again, for a change to the report alone.
+const measured: Measured = values['report-only']
+  ? (JSON.parse(readFileSync('bench/results/audit.json', 'utf8')) as { measured: Measured }).measured
+  : await measure();
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/audit.md', report(measured));
+if (!values['report-only']) {
+  writeFileSync('bench/results/audit.json', `${JSON.stringify({ settings: { sizes, requests, concurrency, rounds, proofCount, gatewayRounds, gatewaySeconds }, measured }, null, 2)}\n`);
+}
+console.log('wrote bench/results/audit.md');

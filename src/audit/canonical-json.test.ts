@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { canonicalJson } from './canonical-json.js';
+import { ExchangeDigest } from './exchange-digest.js';
+
+describe('canonicalJson', () => {
+  it('sorts keys by UTF-16 code units at every depth and writes no whitespace', () => {
+    // RFC 8785 §3.2.3 sorts "\u20ac" (€) before "\ud83d\ude00" (😀) before "\ufb33": code units, not code points.
+    assert.equal(canonicalJson({ '\ufb33': 1, '\ud83d\ude00': 2, '\u20ac': 3, b: [3, { z: null, a: true }], a: 'x' }), '{"a":"x","b":[3,{"a":true,"z":null}],"€":3,"😀":2,"דּ":1}');
+  });
+
+  it('writes numbers and strings as RFC 8785 does, leaves out undefined and refuses what JSON cannot hold', () => {
+    assert.equal(canonicalJson({ n: 1e21, m: -0, s: '\u2028"\n', u: undefined }), '{"m":0,"n":1e+21,"s":"\u2028\\"\\n"}');
+    assert.throws(() => canonicalJson({ x: Number.NaN }), TypeError);
+    assert.throws(() => canonicalJson({ x: 1n }), TypeError);
+  });
+});
+
+describe('ExchangeDigest', () => {
+  it('hashes the request as received and the answer as relayed, in pieces, and refuses bytes after the digest', () => {
+    const digest = new ExchangeDigest(Buffer.from('{"model":"m"}'));
+    assert.equal(digest.requestSha256, createHash('sha256').update('{"model":"m"}').digest('hex'));
+    digest.relayed('data: é\n\n');
+    digest.relayed(Buffer.from('data: [DONE]\n\n'));
+    assert.equal(digest.responseSha256(), createHash('sha256').update('data: é\n\ndata: [DONE]\n\n').digest('hex'));
+    assert.equal(digest.responseSha256(), digest.responseSha256());
+    assert.throws(() => digest.relayed('late'));
+    assert.equal(new ExchangeDigest(Buffer.alloc(0)).responseSha256(), null);
+  });
+});

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { testFacts, usageInput } from '../../test/helpers/audit-log-fixture.js';
+import { requireService } from '../../test/helpers/require-service.js';
+import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
+import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../metering/index.js';
+import { openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
+import { AdminChangeLog } from './admin-change-log.js';
+import { CheckpointPublisher } from './checkpoint-publisher.js';
+import { LogSigner } from './log-signer.js';
+import type { Receipt, ReceiptFacts } from './receipt.js';
+import { type ReceiptBundle, ReceiptVerificationError, verifyReceiptBundle } from './receipt-bundle.js';
+import { receiptStep } from './receipt-step.js';
+import { verifyStoredLog } from './verify-stored-log.js';
+import { TransparencyLog } from './transparency-log.js';
+
+/*
+ * Receipts written as the gateway writes them, with their usage records, then checked
+ * whole and one by one, on both stores.
+ */
+
+async function receipts(t: TestContext, store: Store): Promise<void> {
+  const writer = new GroupCommitWriter(store);
+  const log = new TransparencyLog(store);
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const signer = new LogSigner('test.example/log', privateKey, publicKey);
+  const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
+  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [receiptStep(log, (_record, facts: ReceiptFacts) => facts)]);
+  const admin = new AdminChangeLog(writer, log);
+  try {
+    await t.test('every receipt and admin change verifies, whole and one by one', async () => {
+      await Promise.all(Array.from({ length: 30 }, (_, i) => recorder.recordUsage(usageInput(`req_${i}`, { policyVersion: i % 3 === 0 ? null : 4 }), testFacts)));
+      const change = await admin.recordAdminChange({ actor: { kind: 'org_admin', organizationId: 'org_a', keyId: 'key_x' }, action: 'revoke', resource: 'api_key', resourceId: 'key_y', organizationId: 'org_a', before: { id: 'key_y', revokedAt: null }, after: { id: 'key_y', revokedAt: '2027-01-01T00:00:00.000Z' } });
+      assert.match(change.beforeSha256 ?? '', /^[0-9a-f]{64}$/);
+      await Promise.all(Array.from({ length: 5 }, (_, i) => recorder.recordUsage(usageInput(`req_late_${i}`), testFacts)));
+      const checkpoint = await checkpoints.publish();
+      assert.equal(checkpoint.size, 36);
+      assert.equal((await checkpoints.publish()).note, checkpoint.note, 'an unchanged tree gets no second checkpoint');
+      const report = await verifyStoredLog(store, signer.key);
+      assert.deepEqual(report.problems, []);
+      assert.deepEqual([report.leaves, report.receipts, report.adminChanges, report.checkpoints], [36, 35, 1, 1]);
+
+      const leaf = (await log.findLeaf('req_7'))!;
+      const bundle: ReceiptBundle = {
+        object: 'receipt_bundle',
+        version: 1,
+        receipt: JSON.parse(leaf.text) as Receipt,
+        leafIndex: leaf.index,
+        treeSize: checkpoint.size,
+        inclusionProof: (await log.inclusionProof(leaf.index, checkpoint.size)).map((h) => h.toString('base64')),
+        checkpoint: checkpoint.note,
+      };
+      assert.equal(verifyReceiptBundle(bundle, signer.key).receipt.policyVersion, 4);
+      assert.throws(() => verifyReceiptBundle({ ...bundle, receipt: { ...bundle.receipt, jurisdiction: 'US' } }, signer.key), ReceiptVerificationError);
+      assert.throws(() => verifyReceiptBundle({ ...bundle, leafIndex: bundle.leafIndex + 1 }, signer.key), ReceiptVerificationError);
+    });
+  } finally {
+    await checkpoints.stop();
+    await writer.close();
+  }
+}
+
+test('receipts on SQLite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'commonweal-receipts-'));
+  const store = await openSqliteStore(join(dir, 'commonweal.sqlite'));
+  try {
+    await receipts(t, store);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('receipts on PostgreSQL', async (t) => {
+  if (!(await requireService(t, postgresService))) return;
+  const database = await createTempPostgresDatabase();
+  const store = await openPostgresStore(database.url);
+  try {
+    await receipts(t, store);
+  } finally {
+    await store.close();
+    await database.drop();
+  }
+});

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import fc from 'fast-check';
+import { requireService } from '../../test/helpers/require-service.js';
+import { referenceConsistencyProof, referenceInclusionProof, referenceRoot } from '../../test/helpers/rfc9162-reference.js';
+import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
+import { CommonwealError } from '../errors/index.js';
+import { beforeCommit, GroupCommitWriter } from '../metering/index.js';
+import { openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
+import { leafHash } from './merkle-hash.js';
+import { TransparencyLog } from './transparency-log.js';
+import { verifyConsistency, verifyInclusion } from './verify-proofs.js';
+
+/*
+ * The stored, incremental tree against the plain recursive reference of RFC 9162, on
+ * both stores: for random leaves appended in random batches, every root, every
+ * inclusion proof and every consistency proof must be the reference's, and verify.
+ */
+
+const entry = (text: string, n: number) => ({ kind: 'admin_change' as const, entryId: `e_${n}`, organizationId: null, createdAt: '2027-01-01T00:00:00.000Z', text });
+
+async function clear(store: Store): Promise<void> {
+  await store.db.deleteFrom('auditLeaves').execute();
+  await store.db.deleteFrom('auditNodes').execute();
+}
+
+/** Appends `texts` through the writer, `batch` jobs submitted together so that several share a transaction. */
+async function appendAll(writer: GroupCommitWriter, log: TransparencyLog, texts: readonly string[], batch: number): Promise<void> {
+  for (let i = 0; i < texts.length; i += batch) {
+    await Promise.all(texts.slice(i, i + batch).map((text, j) => writer.submit((tx) => log.append(tx, entry(text, i + j)))));
+  }
+}
+
+async function contract(t: TestContext, store: Store): Promise<void> {
+  const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
+  const log = new TransparencyLog(store);
+  const runs = store.dialect === 'postgres' ? 8 : 20;
+
+  await t.test('every root, inclusion and consistency proof is the reference one, and verifies', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ maxLength: 24 }), { minLength: 1, maxLength: 70 }), fc.integer({ min: 1, max: 16 }), async (texts, batch) => {
+        await clear(store);
+        await appendAll(writer, log, texts, batch);
+        const leaves = texts.map((text) => Buffer.from(text, 'utf8'));
+        assert.equal(await log.size(), leaves.length);
+        for (let size = 0; size <= leaves.length; size += 1) {
+          assert.ok((await log.rootAt(size)).equals(referenceRoot(leaves.slice(0, size))), `root of size ${size}`);
+        }
+        for (let size = 1; size <= leaves.length; size += 1) {
+          const prefix = leaves.slice(0, size);
+          const root = referenceRoot(prefix);
+          for (let index = 0; index < size; index += 1) {
+            const proof = await log.inclusionProof(index, size);
+            assert.deepEqual(proof, referenceInclusionProof(index, prefix), `inclusion ${index} in ${size}`);
+            assert.ok(verifyInclusion(index, size, leafHash(leaves[index]!), proof, root));
+          }
+          for (let from = 1; from <= size; from += 1) {
+            const proof = await log.consistencyProof(from, size);
+            assert.deepEqual(proof, referenceConsistencyProof(from, prefix), `consistency ${from} → ${size}`);
+            assert.ok(verifyConsistency(from, size, proof, referenceRoot(leaves.slice(0, from)), root));
+          }
+        }
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  await t.test('a proof with any one bit changed, or for another leaf, fails to verify', async () => {
+    // The tree this test built last, rebuilt only when a run asks for another size.
+    let built = -1;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 300 }), fc.nat(), fc.nat(), async (size, a, bit) => {
+        const leaves = Array.from({ length: size }, (_, i) => Buffer.from(`leaf ${i}`));
+        if (built !== size) {
+          await clear(store);
+          await appendAll(writer, log, leaves.map((l) => l.toString()), 64);
+          built = size;
+        }
+        const index = a % size;
+        const root = await log.rootAt(size);
+        const proof = await log.inclusionProof(index, size);
+        assert.ok(verifyInclusion(index, size, leafHash(leaves[index]!), proof, root));
+        assert.ok(!verifyInclusion((index + 1) % size, size, leafHash(leaves[index]!), proof, root));
+        const flipped = proof.map((h) => Buffer.from(h));
+        const at = bit % (flipped.length * 256);
+        flipped[Math.floor(at / 256)]![Math.floor((at % 256) / 8)]! ^= 1 << (at % 8);
+        assert.ok(!verifyInclusion(index, size, leafHash(leaves[index]!), flipped, root));
+        const from = 1 + (a % (size - 1));
+        const consistency = await log.consistencyProof(from, size);
+        if (consistency.length > 0) {
+          consistency[bit % consistency.length]![bit % 32]! ^= 0x80;
+          assert.ok(!verifyConsistency(from, size, consistency, await log.rootAt(from), root));
+        }
+      }),
+      { numRuns: runs * 5 },
+    );
+  });
+
+  await t.test('an append whose transaction rolls back leaves nothing behind, not even in the next append', async () => {
+    await clear(store);
+    const refused = new Error('refused after appending');
+    const results = await Promise.allSettled([
+      writer.submit((tx) => log.append(tx, entry('a', 1))),
+      writer.submit(async (tx) => {
+        await log.append(tx, entry('ghost', 2));
+        throw refused;
+      }),
+      writer.submit((tx) => log.append(tx, entry('b', 3))),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    await writer.submit((tx) => log.append(tx, entry('c', 4)));
+    assert.equal(await log.size(), 3);
+    const stored = await store.db.selectFrom('auditLeaves').select(['idx', 'entry']).orderBy('idx').execute();
+    assert.deepEqual(stored.map((r) => [Number(r.idx), r.entry]), [[0, 'a'], [1, 'b'], [2, 'c']]);
+    assert.ok((await log.rootAt(3)).equals(referenceRoot([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')])));
+  });
+
+  await t.test('a batch whose COMMIT fails after the leaves were written is not taken for the tree by the next batch', async () => {
+    await clear(store);
+    await writer.submit((tx) => log.append(tx, entry('a', 1)));
+    const failing = Promise.allSettled([
+      writer.submit((tx) => log.append(tx, entry('b', 2))),
+      writer.submit(async (tx) => {
+        // Registered after the log's, so it runs after the leaves are inserted, as a failing COMMIT would.
+        beforeCommit(tx, {}, async () => {
+          throw new CommonwealError('conflict', 'refused at commit');
+        });
+      }),
+    ]);
+    assert.deepEqual((await failing).map((r) => r.status), ['fulfilled', 'rejected']);
+    await writer.submit((tx) => log.append(tx, entry('c', 3)));
+    assert.ok((await log.rootAt(3)).equals(referenceRoot(['a', 'b', 'c'].map((x) => Buffer.from(x)))));
+    // The same after a failure the writer does not retry: the next append reads the edge from the store.
+    await assert.rejects(
+      writer.submit(async (tx) => {
+        await log.append(tx, entry('ghost', 4));
+        beforeCommit(tx, {}, async () => {
+          throw new CommonwealError('conflict', 'refused at commit');
+        });
+      }),
+    );
+    await writer.submit((tx) => log.append(tx, entry('d', 5)));
+    assert.ok((await log.rootAt(4)).equals(referenceRoot(['a', 'b', 'c', 'd'].map((x) => Buffer.from(x)))));
+    assert.equal(await log.size(), 4);
+  });
+
+  await t.test('one transaction of many hundreds of leaves is written in bounded inserts and gives the reference root', async () => {
+    await clear(store);
+    const texts = Array.from({ length: 700 }, (_, i) => `bulk ${i}`);
+    await writer.submit(async (tx) => {
+      for (const [i, text] of texts.entries()) await log.append(tx, entry(text, i));
+    });
+    assert.ok((await log.rootAt(700)).equals(referenceRoot(texts.map((text) => Buffer.from(text)))));
+    assert.ok((await log.rootAt(513)).equals(referenceRoot(texts.slice(0, 513).map((text) => Buffer.from(text)))));
+  });
+
+  await t.test("appends in another module's own transaction are written at once, in the same tree", async () => {
+    await clear(store);
+    await writer.submit((tx) => log.append(tx, entry('a', 1)));
+    await store.db.transaction().execute(async (tx) => {
+      assert.equal(await log.append(tx, entry('b', 2)), 1);
+      assert.equal(await log.size(tx), 2);
+    });
+    await writer.submit((tx) => log.append(tx, entry('c', 3)));
+    assert.ok((await log.rootAt(3)).equals(referenceRoot([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')])));
+  });
+
+  await t.test('refuses a second leaf with an id already in the log', async () => {
+    await clear(store);
+    await writer.submit((tx) => log.append(tx, entry('a', 1)));
+    await assert.rejects(writer.submit((tx) => log.append(tx, entry('again', 1))));
+    assert.equal(await log.size(), 1);
+  });
+
+  await writer.close();
+}
+
+test('transparency log on SQLite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'commonweal-log-'));
+  const store = await openSqliteStore(join(dir, 'commonweal.sqlite'));
+  try {
+    await contract(t, store);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('transparency log on PostgreSQL', async (t) => {
+  if (!(await requireService(t, postgresService))) return;
+  const database = await createTempPostgresDatabase();
+  const store = await openPostgresStore(database.url);
+  try {
+    await contract(t, store);
+  } finally {
+    await store.close();
+    await database.drop();
+  }
+});

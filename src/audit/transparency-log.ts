@@ -1,0 +1,202 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Database, lockAppendOrder, type Store } from '../store/index.js';
+import { beforeCommit } from '../metering/index.js';
+import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
+import { emptyRootHash, leafHash } from './merkle-hash.js';
+import { consistencyRanges, inclusionRanges, type LeafRange, type NodeId, perfectNodes } from './tree-ranges.js';
+
+export const logEntryKinds = ['receipt', 'admin_change'] as const;
+export type LogEntryKind = (typeof logEntryKinds)[number];
+
+/** What a leaf records: `text` is the canonical JSON whose UTF-8 bytes are the leaf. */
+export interface LogEntry {
+  readonly kind: LogEntryKind;
+  /** The receipt id (the request id) or the admin change id; unique in the log. */
+  readonly entryId: string;
+  /** The organization the entry concerns, so that only its keys may fetch it; null for platform-wide changes. */
+  readonly organizationId: string | null;
+  readonly createdAt: string;
+  readonly text: string;
+}
+
+export interface StoredLeaf extends LogEntry {
+  readonly index: number;
+}
+
+type Reader = Kysely<Database>;
+
+const nodeKey = (level: number, index: number): string => `${level}:${index}`;
+
+/** The appends of one open transaction: the tree's right edge after them, and the rows not yet written. */
+interface OpenAppends {
+  readonly edge: CompactRange;
+  /** The hash of the last leaf appended, which identifies the tree's state along with its size. */
+  lastLeafHash: Buffer | undefined;
+  /** True in a group-commit writer transaction: rows are written together just before COMMIT. */
+  batched: boolean;
+  readonly leaves: StoredLeaf[];
+  readonly nodes: StoredNode[];
+}
+
+/**
+ * The most rows one insert takes. Up to `rowsExactMax` rows go in one insert; more go in
+ * inserts of a power of two of rows. However many leaves a transaction has, the log then
+ * sends at most two dozen SQL texts per table, which the store's statement cache keeps
+ * prepared, and a small batch — the common case — takes one statement per table.
+ */
+const rowsPerInsertMax = 256;
+const rowsExactMax = 16;
+
+/** Splits `count` rows into inserts: 12 → 12; 37 → 32, 5. */
+function* chunks(count: number): Generator<[number, number]> {
+  let at = 0;
+  // Each turn takes what remains or at least half of it, so it runs at most log2(count) + count/256 times.
+  while (at < count) {
+    let size = count - at;
+    if (size > rowsExactMax) {
+      size = rowsPerInsertMax;
+      while (size > count - at) size /= 2;
+    }
+    yield [at, at + size];
+    at += size;
+  }
+}
+
+/**
+ * The RFC 9162 Merkle tree over the leaves in the store. Appends run inside the
+ * caller's transaction — the group-commit writer's, next to the usage record a receipt
+ * describes — and write the leaf and every perfect subtree it completes. Roots and
+ * proofs read only the perfect subtrees they are made of.
+ */
+export class TransparencyLog {
+  readonly #store: Store;
+  /**
+   * The appends of each open transaction. A write job may run more than once and only
+   * the transaction that commits counts, so the tree's edge is read from the store at a
+   * transaction's first append and dies with the transaction: a rolled-back append can
+   * never leak into the next one.
+   */
+  readonly #open = new WeakMap<Transaction<Database>, OpenAppends>();
+  /**
+   * The edge as this process's last batch left it, just before its COMMIT. The next
+   * transaction uses it only if the store's last leaf is that batch's last leaf: leaves
+   * carry unique ids, so then the batch committed and nothing was appended since, and
+   * reading the edge again would give this very edge. Otherwise (the commit failed,
+   * another replica appended) the edge is read from the store.
+   */
+  #lastBatch: { readonly edge: CompactRange; readonly lastLeafHash: Buffer } | undefined;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /**
+   * Appends a leaf in `tx` and returns its index; it joins the tree when `tx` commits.
+   * In a group-commit writer transaction the rows of all its leaves are written by a
+   * few multi-row inserts just before COMMIT — statements per request would cost more
+   * CPU than the rest of the receipt — so reads inside `tx` do not see them yet.
+   */
+  async append(tx: Transaction<Database>, entry: LogEntry): Promise<number> {
+    const open = this.#open.get(tx) ?? (await this.#begin(tx));
+    const index = open.edge.size;
+    const hash = leafHash(Buffer.from(entry.text, 'utf8'));
+    const leaf = { ...entry, index };
+    open.lastLeafHash = hash;
+    if (!open.batched) {
+      // The edge changes only once the leaf row is in, so a refused leaf leaves it as it was.
+      await insertLeaves(tx, [leaf]);
+      await insertNodes(tx, open.edge.append(hash));
+      return index;
+    }
+    open.leaves.push(leaf);
+    open.nodes.push(...open.edge.append(hash));
+    return index;
+  }
+
+  async #begin(tx: Transaction<Database>): Promise<OpenAppends> {
+    // Replicas sharing PostgreSQL take turns from here to commit, so that each reads the edge the last one left.
+    await lockAppendOrder(this.#store, tx, 'auditLeaves');
+    const open: OpenAppends = { edge: await this.#loadEdge(tx), lastLeafHash: undefined, batched: false, leaves: [], nodes: [] };
+    open.batched = beforeCommit(tx, this, async (committing) => {
+      await insertLeaves(committing, open.leaves);
+      await insertNodes(committing, open.nodes);
+      if (open.lastLeafHash !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastLeafHash: open.lastLeafHash };
+    });
+    this.#open.set(tx, open);
+    return open;
+  }
+
+  /** The number of leaves committed so far. */
+  async size(db: Reader = this.#store.db): Promise<number> {
+    const row = await db.selectFrom('auditLeaves').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirst();
+    return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+  }
+
+  /** MTH(D[0:size]); `size` must not exceed the committed size. */
+  async rootAt(size: number, db: Reader = this.#store.db): Promise<Buffer> {
+    if (size === 0) return emptyRootHash;
+    return (await this.#rangeHashes(db, [{ begin: 0, end: size }]))[0]!;
+  }
+
+  /** The RFC 9162 inclusion proof of leaf `index` in the tree of `size`. */
+  async inclusionProof(index: number, size: number, db: Reader = this.#store.db): Promise<Buffer[]> {
+    return this.#rangeHashes(db, inclusionRanges(index, size));
+  }
+
+  /** The RFC 9162 consistency proof from the tree of size `from` to the tree of size `to`. */
+  async consistencyProof(from: number, to: number, db: Reader = this.#store.db): Promise<Buffer[]> {
+    return this.#rangeHashes(db, consistencyRanges(from, to));
+  }
+
+  async findLeaf(entryId: string, db: Reader = this.#store.db): Promise<StoredLeaf | undefined> {
+    const row = await db.selectFrom('auditLeaves').selectAll().where('entryId', '=', entryId).executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { index: row.idx, kind: row.kind as LogEntryKind, entryId: row.entryId, organizationId: row.organizationId, createdAt: row.createdAt, text: row.entry };
+  }
+
+  async #loadEdge(tx: Reader): Promise<CompactRange> {
+    const last = await tx.selectFrom('auditNodes').select(['idx', 'hash']).where('level', '=', 0).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+    const size = last === undefined ? 0 : Number(last.idx) + 1;
+    const cached = this.#lastBatch;
+    if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastLeafHash.equals(last.hash)) return cached.edge.clone();
+    const ids = perfectNodes({ begin: 0, end: size });
+    const hashes = await readNodes(tx, ids);
+    return new CompactRange(size, ids.map((id) => hashes.get(nodeKey(id.level, id.index))!));
+  }
+
+  /** The hash of each range, with one query for all the perfect subtrees they need. */
+  async #rangeHashes(db: Reader, ranges: readonly LeafRange[]): Promise<Buffer[]> {
+    const parts = ranges.map((range) => perfectNodes(range));
+    const hashes = await readNodes(db, parts.flat());
+    return parts.map((ids) => foldRight(ids.map((id) => hashes.get(nodeKey(id.level, id.index))!))!);
+  }
+}
+
+async function insertLeaves(tx: Reader, leaves: readonly StoredLeaf[]): Promise<void> {
+  for (const [from, to] of chunks(leaves.length)) {
+    const rows = leaves.slice(from, to).map((l) => sql`(${l.index}, ${l.kind}, ${l.entryId}, ${l.organizationId}, ${l.createdAt}, ${l.text})`);
+    await sql`insert into audit_leaves (idx, kind, entry_id, organization_id, created_at, entry) values ${sql.join(rows)}`.execute(tx);
+  }
+}
+
+async function insertNodes(tx: Reader, nodes: readonly StoredNode[]): Promise<void> {
+  for (const [from, to] of chunks(nodes.length)) {
+    const rows = nodes.slice(from, to).map((n) => sql`(${n.level}, ${n.index}, ${n.hash})`);
+    await sql`insert into audit_nodes (level, idx, hash) values ${sql.join(rows)}`.execute(tx);
+  }
+}
+
+/** Reads perfect-subtree hashes by id; a missing one means the log is not what it claims, and fails loudly. */
+async function readNodes(db: Reader, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  if (ids.length === 0) return found;
+  const rows = await db
+    .selectFrom('auditNodes')
+    .select(['level', 'idx', 'hash'])
+    .where((eb) => eb.or(ids.map((id) => eb.and([eb('level', '=', id.level), eb('idx', '=', id.index)]))))
+    .execute();
+  for (const row of rows) found.set(nodeKey(row.level, Number(row.idx)), Buffer.from(row.hash));
+  const missing = ids.find((id) => !found.has(nodeKey(id.level, id.index)));
+  if (missing !== undefined) throw new Error(`transparency log node ${missing.level}/${missing.index} is missing from the store`);
+  return found;
+}

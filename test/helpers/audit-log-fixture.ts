@@ -1,0 +1,85 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AdminChangeLog, CheckpointPublisher, LogSigner, type ReceiptFacts, receiptStep, TransparencyLog } from '../../src/audit/index.js';
+import { GroupCommitWriter, type UsageInput, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
+import { openSqliteStore, type Store } from '../../src/store/index.js';
+
+/** A transparency log wired as the server wires it, on a SQLite file of its own, without HTTP. */
+export interface AuditLogFixture {
+  readonly dir: string;
+  readonly path: string;
+  readonly store: Store;
+  readonly writer: GroupCommitWriter;
+  readonly log: TransparencyLog;
+  readonly signer: LogSigner;
+  readonly checkpoints: CheckpointPublisher;
+  readonly recorder: UsageRecorder<ReceiptFacts>;
+  readonly adminChanges: AdminChangeLog;
+  /** Closes the store and removes the directory. */
+  dispose(): Promise<void>;
+}
+
+export const testFacts: ReceiptFacts = Object.freeze({
+  requestSha256: 'a'.repeat(64),
+  responseSha256: 'b'.repeat(64),
+  engineKind: 'openai',
+  modelSha256: null,
+  accelerators: [{ vendor: 'nvidia', type: 'H200' }],
+  creditsChargedMicro: null,
+});
+
+export function usageInput(id: string, fields: Partial<UsageInput> = {}): UsageInput {
+  return {
+    id,
+    organizationId: 'org_a',
+    projectId: 'prj_a',
+    apiKeyId: 'key_a',
+    modelId: 'qwen3-8b',
+    endpoint: 'chat.completions',
+    deploymentId: 'dep_1',
+    siteId: 'fra-1',
+    jurisdiction: 'DE',
+    promptTokens: 12,
+    completionTokens: 34,
+    totalTokens: 46,
+    usageEstimated: false,
+    firstByteMs: 80,
+    totalMs: 1500,
+    status: 200,
+    outcome: 'success',
+    errorCode: null,
+    streamed: false,
+    ...fields,
+  };
+}
+
+export async function startAuditLogFixture(): Promise<AuditLogFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'commonweal-audit-'));
+  const path = join(dir, 'commonweal.sqlite');
+  const store = await openSqliteStore(path);
+  const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
+  const log = new TransparencyLog(store);
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const signer = new LogSigner('test.example/log', privateKey, publicKey);
+  const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
+  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [receiptStep(log, (_record, facts: ReceiptFacts) => facts)]);
+  return {
+    dir,
+    path,
+    store,
+    writer,
+    log,
+    signer,
+    checkpoints,
+    recorder,
+    adminChanges: new AdminChangeLog(writer, log),
+    async dispose() {
+      await checkpoints.stop();
+      await writer.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
