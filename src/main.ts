@@ -1,12 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
+import { AdminChangeLog, CheckpointPublisher, createLogHttpHandler, defaultLogOrigin, LogSigner, receiptStep, TransparencyLog } from './audit/index.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from './catalog/index.js';
 import type { ServerConfig } from './config/index.js';
-import { createEngine, type OpenAiUpstreamOptions } from './engines/index.js';
-import { createInferenceHandler, InferenceCatalog, InferenceProxy } from './gateway/index.js';
+import { createEngine, EmbeddedRuntime, type EngineStatus, type OpenAiUpstreamOptions } from './engines/index.js';
+import { Admission, chargeStep, createInferenceHandler, InferenceCatalog, InferenceProxy, receiptFacts } from './gateway/index.js';
+import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
+import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
 import { GroupCommitWriter, UsageRecorder, UsageRepository } from './metering/index.js';
+import { PolicyEngine, PolicyService } from './policy/index.js';
 import {
   Balancer,
   circuitBreakerDefaults,
@@ -44,9 +48,71 @@ function engineOptions(config: ServerConfig): OpenAiUpstreamOptions {
   };
 }
 
+/** The embedded engine's shared runtime; node-llama-cpp is imported only when a model is first loaded. */
+function embeddedRuntime(config: ServerConfig, log: Logger): EmbeddedRuntime {
+  return new EmbeddedRuntime({
+    modelsDir: join(config.dataDir, 'models'),
+    idleUnloadMs: config.embedded.idleUnloadMs,
+    loadRetryMs: config.embedded.loadRetryMs,
+    queuedRequestsMax: config.embedded.queuedRequestsMax,
+    timeouts: engineOptions(config),
+    moduleName: 'node-llama-cpp',
+    log: (level, message, err) => log[level]({ err }, message),
+  });
+}
+
+/** The embedded deployments and what their engines are doing, by deployment id. */
+function engineStatuses(registry: DeploymentRegistry): Record<string, EngineStatus> {
+  const statuses: Record<string, EngineStatus> = {};
+  for (const { deployment, engine } of registry.all()) {
+    const status = engine.status?.();
+    if (status !== undefined) statuses[deployment.id] = status;
+  }
+  return statuses;
+}
+
 function statsOptions(config: ServerConfig): DeploymentStatsOptions {
   const g = config.gateway;
   return { ...deploymentStatsDefaults, breaker: { ...circuitBreakerDefaults, failuresMax: g.circuitFailuresMax, openMs: g.circuitOpenMs } };
+}
+
+/** The transparency log: its tree in the store, its signer, and the checkpoints it publishes through the one writer. */
+function transparencyLogParts(config: ServerConfig, store: Store, writer: GroupCommitWriter, secrets: DataDirSecrets, log: Logger) {
+  const tree = new TransparencyLog(store);
+  const signer = new LogSigner(config.audit.origin ?? defaultLogOrigin(secrets.auditPublicKey), secrets.auditSigningKey, secrets.auditPublicKey);
+  const checkpoints = new CheckpointPublisher({
+    store,
+    writer,
+    log: tree,
+    signer,
+    intervalMs: config.audit.checkpointIntervalMs,
+    onError: (err) => log.error({ err }, 'transparency log checkpoint not published'),
+  });
+  return { tree, signer, checkpoints };
+}
+
+/**
+ * The credits ledger and what enforces it: budgets, rate limits, the fund and the
+ * sweeper that expires holds and grants. Everything is loaded from the store here,
+ * which is the truth at every start.
+ */
+async function billingParts(config: ServerConfig, store: Store, writer: GroupCommitWriter, log: Logger) {
+  const ledger = await Ledger.open(store, writer);
+  const fund = await Fund.open(ledger);
+  const budgets = await Budgets.open(ledger);
+  const rateLimits = await RateLimits.open(store);
+  const limiter = config.limits.redisUrl === undefined ? new MemoryRateLimiter() : new RedisRateLimiter({ url: config.limits.redisUrl });
+  const sweeper = new LedgerSweeper(ledger, fund, config.ledger.sweepIntervalMs, (err) => log.error({ err }, 'ledger sweep failed'));
+  const admission = new Admission({
+    ledger,
+    budgets,
+    rateLimits,
+    limiter,
+    billing: config.billing,
+    completionTokensDefaultMax: config.ledger.completionTokensDefaultMax,
+  });
+  // Two intervals: a hold that timed out just after one sweep is voided by the next.
+  return { ledger, fund, budgets, rateLimits, limiter, sweeper, admission, holdGraceMs: 2 * config.ledger.sweepIntervalMs };
 }
 
 /** The composition root: opens the store, loads the secrets, wires the modules and listens. */
@@ -62,11 +128,24 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
   };
   const usage = new UsageRepository(store);
   const writer = new GroupCommitWriter(store);
-  const registry = new DeploymentRegistry((item) => createEngine(item, engineOptions(config)), statsOptions(config));
-  const catalog = new InferenceCatalog(sources, registry, (problem) =>
-    log.error({ err: problem.error, deploymentId: problem.deploymentId }, 'deployment left out of routing'),
+  const embedded = embeddedRuntime(config, log);
+  const engineSettings = { openai: engineOptions(config), embedded };
+  const registry = new DeploymentRegistry((item) => createEngine(item, engineSettings), statsOptions(config));
+  const policyEngine = new PolicyEngine(config.policy.defaultResidency);
+  const organizations = new OrganizationRepository(store);
+  const policy = new PolicyService({ store, engine: policyEngine, listOrganizations: () => organizations.listAll() });
+  await policy.reload();
+  const catalog = new InferenceCatalog(
+    sources,
+    registry,
+    (problem) => log.error({ err: problem.error, deploymentId: problem.deploymentId }, 'deployment left out of routing'),
+    policyEngine,
   );
   await catalog.reload();
+  const transparency = transparencyLogParts(config, store, writer, secrets, log);
+  const billing = await billingParts(config, store, writer, log);
+  // Holds that timed out while the server was down are voided before it serves anyone.
+  await billing.sweeper.sweep();
   const health = new HealthChecker(
     () => registry.all(),
     { intervalMs: config.gateway.healthCheckIntervalMs, timeoutMs: config.gateway.healthCheckTimeoutMs, concurrencyMax: 8 },
@@ -78,7 +157,7 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
     catalog,
     balancer: new Balancer(),
     retry: new RetryPolicy({ ...retryPolicyDefaults, attemptsMax: config.gateway.attemptsMax }),
-    usage: new UsageRecorder(writer, usage),
+    usage: new UsageRecorder(writer, usage, [chargeStep, receiptStep(transparency.tree, receiptFacts(catalog))]),
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,
     log,
   });
@@ -87,19 +166,43 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
     log,
     version,
     ping: () => store.ping(),
-    inference: createInferenceHandler({ catalog, proxy, bodySizeBytesMax: config.http.bodySizeBytesMax, log }),
+    engineStates: () => engineStatuses(registry),
+    transparencyLog: createLogHttpHandler({
+      log: transparency.tree,
+      checkpoints: transparency.checkpoints,
+      signer: transparency.signer,
+      authenticate: (authorization) => catalog.keys.authenticate(authorization, Date.now()),
+      onUnexpected: (err) => log.error({ err }, 'transparency log request failed'),
+    }),
+    inference: createInferenceHandler({
+      catalog,
+      proxy,
+      policy: policyEngine,
+      admission: billing.admission,
+      ledger: billing.ledger,
+      bodySizeBytesMax: config.http.bodySizeBytesMax,
+      log,
+    }),
     admin: {
       adminTokenHash: secrets.adminTokenHash,
-      organizations: new OrganizationRepository(store),
+      organizations,
       projects: new ProjectRepository(store),
       ...sources,
       usage,
+      policy,
       onCatalogChange: () => catalog.reload(),
+      engineStatus: (deploymentId) => registry.get(deploymentId)?.engine.status?.(),
+      audit: new AdminChangeLog(writer, transparency.tree),
+      billing,
     },
   });
   const shutDown = async () => {
     await health.stop();
     await registry.close();
+    await embedded.close();
+    await transparency.checkpoints.stop();
+    await billing.sweeper.stop();
+    await billing.limiter.close();
     await writer.close();
     await store.close();
   };
@@ -111,6 +214,8 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
     throw error;
   }
   health.start();
+  transparency.checkpoints.start();
+  billing.sweeper.start();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

@@ -1,7 +1,7 @@
 import { CommonwealError } from '../errors/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
-import { type Deployment, type EngineKind, toDeployment } from './deployment.js';
+import { type Deployment, type EmbeddedEngineOptions, type EngineKind, toDeployment } from './deployment.js';
 
 export interface DeploymentInput {
   readonly id: string;
@@ -9,6 +9,8 @@ export interface DeploymentInput {
   readonly siteId: string;
   readonly kind: EngineKind;
   readonly baseUrl?: string | null | undefined;
+  readonly source?: string | null | undefined;
+  readonly engineOptions?: EmbeddedEngineOptions | null | undefined;
   readonly upstreamModel?: string | null | undefined;
   /** Plaintext on the way in; sealed before it reaches the database. Null clears it. */
   readonly upstreamApiKey?: string | null | undefined;
@@ -36,8 +38,9 @@ export class DeploymentRepository {
   }
 
   #toColumns(patch: DeploymentPatch): Record<string, unknown> {
-    const { upstreamApiKey, enabled, ...rest } = patch;
+    const { upstreamApiKey, enabled, engineOptions, ...rest } = patch;
     const columns: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    if (engineOptions !== undefined) columns.engineOptions = engineOptions === null ? null : JSON.stringify(engineOptions);
     if (upstreamApiKey !== undefined) columns.upstreamApiKeySealed = upstreamApiKey === null ? null : this.#secretBox.seal(upstreamApiKey);
     if (enabled !== undefined) columns.enabled = enabled ? 1 : 0;
     return columns;
@@ -51,6 +54,8 @@ export class DeploymentRepository {
       siteId: input.siteId,
       kind: input.kind,
       baseUrl: input.baseUrl ?? null,
+      source: input.source ?? null,
+      engineOptions: input.engineOptions ? JSON.stringify(input.engineOptions) : null,
       upstreamModel: input.upstreamModel ?? null,
       upstreamApiKeySealed: input.upstreamApiKey ? this.#secretBox.seal(input.upstreamApiKey) : null,
       weight: input.weight ?? deploymentWeightDefault,

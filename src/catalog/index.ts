@@ -1,4 +1,4 @@
-export { type Deployment, type EngineKind, engineKinds, toDeployment } from './deployment.js';
+export { type Deployment, type EmbeddedEngineOptions, type EngineKind, engineKinds, toDeployment } from './deployment.js';
 export {
   DeploymentRepository,
   deploymentWeightDefault,

@@ -3,9 +3,16 @@ import type { CliSettings } from '../config/index.js';
 /** A failure the CLI reports as one line on stderr, with no stack trace. */
 export class CliError extends Error {
   override readonly name = 'CliError';
+  /** The status of a server answer that was an error; null for failures on this side. */
+  readonly status: number | null;
+
+  constructor(message: string, status: number | null = null) {
+    super(message);
+    this.status = status;
+  }
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * Talks to a running server's management API, as kubectl talks to its API server.
@@ -44,7 +51,7 @@ export class AdminHttpClient {
     const parsed = text === '' ? undefined : (JSON.parse(text) as unknown);
     if (!response.ok) {
       const error = (parsed as { error?: { message?: string; code?: string } } | undefined)?.error;
-      throw new CliError(`${response.status} ${error?.code ?? 'error'}: ${error?.message ?? text}`);
+      throw new CliError(`${response.status} ${error?.code ?? 'error'}: ${error?.message ?? text}`, response.status);
     }
     return parsed as T;
   }

@@ -3,7 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadCliSettings } from '../config/index.js';
 import { version } from '../version.js';
 import { AdminHttpClient, CliError } from './admin-http-client.js';
+import { creditsCommand } from './credits-command.js';
+import { auditCommand } from './audit-command.js';
 import { initCommand } from './init-command.js';
+import { modelsPullCommand } from './models-pull-command.js';
+import { policyCommand } from './policy-command.js';
+import { groupsSpec, rulesSpec } from './policy-resources.js';
+import { ledgerCommand } from './ledger-command.js';
+import { programsCommand } from './programs-command.js';
 import { resourceCommand } from './resource-command.js';
 import { deploymentsSpec, keysSpec, modelsSpec, organizationsSpec, projectsSpec, sitesSpec } from './resources.js';
 import { serveCommand } from './serve-command.js';
@@ -29,7 +36,16 @@ program.addCommand(initCommand(client, () => settings().server));
 for (const spec of [organizationsSpec, projectsSpec, keysSpec, modelsSpec, sitesSpec, deploymentsSpec]) {
   program.addCommand(resourceCommand(spec, client));
 }
+// `models pull` joins the catalog commands built from the models spec.
+program.commands.find((command) => command.name() === modelsSpec.name)?.addCommand(modelsPullCommand(client));
 program.addCommand(usageCommand(client));
+program.addCommand(policyCommand(client));
+program.addCommand(resourceCommand(rulesSpec, client));
+program.addCommand(resourceCommand(groupsSpec, client));
+program.addCommand(creditsCommand(client));
+program.addCommand(programsCommand(client));
+program.addCommand(ledgerCommand(client));
+program.addCommand(auditCommand());
 
 try {
   await program.parseAsync();

@@ -30,3 +30,19 @@ export function parseAccelerators(value: string): { vendor: string; type: string
 export function parseNullableText(value: string): string | null {
   return value === 'none' ? null : value;
 }
+
+const engineOptionKeys: ReadonlySet<string> = new Set(['contextSize', 'gpuLayers', 'parallelSequences', 'threads']);
+
+/** `contextSize=4096,gpuLayers=auto,…` to an embedded deployment's engine options; `none` clears them. */
+export function parseEngineOptions(value: string): Record<string, number | string> | null {
+  if (value === 'none') return null;
+  const options: Record<string, number | string> = {};
+  for (const item of parseList(value)) {
+    const match = /^([A-Za-z]+)=(\w+)$/.exec(item);
+    if (!match || !engineOptionKeys.has(match[1]!)) {
+      throw new InvalidArgumentError(`"${item}" is not key=value with a key among ${[...engineOptionKeys].join(', ')}`);
+    }
+    options[match[1]!] = /^\d+$/.test(match[2]!) ? Number(match[2]) : match[2]!;
+  }
+  return options;
+}

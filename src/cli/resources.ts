@@ -1,4 +1,4 @@
-import { parseAccelerators, parseBoolean, parseInteger, parseList, parseNullableText } from './option-parsers.js';
+import { parseAccelerators, parseBoolean, parseEngineOptions, parseInteger, parseList, parseNullableText } from './option-parsers.js';
 import type { ResourceSpec } from './resource-command.js';
 
 const id = { header: 'id', value: (r: Record<string, unknown>) => r.id };
@@ -141,7 +141,7 @@ export const sitesSpec: ResourceSpec = {
 export const deploymentsSpec: ResourceSpec = {
   name: 'deployments',
   singular: 'deployment',
-  summary: 'model servers: a model served at a site by an engine (vLLM, SGLang, llama.cpp, Ollama, TGI …)',
+  summary: 'model servers: a model served at a site by an engine (vLLM, SGLang, llama.cpp, Ollama, TGI …, or embedded in Commonweal)',
   inOrganization: false,
   collection: 'deployments',
   supportsUpdate: true,
@@ -150,7 +150,7 @@ export const deploymentsSpec: ResourceSpec = {
     { header: 'model', value: (r) => r.modelId },
     { header: 'site', value: (r) => r.siteId },
     { header: 'kind', value: (r) => r.kind },
-    { header: 'base url', value: (r) => r.baseUrl },
+    { header: 'base url / source', value: (r) => r.baseUrl ?? r.source },
     { header: 'weight', value: (r) => r.weight },
     { header: 'enabled', value: (r) => r.enabled },
   ],
@@ -158,8 +158,21 @@ export const deploymentsSpec: ResourceSpec = {
     { flags: '--id <id>', description: 'deployment id', field: 'id', requiredOnCreate: true, createOnly: true },
     { flags: '--model <id>', description: 'catalog model id', field: 'modelId', requiredOnCreate: true, createOnly: true },
     { flags: '--site <id>', description: 'site id', field: 'siteId', requiredOnCreate: true, createOnly: true },
-    { flags: '--kind <kind>', description: 'engine kind: openai (any OpenAI-compatible server)', field: 'kind', createOnly: true, defaultOnCreate: 'openai' },
+    {
+      flags: '--kind <kind>',
+      description: 'engine kind: openai (any OpenAI-compatible server) or embedded (a GGUF model run by Commonweal itself)',
+      field: 'kind',
+      createOnly: true,
+      defaultOnCreate: 'openai',
+    },
     { flags: '--base-url <url>', description: 'the server\'s OpenAI base URL, e.g. http://10.0.0.5:8000/v1', field: 'baseUrl' },
+    { flags: '--source <ref>', description: 'embedded: the GGUF file, an absolute path or hf:<user>/<repo>/<file>.gguf', field: 'source' },
+    {
+      flags: '--engine-options <list>',
+      description: 'embedded: key=value items, e.g. contextSize=4096,gpuLayers=auto,parallelSequences=2,threads=8 ("none" clears them)',
+      field: 'engineOptions',
+      parse: parseEngineOptions,
+    },
     { flags: '--upstream-model <name>', description: 'the model name the server expects, if not the catalog id', field: 'upstreamModel', parse: parseNullableText },
     { flags: '--upstream-api-key <key>', description: 'API key the server requires (stored encrypted, never shown)', field: 'upstreamApiKey', parse: parseNullableText },
     { flags: '--weight <n>', description: 'relative share of traffic, 1-1000 (default 100)', field: 'weight', parse: parseInteger },

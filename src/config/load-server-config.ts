@@ -66,7 +66,7 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
   const { configFile: _ignored, ...flags } = overrides;
-  const section = (name: 'database' | 'http' | 'gateway') => ({ ...serverConfigDefaults[name], ...((file[name] ?? {}) as Record<string, unknown>) });
+  const section = (name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded') => ({ ...serverConfigDefaults[name], ...((file[name] ?? {}) as Record<string, unknown>) });
   const merged: Record<string, unknown> = {
     ...serverConfigDefaults,
     ...file,
@@ -76,6 +76,11 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     database: { ...section('database'), ...(env.COMMONWEAL_DATABASE_URL ? { url: env.COMMONWEAL_DATABASE_URL } : {}) },
     http: section('http'),
     gateway: section('gateway'),
+    ledger: section('ledger'),
+    limits: section('limits'),
+    policy: section('policy'),
+    audit: section('audit'),
+    embedded: section('embedded'),
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {

@@ -45,6 +45,50 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** `on`: an organization without a credits account gets 402; `off`: it runs unmetered (organizations with an account are still charged). */
+    billing: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+    ledger: Type.Object(
+      {
+        /** How often expired holds are voided and expired grants return to their pools. */
+        sweepIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+        /** The completion bound of a hold when a request sets no max_tokens and its model has no context length. */
+        completionTokensDefaultMax: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    limits: Type.Object(
+      {
+        /** Rate limits shared by replicas in Redis, e.g. `redis://127.0.0.1:6379`; absent means in memory, per process. */
+        redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+      },
+      { additionalProperties: false },
+    ),
+    policy: Type.Object(
+      {
+        /** The residency policy a new organization starts with: anywhere, or only its home jurisdiction. */
+        defaultResidency: Type.Union([Type.Literal('open'), Type.Literal('home')]),
+      },
+      { additionalProperties: false },
+    ),
+    embedded: Type.Object(
+      {
+        /** A model unused this long is unloaded, giving its memory back; the next request loads it again. */
+        idleUnloadMs: Type.Integer({ minimum: 1_000, maximum: 7 * 24 * 3_600_000 }),
+        /** After a model failed to load, requests get its reason at once for this long before a load is tried again. */
+        loadRetryMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+        /** Requests that may wait per embedded deployment while its parallel sequences are busy; one more gets 429. */
+        queuedRequestsMax: Type.Integer({ minimum: 0, maximum: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    audit: Type.Object(
+      {
+        /** The transparency log's name in its checkpoints, e.g. `ai.example.gov/commonweal/log`; derived from the key when absent. */
+        origin: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
+        checkpointIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -82,5 +126,27 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     // before a probe request may try it again (a passing health check ends it sooner).
     circuitFailuresMax: 5,
     circuitOpenMs: 10_000,
+  }),
+  billing: 'on',
+  ledger: Object.freeze({
+    sweepIntervalMs: 10_000,
+    // Long-context open-weight models reach 128k tokens; a catalog entry with its context length gives tighter holds.
+    completionTokensDefaultMax: 131_072,
+  }),
+  limits: Object.freeze({}),
+  policy: Object.freeze({
+    // Open keeps a fresh install usable at once; an operator who wants residency by
+    // default sets `home`, and every organization created afterwards starts home-only.
+    defaultResidency: 'open',
+  }),
+  embedded: Object.freeze({
+    // Long enough that a model in occasional use stays loaded between requests.
+    idleUnloadMs: 15 * 60_000,
+    loadRetryMs: 30_000,
+    queuedRequestsMax: 64,
+  }),
+  audit: Object.freeze({
+    // Often enough that a witness sees new leaves within seconds, rarely enough to cost nothing.
+    checkpointIntervalMs: 5_000,
   }),
 });

@@ -14,12 +14,19 @@ export type ErrorCode =
   | 'route_not_found'
   | 'already_exists'
   | 'conflict'
+  | 'idempotency_conflict'
+  | 'insufficient_credits'
+  | 'budget_exceeded'
+  | 'rate_limit_exceeded'
+  | 'policy_denied'
   | 'model_not_found'
   | 'method_not_allowed'
   | 'upstream_error'
   | 'upstream_timeout'
   | 'no_healthy_deployment'
+  | 'no_compliant_deployment'
   | 'engine_unavailable'
+  | 'engine_busy'
   | 'not_ready'
   | 'overloaded'
   | 'internal_error';
@@ -42,12 +49,19 @@ export const errorCodeInfo: Readonly<Record<ErrorCode, CodeInfo>> = Object.freez
   route_not_found: { status: 404, type: 'not_found_error' },
   already_exists: { status: 409, type: 'invalid_request_error' },
   conflict: { status: 409, type: 'invalid_request_error' },
+  idempotency_conflict: { status: 409, type: 'invalid_request_error' },
+  insufficient_credits: { status: 402, type: 'insufficient_quota' },
+  budget_exceeded: { status: 402, type: 'insufficient_quota' },
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
+  policy_denied: { status: 403, type: 'permission_error' },
   model_not_found: { status: 404, type: 'not_found_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'api_error' },
   upstream_timeout: { status: 504, type: 'api_error' },
   no_healthy_deployment: { status: 503, type: 'api_error' },
+  no_compliant_deployment: { status: 503, type: 'api_error' },
   engine_unavailable: { status: 503, type: 'api_error' },
+  engine_busy: { status: 429, type: 'rate_limit_error' },
   not_ready: { status: 503, type: 'api_error' },
   overloaded: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },

@@ -1,12 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { ExchangeDigest } from '../audit/index.js';
 import { CommonwealError } from '../errors/index.js';
+import type { Ledger } from '../ledger/index.js';
 import type { UsageEndpoint } from '../metering/index.js';
+import type { PolicyEngine } from '../policy/index.js';
 import { randomTokenBody } from '../secrets/index.js';
 import { writeError } from '../server/write-error.js';
+import type { Admission } from './admission.js';
+import { answerBillingStatement, billingStatementPath } from './billing-statement-endpoint.js';
 import type { InferenceCatalog } from './inference-catalog.js';
 import type { InferenceProxy } from './inference-proxy.js';
+import type { InferenceRequest } from './inference-request.js';
 import type { InferenceCaller } from './key-table.js';
 import { toOpenAiModel } from './models-endpoint.js';
 import { parseJsonObject, readBody } from './read-body.js';
@@ -14,6 +20,11 @@ import { parseJsonObject, readBody } from './read-body.js';
 export interface InferenceHandlerDeps {
   readonly catalog: InferenceCatalog;
   readonly proxy: InferenceProxy;
+  readonly policy: PolicyEngine;
+  /** Rate limits and credit holds; without it every request runs unmetered. */
+  readonly admission?: Admission | undefined;
+  /** For /v1/billing/statement. */
+  readonly ledger?: Ledger | undefined;
   readonly bodySizeBytesMax: number;
   readonly log: Logger;
 }
@@ -52,14 +63,36 @@ async function handle(deps: InferenceHandlerDeps, req: IncomingMessage, res: Ser
   const path = (req.url ?? '/').split('?')[0]!;
   const endpoint = completionPaths[path];
   const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
-  if (endpoint === undefined && !isModels) throw new CommonwealError('route_not_found', `no route for ${req.method} ${path}`);
+  const isStatement = deps.ledger !== undefined && path === billingStatementPath;
+  if (endpoint === undefined && !isModels && !isStatement) throw new CommonwealError('route_not_found', `no route for ${req.method} ${path}`);
   const expected = endpoint === undefined ? 'GET' : 'POST';
   if (req.method !== expected) throw new CommonwealError('method_not_allowed', `${path} takes ${expected}, not ${req.method}`);
   const caller = deps.catalog.keys.authenticate(req.headers.authorization, Date.now());
-  if (endpoint === undefined) return answerModels(deps, res, path);
+  if (isStatement) return answerBillingStatement(deps.ledger!, caller, req.url ?? path, res);
+  if (endpoint === undefined) return answerModels(deps, res, path, caller);
   const raw = await readBody(req, deps.bodySizeBytesMax);
   const body = parseJsonObject(raw);
-  await deps.proxy.serve(inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res }), res);
+  await serveAdmitted(deps, inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res }), res);
+  // A client that went away mid-answer leaves the response unfinished; closing its socket
+  // frees the connection now rather than at shutdown.
+  if (!res.writableEnded) res.destroy();
+}
+
+/**
+ * Admits the request (rate limits, credit hold), then serves it. By the time `serve`
+ * returns, the request's charge has committed with its usage record, or no record was
+ * written; either way what is left of the hold is freed here, on every path.
+ */
+async function serveAdmitted(deps: InferenceHandlerDeps, request: InferenceRequest, res: ServerResponse): Promise<void> {
+  // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
+  // takes a rate-limit token or a credit hold.
+  if (request.policy.denied) return deps.proxy.serve(request, res);
+  const hold = (await deps.admission?.admit(request, res)) ?? null;
+  try {
+    await deps.proxy.serve(hold === null ? request : { ...request, hold }, res);
+  } finally {
+    hold?.release();
+  }
 }
 
 function inferenceRequest(
@@ -102,19 +135,29 @@ function inferenceRequest(
     model,
     body,
     bodySizeBytes: input.raw.length,
+    digest: new ExchangeDigest(input.raw),
     stream,
     clientWantsUsage: stream && streamOptions?.include_usage === true,
     signal: abort.signal,
+    policy: deps.policy.decide(input.caller.organizationId, input.caller.projectId, model.id),
   };
 }
 
-function answerModels(deps: InferenceHandlerDeps, res: ServerResponse, path: string): void {
+/**
+ * The models the caller may use: those its policy does not deny (a denied model would
+ * answer 403 policy_denied). A denied model reads as absent, as OpenAI answers for a
+ * model the key has no access to.
+ */
+function answerModels(deps: InferenceHandlerDeps, res: ServerResponse, path: string, caller: InferenceCaller): void {
+  const usable = (modelId: string) => !deps.policy.decide(caller.organizationId, caller.projectId, modelId).denied;
   if (path === '/v1/models') {
-    sendJson(res, { object: 'list', data: Array.from(deps.catalog.models(), toOpenAiModel) });
+    sendJson(res, { object: 'list', data: Array.from(deps.catalog.models()).filter((m) => usable(m.id)).map(toOpenAiModel) });
     return;
   }
   const id = decodeURIComponent(path.slice('/v1/models/'.length));
   const model = deps.catalog.model(id);
-  if (model === undefined) throw new CommonwealError('model_not_found', `the model "${id.slice(0, 128)}" does not exist`, { param: 'model' });
+  if (model === undefined || !usable(model.id)) {
+    throw new CommonwealError('model_not_found', `the model "${id.slice(0, 128)}" does not exist or you do not have access to it`, { param: 'model' });
+  }
   sendJson(res, toOpenAiModel(model));
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { CommonwealError } from '../errors/index.js';
 import type { UpstreamResponse } from '../engines/index.js';
 import type { TokenUsage, UsageOutcome, UsageRecorder } from '../metering/index.js';
+import { noCompliantDeploymentError, policyDeniedError } from '../policy/index.js';
 import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '../routing/index.js';
 import { writeError } from '../server/write-error.js';
 import type { InferenceCatalog } from './inference-catalog.js';
@@ -56,12 +57,21 @@ export class InferenceProxy {
   }
 
   async serve(request: InferenceRequest, res: ServerResponse): Promise<void> {
+    const { policy } = request;
+    // Every metered answer has a receipt under the request id, known before the first byte.
+    res.setHeader('x-commonweal-receipt', request.requestId);
+    if (policy.denied) return this.#answerError(request, res, null, policyDeniedError(policy));
     const candidates = this.#deps.catalog.registry.forModel(request.model.id);
     const tried = new Set<string>();
     let miss: Miss | undefined;
+    let exhausted = false;
     for (let attempt = 1; ; attempt += 1) {
-      const routed = this.#deps.balancer.pick(candidates, tried);
-      if (routed === undefined) break;
+      // `accepts` narrows every pick, the first and each failover alike, to what the policy allows.
+      const routed = this.#deps.balancer.pick(candidates, tried, policy.accepts);
+      if (routed === undefined) {
+        exhausted = true;
+        break;
+      }
       tried.add(routed.deployment.id);
       miss = await this.#attempt(request, res, routed);
       if (miss === undefined || request.signal.aborted || !this.#deps.retry.shouldRetry(attempt, miss.outcome)) break;
@@ -72,10 +82,13 @@ export class InferenceProxy {
       return;
     }
     if (request.signal.aborted) return this.#record(request, this.#aborted(miss.routed, null, noTokens));
+    // Every allowed deployment failed: say so, rather than pass on the last failure as if no other deployment existed.
+    if (exhausted && policy.excludesAny) return this.#answerError(request, res, miss.routed, noCompliantDeploymentError(policy));
     return miss.answer();
   }
 
   #noDeployment(request: InferenceRequest, deploymentCount: number): CommonwealError {
+    if (request.policy.excludesAny) return noCompliantDeploymentError(request.policy);
     const why = deploymentCount === 0 ? 'has no deployment' : 'has no deployment that is enabled and healthy right now';
     return new CommonwealError('no_healthy_deployment', `model "${request.model.id}" ${why}`);
   }
@@ -132,6 +145,7 @@ export class InferenceProxy {
       outcome,
       routed,
       answer: async () => {
+        if (!(answer.body instanceof CommonwealError)) request.digest.relayed(answer.body);
         await this.#record(request, this.#failed(routed, answer.status, answer.errorCode));
         if (answer.body instanceof CommonwealError) {
           writeError(res, answer.body, this.#placeHeaders(routed));
@@ -165,6 +179,7 @@ export class InferenceProxy {
       completionTokens: completionTokensOf(answer),
     });
     const firstByteMs = Math.round(performance.now() - request.startedAtMs);
+    request.digest.relayed(body);
     await this.#record(request, { routed, tokens, status: upstream.statusCode, outcome: 'success', errorCode: null, firstByteMs });
     res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'content-length': body.length });
     res.end(body);
@@ -183,6 +198,7 @@ export class InferenceProxy {
         const out = filter.push(chunk);
         if (out !== '') {
           firstByteMs ??= Math.round(performance.now() - request.startedAtMs);
+          request.digest.relayed(out);
           if (!res.write(out)) await once(res, 'drain', { signal: request.signal });
         }
         // Leaving the loop destroys the body, which cancels the upstream request.
@@ -197,14 +213,19 @@ export class InferenceProxy {
       }
       const status = error instanceof CommonwealError ? error.status : 502;
       const code = error instanceof CommonwealError ? error.code : 'upstream_error';
-      await this.#record(request, { ...this.#failed(routed, res.statusCode, code), tokens: tokens(), firstByteMs });
       // An event the upstream left unfinished is dropped, as an SSE client would drop it;
       // sent on, it would run into the error event and garble both.
-      res.end(`data: ${JSON.stringify(errorEvent(error, status, code))}\n\n`);
+      const last = `data: ${JSON.stringify(errorEvent(error, status, code))}\n\n`;
+      request.digest.relayed(last);
+      await this.#record(request, { ...this.#failed(routed, res.statusCode, code), tokens: tokens(), firstByteMs });
+      res.end(last);
       throw error;
     }
+    const last = filter.sawDone ? `${tail}data: [DONE]\n\n` : tail;
+    // The receipt's digest covers the whole answer, so the last bytes are counted before it is written.
+    request.digest.relayed(last);
     await this.#record(request, { routed, tokens: tokens(), status: res.statusCode, outcome: 'success', errorCode: null, firstByteMs });
-    res.end(filter.sawDone ? `${tail}data: [DONE]\n\n` : tail);
+    res.end(last);
   }
 
   #placeHeaders(routed: RoutedDeployment): Record<string, string> {
@@ -248,6 +269,7 @@ export class InferenceProxy {
       outcome: ending.outcome,
       errorCode: ending.errorCode,
       streamed: request.stream,
+      policyVersion: request.policy.version,
     }, request);
   }
 }

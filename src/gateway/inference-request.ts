@@ -1,5 +1,8 @@
+import type { ExchangeDigest } from '../audit/index.js';
 import type { Model } from '../catalog/index.js';
+import type { CreditHold } from '../ledger/index.js';
 import type { UsageEndpoint } from '../metering/index.js';
+import type { PolicyDecision } from '../policy/index.js';
 import type { InferenceCaller } from './key-table.js';
 
 /** One validated inference request, as the proxy needs it. */
@@ -12,13 +15,19 @@ export interface InferenceRequest {
   /** The OpenAI path the upstream gets, e.g. `/v1/chat/completions`. */
   readonly path: string;
   readonly model: Model;
+  /** Which deployments of the model the caller's policy and the rules allow; the balancer sees only those. */
+  readonly policy: PolicyDecision;
   /** The client's body, every field kept; only `model` (and stream usage) change per deployment. */
   readonly body: Readonly<Record<string, unknown>>;
   readonly bodySizeBytes: number;
+  /** Hashes of the body as received and of the answer as relayed, for the request's receipt. */
+  readonly digest: ExchangeDigest;
   readonly stream: boolean;
   readonly clientWantsUsage: boolean;
   /** Aborted when the client goes away; cancels the upstream call. */
   readonly signal: AbortSignal;
+  /** The request's credit hold, charged when its usage is recorded; absent when it runs unmetered. */
+  readonly hold?: CreditHold | null | undefined;
 }
 
 /**

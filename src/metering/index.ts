@@ -1,3 +1,4 @@
+export { type BeforeCommit, beforeCommit } from './before-commit.js';
 export { estimateTokens, estimateUsage, utf8BytesPerTokenEstimate } from './estimate-tokens.js';
 export { type GroupCommitStats, GroupCommitWriter, type WriteJob } from './group-commit-writer.js';
 export { type GroupCommitWriterOptions, groupCommitWriterDefaults, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
@@ -10,5 +11,5 @@ export {
   usageOutcomes,
   type UsageRecord,
 } from './usage-record.js';
-export { type SettlementStep, UsageRecorder, type UsageInput } from './usage-recorder.js';
+export { type AfterCommit, type SettlementStep, UsageRecorder, type UsageInput } from './usage-recorder.js';
 export { type ModelUsageTotals, type UsageFilter, UsageRepository, type UsageTotals } from './usage-repository.js';

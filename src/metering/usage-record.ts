@@ -45,6 +45,8 @@ export interface UsageRecord extends TokenUsage {
   readonly outcome: UsageOutcome;
   readonly errorCode: string | null;
   readonly streamed: boolean;
+  /** The policy version that decided where the request could go; null when no policy decided it. */
+  readonly policyVersion: number | null;
 }
 
 export function toUsageRecord(row: Selectable<UsageRecordsTable>): UsageRecord {

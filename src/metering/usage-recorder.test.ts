@@ -65,7 +65,7 @@ describe('UsageRecorder', () => {
     const [record] = (await repository.query({}, { limit: 10 })).data;
     assert.ok(record !== undefined);
     const { createdAt, ...rest } = record;
-    assert.deepEqual(rest, { object: 'usage_record', ...usage('req_1') });
+    assert.deepEqual(rest, { object: 'usage_record', ...usage('req_1'), policyVersion: null });
     assert.ok(createdAt >= before && createdAt <= new Date().toISOString());
   });
 
@@ -95,6 +95,7 @@ describe('UsageRecorder', () => {
     await assert.rejects(recorder.recordUsage(usage('req_neg', { promptTokens: -1 })), TypeError);
     await assert.rejects(recorder.recordUsage(usage('req_frac', { completionTokens: 1.5 })), TypeError);
     await assert.rejects(recorder.recordUsage(usage('req_place', { jurisdiction: 'France' })), TypeError);
+    await assert.rejects(recorder.recordUsage(usage('req_policy', { policyVersion: -2 })), TypeError);
     assert.equal((await repository.totals({})).requests, 0);
   });
 

@@ -4,8 +4,11 @@ import type { GroupCommitWriter } from './group-commit-writer.js';
 import { usageEndpoints, usageOutcomes, type UsageRecord } from './usage-record.js';
 import type { UsageRepository } from './usage-repository.js';
 
-/** What the gateway reports about a finished request; metering stamps the time. */
-export type UsageInput = Omit<UsageRecord, 'object' | 'createdAt'>;
+/**
+ * What the gateway reports about a finished request; metering stamps the time. The
+ * policy version may be left out (it is then null), for callers that decide no policy.
+ */
+export type UsageInput = Omit<UsageRecord, 'object' | 'createdAt' | 'policyVersion'> & { readonly policyVersion?: number | null | undefined };
 
 const countFields = ['promptTokens', 'completionTokens', 'totalTokens', 'totalMs'] as const;
 const jurisdictionCode = /^[A-Z]{2}$/;
@@ -27,14 +30,22 @@ function checkUsage(usage: UsageInput): void {
   if (!usageEndpoints.includes(usage.endpoint)) throw bad('endpoint', usage.endpoint);
   if (!usageOutcomes.includes(usage.outcome)) throw bad('outcome', usage.outcome);
   if (usage.jurisdiction !== null && !jurisdictionCode.test(usage.jurisdiction)) throw bad('jurisdiction', usage.jurisdiction);
+  if (usage.policyVersion != null && !isCount(usage.policyVersion)) throw bad('policyVersion', usage.policyVersion);
 }
 
 /**
  * A step that settles a finished request in the same transaction as its usage record:
  * a ledger posting, a transparency-log leaf. `context` is what the caller knows about
  * the request beyond its usage (its credit hold, its policy decision, its hashes).
+ *
+ * A step may return a function to run once the transaction has committed, for state
+ * kept in memory (balances, a tree): the step itself may run more than once and only
+ * the committed run may change anything outside `tx`.
  */
-export type SettlementStep<C> = (tx: Transaction<Database>, record: UsageRecord, context: C) => Promise<void>;
+export type SettlementStep<C> = (tx: Transaction<Database>, record: UsageRecord, context: C) => Promise<void | AfterCommit>;
+
+/** Runs after the commit of the settlement that returned it, synchronously, before `recordUsage` resolves. */
+export type AfterCommit = () => void;
 
 /** The gateway's way into metering. */
 export class UsageRecorder<C = void> {
@@ -56,10 +67,17 @@ export class UsageRecorder<C = void> {
    */
   async recordUsage(usage: UsageInput, context: C): Promise<void> {
     checkUsage(usage);
-    const record: UsageRecord = { object: 'usage_record', ...usage, createdAt: nowIso() };
+    const record: UsageRecord = { object: 'usage_record', ...usage, policyVersion: usage.policyVersion ?? null, createdAt: nowIso() };
+    let afterCommit: AfterCommit[] = [];
     await this.#writer.submit(async (tx) => {
+      // A rerun of the job starts over, so only the committed run's callbacks remain.
+      afterCommit = [];
       await this.#usage.record(tx, record);
-      for (const step of this.#steps) await step(tx, record, context);
+      for (const step of this.#steps) {
+        const after = await step(tx, record, context);
+        if (after !== undefined) afterCommit.push(after);
+      }
     });
+    for (const after of afterCommit) after();
   }
 }

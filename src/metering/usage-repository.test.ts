@@ -31,6 +31,7 @@ function usage(id: string, fields: Partial<UsageRecord>): UsageRecord {
     outcome: 'success',
     errorCode: null,
     streamed: true,
+    policyVersion: null,
     ...fields,
   };
 }

@@ -12,6 +12,8 @@ function item(id: string, changes: Partial<Deployment> = {}, upstreamApiKey: str
     siteId: 'site-1',
     kind: 'openai',
     baseUrl: 'http://127.0.0.1:9/v1',
+    source: null,
+    engineOptions: null,
     upstreamModel: null,
     hasUpstreamApiKey: upstreamApiKey !== null,
     weight: 100,

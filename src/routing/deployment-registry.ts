@@ -20,7 +20,14 @@ interface Entry {
 const none: readonly RoutedDeployment[] = Object.freeze([]);
 
 function sameConnection(a: DeploymentWithSecret, b: DeploymentWithSecret): boolean {
-  return a.deployment.kind === b.deployment.kind && a.deployment.baseUrl === b.deployment.baseUrl && a.upstreamApiKey === b.upstreamApiKey;
+  return (
+    a.deployment.kind === b.deployment.kind &&
+    a.deployment.baseUrl === b.deployment.baseUrl &&
+    a.upstreamApiKey === b.upstreamApiKey &&
+    // An embedded engine holds a loaded model: a new file or new options need a new engine.
+    a.deployment.source === b.deployment.source &&
+    JSON.stringify(a.deployment.engineOptions) === JSON.stringify(b.deployment.engineOptions)
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ describe('RetryPolicy', () => {
 
   it('retries unavailable upstreams and connection failures', () => {
     for (const statusCode of [429, 502, 503, 504]) assert.ok(policy.shouldRetry(1, { statusCode }), String(statusCode));
-    for (const kind of ['unreachable', 'connect_timeout', 'connection_lost', 'overloaded', 'closed'] as const) {
+    for (const kind of ['unreachable', 'connect_timeout', 'connection_lost', 'overloaded', 'closed', 'unavailable'] as const) {
       assert.ok(policy.shouldRetry(1, failure(kind)), kind);
     }
   });
@@ -45,6 +45,7 @@ describe('RetryPolicy', () => {
     assert.equal(policy.isDeploymentFault({ statusCode: 429 }), false);
     assert.equal(policy.isDeploymentFault({ statusCode: 400 }), false);
     assert.equal(policy.isDeploymentFault(failure('overloaded')), false);
+    assert.equal(policy.isDeploymentFault(failure('unavailable')), false);
     assert.equal(policy.isDeploymentFault({ error: new Error('aborted') }), false);
   });
 });

@@ -1,6 +1,6 @@
 import { UpstreamFailure, type UpstreamFailureKind } from '../engines/index.js';
 
-const notFaults: ReadonlySet<UpstreamFailureKind> = new Set(['overloaded', 'closed']);
+const notFaults: ReadonlySet<UpstreamFailureKind> = new Set(['overloaded', 'closed', 'unavailable']);
 
 /** How one attempt ended: with a response's status, or with an error and no response. */
 export type AttemptOutcome = { readonly statusCode: number } | { readonly error: unknown };
@@ -24,8 +24,9 @@ export const retryPolicyDefaults: RetryPolicyOptions = Object.freeze({
   // before it queued, or its server died before answering. A first-byte timeout is not
   // retried: it means the fleet is slow or the prompt long, and another wait of the same
   // length elsewhere would double the client's wait and the load. Idle and total
-  // timeouts come after the answer began.
-  retryableFailures: Object.freeze<UpstreamFailureKind[]>(['unreachable', 'connect_timeout', 'connection_lost', 'overloaded', 'closed']),
+  // timeouts come after the answer began. An embedded engine that cannot serve (not
+  // installed, model missing) says so before starting, at no cost to try elsewhere.
+  retryableFailures: Object.freeze<UpstreamFailureKind[]>(['unreachable', 'connect_timeout', 'connection_lost', 'overloaded', 'closed', 'unavailable']),
 });
 
 /**
@@ -57,7 +58,9 @@ export class RetryPolicy {
    * Whether the outcome says the deployment is unwell, for its circuit breaker. A 429 or
    * an overloaded engine says it is busy, which the balancer already steers around by
    * load; opening its circuit would pour its traffic onto the others. A closed engine
-   * was being replaced. An error that is not an `UpstreamFailure`, such as the client
+   * was being replaced. An unavailable embedded engine reports its own state (in /readyz
+   * and the admin API) and fails over at no cost; an open circuit would only hide its
+   * reason from clients behind `no_healthy_deployment`. An error that is not an `UpstreamFailure`, such as the client
    * going away, says nothing about the deployment.
    */
   isDeploymentFault(outcome: AttemptOutcome): boolean {

@@ -16,6 +16,10 @@ export interface ServerParts {
   /** Resolves when the store answers; /readyz reports its failure. */
   readonly ping: () => Promise<void>;
   readonly inference?: InferenceHandler | undefined;
+  /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
+  readonly transparencyLog?: { handles(path: string): boolean; handle: InferenceHandler } | undefined;
+  /** The state of each deployment whose engine runs in this process, for /readyz; empty when there is none. */
+  readonly engineStates?: () => Readonly<Record<string, { readonly state: string; readonly reason: string | null }>>;
 }
 
 /**
@@ -30,7 +34,9 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     bodyLimit: config.http.bodySizeBytesMax,
     serverFactory: (fastifyHandler) => {
       const server: Server = createServer((req, res) => {
-        if (parts.inference !== undefined && req.url !== undefined && req.url.startsWith('/v1/')) parts.inference(req, res);
+        const path = req.url?.split('?')[0] ?? '/';
+        if (parts.transparencyLog?.handles(path)) parts.transparencyLog.handle(req, res);
+        else if (parts.inference !== undefined && req.url !== undefined && req.url.startsWith('/v1/')) parts.inference(req, res);
         else fastifyHandler(req, res);
       });
       server.headersTimeout = config.http.headersTimeoutMs;
@@ -55,7 +61,9 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
       await parts.ping();
-      return { status: 'ready', store: 'ok' };
+      // A model that failed to load leaves the server ready: its other models still serve.
+      const engines = parts.engineStates?.() ?? {};
+      return Object.keys(engines).length === 0 ? { status: 'ready', store: 'ok' } : { status: 'ready', store: 'ok', engines };
     } catch (error) {
       app.log.warn({ err: error }, 'readiness check failed');
       return reply.code(503).send({ status: 'not_ready', store: 'unreachable' });

@@ -1,4 +1,21 @@
 import type { Generated } from 'kysely';
+import type { AuditCheckpointsTable, AuditLeavesTable, AuditNodesTable } from './audit-tables.js';
+import type {
+  FundApplicationsTable,
+  FundProgramsTable,
+  LedgerAccountsTable,
+  LedgerBudgetsTable,
+  LedgerTransfersTable,
+  RateLimitsTable,
+} from './ledger-tables.js';
+import type {
+  JurisdictionGroupsTable,
+  OrganizationPoliciesTable,
+  PolicyChangesTable,
+  PolicyHeadTable,
+  PolicyRulesTable,
+  ProjectPoliciesTable,
+} from './policy-tables.js';
 
 /*
  * The schema as Kysely sees it, in camelCase (the CamelCasePlugin maps it to the
@@ -71,6 +88,9 @@ export interface DeploymentsTable {
   baseUrl: string | null;
   upstreamModel: string | null;
   upstreamApiKeySealed: string | null;
+  /** Migration 0006: the model file of an `embedded` deployment, and its engine options as JSON. */
+  source: string | null;
+  engineOptions: string | null;
   weight: number;
   enabled: number;
   createdAt: string;
@@ -100,6 +120,8 @@ export interface UsageRecordsTable {
   outcome: string;
   errorCode: string | null;
   streamed: number;
+  /** The policy version the request was decided with (migration 0003); null for records from before it. */
+  policyVersion: number | null;
 }
 
 export interface Database {
@@ -110,4 +132,19 @@ export interface Database {
   sites: SitesTable;
   deployments: DeploymentsTable;
   usageRecords: UsageRecordsTable;
+  ledgerAccounts: LedgerAccountsTable;
+  ledgerTransfers: LedgerTransfersTable;
+  ledgerBudgets: LedgerBudgetsTable;
+  rateLimits: RateLimitsTable;
+  fundPrograms: FundProgramsTable;
+  fundApplications: FundApplicationsTable;
+  auditLeaves: AuditLeavesTable;
+  auditNodes: AuditNodesTable;
+  auditCheckpoints: AuditCheckpointsTable;
+  jurisdictionGroups: JurisdictionGroupsTable;
+  organizationPolicies: OrganizationPoliciesTable;
+  projectPolicies: ProjectPoliciesTable;
+  policyRules: PolicyRulesTable;
+  policyChanges: PolicyChangesTable;
+  policyHead: PolicyHeadTable;
 }

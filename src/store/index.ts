@@ -8,8 +8,26 @@ export type {
   SitesTable,
   UsageRecordsTable,
 } from './database.js';
+export type {
+  FundApplicationsTable,
+  FundProgramsTable,
+  LedgerAccountsTable,
+  LedgerBudgetsTable,
+  LedgerTransfersTable,
+  RateLimitsTable,
+} from './ledger-tables.js';
+export type { AuditCheckpointsTable, AuditLeavesTable, AuditNodesTable } from './audit-tables.js';
+export type {
+  JurisdictionGroupsTable,
+  OrganizationPoliciesTable,
+  PolicyChangesTable,
+  PolicyHeadTable,
+  PolicyRulesTable,
+  ProjectPoliciesTable,
+} from './policy-tables.js';
 export { migrateToLatest } from './migrate.js';
 export { openSqliteStore } from './sqlite-store.js';
+export { openReadOnlySqliteStore } from './open-read-only-sqlite-store.js';
 export { openPostgresStore, type OpenPostgresStoreOptions } from './postgres-store.js';
 export { type PostgresStoreOptions, postgresStoreDefaults, resolvePostgresStoreOptions } from './postgres-store-options.js';
 export { openStore } from './open-store.js';

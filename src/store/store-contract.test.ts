@@ -78,7 +78,7 @@ function usageInput(id: string, fields: Partial<UsageInput> = {}): UsageInput {
 }
 
 function usageRecord(id: string, createdAt: string, fields: Partial<UsageInput> = {}): UsageRecord {
-  return { object: 'usage_record', ...usageInput(id, fields), createdAt };
+  return { object: 'usage_record', policyVersion: null, ...usageInput(id, fields), createdAt };
 }
 
 async function runContract(t: TestContext, open: OpenStore): Promise<void> {
@@ -92,7 +92,7 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const { rows } = await sql<{ name: string }>`select name from schema_migrations order by name`.execute(store.db);
       assert.deepEqual(
         rows.map((row) => row.name),
-        ['0001-foundation', '0002-usage-records'],
+        ['0001-foundation', '0002-usage-records', '0003-policy', '0004-ledger', '0005-audit-log', '0006-embedded-deployments'],
       );
     });
 
@@ -274,6 +274,12 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         (await deployments.list({ limit: 10 }, { siteId: site.id })).data.map((d) => d.id),
         ['dep-1'],
       );
+      const embeddedOptions = { contextSize: 4096, gpuLayers: 'auto' as const, parallelSequences: 2 };
+      const embedded = await deployments.create({ id: 'dep-emb', modelId: model.id, siteId: site.id, kind: 'embedded', source: 'hf:org/repo/model.gguf', engineOptions: embeddedOptions });
+      assert.deepEqual(await deployments.find('dep-emb'), embedded);
+      assert.deepEqual(embedded.engineOptions, embeddedOptions);
+      assert.equal((await deployments.update('dep-emb', { engineOptions: null }))?.engineOptions, null);
+      assert.equal(await deployments.delete('dep-emb'), true);
 
       await assert.rejects(models.delete(model.id), { code: 'conflict' });
       await assert.rejects(sites.delete(site.id), { code: 'conflict' });

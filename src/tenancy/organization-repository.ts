@@ -40,6 +40,11 @@ export class OrganizationRepository {
     return toPage((await query.execute()).map(toOrganization), page.limit);
   }
 
+  /** Every organization, for the in-memory tables that policy decisions read. */
+  async listAll(): Promise<readonly Organization[]> {
+    return (await this.#store.db.selectFrom('organizations').selectAll().orderBy('id').execute()).map(toOrganization);
+  }
+
   async update(id: string, patch: OrganizationPatch): Promise<Organization | undefined> {
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     await this.#store.db.updateTable('organizations').set({ ...changes, updatedAt: nowIso() }).where('id', '=', id).execute();

@@ -113,6 +113,8 @@ test('every answer a client received whole has its usage record, exactly, after 
   server = await spawnServe(['--data-dir', dataDir], env);
   await admin(server.url, '/admin/v1/orgs', { id: 'acme', name: 'Acme', homeJurisdiction: 'DE' });
   await admin(server.url, '/admin/v1/orgs/acme/projects', { id: 'main', name: 'Main' });
+  // Billing is on by default: credits for far more requests than the test makes.
+  await admin(server.url, '/admin/v1/orgs/acme/credits', { amountMicro: 1_000_000_000 });
   const key = await admin(server.url, '/admin/v1/orgs/acme/keys', { role: 'project', projectId: 'main' });
   await admin(server.url, '/admin/v1/models', { id: 'fake-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 });
   await admin(server.url, '/admin/v1/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });

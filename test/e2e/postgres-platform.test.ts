@@ -21,6 +21,8 @@ test('the whole platform runs on PostgreSQL: admin API, inference, usage records
     };
     await admin('/admin/v1/orgs', { id: 'acme', name: 'Acme', homeJurisdiction: 'SE' });
     await admin('/admin/v1/orgs/acme/projects', { id: 'main', name: 'Main' });
+    // Billing is on by default; this also runs the credits ledger on PostgreSQL.
+    await admin('/admin/v1/orgs/acme/credits', { amountMicro: 1_000_000 });
     const key = await admin('/admin/v1/orgs/acme/keys', { projectId: 'main' });
     await admin('/admin/v1/models', { id: 'fake-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 2 });
     await admin('/admin/v1/sites', { id: 'sto-1', name: 'Stockholm', jurisdiction: 'SE' });

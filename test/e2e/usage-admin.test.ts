@@ -167,6 +167,7 @@ test('the operator sees every record in write order, with totals and per-model t
     outcome: 'rejected',
     errorCode: 'rate_limited',
     streamed: false,
+    policyVersion: null,
   });
 });
 

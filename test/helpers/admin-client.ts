@@ -10,7 +10,7 @@ export interface JsonAnswer {
 /** Calls the admin API over real HTTP, as a client would, and parses the JSON answer. */
 export async function callAdmin(
   baseUrl: string,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   options: { body?: unknown; rawBody?: string; token?: string | null } = {},
 ): Promise<JsonAnswer> {

@@ -29,7 +29,7 @@ export interface RouteTargets {
   readonly deploymentId: string;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface AdminRoute {
   readonly method: HttpMethod;
@@ -38,6 +38,15 @@ export interface AdminRoute {
   readonly access: RouteAccess;
   /** A body the route's schema accepts, so that validation never answers before authorization. */
   readonly body?: (targets: RouteTargets) => unknown;
+  /** Path parameters that are not per-organization records, such as a rule id, given once for the route. */
+  readonly fixed?: {
+    readonly ruleId?: string;
+    readonly groupId?: string;
+    readonly programId?: string;
+    readonly applicationId?: string;
+    readonly budgetId?: string;
+    readonly transferId?: string;
+  };
 }
 
 export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
@@ -80,7 +89,93 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'GET', template: '/deployments/{deploymentId}', access: 'operator' },
   { method: 'PATCH', template: '/deployments/{deploymentId}', access: 'operator', body: () => ({ enabled: false }) },
   { method: 'DELETE', template: '/deployments/{deploymentId}', access: 'operator' },
+  { method: 'GET', template: '/deployments/{deploymentId}/status', access: 'operator' },
   { method: 'GET', template: '/usage', access: 'org-filter' },
+  { method: 'GET', template: '/orgs/{orgId}/policy', access: 'org' },
+  { method: 'PUT', template: '/orgs/{orgId}/policy', access: 'org-operator', body: () => ({ allowedJurisdictions: ['US'] }) },
+  { method: 'GET', template: '/orgs/{orgId}/projects/{projectId}/policy', access: 'org' },
+  { method: 'PUT', template: '/orgs/{orgId}/projects/{projectId}/policy', access: 'org', body: () => ({ allowedJurisdictions: ['US'] }) },
+  { method: 'DELETE', template: '/orgs/{orgId}/projects/{projectId}/policy', access: 'org' },
+  { method: 'GET', template: '/policy/changes', access: 'org-filter' },
+  { method: 'POST', template: '/policy/explain', access: 'org-filter', body: (t) => ({ organizationId: t.orgId, modelId: t.modelId }) },
+  { method: 'POST', template: '/policy/simulate', access: 'operator', body: (t) => ({ kind: 'organization_policy', organizationId: t.orgId, policy: {} }) },
+  { method: 'GET', template: '/policy/rules', access: 'operator' },
+  {
+    method: 'POST',
+    template: '/policy/rules',
+    access: 'operator',
+    body: () => ({ id: 'intruder-rule', effect: 'allow', match: {}, reason: 'intruder' }),
+  },
+  { method: 'GET', template: '/policy/rules/{ruleId}', access: 'operator', fixed: { ruleId: 'some-rule' } },
+  { method: 'PATCH', template: '/policy/rules/{ruleId}', access: 'operator', fixed: { ruleId: 'some-rule' }, body: () => ({ effect: 'allow' }) },
+  { method: 'DELETE', template: '/policy/rules/{ruleId}', access: 'operator', fixed: { ruleId: 'some-rule' } },
+  { method: 'GET', template: '/jurisdiction-groups', access: 'catalog-read' },
+  {
+    method: 'POST',
+    template: '/jurisdiction-groups',
+    access: 'operator',
+    body: () => ({ id: 'INTRUDERS', name: 'Intruders', members: ['US'] }),
+  },
+  { method: 'GET', template: '/jurisdiction-groups/{groupId}', access: 'catalog-read', fixed: { groupId: 'EU' } },
+  { method: 'PATCH', template: '/jurisdiction-groups/{groupId}', access: 'operator', fixed: { groupId: 'SOME_GROUP' }, body: () => ({ members: ['US'] }) },
+  { method: 'DELETE', template: '/jurisdiction-groups/{groupId}', access: 'operator', fixed: { groupId: 'SOME_GROUP' } },
+  { method: 'GET', template: '/orgs/{orgId}/balance', access: 'org' },
+  { method: 'POST', template: '/orgs/{orgId}/credits', access: 'org-operator', body: () => ({ amountMicro: 1_000_000 }) },
+  { method: 'GET', template: '/orgs/{orgId}/statement', access: 'org' },
+  { method: 'GET', template: '/orgs/{orgId}/budgets', access: 'org' },
+  { method: 'POST', template: '/orgs/{orgId}/budgets', access: 'org', body: () => ({ scope: 'organization', period: 'month', limitMicro: 1 }) },
+  { method: 'DELETE', template: '/orgs/{orgId}/budgets/{budgetId}', access: 'org', fixed: { budgetId: 'budget_someone' } },
+  { method: 'GET', template: '/orgs/{orgId}/rate-limits', access: 'org' },
+  {
+    method: 'POST',
+    template: '/orgs/{orgId}/rate-limits',
+    access: 'org-operator',
+    body: (t) => ({ scope: 'project', scopeId: t.projectId, requestsPerMinute: 1, tokensPerMinute: null }),
+  },
+  { method: 'GET', template: '/orgs/{orgId}/applications', access: 'org' },
+  { method: 'POST', template: '/orgs/{orgId}/applications', access: 'org', body: () => ({ programId: 'some-program', description: 'intruder' }) },
+  { method: 'GET', template: '/programs', access: 'catalog-read' },
+  {
+    method: 'POST',
+    template: '/programs',
+    access: 'operator',
+    body: () => ({ id: 'intruder-program', name: 'Intruder', defaultGrantMicro: 1, grantDurationDays: 1 }),
+  },
+  { method: 'POST', template: '/programs/{programId}/fund', access: 'operator', fixed: { programId: 'some-program' }, body: () => ({ amountMicro: 1 }) },
+  { method: 'GET', template: '/programs/{programId}/applications', access: 'operator', fixed: { programId: 'some-program' } },
+  {
+    method: 'POST',
+    template: '/programs/{programId}/applications/{applicationId}/approve',
+    access: 'operator',
+    fixed: { programId: 'some-program', applicationId: 'app_someone' },
+    body: () => ({}),
+  },
+  {
+    method: 'POST',
+    template: '/programs/{programId}/applications/{applicationId}/reject',
+    access: 'operator',
+    fixed: { programId: 'some-program', applicationId: 'app_someone' },
+    body: () => ({ reason: 'intruder' }),
+  },
+  { method: 'GET', template: '/programs/{programId}/report', access: 'operator', fixed: { programId: 'some-program' } },
+  { method: 'GET', template: '/ledger/accounts', access: 'operator' },
+  {
+    method: 'POST',
+    template: '/ledger/transfers',
+    access: 'operator',
+    body: () => ({ id: 'intruder-transfer', debitAccountId: 'issuance', creditAccountId: 'revenue', amountMicro: 1 }),
+  },
+  { method: 'POST', template: '/ledger/transfers/{transferId}/post', access: 'operator', fixed: { transferId: 'some-hold' }, body: () => ({ id: 'intruder-post' }) },
+  { method: 'POST', template: '/ledger/transfers/{transferId}/void', access: 'operator', fixed: { transferId: 'some-hold' }, body: () => ({ id: 'intruder-void' }) },
+  {
+    method: 'POST',
+    template: '/ledger/transfers/{transferId}/reverse',
+    access: 'operator',
+    fixed: { transferId: 'some-transfer' },
+    body: () => ({ id: 'intruder-reversal' }),
+  },
+  { method: 'GET', template: '/ledger/verify', access: 'operator' },
+  { method: 'POST', template: '/ledger/sweep', access: 'operator' },
 ] satisfies AdminRoute[]);
 
 /** The full request path of a route for the given records, with each parameter URL-encoded. */
@@ -88,7 +183,7 @@ export function routePath(route: AdminRoute, targets: RouteTargets): string {
   return (
     '/admin/v1' +
     route.template.replace(/\{(\w+)\}/g, (_match, name: string) => {
-      const value = targets[name as keyof RouteTargets];
+      const value = route.fixed?.[name as keyof NonNullable<AdminRoute['fixed']>] ?? targets[name as keyof RouteTargets];
       if (value === undefined) throw new Error(`route ${route.template} names an unknown parameter "${name}"`);
       return encodeURIComponent(value);
     })

@@ -13,6 +13,9 @@ export interface GatewayFixture {
   dispose(): Promise<void>;
 }
 
+/** What the fixture's organization starts with: one million credits. */
+export const fixtureCreditsMicro = 1_000_000_000_000;
+
 async function admin(platform: TempPlatform, method: 'POST' | 'PATCH', path: string, body: unknown): Promise<any> {
   const answer = await callAdmin(platform.url, method, path, { body });
   if (answer.status >= 300) throw new Error(`${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -30,6 +33,8 @@ export async function startGatewayFixture(
   const upstreams = await Promise.all(Array.from({ length: options.upstreamCount ?? 1 }, () => FakeUpstream.start()));
   await admin(platform, 'POST', '/admin/v1/orgs', { id: 'acme', name: 'Acme', homeJurisdiction: 'DE' });
   await admin(platform, 'POST', '/admin/v1/orgs/acme/projects', { id: 'main', name: 'Main' });
+  // Billing is on by default: a million credits keep every request of a test far from 402.
+  await admin(platform, 'POST', '/admin/v1/orgs/acme/credits', { amountMicro: fixtureCreditsMicro });
   const key = await admin(platform, 'POST', '/admin/v1/orgs/acme/keys', { role: 'project', projectId: 'main' });
   await admin(platform, 'POST', '/admin/v1/models', { id: 'fake-model', inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 2_000_000 });
   await admin(platform, 'POST', '/admin/v1/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });

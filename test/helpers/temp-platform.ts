@@ -17,6 +17,11 @@ export interface TempPlatformConfig {
   readonly http?: Partial<ServerConfig['http']>;
   readonly gateway?: Partial<ServerConfig['gateway']>;
   readonly database?: ServerConfig['database'];
+  readonly billing?: ServerConfig['billing'];
+  readonly ledger?: Partial<ServerConfig['ledger']>;
+  readonly limits?: ServerConfig['limits'];
+  readonly policy?: Partial<ServerConfig['policy']>;
+  readonly embedded?: Partial<ServerConfig['embedded']>;
 }
 
 export function tempDataDir(): string {

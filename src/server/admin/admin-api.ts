@@ -2,10 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from './admin-deps.js';
 import { authenticateAdmin } from './admin-principal.js';
 import { apiKeyRoutes } from './api-key-routes.js';
+import { creditRoutes } from './credit-routes.js';
+import { applicationRoutes } from './application-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
+import { deploymentStatusRoutes } from './deployment-status-routes.js';
+import { fundRoutes } from './fund-routes.js';
+import { jurisdictionGroupRoutes } from './jurisdiction-group-routes.js';
+import { ledgerRoutes } from './ledger-routes.js';
+import { limitRoutes } from './limit-routes.js';
 import { modelRoutes } from './model-routes.js';
 import { organizationRoutes } from './organization-routes.js';
+import { policyExplainRoutes } from './policy-explain-routes.js';
+import { policyRoutes } from './policy-routes.js';
 import { projectRoutes } from './project-routes.js';
+import { ruleRoutes } from './rule-routes.js';
 import { siteRoutes } from './site-routes.js';
 import { usageRoutes } from './usage-routes.js';
 
@@ -27,5 +37,15 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
   modelRoutes(app, deps);
   siteRoutes(app, deps);
   deploymentRoutes(app, deps);
+  deploymentStatusRoutes(app, deps);
   usageRoutes(app, deps);
+  creditRoutes(app, deps);
+  limitRoutes(app, deps);
+  fundRoutes(app, deps);
+  applicationRoutes(app, deps);
+  ledgerRoutes(app, deps);
+  policyRoutes(app, deps);
+  policyExplainRoutes(app, deps);
+  ruleRoutes(app, deps);
+  jurisdictionGroupRoutes(app, deps);
 }

@@ -1,6 +1,10 @@
+import type { AdminChangeRecorder } from '../../audit/index.js';
 import type { DeploymentRepository, ModelRepository, SiteRepository } from '../../catalog/index.js';
+import type { EngineStatus } from '../../engines/index.js';
 import type { UsageRepository } from '../../metering/index.js';
+import type { PolicyService } from '../../policy/index.js';
 import type { ApiKeyRepository, OrganizationRepository, ProjectRepository } from '../../tenancy/index.js';
+import type { BillingAdmin } from './billing-admin.js';
 
 /** What the management API needs, handed in by the composition root. */
 export interface AdminDeps {
@@ -12,6 +16,18 @@ export interface AdminDeps {
   readonly sites: SiteRepository;
   readonly deployments: DeploymentRepository;
   readonly usage: UsageRepository;
+  /** Residency policies, rules and jurisdiction groups; saving a change also reloads the gateway's decisions. */
+  readonly policy: PolicyService;
   /** Called after any write that changes what the gateway serves, so that in-memory tables refresh. */
   readonly onCatalogChange: () => Promise<void>;
+  /** What the engine of a deployment running in this process is doing; undefined for proxies and unknown ids. */
+  readonly engineStatus: (deploymentId: string) => EngineStatus | undefined;
+  /**
+   * Makes a change a leaf of the transparency log: every route that changes a record
+   * calls `audit.recordAdminChange({ actor: request.principal, action, resource,
+   * resourceId, organizationId, before, after })` once the change is written.
+   */
+  readonly audit: AdminChangeRecorder;
+  /** The credits ledger, the fund, budgets and rate limits. */
+  readonly billing: BillingAdmin;
 }

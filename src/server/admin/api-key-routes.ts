@@ -1,8 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { AdminChangeInput } from '../../audit/index.js';
+import type { ApiKey } from '../../tenancy/index.js';
 import { CommonwealError } from '../../errors/index.js';
 import type { AdminDeps } from './admin-deps.js';
-import { notFound } from './admin-principal.js';
+import { type AdminPrincipal, notFound } from './admin-principal.js';
 import { Name, PageQuery, Timestamp } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 
@@ -36,6 +38,11 @@ async function checkKeyTarget(deps: AdminDeps, organizationId: string, body: Key
   }
 }
 
+/** A key change as a leaf of the transparency log, under the key's organization. */
+function change(actor: AdminPrincipal, action: string, key: ApiKey, before: ApiKey | null, after: ApiKey): AdminChangeInput {
+  return { actor, action, resource: 'api_key', resourceId: key.id, organizationId: key.organizationId, before, after };
+}
+
 /**
  * Keys are created inside an organization. An organization admin may create keys of
  * its own role or below in its own organization only, so no key grants more than it has.
@@ -63,6 +70,9 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
         name: request.body.name,
         expiresAt: request.body.expiresAt === undefined ? undefined : new Date(request.body.expiresAt).toISOString(),
       });
+      // The secret is shown once to its creator and never enters the log, not even hashed.
+      const { secret: _secret, ...visible } = key;
+      await deps.audit.recordAdminChange(change(request.principal, 'create', key, null, visible));
       await deps.onCatalogChange();
       return reply.code(201).send(key);
     },
@@ -78,8 +88,10 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   // Deleting a key revokes it: the record stays so that usage remains attributable.
   app.delete<{ Params: Static<typeof KeyParams> }>('/orgs/:orgId/keys/:keyId', { schema: { tags: ['keys'], params: KeyParams } }, async (request) => {
     await enterOrganization(deps, request.principal, request.params.orgId);
+    const before = await deps.apiKeys.find(request.params.orgId, request.params.keyId);
     const key = await deps.apiKeys.revoke(request.params.orgId, request.params.keyId);
     if (!key) throw notFound('key', request.params.keyId);
+    await deps.audit.recordAdminChange(change(request.principal, 'revoke', key, before ?? null, key));
     await deps.onCatalogChange();
     return key;
   });

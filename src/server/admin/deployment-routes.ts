@@ -1,14 +1,18 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { CommonwealError } from '../../errors/index.js';
-import { engineKinds } from '../../catalog/index.js';
+import type { AdminChangeInput } from '../../audit/index.js';
+import { type Deployment, engineKinds } from '../../catalog/index.js';
 import type { AdminDeps } from './admin-deps.js';
-import { notFound, requireOperator } from './admin-principal.js';
+import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery, RecordId } from './common-schemas.js';
+import { checkEngineFields, EngineOptions, ModelSource } from './deployment-engine-fields.js';
 
 const BaseUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048, description: 'e.g. http://10.0.0.5:8000/v1' });
 const deploymentFields = {
   baseUrl: Type.Optional(BaseUrl),
+  source: Type.Optional(ModelSource),
+  engineOptions: Type.Optional(Type.Union([EngineOptions, Type.Null()])),
   upstreamModel: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()])),
   upstreamApiKey: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096, writeOnly: true }), Type.Null()])),
   weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
@@ -40,6 +44,11 @@ function checkBaseUrl(baseUrl: string | undefined): void {
   }
 }
 
+/** A deployment change as a leaf of the transparency log; deployments belong to no organization. */
+function change(actor: AdminPrincipal, action: string, resourceId: string, before: Deployment | null, after: Deployment | null): AdminChangeInput {
+  return { actor, action, resource: 'deployment', resourceId, organizationId: null, before, after };
+}
+
 /** Deployments expose internal addresses, so only the operator may see or change them. */
 export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof DeploymentListQuery> }>(
@@ -57,11 +66,10 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['deployments'], body: DeploymentCreate } },
     async (request, reply) => {
       requireOperator(request.principal);
-      if (request.body.kind === 'openai' && request.body.baseUrl === undefined) {
-        throw new CommonwealError('invalid_request', 'a deployment of kind "openai" needs a baseUrl', { param: 'baseUrl' });
-      }
+      checkEngineFields(request.body.kind, request.body, true);
       checkBaseUrl(request.body.baseUrl);
       const deployment = await deps.deployments.create(request.body);
+      await deps.audit.recordAdminChange(change(request.principal, 'create', deployment.id, null, deployment));
       await deps.onCatalogChange();
       return reply.code(201).send(deployment);
     },
@@ -84,8 +92,11 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       requireOperator(request.principal);
       checkBaseUrl(request.body.baseUrl);
+      const before = await deps.deployments.find(request.params.deploymentId);
+      if (before !== undefined) checkEngineFields(before.kind, request.body, false);
       const deployment = await deps.deployments.update(request.params.deploymentId, request.body);
       if (!deployment) throw notFound('deployment', request.params.deploymentId);
+      await deps.audit.recordAdminChange(change(request.principal, 'update', deployment.id, before ?? null, deployment));
       await deps.onCatalogChange();
       return deployment;
     },
@@ -96,7 +107,9 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['deployments'], params: DeploymentParams } },
     async (request) => {
       requireOperator(request.principal);
+      const before = await deps.deployments.find(request.params.deploymentId);
       if (!(await deps.deployments.delete(request.params.deploymentId))) throw notFound('deployment', request.params.deploymentId);
+      await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.deploymentId, before ?? null, null));
       await deps.onCatalogChange();
       return deleted('deployment', request.params.deploymentId);
     },

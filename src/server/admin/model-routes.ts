@@ -1,7 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { AdminChangeInput } from '../../audit/index.js';
+import type { Model } from '../../catalog/index.js';
 import type { AdminDeps } from './admin-deps.js';
-import { notFound, requireOperator } from './admin-principal.js';
+import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery } from './common-schemas.js';
 
 const NullableText = (maxLength: number) => Type.Union([Type.String({ minLength: 1, maxLength }), Type.Null()]);
@@ -28,6 +30,11 @@ const ModelPatch = Type.Object(
 );
 const ModelParams = Type.Object({ modelId: Type.String() });
 
+/** A model change as a leaf of the transparency log; the catalog belongs to no organization. */
+function change(actor: AdminPrincipal, action: string, resourceId: string, before: Model | null, after: Model | null): AdminChangeInput {
+  return { actor, action, resource: 'model', resourceId, organizationId: null, before, after };
+}
+
 /** The catalog is readable by organization admins (it is what they may use) and written by the operator. */
 export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>('/models', { schema: { tags: ['models'], querystring: PageQuery } }, async (request) =>
@@ -37,6 +44,7 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post<{ Body: Static<typeof ModelCreate> }>('/models', { schema: { tags: ['models'], body: ModelCreate } }, async (request, reply) => {
     requireOperator(request.principal);
     const model = await deps.models.create(request.body);
+    await deps.audit.recordAdminChange(change(request.principal, 'create', model.id, null, model));
     await deps.onCatalogChange();
     return reply.code(201).send(model);
   });
@@ -52,8 +60,10 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['models'], params: ModelParams, body: ModelPatch } },
     async (request) => {
       requireOperator(request.principal);
+      const before = await deps.models.find(request.params.modelId);
       const model = await deps.models.update(request.params.modelId, request.body);
       if (!model) throw notFound('model', request.params.modelId);
+      await deps.audit.recordAdminChange(change(request.principal, 'update', model.id, before ?? null, model));
       await deps.onCatalogChange();
       return model;
     },
@@ -61,7 +71,9 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof ModelParams> }>('/models/:modelId', { schema: { tags: ['models'], params: ModelParams } }, async (request) => {
     requireOperator(request.principal);
+    const before = await deps.models.find(request.params.modelId);
     if (!(await deps.models.delete(request.params.modelId))) throw notFound('model', request.params.modelId);
+    await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.modelId, before ?? null, null));
     await deps.onCatalogChange();
     return deleted('model', request.params.modelId);
   });

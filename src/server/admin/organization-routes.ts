@@ -1,7 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { AdminChangeInput } from '../../audit/index.js';
+import type { Organization } from '../../tenancy/index.js';
+import { actorOf } from './admin-actor.js';
 import type { AdminDeps } from './admin-deps.js';
-import { organizationNotFound, requireOperator, requireOrganizationAccess } from './admin-principal.js';
+import { type AdminPrincipal, organizationNotFound, requireOperator, requireOrganizationAccess } from './admin-principal.js';
 import { CountryCode, deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { assertCountryCode } from './country-code.js';
 
@@ -11,6 +14,11 @@ const OrgCreate = Type.Object(
 );
 const OrgPatch = Type.Object({ name: Type.Optional(Name), homeJurisdiction: Type.Optional(CountryCode) }, { additionalProperties: false, minProperties: 1 });
 const OrgParams = Type.Object({ orgId: Type.String() });
+
+/** An organization change as a leaf of the transparency log, under the organization itself. */
+function change(actor: AdminPrincipal, action: string, id: string, before: Organization | null, after: Organization | null): AdminChangeInput {
+  return { actor, action, resource: 'organization', resourceId: id, organizationId: id, before, after };
+}
 
 export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>('/orgs', { schema: { tags: ['organizations'], querystring: PageQuery } }, async (request) => {
@@ -22,6 +30,9 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
     requireOperator(request.principal);
     assertCountryCode(request.body.homeJurisdiction, 'homeJurisdiction');
     const organization = await deps.organizations.create(request.body);
+    // Its residency starts as the server's default (policy.defaultResidency), recorded as a policy version.
+    await deps.policy.initializeOrganization(organization, actorOf(request.principal));
+    await deps.audit.recordAdminChange(change(request.principal, 'create', organization.id, null, organization));
     return reply.code(201).send(organization);
   });
 
@@ -40,8 +51,12 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
       requireOrganizationAccess(request.principal, request.params.orgId);
       requireOperator(request.principal);
       assertCountryCode(request.body.homeJurisdiction, 'homeJurisdiction');
+      const before = await deps.organizations.find(request.params.orgId);
       const organization = await deps.organizations.update(request.params.orgId, request.body);
       if (!organization) throw organizationNotFound(request.params.orgId);
+      // Rules match on the home jurisdiction: decisions must follow it.
+      await deps.policy.reload();
+      await deps.audit.recordAdminChange(change(request.principal, 'update', organization.id, before ?? null, organization));
       return organization;
     },
   );
@@ -49,7 +64,10 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
   app.delete<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId', { schema: { tags: ['organizations'], params: OrgParams } }, async (request) => {
     requireOrganizationAccess(request.principal, request.params.orgId);
     requireOperator(request.principal);
+    const before = await deps.organizations.find(request.params.orgId);
     if (!(await deps.organizations.delete(request.params.orgId))) throw organizationNotFound(request.params.orgId);
+    await deps.policy.reload();
+    await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.orgId, before ?? null, null));
     return deleted('organization', request.params.orgId);
   });
 }

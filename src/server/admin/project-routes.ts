@@ -1,7 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { AdminChangeInput } from '../../audit/index.js';
+import type { Project } from '../../tenancy/index.js';
 import type { AdminDeps } from './admin-deps.js';
-import { notFound } from './admin-principal.js';
+import { savePolicyChange } from './save-policy-change.js';
+import { type AdminPrincipal, notFound } from './admin-principal.js';
 import { deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 
@@ -9,6 +12,11 @@ const ProjectCreate = Type.Object({ id: Type.Optional(RecordId), name: Name }, {
 const ProjectPatch = Type.Object({ name: Name }, { additionalProperties: false });
 const OrgParams = Type.Object({ orgId: Type.String() });
 const ProjectParams = Type.Object({ orgId: Type.String(), projectId: Type.String() });
+
+/** A project change as a leaf of the transparency log, under the project's organization. */
+function change(actor: AdminPrincipal, action: string, target: Pick<Project, 'organizationId' | 'id'>, before: Project | null, after: Project | null): AdminChangeInput {
+  return { actor, action, resource: 'project', resourceId: target.id, organizationId: target.organizationId, before, after };
+}
 
 export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof PageQuery> }>(
@@ -25,7 +33,9 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['projects'], params: OrgParams, body: ProjectCreate } },
     async (request, reply) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
-      return reply.code(201).send(await deps.projects.create(request.params.orgId, request.body));
+      const project = await deps.projects.create(request.params.orgId, request.body);
+      await deps.audit.recordAdminChange(change(request.principal, 'create', project, null, project));
+      return reply.code(201).send(project);
     },
   );
 
@@ -45,8 +55,10 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['projects'], params: ProjectParams, body: ProjectPatch } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
+      const before = await deps.projects.find(request.params.orgId, request.params.projectId);
       const project = await deps.projects.rename(request.params.orgId, request.params.projectId, request.body.name);
       if (!project) throw notFound('project', request.params.projectId);
+      await deps.audit.recordAdminChange(change(request.principal, 'update', project, before ?? null, project));
       return project;
     },
   );
@@ -56,7 +68,14 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['projects'], params: ProjectParams } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
+      const before = await deps.projects.find(request.params.orgId, request.params.projectId);
       if (!(await deps.projects.delete(request.params.orgId, request.params.projectId))) throw notFound('project', request.params.projectId);
+      await deps.audit.recordAdminChange(change(request.principal, 'delete', { organizationId: request.params.orgId, id: request.params.projectId }, before ?? null, null));
+      // A project created later under the same id must not inherit this one's policy.
+      const { orgId, projectId } = request.params;
+      if (deps.policy.projectPolicy(orgId, projectId) !== undefined) {
+        await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy: null });
+      }
       await deps.onCatalogChange();
       return deleted('project', request.params.projectId);
     },

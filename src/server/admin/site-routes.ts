@@ -1,8 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { acceleratorVendors } from '../../catalog/index.js';
+import type { AdminChangeInput } from '../../audit/index.js';
+import { acceleratorVendors, type Site } from '../../catalog/index.js';
 import type { AdminDeps } from './admin-deps.js';
-import { notFound, requireOperator } from './admin-principal.js';
+import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { CountryCode, deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { assertCountryCode } from './country-code.js';
 
@@ -28,6 +29,11 @@ const SitePatch = Type.Object(
 );
 const SiteParams = Type.Object({ siteId: Type.String() });
 
+/** A site change as a leaf of the transparency log; sites belong to no organization. */
+function change(actor: AdminPrincipal, action: string, resourceId: string, before: Site | null, after: Site | null): AdminChangeInput {
+  return { actor, action, resource: 'site', resourceId, organizationId: null, before, after };
+}
+
 /** Sites are the operator's to manage; organization admins may read them to see where they can be served. */
 export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>('/sites', { schema: { tags: ['sites'], querystring: PageQuery } }, async (request) =>
@@ -38,6 +44,7 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
     requireOperator(request.principal);
     assertCountryCode(request.body.jurisdiction, 'jurisdiction');
     const site = await deps.sites.create(request.body);
+    await deps.audit.recordAdminChange(change(request.principal, 'create', site.id, null, site));
     await deps.onCatalogChange();
     return reply.code(201).send(site);
   });
@@ -54,8 +61,10 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       requireOperator(request.principal);
       assertCountryCode(request.body.jurisdiction, 'jurisdiction');
+      const before = await deps.sites.find(request.params.siteId);
       const site = await deps.sites.update(request.params.siteId, request.body);
       if (!site) throw notFound('site', request.params.siteId);
+      await deps.audit.recordAdminChange(change(request.principal, 'update', site.id, before ?? null, site));
       await deps.onCatalogChange();
       return site;
     },
@@ -63,7 +72,9 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof SiteParams> }>('/sites/:siteId', { schema: { tags: ['sites'], params: SiteParams } }, async (request) => {
     requireOperator(request.principal);
+    const before = await deps.sites.find(request.params.siteId);
     if (!(await deps.sites.delete(request.params.siteId))) throw notFound('site', request.params.siteId);
+    await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.siteId, before ?? null, null));
     await deps.onCatalogChange();
     return deleted('site', request.params.siteId);
   });

@@ -2,6 +2,10 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../store.js';
 import { foundation } from './0001-foundation.js';
 import { usageRecords } from './0002-usage-records.js';
+import { policy } from './0003-policy.js';
+import { ledger } from './0004-ledger.js';
+import { auditLog } from './0005-audit-log.js';
+import { embeddedDeployments } from './0006-embedded-deployments.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -13,6 +17,10 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   const migrations: Readonly<Record<string, Migration>> = Object.freeze({
     '0001-foundation': foundation(dialect),
     '0002-usage-records': usageRecords(dialect),
+    '0003-policy': policy(dialect),
+    '0004-ledger': ledger(dialect),
+    '0005-audit-log': auditLog(dialect),
+    '0006-embedded-deployments': embeddedDeployments(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
