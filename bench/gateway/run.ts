@@ -1,0 +1,318 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import type { BenchResults, BenchSettings, MachineFacts, RateBasis, TargetResults } from './bench-results.js';
+import { type BenchTarget, chatBody, chatPath, type WorkloadMode } from './bench-target.js';
+import { benchGatewayConfig, type CommonwealInstance, startCommonweal } from './commonweal-instance.js';
+import { holdConcurrentStreams } from './concurrent-streams.js';
+import { renderGatewayReport } from './gateway-report.js';
+import { runOpenLoop } from './open-loop-run.js';
+import { PinnedProcess } from './pinned-process.js';
+import { probeFsync } from './fsync-probe.js';
+import { memoryBytes } from './proc-stats.js';
+import { median, percentile } from './sample-stats.js';
+import { runSaturation } from './saturation-run.js';
+import { measureStreamTtfb } from './stream-ttfb.js';
+import { countUsageRecords, type UsageCensus } from './usage-census.js';
+
+/**
+ * `npm run bench:gateway`: measures Commonweal against the same upstream reached directly
+ * and through a bare Node proxy, interleaved, and writes bench/results/gateway.md.
+ * The proxies run on core 0, this process (the load generator) and the upstream on core 1.
+ */
+
+const proxyCore = 0;
+const loadCore = 1;
+const modes: readonly WorkloadMode[] = ['json', 'stream'];
+const rateBases: readonly RateBasis[] = ['bare', 'commonweal'];
+// The whole run stops itself after this, whatever state it is in.
+const runTimeMsMax = 8 * 60_000;
+const fsyncProbes = 100;
+const ttfbWarmupRequests = 20;
+const resultsDir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+const distBench = (file: string) => fileURLToPath(new URL(`../${file}`, import.meta.url));
+
+function readSettings(): BenchSettings {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '32' },
+      'saturation-seconds': { type: 'string', default: '4' },
+      'warmup-seconds': { type: 'string', default: '2' },
+      'rate-rounds': { type: 'string', default: '2' },
+      'rate-seconds': { type: 'string', default: '3' },
+      'rate-warmup-seconds': { type: 'string', default: '1' },
+      'rate-fraction': { type: 'string', default: '0.5' },
+      'ttfb-requests': { type: 'string', default: '200' },
+      streams: { type: 'string', default: '1000' },
+    },
+  });
+  const bounded = (name: keyof typeof values, min: number, max: number): number => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value < min || value > max) throw new RangeError(`--${name} must be from ${min} to ${max}, got ${values[name]}`);
+    return value;
+  };
+  return {
+    rounds: Math.round(bounded('rounds', 1, 9)),
+    connections: Math.round(bounded('connections', 1, 512)),
+    saturationSeconds: bounded('saturation-seconds', 1, 60),
+    warmupSeconds: bounded('warmup-seconds', 0, 30),
+    rateRounds: Math.round(bounded('rate-rounds', 1, 9)),
+    rateSeconds: bounded('rate-seconds', 1, 60),
+    rateWarmupSeconds: bounded('rate-warmup-seconds', 0, 10),
+    rateFraction: bounded('rate-fraction', 0.05, 1),
+    rateConnections: 256,
+    ttfbRequests: Math.round(bounded('ttfb-requests', 10, 5_000)),
+    streams: Math.round(bounded('streams', 1, 5_000)),
+    gatewayConfig: benchGatewayConfig,
+  };
+}
+
+function machineFacts(loadAverageAtStart: number): MachineFacts {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return {
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    nodeVersion: process.version,
+    commonwealVersion: pkg.version,
+    kernel: release(),
+    date: new Date().toISOString(),
+    loadAverageAtStart,
+  };
+}
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+/** Rotates the targets so that no target always runs first (warmest caches, coolest CPU). */
+function rotated<T>(items: readonly T[], by: number): T[] {
+  return items.map((_, i) => items[(i + by) % items.length]!);
+}
+
+/** One plain and one streamed request through every target, so that a broken setup fails before anything is measured. */
+async function checkTargets(targets: readonly BenchTarget[]): Promise<void> {
+  for (const target of targets) {
+    for (const mode of modes) {
+      const answer = await request(target.origin + chatPath, {
+        method: 'POST',
+        headers: { ...target.headers, 'content-type': 'application/json' },
+        body: chatBody(mode),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      const text = await answer.body.text();
+      const complete = mode === 'json' ? text.includes('"usage"') : text.includes('data: [DONE]');
+      if (answer.statusCode !== 200 || !complete) throw new Error(`${target.name} answered a ${mode} request with ${answer.statusCode}: ${text.slice(0, 300)}`);
+      if (target.label === 'C' && answer.headers['x-commonweal-site'] !== 'fra-1') throw new Error('Commonweal answered without x-commonweal-site');
+    }
+  }
+}
+
+async function saturationPhase(settings: BenchSettings, targets: readonly BenchTarget[], upstreamPid: number, results: TargetResults[]): Promise<void> {
+  const saturation = { connections: settings.connections, upstreamPid };
+  if (settings.warmupSeconds > 0) {
+    for (const mode of modes) for (const target of targets) await runSaturation(target, mode, { ...saturation, seconds: settings.warmupSeconds });
+  }
+  for (let round = 0; round < settings.rounds; round += 1) {
+    for (const mode of modes) {
+      for (const [i, target] of rotated(targets, round).entries()) {
+        const sample = await runSaturation(target, mode, { ...saturation, seconds: settings.saturationSeconds });
+        results[targets.indexOf(target)]!.saturation[mode].push(sample);
+        log(
+          `saturation round ${round + 1} ${mode} ${target.label} #${i + 1}: ${Math.round(sample.requestsPerSec)} req/s, ` +
+            `${Math.round(sample.proxyCpuMicrosPerRequest)} µs CPU/req, failed ${sample.failed}, other load ${Math.round(sample.otherShare * 100)}%`,
+        );
+      }
+    }
+  }
+}
+
+/** The fixed rates: a fraction of the bare proxy's and of Commonweal's median saturation throughput. */
+function fixedRates(settings: BenchSettings, targets: readonly BenchTarget[], results: readonly TargetResults[]): Record<RateBasis, Record<WorkloadMode, number>> {
+  const rate = (label: 'B' | 'C', mode: WorkloadMode) => {
+    const saturated = median(results[targets.findIndex((t) => t.label === label)]!.saturation[mode].map((s) => s.requestsPerSec));
+    return Math.max(1, Math.round(settings.rateFraction * saturated));
+  };
+  return {
+    bare: { json: rate('B', 'json'), stream: rate('B', 'stream') },
+    commonweal: { json: rate('C', 'json'), stream: rate('C', 'stream') },
+  };
+}
+
+async function fixedRatePhase(
+  settings: BenchSettings,
+  targets: readonly BenchTarget[],
+  upstreamPid: number,
+  ratePerSec: Record<RateBasis, Record<WorkloadMode, number>>,
+  results: TargetResults[],
+): Promise<void> {
+  const options = { seconds: settings.rateSeconds, warmupSeconds: settings.rateWarmupSeconds, connections: settings.rateConnections, upstreamPid };
+  for (let round = 0; round < settings.rateRounds; round += 1) {
+    for (const basis of rateBases) {
+      for (const mode of modes) {
+        for (const target of rotated(targets, round)) {
+          const perSec = ratePerSec[basis][mode];
+          const sample = await runOpenLoop(target, mode, { ...options, perSec });
+          results[targets.indexOf(target)]!.openLoop[basis][mode].push(sample);
+          log(
+            `fixed rate round ${round + 1} ${mode} ${target.label} at ${perSec} req/s: p50 ${sample.latencyP50Ms.toFixed(2)} ms, ` +
+              `p99 ${sample.latencyP99Ms.toFixed(2)} ms, failed ${sample.failed}, other load ${Math.round(sample.otherShare * 100)}%`,
+          );
+        }
+      }
+    }
+  }
+}
+
+async function ttfbPhase(settings: BenchSettings, targets: readonly BenchTarget[], results: TargetResults[]): Promise<void> {
+  for (let round = 0; round < settings.rounds; round += 1) {
+    for (const target of rotated(targets, round)) {
+      const durations = await measureStreamTtfb(target, settings.ttfbRequests, ttfbWarmupRequests);
+      results[targets.indexOf(target)]!.ttfbMs.push(durations);
+      log(`ttfb round ${round + 1} ${target.label}: median ${median(durations).toFixed(3)} ms`);
+    }
+  }
+}
+
+/** Memory last: the peak after load, then the resident memory with many streams open at once. */
+async function memoryPhase(settings: BenchSettings, targets: readonly BenchTarget[], results: TargetResults[]): Promise<void> {
+  for (const [i, target] of targets.entries()) {
+    if (target.proxyPid === null) continue;
+    const result = results[i]!;
+    result.peakRssAfterLoadBytes = memoryBytes(target.proxyPid).peakRssBytes;
+    const streams = await holdConcurrentStreams(target, settings.streams);
+    result.streams = streams;
+    log(
+      `${settings.streams} streams ${target.label}: ${streams.openAtOnce} open at once, RSS ${(streams.rssAllOpenBytes / 1024 / 1024).toFixed(1)} MiB, ` +
+        `completed ${streams.completed}, failed ${streams.failed}`,
+    );
+  }
+}
+
+/** Requests Commonweal's clients saw answered with 200, to hold against its usage records. */
+function answeredBy(result: TargetResults, settings: BenchSettings): number {
+  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  const saturation = sum(modes.flatMap((mode) => result.saturation[mode].map((s) => s.completed)));
+  const openLoop = sum(rateBases.flatMap((basis) => modes.flatMap((mode) => result.openLoop[basis][mode].map((s) => s.completed))));
+  const ttfb = result.ttfbMs.length * (settings.ttfbRequests + ttfbWarmupRequests);
+  // The set-up check sends one request per workload; warm-up runs are not counted (they only add records).
+  return saturation + openLoop + ttfb + modes.length + (result.streams?.completed ?? 0);
+}
+
+interface RunningTargets {
+  readonly upstream: PinnedProcess;
+  readonly commonweal: CommonwealInstance;
+  readonly targets: readonly BenchTarget[];
+}
+
+/** Starts the upstream (load core), the bare proxy and Commonweal (proxy core); `started` collects them for stopping. */
+async function startTargets(started: PinnedProcess[]): Promise<RunningTargets> {
+  const upstream = await PinnedProcess.start('upstream', loadCore, distBench('fast-upstream.js'), []);
+  started.push(upstream);
+  const bare = await PinnedProcess.start('bare-proxy', proxyCore, distBench('bare-proxy.js'), [upstream.url]);
+  started.push(bare);
+  const commonweal = await startCommonweal(proxyCore, upstream.url);
+  started.push(commonweal.process);
+  // Every target gets the same headers, so that each request costs the client the same.
+  const auth = { authorization: `Bearer ${commonweal.apiKey}` };
+  const targets: BenchTarget[] = [
+    { label: 'A', name: 'direct', origin: upstream.url, proxyPid: null, headers: auth },
+    { label: 'B', name: 'bare proxy', origin: bare.url, proxyPid: bare.pid, headers: auth },
+    { label: 'C', name: 'Commonweal', origin: commonweal.process.url, proxyPid: commonweal.process.pid, headers: auth },
+  ];
+  return { upstream, commonweal, targets };
+}
+
+function censusOf(dataDir: string): { census: UsageCensus | null; error?: string } {
+  try {
+    return { census: countUsageRecords(dataDir) };
+  } catch (error) {
+    return { census: null, error: (error as Error).message };
+  }
+}
+
+function writeResults(report: BenchResults): void {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'gateway.md'), renderGatewayReport(report));
+  // The raw TTFB samples are many; the JSON keeps their summary per round.
+  const summarized = (key: string, value: unknown) =>
+    key === 'ttfbMs' ? (value as number[][]).map((round) => ({ p50: percentile(round, 0.5), p99: percentile(round, 0.99) })) : value;
+  writeFileSync(join(resultsDir, 'gateway.json'), `${JSON.stringify(report, summarized, 2)}\n`);
+}
+
+async function benchmark(settings: BenchSettings, started: PinnedProcess[], onCommonweal: (instance: CommonwealInstance) => void): Promise<BenchResults> {
+  const startedAt = performance.now();
+  const loadAverageAtStart = loadavg()[0] ?? Number.NaN;
+  log('starting the upstream, the bare proxy and Commonweal');
+  const { upstream, commonweal, targets } = await startTargets(started);
+  onCommonweal(commonweal);
+  await checkTargets(targets);
+  const fsyncBefore = probeFsync(commonweal.dataDir, fsyncProbes);
+  const results: TargetResults[] = targets.map((t) => ({
+    target: { label: t.label, name: t.name },
+    saturation: { json: [], stream: [] },
+    openLoop: { bare: { json: [], stream: [] }, commonweal: { json: [], stream: [] } },
+    ttfbMs: [],
+    rssIdleBytes: t.proxyPid === null ? null : memoryBytes(t.proxyPid).rssBytes,
+    peakRssAfterLoadBytes: null,
+    streams: null,
+  }));
+  await saturationPhase(settings, targets, upstream.pid, results);
+  const ratePerSec = fixedRates(settings, targets, results);
+  await fixedRatePhase(settings, targets, upstream.pid, ratePerSec, results);
+  await ttfbPhase(settings, targets, results);
+  await memoryPhase(settings, targets, results);
+  const fsyncAfter = probeFsync(commonweal.dataDir, fsyncProbes);
+  // Stopped first, so that every record is in the store when it is counted.
+  await commonweal.process.stop();
+  const answeredToClients = answeredBy(results[targets.findIndex((t) => t.label === 'C')]!, settings);
+  return {
+    machine: machineFacts(loadAverageAtStart),
+    settings,
+    ratePerSec,
+    targets: results,
+    fsync: { before: fsyncBefore, after: fsyncAfter },
+    creditsGranted: commonweal.creditsGranted,
+    usage: { ...censusOf(commonweal.dataDir), answeredToClients },
+    elapsedSeconds: (performance.now() - startedAt) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  // Pin every thread of this process (the load generator) to the load core.
+  execFileSync('taskset', ['-a', '-p', '-c', String(loadCore), String(process.pid)], { stdio: 'ignore' });
+  const started: PinnedProcess[] = [];
+  let commonweal: CommonwealInstance | undefined;
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${runTimeMsMax / 1000} s; stopping`);
+    for (const child of started) child.kill();
+    process.exit(2);
+  }, runTimeMsMax);
+  watchdog.unref();
+  try {
+    const report = await benchmark(settings, started, (instance) => {
+      commonweal = instance;
+    });
+    writeResults(report);
+    log(`wrote ${join(resultsDir, 'gateway.md')} in ${Math.round(report.elapsedSeconds)} s`);
+  } finally {
+    for (const child of started.reverse()) await child.stop();
+    commonweal?.removeData();
+    clearTimeout(watchdog);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
