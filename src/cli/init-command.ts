@@ -51,6 +51,9 @@ export function initCommand(client: () => AdminHttpClient, server: () => string)
           '',
           'or from any OpenAI SDK:',
           `    OPENAI_BASE_URL=${server()}/v1 OPENAI_API_KEY=${key.secret}`,
+          '',
+          'Requests are charged in credits; give the organization some first (billing is on by default):',
+          `    commonweal credits add --org ${org.id} --amount 1000 --id welcome-credits`,
         ].join('\n'),
       );
     });
