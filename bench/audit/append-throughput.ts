@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExchangeDigest, type ReceiptFacts, receiptStep, TransparencyLog } from '../../src/audit/index.js';
-import { GroupCommitWriter, type UsageInput, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
+import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
+import { usageInput } from '../../test/helpers/usage-input.js';
 
 /** What each metered request does beyond its usage record. */
 export type AppendMode = 'usage' | 'digests' | 'receipts';
@@ -25,27 +26,15 @@ export interface AppendSample {
   readonly transactions: number;
 }
 
-const template: UsageInput = {
-  id: '',
+const template = usageInput('', {
   organizationId: 'org_bench',
   projectId: 'prj_bench',
   apiKeyId: 'key_bench',
-  modelId: 'qwen3-8b',
-  endpoint: 'chat.completions',
-  deploymentId: 'dep_1',
-  siteId: 'fra-1',
-  jurisdiction: 'DE',
   promptTokens: 812,
   completionTokens: 256,
   totalTokens: 1068,
-  usageEstimated: false,
-  firstByteMs: 80,
   totalMs: 1500,
-  status: 200,
-  outcome: 'success',
-  errorCode: null,
-  streamed: true,
-};
+});
 
 /** A typical chat request body and answer, so that the digests cost what they cost in the gateway. */
 const requestBody = Buffer.from(JSON.stringify({ model: 'qwen3-8b', messages: [{ role: 'user', content: 'x'.repeat(3_000) }], stream: true }));

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
-import { type AuditLogFixture, startAuditLogFixture, testFacts, usageInput } from '../../test/helpers/audit-log-fixture.js';
+import { type AuditLogFixture, startAuditLogFixture, testFacts } from '../../test/helpers/audit-log-fixture.js';
+import { usageInput } from '../../test/helpers/usage-input.js';
 import { openReadOnlySqliteStore } from '../store/index.js';
 import { CompactRange } from './compact-range.js';
 import { leafHash } from './merkle-hash.js';
@@ -58,7 +59,7 @@ function apply(db: BetterSqlite3.Database, t: Tamper, leaves: number, nodes: num
     case 'rewrite-leaf-and-tree': {
       const idx = t.leaf % leaves;
       const { entry } = db.prepare('select entry from audit_leaves where idx = ?').get(idx) as { entry: string };
-      const changed = t.kind === 'flip-leaf-bit' ? flipChar(entry, t.at, t.bit) : entry.replace('"promptTokens":12', '"promptTokens":1').replace('"action":"', '"action":"x');
+      const changed = t.kind === 'flip-leaf-bit' ? flipChar(entry, t.at, t.bit) : entry.replace('"promptTokens":10', '"promptTokens":1').replace('"action":"', '"action":"x');
       db.prepare('update audit_leaves set entry = ? where idx = ?').run(changed, idx);
       if (t.kind === 'rewrite-leaf-and-tree') rehashAll(db);
       return;

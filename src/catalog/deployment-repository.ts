@@ -1,6 +1,6 @@
 import { CommonwealError } from '../errors/index.js';
 import type { SecretBox } from '../secrets/index.js';
-import { insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import { definedColumns, insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
 import { type Deployment, type EmbeddedEngineOptions, type EngineKind, toDeployment } from './deployment.js';
 
 export interface DeploymentInput {
@@ -38,9 +38,8 @@ export class DeploymentRepository {
   }
 
   #toColumns(patch: DeploymentPatch): Record<string, unknown> {
-    const { upstreamApiKey, enabled, engineOptions, ...rest } = patch;
-    const columns: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-    if (engineOptions !== undefined) columns.engineOptions = engineOptions === null ? null : JSON.stringify(engineOptions);
+    const { upstreamApiKey, enabled, ...rest } = patch;
+    const columns = definedColumns(rest, ['engineOptions']);
     if (upstreamApiKey !== undefined) columns.upstreamApiKeySealed = upstreamApiKey === null ? null : this.#secretBox.seal(upstreamApiKey);
     if (enabled !== undefined) columns.enabled = enabled ? 1 : 0;
     return columns;

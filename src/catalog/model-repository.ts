@@ -1,4 +1,4 @@
-import { insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import { definedColumns, insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
 import { refuseWhileDeployed } from './refuse-while-deployed.js';
 import { type Model, toModel } from './model.js';
 
@@ -15,13 +15,6 @@ export interface ModelInput {
 }
 
 export type ModelPatch = Partial<Omit<ModelInput, 'id'>>;
-
-function toColumns(input: ModelPatch): Record<string, unknown> {
-  const { tags, ...rest } = input;
-  const columns: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-  if (tags !== undefined) columns.tags = JSON.stringify(tags);
-  return columns;
-}
 
 export class ModelRepository {
   readonly #store: Store;
@@ -65,7 +58,7 @@ export class ModelRepository {
   }
 
   async update(id: string, patch: ModelPatch): Promise<Model | undefined> {
-    await this.#store.db.updateTable('models').set({ ...toColumns(patch), updatedAt: nowIso() }).where('id', '=', id).execute();
+    await this.#store.db.updateTable('models').set({ ...definedColumns(patch, ['tags']), updatedAt: nowIso() }).where('id', '=', id).execute();
     return this.find(id);
   }
 

@@ -1,4 +1,4 @@
-import { insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import { definedColumns, insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
 import { refuseWhileDeployed } from './refuse-while-deployed.js';
 import { type Accelerator, type Site, toSite } from './site.js';
 
@@ -13,13 +13,6 @@ export interface SiteInput {
 }
 
 export type SitePatch = Partial<Omit<SiteInput, 'id'>>;
-
-function toColumns(input: SitePatch): Record<string, unknown> {
-  const { accelerators, ...rest } = input;
-  const columns: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-  if (accelerators !== undefined) columns.accelerators = JSON.stringify(accelerators);
-  return columns;
-}
 
 export class SiteRepository {
   readonly #store: Store;
@@ -61,7 +54,7 @@ export class SiteRepository {
   }
 
   async update(id: string, patch: SitePatch): Promise<Site | undefined> {
-    await this.#store.db.updateTable('sites').set({ ...toColumns(patch), updatedAt: nowIso() }).where('id', '=', id).execute();
+    await this.#store.db.updateTable('sites').set({ ...definedColumns(patch, ['accelerators']), updatedAt: nowIso() }).where('id', '=', id).execute();
     return this.find(id);
   }
 

@@ -5,36 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { usageInput } from '../../test/helpers/usage-input.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { estimateUsage } from './estimate-tokens.js';
 import { GroupCommitWriter } from './group-commit-writer.js';
-import { type UsageInput, UsageRecorder } from './usage-recorder.js';
+import { UsageRecorder } from './usage-recorder.js';
 import { UsageRepository } from './usage-repository.js';
-
-function usage(id: string, fields: Partial<UsageInput> = {}): UsageInput {
-  return {
-    id,
-    organizationId: 'org_a',
-    projectId: 'prj_a',
-    apiKeyId: 'key_a',
-    modelId: 'qwen3-8b',
-    endpoint: 'chat.completions',
-    deploymentId: 'dep_1',
-    siteId: 'site_1',
-    jurisdiction: 'FR',
-    promptTokens: 12,
-    completionTokens: 34,
-    totalTokens: 46,
-    usageEstimated: false,
-    firstByteMs: 80,
-    totalMs: 1500,
-    status: 200,
-    outcome: 'success',
-    errorCode: null,
-    streamed: true,
-    ...fields,
-  };
-}
 
 describe('UsageRecorder', () => {
   let dir: string;
@@ -61,11 +37,11 @@ describe('UsageRecorder', () => {
 
   it('records usage, stamped with the time it was recorded', async () => {
     const before = new Date().toISOString();
-    await recorder.recordUsage(usage('req_1'));
+    await recorder.recordUsage(usageInput('req_1'));
     const [record] = (await repository.query({}, { limit: 10 })).data;
     assert.ok(record !== undefined);
     const { createdAt, ...rest } = record;
-    assert.deepEqual(rest, { object: 'usage_record', ...usage('req_1'), policyVersion: null });
+    assert.deepEqual(rest, { object: 'usage_record', ...usageInput('req_1'), policyVersion: null });
     assert.ok(createdAt >= before && createdAt <= new Date().toISOString());
   });
 
@@ -78,24 +54,24 @@ describe('UsageRecorder', () => {
         if (context.fail) throw new Error('ledger refused');
       },
     ]);
-    await settling.recordUsage(usage('req_ok'), { fail: false });
-    await assert.rejects(settling.recordUsage(usage('req_bad'), { fail: true }), /ledger refused/);
+    await settling.recordUsage(usageInput('req_ok'), { fail: false });
+    await assert.rejects(settling.recordUsage(usageInput('req_bad'), { fail: true }), /ledger refused/);
     assert.deepEqual(seen.slice(0, 2), ['req_ok:present', 'req_bad:present']);
     assert.deepEqual((await repository.query({}, { limit: 10 })).data.map((r) => r.id), ['req_ok']);
   });
 
   it('records an estimate for a model server that reported no usage', async () => {
-    await recorder.recordUsage(usage('req_est', estimateUsage('What is the capital of France?', 'Paris.')));
+    await recorder.recordUsage(usageInput('req_est', estimateUsage('What is the capital of France?', 'Paris.')));
     assert.deepEqual(await repository.totals({}), { requests: 1, promptTokens: 8, completionTokens: 2, totalTokens: 10 });
     const [record] = (await repository.query({}, { limit: 1 })).data;
     assert.equal(record?.usageEstimated, true);
   });
 
   it('refuses counts that are not non-negative integers, and writes nothing', async () => {
-    await assert.rejects(recorder.recordUsage(usage('req_neg', { promptTokens: -1 })), TypeError);
-    await assert.rejects(recorder.recordUsage(usage('req_frac', { completionTokens: 1.5 })), TypeError);
-    await assert.rejects(recorder.recordUsage(usage('req_place', { jurisdiction: 'France' })), TypeError);
-    await assert.rejects(recorder.recordUsage(usage('req_policy', { policyVersion: -2 })), TypeError);
+    await assert.rejects(recorder.recordUsage(usageInput('req_neg', { promptTokens: -1 })), TypeError);
+    await assert.rejects(recorder.recordUsage(usageInput('req_frac', { completionTokens: 1.5 })), TypeError);
+    await assert.rejects(recorder.recordUsage(usageInput('req_place', { jurisdiction: 'France' })), TypeError);
+    await assert.rejects(recorder.recordUsage(usageInput('req_policy', { policyVersion: -2 })), TypeError);
     assert.equal((await repository.totals({})).requests, 0);
   });
 
@@ -111,7 +87,7 @@ describe('UsageRecorder', () => {
         new URL('../store/index.js', import.meta.url).href,
         new URL('./index.js', import.meta.url).href,
         path,
-        JSON.stringify(usage('template')),
+        JSON.stringify(usageInput('template')),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

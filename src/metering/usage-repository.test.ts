@@ -3,47 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { usageRecord } from '../../test/helpers/usage-input.js';
 import { CommonwealError } from '../errors/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import type { UsageRecord } from './usage-record.js';
 import { UsageRepository } from './usage-repository.js';
 
-function usage(id: string, fields: Partial<UsageRecord>): UsageRecord {
-  return {
-    object: 'usage_record',
-    id,
-    createdAt: '2025-03-01T12:00:00.000Z',
-    organizationId: 'org_a',
-    projectId: 'prj_a1',
-    apiKeyId: 'key_a1',
-    modelId: 'qwen3-8b',
-    endpoint: 'chat.completions',
-    deploymentId: 'dep_1',
-    siteId: 'site_1',
-    jurisdiction: 'DE',
-    promptTokens: 10,
-    completionTokens: 20,
-    totalTokens: 30,
-    usageEstimated: false,
-    firstByteMs: 120,
-    totalMs: 900,
-    status: 200,
-    outcome: 'success',
-    errorCode: null,
-    streamed: true,
-    policyVersion: null,
-    ...fields,
-  };
-}
-
 // Written in this order, which is the order `query` must return them in.
 const records: readonly UsageRecord[] = [
-  usage('req_1', { createdAt: '2025-02-28T23:59:59.999Z' }),
-  usage('req_2', { createdAt: '2025-03-01T00:00:00.000Z', modelId: 'llama-3.1-8b', promptTokens: 1, completionTokens: 2, totalTokens: 3 }),
-  usage('req_3', { createdAt: '2025-03-15T08:00:00.000Z', projectId: 'prj_a2', usageEstimated: true, streamed: false }),
-  usage('req_4', { createdAt: '2025-03-31T23:59:59.999Z', organizationId: 'org_b', projectId: 'prj_b1', apiKeyId: 'key_b1' }),
-  usage('req_5', {
-    createdAt: '2025-04-01T00:00:00.000Z',
+  usageRecord('req_1', '2025-02-28T23:59:59.999Z'),
+  usageRecord('req_2', '2025-03-01T00:00:00.000Z', { modelId: 'llama-3.1-8b', promptTokens: 1, completionTokens: 2, totalTokens: 3 }),
+  usageRecord('req_3', '2025-03-15T08:00:00.000Z', { projectId: 'prj_a2', usageEstimated: true, streamed: false }),
+  usageRecord('req_4', '2025-03-31T23:59:59.999Z', { organizationId: 'org_b', projectId: 'prj_b1', apiKeyId: 'key_b1' }),
+  usageRecord('req_5', '2025-04-01T00:00:00.000Z', {
     endpoint: 'embeddings',
     deploymentId: null,
     siteId: null,
@@ -88,7 +60,7 @@ describe('UsageRepository', () => {
 
   it('refuses a second record for the same request', async () => {
     await assert.rejects(
-      store.db.transaction().execute((tx) => repository.record(tx, usage('req_1', {}))),
+      store.db.transaction().execute((tx) => repository.record(tx, usageRecord('req_1', '2025-03-01T12:00:00.000Z'))),
       { code: 'already_exists' },
     );
   });

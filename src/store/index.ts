@@ -36,3 +36,4 @@ export type { ConstraintViolation, Store, StoreDialect } from './store.js';
 export { type Page, type PageRequest, pageLimitDefault, pageLimitMax, toPage } from './page.js';
 export { newRecordId, nowIso } from './record-id.js';
 export { insertUnique } from './insert-unique.js';
+export { definedColumns } from './defined-columns.js';

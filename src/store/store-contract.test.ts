@@ -9,9 +9,10 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { requireService } from '../../test/helpers/require-service.js';
 import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
+import { usageInput, usageRecord } from '../../test/helpers/usage-input.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from '../catalog/index.js';
 import { CommonwealError } from '../errors/index.js';
-import { GroupCommitWriter, type UsageInput, type UsageRecord, UsageRecorder, UsageRepository } from '../metering/index.js';
+import { GroupCommitWriter, type UsageRecord, UsageRecorder, UsageRepository } from '../metering/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from '../tenancy/index.js';
 import { insertUnique } from './insert-unique.js';
@@ -50,35 +51,6 @@ async function walk(list: (after: string | undefined) => Promise<{ data: readonl
     after = page.last_id ?? undefined;
   }
   assert.fail('paging did not end within 1000 pages');
-}
-
-function usageInput(id: string, fields: Partial<UsageInput> = {}): UsageInput {
-  return {
-    id,
-    organizationId: 'org_u',
-    projectId: 'proj_u',
-    apiKeyId: 'key_u',
-    modelId: 'qwen3-8b',
-    endpoint: 'chat.completions',
-    deploymentId: 'dep_u',
-    siteId: 'site_u',
-    jurisdiction: 'DE',
-    promptTokens: 10,
-    completionTokens: 20,
-    totalTokens: 30,
-    usageEstimated: false,
-    firstByteMs: 120,
-    totalMs: 900,
-    status: 200,
-    outcome: 'success',
-    errorCode: null,
-    streamed: true,
-    ...fields,
-  };
-}
-
-function usageRecord(id: string, createdAt: string, fields: Partial<UsageInput> = {}): UsageRecord {
-  return { object: 'usage_record', policyVersion: null, ...usageInput(id, fields), createdAt };
 }
 
 async function runContract(t: TestContext, open: OpenStore): Promise<void> {
@@ -302,13 +274,13 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         for (const record of written) await usage.record(tx, record);
       });
       assert.deepEqual((await usage.query({}, { limit: 10 })).data, written);
-      assert.deepEqual(await walk((after) => usage.query({ organizationId: 'org_u' }, { limit: 1, after })), ['req_c', 'req_A', 'req_b']);
+      assert.deepEqual(await walk((after) => usage.query({ organizationId: 'org_a' }, { limit: 1, after })), ['req_c', 'req_A', 'req_b']);
       await assert.rejects(
         store.db.transaction().execute((tx) => usage.record(tx, written[0] as UsageRecord)),
         { code: 'already_exists' },
       );
-      await assert.rejects(usage.query({ organizationId: 'org_u' }, { limit: 1, after: 'req_9' }), { code: 'invalid_request', param: 'after' });
-      assert.deepEqual(await usage.totals({ organizationId: 'org_u', since: '2025-03-01T00:00:00Z' }), {
+      await assert.rejects(usage.query({ organizationId: 'org_a' }, { limit: 1, after: 'req_9' }), { code: 'invalid_request', param: 'after' });
+      assert.deepEqual(await usage.totals({ organizationId: 'org_a', since: '2025-03-01T00:00:00Z' }), {
         requests: 2,
         promptTokens: 3_000_000_001,
         completionTokens: 22,

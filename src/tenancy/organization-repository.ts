@@ -1,5 +1,5 @@
 import { CommonwealError } from '../errors/index.js';
-import { insertUnique, newRecordId, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import { definedColumns, insertUnique, newRecordId, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
 import { type Organization, toOrganization } from './organization.js';
 
 export interface OrganizationInput {
@@ -46,8 +46,7 @@ export class OrganizationRepository {
   }
 
   async update(id: string, patch: OrganizationPatch): Promise<Organization | undefined> {
-    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    await this.#store.db.updateTable('organizations').set({ ...changes, updatedAt: nowIso() }).where('id', '=', id).execute();
+    await this.#store.db.updateTable('organizations').set({ ...definedColumns(patch), updatedAt: nowIso() }).where('id', '=', id).execute();
     return this.find(id);
   }
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { callAdmin } from '../helpers/admin-client.js';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
 import { allUsageRecords, sseData, withinGuard } from '../helpers/gateway-calls.js';
-import { exitOf, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
+import { killMidLoad } from '../helpers/kill-mid-load.js';
+import { exitOf, killServe, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
 import { tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
 
 const roundCount = 3;
@@ -38,10 +38,7 @@ before(async () => {
   upstream.fault = { kind: 'slow_stream', eventDelayMs: 15 };
 });
 after(async () => {
-  if (server !== undefined && server.child.exitCode === null && server.child.signalCode === null) {
-    server.child.kill('SIGKILL');
-    await exitOf(server.child);
-  }
+  await killServe(server);
   await upstream.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -92,21 +89,18 @@ async function fire(url: string, apiKey: string, index: number): Promise<Outcome
 }
 
 /** Fires a round of concurrent requests and SIGKILLs the server once a few of each kind have come back whole. */
-async function roundWithKill(running: ServeProcess, apiKey: string): Promise<Outcome[]> {
+function roundWithKill(running: ServeProcess, apiKey: string): Promise<Outcome[]> {
   const completeCount = { plain: 0, stream: 0 };
-  let onEnough!: () => void;
-  const enough = new Promise<void>((resolve) => (onEnough = resolve));
-  const outcomes = Array.from({ length: requestsPerRound }, async (_, index) => {
-    await sleep(index * staggerMs);
-    const outcome = await fire(running.url, apiKey, index);
-    if (outcome.complete) completeCount[outcome.stream ? 'stream' : 'plain'] += 1;
-    if (completeCount.plain >= completeBeforeKill.plain && completeCount.stream >= completeBeforeKill.stream) onEnough();
-    return outcome;
+  return killMidLoad(running, {
+    requests: requestsPerRound,
+    staggerMs,
+    guardMs,
+    fire: (index) => fire(running.url, apiKey, index),
+    enough: (outcome) => {
+      if (outcome.complete) completeCount[outcome.stream ? 'stream' : 'plain'] += 1;
+      return completeCount.plain >= completeBeforeKill.plain && completeCount.stream >= completeBeforeKill.stream;
+    },
   });
-  await withinGuard(enough, guardMs, 'the first complete answers');
-  running.child.kill('SIGKILL');
-  assert.equal(await exitOf(running.child), null, 'killed by the signal, not exited');
-  return withinGuard(Promise.all(outcomes), guardMs, 'every request of the round settles after the kill');
 }
 
 test('every answer a client received whole has its usage record, exactly, after SIGKILL mid-load and restart', async (t) => {

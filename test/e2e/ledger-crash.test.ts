@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { balanceOf, billedOrganization, fakeAnswerCostMicro, fakeModelPrices, operatorCall } from '../helpers/billing-setup.js';
 import { type FakeFault, FakeUpstream } from '../helpers/fake-upstream.js';
 import { allUsageRecords, sseData, withinGuard } from '../helpers/gateway-calls.js';
-import { exitOf, runCli, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
+import { killMidLoad } from '../helpers/kill-mid-load.js';
+import { exitOf, killServe, runCli, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
 import { tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
 
 const roundCount = 3;
@@ -27,10 +27,7 @@ before(async () => {
   upstream.fault = slowStream;
 });
 after(async () => {
-  if (server !== undefined && server.child.exitCode === null && server.child.signalCode === null) {
-    server.child.kill('SIGKILL');
-    await exitOf(server.child);
-  }
+  await killServe(server);
   await upstream.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -56,20 +53,15 @@ async function fire(url: string, apiKey: string, index: number): Promise<{ reque
   }
 }
 
-async function roundWithKill(running: ServeProcess, apiKey: string): Promise<{ requestId: string | undefined; complete: boolean }[]> {
+function roundWithKill(running: ServeProcess, apiKey: string): Promise<{ requestId: string | undefined; complete: boolean }[]> {
   let completed = 0;
-  let onEnough!: () => void;
-  const enough = new Promise<void>((resolve) => (onEnough = resolve));
-  const outcomes = Array.from({ length: requestsPerRound }, async (_, index) => {
-    await sleep(index * staggerMs);
-    const outcome = await fire(running.url, apiKey, index);
-    if (outcome.complete && ++completed >= completeBeforeKill) onEnough();
-    return outcome;
+  return killMidLoad(running, {
+    requests: requestsPerRound,
+    staggerMs,
+    guardMs,
+    fire: (index) => fire(running.url, apiKey, index),
+    enough: (outcome) => outcome.complete && ++completed >= completeBeforeKill,
   });
-  await withinGuard(enough, guardMs, 'the first complete answers');
-  running.child.kill('SIGKILL');
-  assert.equal(await exitOf(running.child), null, 'killed by the signal');
-  return withinGuard(Promise.all(outcomes), guardMs, 'every request of the round settles after the kill');
 }
 
 async function ledgerVerifies(url: string): Promise<void> {

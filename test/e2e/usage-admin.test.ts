@@ -8,6 +8,7 @@ import { callAdmin, type JsonAnswer } from '../helpers/admin-client.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { exitOf, runCli, spawnServe } from '../helpers/spawn-cli.js';
 import { startTempPlatform, tempDataDir, type TempPlatform, testAdminToken } from '../helpers/temp-platform.js';
+import { usageInput } from '../helpers/usage-input.js';
 
 interface Fixture {
   readonly id: string;
@@ -36,24 +37,18 @@ const fixtures: readonly Fixture[] = [
   { id: 'req-b', organizationId: 'departed', projectId: 'departed-main', modelId: 'm-gamma', createdAt: '2026-03-07T10:00:00.000Z', promptTokens: 1, completionTokens: 1 },
 ];
 
-function usageInput(fixture: Omit<Fixture, 'createdAt'>): UsageInput {
-  const { rejected = false, ...ids } = fixture;
-  return {
-    ...ids,
+function fixtureUsage(fixture: Omit<Fixture, 'createdAt'>): UsageInput {
+  const { rejected = false, ...fields } = fixture;
+  return usageInput(fixture.id, {
+    ...fields,
     apiKeyId: `key_${fixture.projectId}`,
-    endpoint: 'chat.completions',
     deploymentId: rejected ? null : 'dep-fra',
-    siteId: rejected ? null : 'fra-1',
-    jurisdiction: rejected ? null : 'DE',
     totalTokens: fixture.promptTokens + fixture.completionTokens,
-    usageEstimated: false,
     firstByteMs: rejected ? null : 4,
     totalMs: 9,
-    status: rejected ? 429 : 200,
-    outcome: rejected ? 'rejected' : 'success',
-    errorCode: rejected ? 'rate_limited' : null,
     streamed: false,
-  };
+    ...(rejected ? { siteId: null, jurisdiction: null, status: 429, outcome: 'rejected', errorCode: 'rate_limited' } : {}),
+  });
 }
 
 /** Writes records as the gateway will: through the recorder and the group-commit writer. */
@@ -127,7 +122,7 @@ before(async () => {
   acmeAdmin = (await operator('POST', '/orgs/acme/keys', 201, { role: 'org_admin' })).secret;
   globexAdmin = (await operator('POST', '/orgs/globex/keys', 201, { role: 'org_admin' })).secret;
   acmeProjectKey = (await operator('POST', '/orgs/acme/keys', 201, { role: 'project', projectId: 'acme-main' })).secret;
-  await recordAll(platform.store, fixtures.map(usageInput));
+  await recordAll(platform.store, fixtures.map(fixtureUsage));
   // The recorder stamps the current time; fixed times make the ranges below exact without a clock.
   for (const { id, createdAt } of fixtures) {
     await platform.store.db.updateTable('usageRecords').set({ createdAt }).where('id', '=', id).execute();
@@ -280,7 +275,7 @@ test('commonweal usage prints the records and totals of a spawned server', async
       { id: 'cli-3', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-alpha', promptTokens: 30, completionTokens: 0, rejected: true },
       { id: 'cli-4', organizationId: 'globex', projectId: 'globex-main', modelId: 'm-alpha', promptTokens: 100, completionTokens: 50 },
     ];
-    await recordAll(store, rows.map(usageInput));
+    await recordAll(store, rows.map(fixtureUsage));
     await store.close();
     const env = { COMMONWEAL_ADMIN_TOKEN: testAdminToken, COMMONWEAL_SERVER: server.url, COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json' };
 

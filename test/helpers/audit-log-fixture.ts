@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdminChangeLog, CheckpointPublisher, LogSigner, type ReceiptFacts, receiptStep, TransparencyLog } from '../../src/audit/index.js';
-import { GroupCommitWriter, type UsageInput, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
+import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
 import { openSqliteStore, type Store } from '../../src/store/index.js';
 
 /** A transparency log wired as the server wires it, on a SQLite file of its own, without HTTP. */
@@ -29,31 +29,6 @@ export const testFacts: ReceiptFacts = Object.freeze({
   accelerators: [{ vendor: 'nvidia', type: 'H200' }],
   creditsChargedMicro: null,
 });
-
-export function usageInput(id: string, fields: Partial<UsageInput> = {}): UsageInput {
-  return {
-    id,
-    organizationId: 'org_a',
-    projectId: 'prj_a',
-    apiKeyId: 'key_a',
-    modelId: 'qwen3-8b',
-    endpoint: 'chat.completions',
-    deploymentId: 'dep_1',
-    siteId: 'fra-1',
-    jurisdiction: 'DE',
-    promptTokens: 12,
-    completionTokens: 34,
-    totalTokens: 46,
-    usageEstimated: false,
-    firstByteMs: 80,
-    totalMs: 1500,
-    status: 200,
-    outcome: 'success',
-    errorCode: null,
-    streamed: false,
-    ...fields,
-  };
-}
 
 export async function startAuditLogFixture(): Promise<AuditLogFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'commonweal-audit-'));

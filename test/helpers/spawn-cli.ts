@@ -47,6 +47,13 @@ export function spawnServe(args: readonly string[], env: Readonly<Record<string,
   });
 }
 
+/** Kills a spawned server that is still running, for a test's cleanup after a failure. */
+export async function killServe(server: ServeProcess | undefined): Promise<void> {
+  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGKILL');
+  await exitOf(server.child);
+}
+
 export function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
