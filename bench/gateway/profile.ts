@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { BenchTarget, WorkloadMode } from './bench-target.js';
 import { startCommonweal } from './commonweal-instance.js';
 import { type CpuProfile, type ProfileLine, summarizeCpuProfile } from './cpu-profile-summary.js';
+import { exitWhenDone } from './exit-when-done.js';
 import { PinnedProcess } from './pinned-process.js';
 import { runSaturation } from './saturation-run.js';
 
@@ -99,10 +100,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+exitWhenDone(main());

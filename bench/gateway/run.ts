@@ -10,6 +10,7 @@ import type { BenchResults, BenchSettings, MachineFacts, RateBasis, TargetResult
 import { type BenchTarget, chatBody, chatPath, type WorkloadMode } from './bench-target.js';
 import { benchGatewayConfig, type CommonwealInstance, startCommonweal } from './commonweal-instance.js';
 import { holdConcurrentStreams } from './concurrent-streams.js';
+import { exitWhenDone } from './exit-when-done.js';
 import { renderGatewayReport } from './gateway-report.js';
 import { runOpenLoop } from './open-loop-run.js';
 import { PinnedProcess } from './pinned-process.js';
@@ -309,10 +310,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+exitWhenDone(main());
