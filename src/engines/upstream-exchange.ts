@@ -113,7 +113,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   };
 
   readonly #onBodyDestroy = (error: Error | null): void => {
-    // The consumer gave up on the body before its end: free the upstream too.
+    // A body read to its end is destroyed too; only one given up early frees the upstream,
+    // and only then is the error worth building.
+    if (this.#done) return;
     this.#abort(error ?? new Error('the response body was destroyed before its end'));
   };
 

@@ -11,8 +11,11 @@ export interface GroupCommitWriterOptions {
 }
 
 export const groupCommitWriterDefaults: GroupCommitWriterOptions = Object.freeze({
-  // Long enough for concurrent requests to meet, short against a request's own latency.
-  flushIntervalMs: 2,
+  // No fixed wait: a batch is what arrived in one turn of the event loop, and under load
+  // what arrived while the previous transaction was written. Durability is synced off the
+  // event loop, so small batches at low load cost no stall (measured: no throughput change
+  // at saturation, 2 ms less latency below it).
+  flushIntervalMs: 0,
   jobsPerTransactionMax: 512,
   queueLengthMax: 10_000,
   attemptsMax: 3,

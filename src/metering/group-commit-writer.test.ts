@@ -55,6 +55,36 @@ describe('GroupCommitWriter', () => {
     await writer.close();
   });
 
+  it('acknowledges a committed job only once the store says it is durable, and fails it if syncing fails', async () => {
+    let syncs = 0;
+    let release: (() => void) | undefined;
+    let failNext = false;
+    const gated: Store = {
+      ...store,
+      durable: () => {
+        syncs += 1;
+        if (failNext) return Promise.reject(new Error('fsync failed: EIO'));
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    };
+    const writer = new GroupCommitWriter(gated);
+    let acknowledged = false;
+    const job = writer.submit(insert('durable_1')).then(() => {
+      acknowledged = true;
+    });
+    while (release === undefined) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok((await storedIds()).has('durable_1'), 'the transaction has committed');
+    assert.equal(acknowledged, false, 'but the job is not acknowledged before it is durable');
+    release();
+    await job;
+    assert.equal(syncs, 1);
+    failNext = true;
+    await assert.rejects(writer.submit(insert('durable_2')), /EIO/);
+    await writer.close();
+  });
+
   it('resolves a job only once another connection can read what it wrote', async () => {
     const writer = new GroupCommitWriter(store);
     const reader = new BetterSqlite3(path, { readonly: true });
@@ -208,7 +238,7 @@ describe('GroupCommitWriter', () => {
 
 describe('resolveGroupCommitWriterOptions', () => {
   it('fills in defaults and refuses values out of bounds', () => {
-    assert.equal(resolveGroupCommitWriterOptions({ flushIntervalMs: undefined }).flushIntervalMs, 2);
+    assert.equal(resolveGroupCommitWriterOptions({ flushIntervalMs: undefined }).flushIntervalMs, 0);
     assert.throws(() => resolveGroupCommitWriterOptions({ jobsPerTransactionMax: 0 }), RangeError);
     assert.throws(() => resolveGroupCommitWriterOptions({ attemptsMax: 1.5 }), RangeError);
   });
