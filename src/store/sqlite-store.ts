@@ -6,6 +6,7 @@ import { withCachedStatements } from './cached-statements.js';
 import type { Database } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import type { ConstraintViolation, Store } from './store.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
 
 /** The embedded default: one SQLite file in WAL mode, migrated on open. */
@@ -20,9 +21,12 @@ export async function openSqliteStore(path: string): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const fileBacked = path !== ':memory:';
+  if (fileBacked) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
   await migrateToLatest(db, 'sqlite');
-  const walSync = path === ':memory:' ? undefined : new WalSync(`${path}-wal`);
+  const walSync = fileBacked ? new WalSync(`${path}-wal`) : undefined;
+  const checkpointer = fileBacked ? new WalCheckpointer(path) : undefined;
   return {
     dialect: 'sqlite',
     db,
@@ -37,6 +41,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     },
     durable: () => walSync?.sync() ?? Promise.resolve(),
     async close() {
+      await checkpointer?.stop();
       await walSync?.close();
       await db.destroy();
     },
