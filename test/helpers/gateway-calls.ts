@@ -2,29 +2,11 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIError } from 'openai';
 import { request } from 'undici';
+import type { UsageRecord } from '../../src/metering/index.js';
 import { callAdmin } from './admin-client.js';
 
-/** The usage record fields the gateway tests read, as GET /admin/v1/usage returns them. */
-export interface UsageRecordView {
-  readonly id: string;
-  readonly organizationId: string;
-  readonly projectId: string;
-  readonly apiKeyId: string;
-  readonly modelId: string;
-  readonly endpoint: string;
-  readonly deploymentId: string | null;
-  readonly siteId: string | null;
-  readonly jurisdiction: string | null;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  readonly totalTokens: number;
-  readonly usageEstimated: boolean;
-  readonly firstByteMs: number | null;
-  readonly status: number;
-  readonly outcome: string;
-  readonly errorCode: string | null;
-  readonly streamed: boolean;
-}
+/** A usage record as GET /admin/v1/usage returns it: the metering module's own type. */
+export type UsageRecordView = UsageRecord;
 
 const usagePageCountMax = 1000;
 const usageWaitAttemptsMax = 250;

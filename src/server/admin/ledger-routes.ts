@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type LedgerTransfer, verifyLedger } from '../../ledger/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, requireOperator } from './admin-principal.js';
@@ -36,8 +36,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post<{ Body: Static<typeof TransferBody> }>('/ledger/transfers', { schema: { tags, body: TransferBody } }, async (request, reply) => {
     requireOperator(request.principal);
     const result = await ledger.transfer({ ...request.body, code: request.body.code ?? 'transfer', memo: request.body.memo ?? null });
-    if (result.created) await auditTransfer(deps, request.principal, result.transfer);
-    return reply.code(result.created ? 201 : 200).send(result.transfer);
+    return answerTransfer(deps, request.principal, reply, result);
   });
 
   app.post<{ Params: Static<typeof TransferParams>; Body: Static<typeof PostBody> }>(
@@ -46,8 +45,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request, reply) => {
       requireOperator(request.principal);
       const result = await ledger.post(request.params.transferId, request.body);
-      if (result.created) await auditTransfer(deps, request.principal, result.transfer);
-      return reply.code(result.created ? 201 : 200).send(result.transfer);
+      return answerTransfer(deps, request.principal, reply, result);
     },
   );
 
@@ -57,8 +55,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request, reply) => {
       requireOperator(request.principal);
       const result = await ledger.void(request.params.transferId, request.body);
-      if (result.created) await auditTransfer(deps, request.principal, result.transfer);
-      return reply.code(result.created ? 201 : 200).send(result.transfer);
+      return answerTransfer(deps, request.principal, reply, result);
     },
   );
 
@@ -68,8 +65,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request, reply) => {
       requireOperator(request.principal);
       const result = await ledger.reverse(request.params.transferId, request.body);
-      if (result.created) await auditTransfer(deps, request.principal, result.transfer);
-      return reply.code(result.created ? 201 : 200).send(result.transfer);
+      return answerTransfer(deps, request.principal, reply, result);
     },
   );
 
@@ -84,6 +80,19 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 }
 
-function auditTransfer(deps: AdminDeps, actor: AdminPrincipal, transfer: LedgerTransfer): Promise<void> {
-  return auditBillingChange(deps, actor, { action: transfer.type, resource: 'transfer', resourceId: transfer.id, organizationId: transfer.organizationId, after: transfer });
+/**
+ * A new transfer is logged and answered 201; a repeat of an idempotent id changes nothing
+ * and returns the first result with 200.
+ */
+async function answerTransfer(
+  deps: AdminDeps,
+  actor: AdminPrincipal,
+  reply: FastifyReply,
+  result: { readonly created: boolean; readonly transfer: LedgerTransfer },
+): Promise<FastifyReply> {
+  const { created, transfer } = result;
+  if (created) {
+    await auditBillingChange(deps, actor, { action: transfer.type, resource: 'transfer', resourceId: transfer.id, organizationId: transfer.organizationId, after: transfer });
+  }
+  return reply.code(created ? 201 : 200).send(transfer);
 }
