@@ -8,14 +8,19 @@ import { type FileHandle, open } from 'node:fs/promises';
  * called, while the event loop serves other requests and the next transaction is written.
  * Concurrent callers share syncs: one in flight, at most one queued behind it.
  */
+/** Opens the WAL for syncing; the file system's by default, replaceable to observe syncs in tests. */
+export type OpenWal = (path: string) => Promise<Pick<FileHandle, 'sync' | 'close'>>;
+
 export class WalSync {
   readonly #walPath: string;
-  #handle: Promise<FileHandle> | undefined;
+  readonly #open: OpenWal;
+  #handle: ReturnType<OpenWal> | undefined;
   #inFlight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
 
-  constructor(walPath: string) {
+  constructor(walPath: string, openWal: OpenWal = (path) => open(path, 'r')) {
     this.#walPath = walPath;
+    this.#open = openWal;
   }
 
   /** Resolves once everything committed before the call is on stable storage. */
@@ -40,7 +45,7 @@ export class WalSync {
 
   async #run(): Promise<void> {
     try {
-      this.#handle ??= open(this.#walPath, 'r');
+      this.#handle ??= this.#open(this.#walPath);
       await (await this.#handle).sync();
     } catch (error) {
       // A handle that failed to open is not kept: the next sync tries again.
