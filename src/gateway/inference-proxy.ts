@@ -112,17 +112,28 @@ export class InferenceProxy {
     }
     stats.onFirstByte(performance.now() - sentAtMs);
     if (upstream.statusCode >= 400) return this.#upstreamRefused(request, res, routed, upstream);
-    try {
-      if (request.stream) await this.#relayStream(request, res, routed, upstream);
-      else await this.#relayJson(request, res, routed, upstream);
-      this.#settle(routed, { statusCode: upstream.statusCode });
+    if (request.stream) {
+      try {
+        await this.#relayStream(request, res, routed, upstream);
+        this.#settle(routed, { statusCode: upstream.statusCode });
+      } catch (error) {
+        // The answer has begun: the relay ended it and metered it; nothing may be retried.
+        this.#settle(routed, { error });
+      }
       return undefined;
+    }
+    let body: Buffer;
+    try {
+      body = await readUpstreamBody(upstream.body, this.#deps.responseSizeBytesMax);
     } catch (error) {
       this.#settle(routed, { error });
-      // A streamed answer has begun by now: the relay ended it; nothing may be retried.
-      if (res.headersSent) return undefined;
       return { outcome: { error }, routed, answer: () => this.#answerError(request, res, routed, error) };
     }
+    this.#settle(routed, { statusCode: upstream.statusCode });
+    // Only the upstream's failures above may become a retry or an error answer; a failure
+    // to meter the answer propagates, so the request is never recorded twice.
+    await this.#relayJson(request, res, routed, upstream, body);
+    return undefined;
   }
 
   #settle(routed: RoutedDeployment, outcome: AttemptOutcome): void {
@@ -165,8 +176,7 @@ export class InferenceProxy {
     if (writeError(res, error, routed === null ? {} : this.#placeHeaders(routed))) this.#deps.log.error({ err: error, requestId: request.requestId }, 'inference failed');
   }
 
-  async #relayJson(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse): Promise<void> {
-    const body = await readUpstreamBody(upstream.body, this.#deps.responseSizeBytesMax);
+  async #relayJson(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse, body: Buffer): Promise<void> {
     let answer: unknown;
     try {
       answer = JSON.parse(body.toString('utf8'));

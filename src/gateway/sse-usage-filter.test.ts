@@ -63,3 +63,13 @@ test('a data event that is not a JSON object stops the filter; content that ment
   assert.equal(filter.push(Buffer.from('data: {"choices":[{"delta":{"content":"cut\n\n' + chunk('x'))), '');
   assert.equal(filter.fault, 'malformed_event');
 });
+
+test('an event that never ends stops the filter at its size bound instead of filling memory', () => {
+  const filter = new SseUsageFilter(true, 1024);
+  assert.equal(filter.push(Buffer.from(chunk('ok'))), chunk('ok'));
+  let forwarded = '';
+  for (let i = 0; i < 10 && filter.fault === undefined; i += 1) forwarded += filter.push(Buffer.from(`data: {"x":"${'a'.repeat(300)}`));
+  assert.equal(filter.fault, 'malformed_event');
+  assert.equal(forwarded, '');
+  assert.equal(filter.push(Buffer.from('\n\n')), '', 'nothing more is forwarded after the fault');
+});

@@ -8,6 +8,8 @@ export interface OpenAiUsage {
 }
 
 const eventEnd = /\r?\n\r?\n/g;
+/** Far above any chat chunk, even with logprobs; only a broken upstream reaches it. */
+const eventSizeMaxDefault = 1024 * 1024;
 
 /**
  * Why a stream cannot go on: the upstream sent an error event inside its 200 answer (as
@@ -35,9 +37,12 @@ export class SseUsageFilter {
   #contentEvents = 0;
   #sawDone = false;
   #fault: SseStreamFault | undefined;
+  readonly #eventSizeMax: number;
 
-  constructor(clientWantsUsage: boolean) {
+  /** `eventSizeMax` bounds one event (in characters), so an upstream that never ends one cannot fill memory. */
+  constructor(clientWantsUsage: boolean, eventSizeMax: number = eventSizeMaxDefault) {
     this.#clientWantsUsage = clientWantsUsage;
+    this.#eventSizeMax = eventSizeMax;
   }
 
   /** The usage the upstream reported, if it has by now. */
@@ -65,13 +70,18 @@ export class SseUsageFilter {
     const text = this.#pending + this.#decoder.write(chunk);
     let forward = '';
     let start = 0;
-    eventEnd.lastIndex = 0;
+    // What was pending held no event end; only its last bytes may begin one with the new chunk.
+    eventEnd.lastIndex = Math.max(0, this.#pending.length - 3);
     for (let match = eventEnd.exec(text); match !== null && this.#fault === undefined; match = eventEnd.exec(text)) {
       const end = match.index + match[0].length;
       forward += this.#event(text.slice(start, end), text.slice(start, match.index));
       start = end;
     }
     this.#pending = this.#fault === undefined ? text.slice(start) : '';
+    if (this.#pending.length > this.#eventSizeMax) {
+      this.#fault = 'malformed_event';
+      this.#pending = '';
+    }
     return forward;
   }
 

@@ -26,7 +26,9 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
   await migrateToLatest(db, 'sqlite');
   const walSync = fileBacked ? new WalSync(`${path}-wal`) : undefined;
-  const checkpointer = fileBacked ? new WalCheckpointer(path) : undefined;
+  const checkpointer = fileBacked
+    ? new WalCheckpointer(path, (error) => process.emitWarning(`SQLite WAL checkpointer stopped: ${error.message}`))
+    : undefined;
   return {
     dialect: 'sqlite',
     db,

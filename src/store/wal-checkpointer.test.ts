@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { openSqliteStore } from './sqlite-store.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 test('committed pages reach the database file through the worker, not through a commit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'commonweal-checkpoint-'));
@@ -27,4 +28,12 @@ test('committed pages reach the database file through the worker, not through a 
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a checkpointer whose database cannot be opened reports it and still stops', async () => {
+  const errors: Error[] = [];
+  const checkpointer = new WalCheckpointer(join(tmpdir(), 'commonweal-missing-dir', 'none', 'x.sqlite'), (error) => errors.push(error));
+  for (let attempt = 0; attempt < 100 && errors.length === 0; attempt += 1) await sleep(20);
+  assert.equal(errors.length, 1, 'the worker failure reaches the callback instead of crashing the process');
+  await checkpointer.stop();
 });

@@ -52,3 +52,26 @@ test('a failed sync is reported, and the next one tries again', async () => {
   assert.equal(opens, 2);
   await sync.close();
 });
+
+test('a handle whose sync failed is closed and replaced', async () => {
+  let opens = 0;
+  let closes = 0;
+  const sync = new WalSync('unused', async () => {
+    opens += 1;
+    const failing = opens === 1;
+    return {
+      sync: async () => {
+        if (failing) throw new Error('EIO');
+      },
+      close: async () => {
+        closes += 1;
+      },
+    };
+  });
+  await assert.rejects(sync.sync(), /EIO/);
+  assert.equal(closes, 1, 'the failed handle is closed');
+  await sync.sync();
+  assert.equal(opens, 2, 'the next sync opens the file again');
+  await sync.close();
+  assert.equal(closes, 2);
+});

@@ -25,10 +25,7 @@ export class WalSync {
 
   /** Resolves once everything committed before the call is on stable storage. */
   sync(): Promise<void> {
-    if (this.#inFlight === undefined) {
-      this.#inFlight = this.#run();
-      return this.#inFlight;
-    }
+    if (this.#inFlight === undefined) return this.#track(this.#run());
     // The sync in flight may have started before this caller's commit: it needs the next one.
     this.#queued ??= this.#inFlight.then(
       () => this.#startQueued(),
@@ -39,20 +36,28 @@ export class WalSync {
 
   #startQueued(): Promise<void> {
     this.#queued = undefined;
-    this.#inFlight = this.#run();
-    return this.#inFlight;
+    return this.#track(this.#run());
+  }
+
+  /** Marks `sync` as the one in flight until it settles, unless a newer one replaced it by then. */
+  #track(sync: Promise<void>): Promise<void> {
+    this.#inFlight = sync;
+    const clear = () => {
+      if (this.#inFlight === sync) this.#inFlight = undefined;
+    };
+    sync.then(clear, clear);
+    return sync;
   }
 
   async #run(): Promise<void> {
+    const handle = (this.#handle ??= this.#open(this.#walPath));
     try {
-      this.#handle ??= this.#open(this.#walPath);
-      await (await this.#handle).sync();
+      await (await handle).sync();
     } catch (error) {
-      // A handle that failed to open is not kept: the next sync tries again.
-      this.#handle = undefined;
+      // A handle that failed is not kept: the next sync opens the file again.
+      if (this.#handle === handle) this.#handle = undefined;
+      await handle.then((h) => h.close()).catch(() => undefined);
       throw error;
-    } finally {
-      this.#inFlight = undefined;
     }
   }
 

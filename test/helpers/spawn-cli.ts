@@ -5,6 +5,15 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 export const cliPath = fileURLToPath(new URL('../../src/cli/commonweal.js', import.meta.url));
 
+/**
+ * The child's environment: this process's, less any COMMONWEAL_* setting a developer has
+ * exported (a database URL, a config file), so that a test sees only what it passes.
+ */
+function childEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COMMONWEAL_')));
+  return { ...inherited, ...env };
+}
+
 export interface CliResult {
   readonly code: number;
   readonly stdout: string;
@@ -14,7 +23,7 @@ export interface CliResult {
 /** Runs the built `commonweal` command as a user would and collects its output. */
 export async function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, [cliPath, ...args], { env: childEnv(env), timeout: 30_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -32,7 +41,7 @@ export interface ServeProcess {
 /** Spawns `commonweal serve` on an ephemeral port and resolves once it prints its address. */
 export function spawnServe(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
   });
   let stdout = '';
   let stderr = '';
