@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { CommonwealError } from '../errors/index.js';
+import { CommonwealError, toErrorAnswer } from '../errors/index.js';
 import type { UpstreamResponse } from '../engines/index.js';
 import type { TokenUsage, UsageOutcome, UsageRecorder } from '../metering/index.js';
 import { noCompliantDeploymentError, policyDeniedError } from '../policy/index.js';
@@ -221,13 +221,13 @@ export class InferenceProxy {
         await this.#record(request, this.#aborted(routed, firstByteMs, tokens()));
         throw error;
       }
-      const status = error instanceof CommonwealError ? error.status : 502;
-      const code = error instanceof CommonwealError ? error.code : 'upstream_error';
+      const failure = midStreamFailure(error);
+      if (failure !== error) this.#deps.log.error({ err: error, requestId: request.requestId }, 'stream relay failed');
       // An event the upstream left unfinished is dropped, as an SSE client would drop it;
       // sent on, it would run into the error event and garble both.
-      const last = `data: ${JSON.stringify(errorEvent(error, status, code))}\n\n`;
+      const last = `data: ${JSON.stringify(toErrorAnswer(failure).body)}\n\n`;
       request.digest.relayed(last);
-      await this.#record(request, { ...this.#failed(routed, res.statusCode, code), tokens: tokens(), firstByteMs });
+      await this.#record(request, { ...this.#failed(routed, res.statusCode, failure.code), tokens: tokens(), firstByteMs });
       res.end(last);
       throw error;
     }
@@ -302,7 +302,7 @@ function streamFault(fault: SseStreamFault): CommonwealError {
   return new CommonwealError('upstream_error', streamFaultMessages[fault]);
 }
 
-function errorEvent(error: unknown, status: number, code: string): object {
-  const message = error instanceof CommonwealError ? error.message : 'the model server failed while answering';
-  return { error: { message, type: status === 504 ? 'timeout_error' : 'api_error', param: null, code } };
+/** What a client is told when its stream breaks: our own error as it is, anything else as an upstream failure. */
+function midStreamFailure(error: unknown): CommonwealError {
+  return error instanceof CommonwealError ? error : new CommonwealError('upstream_error', 'the model server failed while answering', { cause: error });
 }

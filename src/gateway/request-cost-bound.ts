@@ -1,3 +1,4 @@
+import { estimateTokensOfBytes, tokenCount } from '../metering/index.js';
 import type { InferenceRequest } from './inference-request.js';
 
 /**
@@ -18,9 +19,6 @@ export interface RequestTokenBound {
   readonly rateLimitTokens: number;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
 
 /**
  * A safe upper bound of a request's tokens without a tokenizer. The prompt is bounded by
@@ -38,12 +36,12 @@ export function requestTokenBound(
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
   const context = model.contextLength ?? Number.MAX_SAFE_INTEGER;
   const promptTokensMax = Math.min(request.bodySizeBytes + templateOverheadTokens + templateOverheadTokensPerMessage * messages, context);
-  const asked = count(body.max_completion_tokens) ?? count(body.max_tokens);
-  const choices = Math.min(Math.max(count(body.n) ?? 1, 1), choicesMax);
+  const asked = tokenCount(body.max_completion_tokens) ?? tokenCount(body.max_tokens);
+  const choices = Math.min(Math.max(tokenCount(body.n) ?? 1, 1), choicesMax);
   const perChoice = request.endpoint === 'embeddings' ? 0 : Math.min(asked ?? model.contextLength ?? completionTokensDefaultMax, context);
   return {
     promptTokensMax,
     completionTokensMax: perChoice * choices,
-    rateLimitTokens: Math.ceil(request.bodySizeBytes / 4) + (asked ?? 0) * choices,
+    rateLimitTokens: estimateTokensOfBytes(request.bodySizeBytes) + (asked ?? 0) * choices,
   };
 }

@@ -1,21 +1,18 @@
-import { estimateTokens, type TokenUsage } from '../metering/index.js';
+import { estimateTokens, estimateTokensOfBytes, type TokenUsage, tokenCount } from '../metering/index.js';
 import type { OpenAiUsage } from './sse-usage-filter.js';
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
 
 /**
  * Token counts for a request: the model server's own when it reported them, otherwise
  * an estimate (marked as such) from the request's size and what was produced.
  */
 export function usageFromAnswer(reported: OpenAiUsage | undefined, estimate: { promptBytes: number; completionTokens: number }): TokenUsage {
-  const prompt = count(reported?.prompt_tokens);
-  const completion = count(reported?.completion_tokens) ?? (prompt !== undefined ? 0 : undefined);
+  const prompt = tokenCount(reported?.prompt_tokens);
+  const completion = tokenCount(reported?.completion_tokens) ?? (prompt !== undefined ? 0 : undefined);
   if (prompt !== undefined && completion !== undefined) {
-    return { promptTokens: prompt, completionTokens: completion, totalTokens: count(reported?.total_tokens) ?? prompt + completion, usageEstimated: false };
+    return { promptTokens: prompt, completionTokens: completion, totalTokens: tokenCount(reported?.total_tokens) ?? prompt + completion, usageEstimated: false };
   }
-  const promptTokens = Math.ceil(estimate.promptBytes / 4);
+  const promptTokens = estimateTokensOfBytes(estimate.promptBytes);
   return {
     promptTokens,
     completionTokens: estimate.completionTokens,

@@ -8,9 +8,18 @@ import type { TokenUsage } from './usage-record.js';
  */
 export const utf8BytesPerTokenEstimate = 4;
 
-/** A cheap token count for text, without a tokenizer: ceil(UTF-8 bytes / 4). */
+/** A cheap token count for `sizeBytes` of UTF-8 text, without a tokenizer: ceil(bytes / 4). */
+export function estimateTokensOfBytes(sizeBytes: number): number {
+  return Math.ceil(sizeBytes / utf8BytesPerTokenEstimate);
+}
+
 export function estimateTokens(text: string): number {
-  return Math.ceil(Buffer.byteLength(text, 'utf8') / utf8BytesPerTokenEstimate);
+  return estimateTokensOfBytes(Buffer.byteLength(text, 'utf8'));
+}
+
+/** A token count a client or model server sent: a non-negative safe integer, or undefined. */
+export function tokenCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 /** Usage for a request whose model server reported none, flagged as estimated. */

@@ -1,5 +1,5 @@
 export { type BeforeCommit, beforeCommit } from './before-commit.js';
-export { estimateTokens, estimateUsage, utf8BytesPerTokenEstimate } from './estimate-tokens.js';
+export { estimateTokens, estimateTokensOfBytes, estimateUsage, tokenCount, utf8BytesPerTokenEstimate } from './estimate-tokens.js';
 export { type GroupCommitStats, GroupCommitWriter, type WriteJob } from './group-commit-writer.js';
 export { type GroupCommitWriterOptions, groupCommitWriterDefaults, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
 export {

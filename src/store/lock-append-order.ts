@@ -23,5 +23,13 @@ export type AppendOnlyTable = keyof typeof appendOrderLockKeys;
  */
 export async function lockAppendOrder(store: Store, tx: Kysely<Database>, table: AppendOnlyTable): Promise<void> {
   if (store.dialect !== 'postgres') return;
+  // A group commit appends hundreds of records in one transaction; one lock covers them all.
+  let held = locksHeld.get(tx);
+  if (held?.has(table)) return;
   await sql`select pg_advisory_xact_lock(${appendOrderLockKeys[table]})`.execute(tx);
+  if (held === undefined) locksHeld.set(tx, (held = new Set()));
+  held.add(table);
 }
+
+/** The locks each open transaction holds; a transaction's entry goes with it. */
+const locksHeld = new WeakMap<Kysely<Database>, Set<AppendOnlyTable>>();
