@@ -38,3 +38,24 @@ test('an invalid value stops the start with a message naming the key', () => {
   writeFileSync(file, '{ not json');
   assert.throws(() => loadServerConfig({ configFile: file }, {}), /not valid JSON/);
 });
+
+test('COMMONWEAL_CONFIG names the file when --config does not, and the flag wins over it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const fromEnv = join(dir, 'env.json');
+  const fromFlag = join(dir, 'flag.json');
+  writeFileSync(fromEnv, JSON.stringify({ port: 7001 }));
+  writeFileSync(fromFlag, JSON.stringify({ port: 7002 }));
+  assert.equal(loadServerConfig({}, { COMMONWEAL_CONFIG: fromEnv }).port, 7001);
+  assert.equal(loadServerConfig({ configFile: fromFlag }, { COMMONWEAL_CONFIG: fromEnv }).port, 7002);
+});
+
+test('COMMONWEAL_DATABASE_URL wins over the file, and only PostgreSQL URLs are accepted', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ database: { url: 'postgres://file@127.0.0.1/a' } }));
+  assert.equal(loadServerConfig({ configFile: file }, {}).database.url, 'postgres://file@127.0.0.1/a');
+  const env = { COMMONWEAL_DATABASE_URL: 'postgresql://env@127.0.0.1/b' };
+  assert.equal(loadServerConfig({ configFile: file }, env).database.url, 'postgresql://env@127.0.0.1/b');
+  assert.equal(loadServerConfig({}, {}).database.url, undefined, 'no URL: the embedded SQLite store');
+  assert.throws(() => loadServerConfig({}, { COMMONWEAL_DATABASE_URL: 'mysql://x@127.0.0.1/c' }), /"database\.url"/);
+});
