@@ -1,5 +1,5 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
-import { type Database, lockAppendOrder, type Store } from '../store/index.js';
+import type { Kysely, Transaction } from 'kysely';
+import { type Database, lockAppendOrder, RowInserter, type Store } from '../store/index.js';
 import { beforeCommit } from '../metering/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, leafHash } from './merkle-hash.js';
@@ -39,30 +39,6 @@ interface OpenAppends {
 }
 
 /**
- * The most rows one insert takes. Up to `rowsExactMax` rows go in one insert; more go in
- * inserts of a power of two of rows. However many leaves a transaction has, the log then
- * sends at most two dozen SQL texts per table, which the store's statement cache keeps
- * prepared, and a small batch — the common case — takes one statement per table.
- */
-const rowsPerInsertMax = 256;
-const rowsExactMax = 16;
-
-/** Splits `count` rows into inserts: 12 → 12; 37 → 32, 5. */
-function* chunks(count: number): Generator<[number, number]> {
-  let at = 0;
-  // Each turn takes what remains or at least half of it, so it runs at most log2(count) + count/256 times.
-  while (at < count) {
-    let size = count - at;
-    if (size > rowsExactMax) {
-      size = rowsPerInsertMax;
-      while (size > count - at) size /= 2;
-    }
-    yield [at, at + size];
-    at += size;
-  }
-}
-
-/**
  * The RFC 9162 Merkle tree over the leaves in the store. Appends run inside the
  * caller's transaction — the group-commit writer's, next to the usage record a receipt
  * describes — and write the leaf and every perfect subtree it completes. Roots and
@@ -85,9 +61,13 @@ export class TransparencyLog {
    * another replica appended) the edge is read from the store.
    */
   #lastBatch: { readonly edge: CompactRange; readonly lastLeafHash: Buffer } | undefined;
+  readonly #leafRows: RowInserter;
+  readonly #nodeRows: RowInserter;
 
   constructor(store: Store) {
     this.#store = store;
+    this.#leafRows = new RowInserter(store.dialect, 'audit_leaves', ['idx', 'kind', 'entry_id', 'organization_id', 'created_at', 'entry']);
+    this.#nodeRows = new RowInserter(store.dialect, 'audit_nodes', ['level', 'idx', 'hash']);
   }
 
   /**
@@ -104,8 +84,8 @@ export class TransparencyLog {
     open.lastLeafHash = hash;
     if (!open.batched) {
       // The edge changes only once the leaf row is in, so a refused leaf leaves it as it was.
-      await insertLeaves(tx, [leaf]);
-      await insertNodes(tx, open.edge.append(hash));
+      await this.#insertLeaves(tx, [leaf]);
+      await this.#insertNodes(tx, open.edge.append(hash));
       return index;
     }
     open.leaves.push(leaf);
@@ -118,8 +98,8 @@ export class TransparencyLog {
     await lockAppendOrder(this.#store, tx, 'auditLeaves');
     const open: OpenAppends = { edge: await this.#loadEdge(tx), lastLeafHash: undefined, batched: false, leaves: [], nodes: [] };
     open.batched = beforeCommit(tx, this, async (committing) => {
-      await insertLeaves(committing, open.leaves);
-      await insertNodes(committing, open.nodes);
+      await this.#insertLeaves(committing, open.leaves);
+      await this.#insertNodes(committing, open.nodes);
       if (open.lastLeafHash !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastLeafHash: open.lastLeafHash };
     });
     this.#open.set(tx, open);
@@ -154,6 +134,14 @@ export class TransparencyLog {
     return { index: row.idx, kind: row.kind as LogEntryKind, entryId: row.entryId, organizationId: row.organizationId, createdAt: row.createdAt, text: row.entry };
   }
 
+  async #insertLeaves(tx: Reader, leaves: readonly StoredLeaf[]): Promise<void> {
+    await this.#leafRows.insert(tx, leaves.map((l) => [l.index, l.kind, l.entryId, l.organizationId, l.createdAt, l.text]));
+  }
+
+  async #insertNodes(tx: Reader, nodes: readonly StoredNode[]): Promise<void> {
+    await this.#nodeRows.insert(tx, nodes.map((n) => [n.level, n.index, n.hash]));
+  }
+
   async #loadEdge(tx: Reader): Promise<CompactRange> {
     const last = await tx.selectFrom('auditNodes').select(['idx', 'hash']).where('level', '=', 0).orderBy('idx', 'desc').limit(1).executeTakeFirst();
     const size = last === undefined ? 0 : Number(last.idx) + 1;
@@ -169,20 +157,6 @@ export class TransparencyLog {
     const parts = ranges.map((range) => perfectNodes(range));
     const hashes = await readNodes(db, parts.flat());
     return parts.map((ids) => foldRight(ids.map((id) => hashes.get(nodeKey(id.level, id.index))!))!);
-  }
-}
-
-async function insertLeaves(tx: Reader, leaves: readonly StoredLeaf[]): Promise<void> {
-  for (const [from, to] of chunks(leaves.length)) {
-    const rows = leaves.slice(from, to).map((l) => sql`(${l.index}, ${l.kind}, ${l.entryId}, ${l.organizationId}, ${l.createdAt}, ${l.text})`);
-    await sql`insert into audit_leaves (idx, kind, entry_id, organization_id, created_at, entry) values ${sql.join(rows)}`.execute(tx);
-  }
-}
-
-async function insertNodes(tx: Reader, nodes: readonly StoredNode[]): Promise<void> {
-  for (const [from, to] of chunks(nodes.length)) {
-    const rows = nodes.slice(from, to).map((n) => sql`(${n.level}, ${n.index}, ${n.hash})`);
-    await sql`insert into audit_nodes (level, idx, hash) values ${sql.join(rows)}`.execute(tx);
   }
 }
 

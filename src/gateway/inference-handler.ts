@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -7,6 +6,7 @@ import { CommonwealError } from '../errors/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { UsageEndpoint } from '../metering/index.js';
 import type { PolicyEngine } from '../policy/index.js';
+import { newTimeOrderedId } from '../store/index.js';
 import { writeError } from '../server/write-error.js';
 import type { Admission } from './admission.js';
 import { answerBillingStatement, billingStatementPath } from './billing-statement-endpoint.js';
@@ -46,8 +46,7 @@ function sendJson(res: ServerResponse, value: unknown): void {
  */
 export function createInferenceHandler(deps: InferenceHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    // A UUID's 122 random bits come from a cached entropy pool: unique across replicas and restarts, cheap per request.
-    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    const requestId = newTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
     handle(deps, req, res, requestId).catch((error: unknown) => {
       if (res.headersSent) {

@@ -1,6 +1,7 @@
-import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import type { Database, LedgerAccountsTable, Store, StoreDialect } from '../store/index.js';
+import { beforeCommit } from '../metering/index.js';
+import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect } from '../store/index.js';
 import { type AccountDelta, lowersAvailable } from './account-delta.js';
 import { type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
 
@@ -8,12 +9,22 @@ import { type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledge
  * The ledger's SQL. Writes take the caller's transaction (a group-commit job), so that
  * a transfer, its balance changes and whatever it settles commit together or not at all.
  */
+/** The charges of one open writer transaction: their rows, and what they do to each account in sum. */
+interface PendingCharges {
+  readonly rows: unknown[][];
+  readonly deltas: Map<string, AccountDelta>;
+}
+
 export class LedgerRepository {
   readonly #store: Store;
-  #compiled: LedgerStatements | undefined;
+  readonly #statements: LedgerStatements;
+  readonly #transferRows: RowInserter;
+  readonly #pendingCharges = new WeakMap<Transaction<Database>, PendingCharges>();
 
   constructor(store: Store) {
     this.#store = store;
+    this.#statements = ledgerStatements(store.dialect);
+    this.#transferRows = new RowInserter(store.dialect, 'ledger_transfers', transferColumns.map(([, column]) => column));
   }
 
   get db(): Kysely<Database> {
@@ -59,27 +70,64 @@ export class LedgerRepository {
    * Inserts a transfer and applies its deltas. The floor is checked here too, against
    * the committed sums, so that the database refuses an overdraft even if the memory
    * in front of it were wrong. These run for every charge, so their SQL is written once
-   * (see `#statements`) rather than built per call.
+   * rather than built per call.
    */
   async writeTransfer(db: Kysely<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
-    const statements = this.#statements;
-    await db.executeQuery(CompiledQuery.raw(statements.insertTransfer, transferColumns.map(([field]) => row[field])));
+    await this.#transferRows.insert(db, [transferColumns.map(([field]) => row[field])]);
+    for (const delta of deltas) await this.#applyDelta(db, delta);
+  }
+
+  /**
+   * `writeTransfer` for the charges of metered requests. In a group-commit writer
+   * transaction the charges of all its requests are written together just before
+   * COMMIT, and each account's balance changes once by their sum: every charge credits
+   * the one revenue account, and one update per request would have all of them wait on
+   * the same row. The floor is then checked against the sum, which holds the floor at
+   * every committed state; a batch that would break it fails whole, and the writer writes
+   * its jobs one by one to find the charge at fault.
+   */
+  async writeCharge(tx: Transaction<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
+    let pending = this.#pendingCharges.get(tx);
+    if (pending === undefined) {
+      const batch: PendingCharges = { rows: [], deltas: new Map() };
+      if (!beforeCommit(tx, this, () => this.#writeCharges(tx, batch))) return this.writeTransfer(tx, row, deltas);
+      this.#pendingCharges.set(tx, (pending = batch));
+    }
+    pending.rows.push(transferColumns.map(([field]) => row[field]));
     for (const delta of deltas) {
-      const changes = [delta.debitsPostedMicro, delta.creditsPostedMicro, delta.debitsPendingMicro, delta.creditsPendingMicro, delta.accountId];
-      const lowered = delta.debitsPostedMicro + delta.debitsPendingMicro - delta.creditsPostedMicro;
-      const result = lowersAvailable(delta)
-        ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, lowered]))
-        : await db.executeQuery(CompiledQuery.raw(statements.updateAccount, changes));
-      if (Number(result.numAffectedRows) !== 1) {
-        throw new CommonwealError('insufficient_credits', `account "${delta.accountId}" does not have the credits for this transfer`);
-      }
+      const sum = pending.deltas.get(delta.accountId);
+      pending.deltas.set(delta.accountId, sum === undefined ? delta : addDeltas(sum, delta));
     }
   }
 
-  get #statements(): LedgerStatements {
-    this.#compiled ??= ledgerStatements(this.#store.dialect);
-    return this.#compiled;
+  async #writeCharges(tx: Transaction<Database>, pending: PendingCharges): Promise<void> {
+    await this.#transferRows.insert(tx, pending.rows);
+    // Replicas sharing PostgreSQL lock accounts in one order, so that two batches never wait on each other.
+    const accountIds = [...pending.deltas.keys()].sort();
+    for (const accountId of accountIds) await this.#applyDelta(tx, pending.deltas.get(accountId)!);
   }
+
+  async #applyDelta(db: Kysely<Database>, delta: AccountDelta): Promise<void> {
+    const statements = this.#statements;
+    const changes = [delta.debitsPostedMicro, delta.creditsPostedMicro, delta.debitsPendingMicro, delta.creditsPendingMicro, delta.accountId];
+    const lowered = delta.debitsPostedMicro + delta.debitsPendingMicro - delta.creditsPostedMicro;
+    const result = lowersAvailable(delta)
+      ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, lowered]))
+      : await db.executeQuery(CompiledQuery.raw(statements.updateAccount, changes));
+    if (Number(result.numAffectedRows) !== 1) {
+      throw new CommonwealError('insufficient_credits', `account "${delta.accountId}" does not have the credits for this transfer`);
+    }
+  }
+}
+
+function addDeltas(a: AccountDelta, b: AccountDelta): AccountDelta {
+  return {
+    accountId: a.accountId,
+    debitsPostedMicro: a.debitsPostedMicro + b.debitsPostedMicro,
+    creditsPostedMicro: a.creditsPostedMicro + b.creditsPostedMicro,
+    debitsPendingMicro: a.debitsPendingMicro + b.debitsPendingMicro,
+    creditsPendingMicro: a.creditsPendingMicro + b.creditsPendingMicro,
+  };
 }
 
 /** The columns of a transfer row, in the order of the insert statement's parameters. */
@@ -104,7 +152,6 @@ const transferColumns: readonly (readonly [keyof TransferRow, string])[] = [
 ];
 
 interface LedgerStatements {
-  readonly insertTransfer: string;
   readonly updateAccount: string;
   readonly updateAccountAboveFloor: string;
 }
@@ -112,12 +159,10 @@ interface LedgerStatements {
 /** The hot statements in the dialect's placeholder style: `?` for SQLite, `$n` for PostgreSQL. */
 function ledgerStatements(dialect: StoreDialect): LedgerStatements {
   const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
-  const insertTransfer = `insert into ledger_transfers (${transferColumns.map(([, column]) => column).join(', ')}) values (${transferColumns.map((_, i) => p(i + 1)).join(', ')})`;
   const updateAccount =
     `update ledger_accounts set debits_posted_micro = debits_posted_micro + ${p(1)}, credits_posted_micro = credits_posted_micro + ${p(2)}, ` +
     `debits_pending_micro = debits_pending_micro + ${p(3)}, credits_pending_micro = credits_pending_micro + ${p(4)} where id = ${p(5)}`;
   return {
-    insertTransfer,
     updateAccount,
     updateAccountAboveFloor: `${updateAccount} and (floor_micro is null or credits_posted_micro - debits_posted_micro - debits_pending_micro - ${p(6)} >= floor_micro)`,
   };

@@ -11,6 +11,8 @@ import { createTempPostgresDatabase, postgresService } from '../../test/helpers/
 import { Ledger } from './ledger.js';
 import { issuanceAccountId, revenueAccountId } from './ledger-account.js';
 import { verifyLedger } from './ledger-verifier.js';
+import { LedgerRepository } from './ledger-repository.js';
+import { transferDeltas } from './account-delta.js';
 
 interface Rig {
   readonly store: Store;
@@ -95,6 +97,56 @@ test('no overdraft: a debit beyond the floor is refused with 402, even when many
     assert.equal(attempts.filter((c) => c === 'ok').length, 10);
     assert.equal(attempts.filter((c) => c === 'insufficient_credits').length, 10);
     assert.equal(r.ledger.account('org:a')?.balanceMicro, 0);
+  } finally {
+    await r.close();
+  }
+});
+
+test('the charges of one group commit change each balance once, and the database still refuses a batch that would overdraw', async () => {
+  const r = await rig();
+  try {
+    await r.ledger.transfer(deposit('d1', 100));
+    const repository = new LedgerRepository(r.store);
+    const charge = (id: string, amountMicro: number) =>
+      r.writer.submit((tx) =>
+        repository.writeCharge(
+          tx,
+          {
+            id: `charge:${id}`,
+            type: 'single',
+            code: 'charge',
+            debitAccountId: 'org:a',
+            creditAccountId: revenueAccountId,
+            amountMicro,
+            pendingId: null,
+            timeoutAt: null,
+            reversesId: null,
+            usageRecordId: null,
+            organizationId: 'a',
+            projectId: 'p',
+            apiKeyId: 'k',
+            modelId: 'm',
+            programId: null,
+            memo: null,
+            createdAt: new Date(r.clock.ms).toISOString(),
+          },
+          transferDeltas('single', 'org:a', revenueAccountId, amountMicro),
+        ),
+      );
+    const before = r.writer.stats().transactionsCommitted;
+    // Written straight to the repository, past the in-memory holds that would refuse the third.
+    const results = await Promise.allSettled([charge('c1', 40), charge('c2', 40), charge('c3', 40)]);
+    assert.deepEqual(
+      results.map((result) => (result.status === 'fulfilled' ? 'ok' : (result.reason as CommonwealError).code)),
+      ['ok', 'ok', 'insufficient_credits'],
+    );
+    assert.ok(r.writer.stats().transactionsCommitted - before <= 3);
+    const stored = await r.store.db.selectFrom('ledgerAccounts').select(['id', 'debitsPostedMicro', 'creditsPostedMicro']).where('id', 'in', ['org:a', revenueAccountId]).orderBy('id').execute();
+    assert.deepEqual(stored, [
+      { id: 'org:a', debitsPostedMicro: 80, creditsPostedMicro: 100 },
+      { id: revenueAccountId, debitsPostedMicro: 0, creditsPostedMicro: 80 },
+    ]);
+    assert.deepEqual((await verifyLedger(r.store.db, r.clock.ms, 0)).problems, []);
   } finally {
     await r.close();
   }

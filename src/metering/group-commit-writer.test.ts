@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
+import { beforeCommit } from './before-commit.js';
 import { GroupCommitWriter, type WriteJob } from './group-commit-writer.js';
 import { resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
 
@@ -179,7 +180,7 @@ describe('GroupCommitWriter', () => {
     await writer.close();
   });
 
-  it('finds the job behind a failure at commit by writing the batch one job at a time', async () => {
+  it('finds the job behind a failure at commit by halving the batch', async () => {
     const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
     await writer.submit(async (tx) => {
       await sql`insert into parent (id) values ('p')`.execute(tx);
@@ -198,6 +199,36 @@ describe('GroupCommitWriter', () => {
       rows.map((row) => row.id),
       ['c1', 'c2'],
     );
+    await writer.close();
+  });
+
+  it('finds the job behind a failing batched write in a few transactions, and commits the rest', async () => {
+    const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
+    await writer.submit(insert('taken'));
+    const pendingIds = new WeakMap<object, string[]>();
+    const hookKey = {};
+    // Each job only adds its id to a list that one insert per transaction writes before COMMIT, as the usage records do.
+    const batched = (id: string): WriteJob => async (tx) => {
+      let list = pendingIds.get(tx);
+      if (list === undefined) {
+        const fresh: string[] = [];
+        assert.ok(beforeCommit(tx, hookKey, async (committing) => {
+          for (const each of fresh) await sql`insert into scratch (id) values (${each})`.execute(committing);
+        }));
+        pendingIds.set(tx, (list = fresh));
+      }
+      list.push(id);
+    };
+    const good = ids('ok_', 200);
+    const before = writer.stats().transactionsCommitted;
+    const results = await Promise.allSettled([...good.slice(0, 100).map((id) => writer.submit(batched(id))), writer.submit(batched('taken')), ...good.slice(100).map((id) => writer.submit(batched(id)))]);
+    assert.deepEqual(
+      results.filter((r) => r.status === 'rejected').map((r) => store.constraintViolation((r as PromiseRejectedResult).reason)),
+      ['unique'],
+    );
+    assert.deepEqual(await storedIds(), new Set(['taken', ...good]));
+    const transactions = writer.stats().transactionsCommitted - before;
+    assert.ok(transactions <= 24, `${transactions} transactions for 200 jobs around one bad one`);
     await writer.close();
   });
 

@@ -137,12 +137,13 @@ export class GroupCommitWriter {
 
   /**
    * Writes a batch and settles every job in it; never throws. Each turn of the loop either
-   * commits, takes one job out of the batch, or spends one attempt, so it ends.
+   * commits, takes one job out of the batch, halves it, or spends one attempt, so it ends.
    */
   async #commit(batch: readonly Entry[]): Promise<void> {
     let pending = batch;
     let attempt = 1;
     const alone: Entry[] = [];
+    const halves: (readonly Entry[])[] = [];
     while (pending.length > 0) {
       const failure = await this.#transact(pending);
       if (failure === undefined) break;
@@ -154,9 +155,11 @@ export class GroupCommitWriter {
         if (permanent) this.#fail([culprit], error);
         else alone.push(culprit);
       } else if (culprit === undefined && permanent && pending.length > 1) {
-        // A permanent error at COMMIT (a deferred constraint) is some job's doing, but
-        // not one we can name: writing the jobs one by one finds it.
-        alone.push(...pending);
+        // A permanent error before or at COMMIT (a batched insert, a deferred constraint) is
+        // some job's doing, but not one we can name: halving the batch until the job is
+        // alone finds it in a few transactions, while the halves without it commit.
+        const middle = Math.ceil(pending.length / 2);
+        halves.push(pending.slice(0, middle), pending.slice(middle));
         pending = [];
       } else if (permanent || attempt >= this.#options.attemptsMax) {
         // A transient error that outlasts every attempt means the database is unavailable.
@@ -167,6 +170,7 @@ export class GroupCommitWriter {
         attempt += 1;
       }
     }
+    for (const half of halves) await this.#commit(half);
     for (const entry of alone) await this.#commit([entry]);
   }
 

@@ -34,6 +34,7 @@ export { openStore } from './open-store.js';
 export { type AppendOnlyTable, lockAppendOrder } from './lock-append-order.js';
 export type { ConstraintViolation, Store, StoreDialect } from './store.js';
 export { type Page, type PageRequest, pageLimitDefault, pageLimitMax, toPage } from './page.js';
-export { newRecordId, nowIso } from './record-id.js';
+export { newRecordId, newTimeOrderedId, nowIso } from './record-id.js';
 export { insertUnique } from './insert-unique.js';
+export { RowInserter } from './insert-rows.js';
 export { definedColumns } from './defined-columns.js';
