@@ -157,7 +157,7 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
     catalog,
     balancer: new Balancer(),
     retry: new RetryPolicy({ ...retryPolicyDefaults, attemptsMax: config.gateway.attemptsMax }),
-    usage: new UsageRecorder(writer, usage, [chargeStep, receiptStep(transparency.tree, receiptFacts(catalog))]),
+    usage: new UsageRecorder(writer, usage, [chargeStep, receiptStep(transparency.tree, receiptFacts)]),
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,
     log,
   });

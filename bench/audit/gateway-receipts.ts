@@ -41,7 +41,7 @@ function buildReceiptsOff(): string {
   const src = `${offRoot}build/src/`;
   cpSync(`${distRoot}src`, src, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map') });
   cpSync(`${distRoot}../package.json`, `${offRoot}package.json`);
-  patch(`${src}main.js`, 'receiptStep(transparency.tree, receiptFacts(catalog))', '(async () => undefined)');
+  patch(`${src}main.js`, 'receiptStep(transparency.tree, receiptFacts)', '(async () => undefined)');
   patch(`${src}gateway/inference-handler.js`, 'new ExchangeDigest(input.raw)', "{ requestSha256: '', relayed() {}, responseSha256: () => null }");
   return `${src}cli/commonweal.js`;
 }

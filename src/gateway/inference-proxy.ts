@@ -10,6 +10,7 @@ import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '..
 import { writeError } from '../server/write-error.js';
 import type { InferenceCatalog } from './inference-catalog.js';
 import { type InferenceRequest, upstreamBody } from './inference-request.js';
+import type { Settlement } from './settlement.js';
 import { type SseStreamFault, SseUsageFilter } from './sse-usage-filter.js';
 import { clientErrorFor, readUpstreamBody } from './upstream-answer.js';
 import { completionTokensOf, usageFromAnswer } from './usage-from-answer.js';
@@ -18,7 +19,7 @@ export interface InferenceProxyDeps {
   readonly catalog: InferenceCatalog;
   readonly balancer: Balancer;
   readonly retry: RetryPolicy;
-  readonly usage: UsageRecorder<InferenceRequest>;
+  readonly usage: UsageRecorder<Settlement>;
   readonly responseSizeBytesMax: number;
   readonly log: Logger;
 }
@@ -280,7 +281,7 @@ export class InferenceProxy {
       errorCode: ending.errorCode,
       streamed: request.stream,
       policyVersion: request.policy.version,
-    }, request);
+    }, { request, routed: ending.routed, site });
   }
 }
 

@@ -1,26 +1,20 @@
 import type { ReceiptFacts } from '../audit/index.js';
 import type { UsageRecord } from '../metering/index.js';
-import type { InferenceCatalog } from './inference-catalog.js';
-import type { InferenceRequest } from './inference-request.js';
+import type { Settlement } from './settlement.js';
 
 /**
- * What a request's receipt says beyond its usage record, read from the request and
- * the in-memory catalog: the digests of what was exchanged, the engine, the site's
- * accelerators. (The policy version comes with the usage record.) No deployment records a hash
- * of its model's weights yet, so `modelSha256` stays null; the credits charged join
- * the receipt once the ledger reports them with the usage record.
+ * What a request's receipt says beyond its usage record: the digests of what was
+ * exchanged, the engine and the site's accelerators as routed, and what the ledger
+ * charges for it (null when it ran unmetered). No deployment records a hash of its
+ * model's weights yet, so `modelSha256` stays null.
  */
-export function receiptFacts(catalog: InferenceCatalog): (record: UsageRecord, request: InferenceRequest) => ReceiptFacts {
-  return (record, request) => {
-    const routed = record.deploymentId === null ? undefined : catalog.registry.get(record.deploymentId);
-    const site = record.siteId === null ? undefined : catalog.site(record.siteId);
-    return {
-      requestSha256: request.digest.requestSha256,
-      responseSha256: request.digest.responseSha256(),
-      engineKind: routed?.deployment.kind ?? null,
-      modelSha256: null,
-      accelerators: site?.accelerators ?? [],
-      creditsChargedMicro: null,
-    };
+export function receiptFacts(record: UsageRecord, { request, routed, site }: Settlement): ReceiptFacts {
+  return {
+    requestSha256: request.digest.requestSha256,
+    responseSha256: request.digest.responseSha256(),
+    engineKind: routed?.deployment.kind ?? null,
+    modelSha256: null,
+    accelerators: site?.accelerators ?? [],
+    creditsChargedMicro: request.hold?.costOf(record) ?? null,
   };
 }

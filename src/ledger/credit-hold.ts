@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { AfterCommit } from '../metering/index.js';
 import type { Database } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
@@ -63,9 +63,9 @@ export class CreditHold {
    * Writes the charge for `usage` and returns what to do once it has committed. May run
    * more than once (the writer retries), so it changes nothing outside `tx`.
    */
-  async writeCharge(tx: Kysely<Database>, usage: MeteredUsage): Promise<AfterCommit> {
+  async writeCharge(tx: Transaction<Database>, usage: MeteredUsage): Promise<AfterCommit> {
     const { repository, subject } = this.#parts;
-    const costMicro = Math.min(tokenCostMicro(this.#parts.prices, usage.promptTokens, usage.completionTokens), this.maxCostMicro);
+    const costMicro = this.costOf(usage);
     const pieces = this.#split(costMicro);
     const deltas: AccountDelta[] = [];
     for (const [index, piece] of pieces.entries()) {
@@ -89,7 +89,7 @@ export class CreditHold {
         createdAt: usage.createdAt,
       };
       const pair = transferDeltas('single', row.debitAccountId, row.creditAccountId, row.amountMicro);
-      await repository.writeTransfer(tx, row, pair);
+      await repository.writeCharge(tx, row, pair);
       deltas.push(...pair);
     }
     return () => {
@@ -100,6 +100,11 @@ export class CreditHold {
       this.#ended = true;
       this.#unreserve();
     };
+  }
+
+  /** What `writeCharge` charges for `usage`: its cost at the model's prices, never more than the hold. */
+  costOf(usage: Pick<MeteredUsage, 'promptTokens' | 'completionTokens'>): number {
+    return Math.min(tokenCostMicro(this.#parts.prices, usage.promptTokens, usage.completionTokens), this.maxCostMicro);
   }
 
   /** Frees the whole hold; a no-op once the hold has ended. */

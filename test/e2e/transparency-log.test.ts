@@ -71,6 +71,8 @@ test('a chat completion through the openai client has a receipt that verifies of
     ['commonweal.receipt', 1, 'acme', 'main', 'fake-model', 'dep-0', 'fra-1', 'DE', 'openai', 200, 'success'],
   );
   assert.deepEqual([r.promptTokens, r.completionTokens, r.totalTokens, r.streamed], [5, 4, 9, false]);
+  // At the fixture model's prices of 1 and 2 micro-credits per prompt and completion token.
+  assert.equal(r.creditsChargedMicro, 5 * 1 + 4 * 2);
   assert.match(r.requestSha256, /^[0-9a-f]{64}$/);
   assert.ok(!JSON.stringify(r).includes('Hello, world!'), 'the content itself is never in the log');
 
