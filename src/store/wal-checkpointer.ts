@@ -27,6 +27,8 @@ export class WalCheckpointer {
   /** Stops checkpointing and closes the worker's connection; resolves at once for a worker that already died. */
   async stop(): Promise<void> {
     const stopped = Promise.race([new Promise((resolve) => this.#worker.once('message', resolve)), this.#exited]);
+    // Unreferenced, a worker that is dying after an error keeps nothing alive, and the process could end while this waits for its exit.
+    this.#worker.ref();
     this.#worker.postMessage('stop');
     await stopped;
     await this.#worker.terminate();
