@@ -38,7 +38,7 @@ export class InProcessEngine {
       signal: new AbortController().signal,
     });
     let text = '';
-    for await (const chunk of response.body as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+    for await (const chunk of response.body as AsyncIterable<string>) text += chunk;
     const cpu = process.cpuUsage(cpuBefore);
     const tokens = text.split('\n\n').filter((event) => event.includes('"delta":{"content"')).length;
     return { tokens, seconds: (performance.now() - startedAtMs) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 };

@@ -147,6 +147,7 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     const response = await engine.send(chat({ max_tokens: 12, stream: true, stream_options: { include_usage: true } }));
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers['content-type'], 'text/event-stream');
+    assert.equal(response.body.readableEncoding, 'utf8', 'the events come as text, not encoded for the gateway to decode');
     const data = events(await text(response));
     assert.equal(data.at(-1), '[DONE]');
     const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as { choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[]; usage?: Completion['usage'] });

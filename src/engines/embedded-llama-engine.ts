@@ -207,6 +207,8 @@ export class EmbeddedLlamaEngine implements Engine {
     const answer = new ChatCompletionAnswer(request.model);
     let ended = false;
     const body = new Readable({
+      // The events are made as text and relayed as text: a token is not turned into bytes before it reaches the socket.
+      encoding: 'utf8',
       read: () => undefined,
       destroy: (error, callback) => {
         // The consumer gave up before the end: stop generating for nobody.

@@ -21,7 +21,10 @@ export interface UpstreamResponse {
   readonly statusCode: number;
   readonly headers: IncomingHttpHeaders;
   /**
-   * The body bytes as they arrive, with backpressure: reading slowly pauses the upstream.
+   * The body as it arrives, with backpressure: reading slowly pauses the upstream. Its
+   * chunks are bytes (Buffers), or strings when the engine makes the body as text itself
+   * (`readableEncoding` is then `'utf8'`): the text need not be encoded only to be decoded
+   * again by the gateway.
    * It is destroyed with an `UpstreamFailure` when the upstream fails mid-answer, or with
    * the signal's reason when the call is aborted. Destroying it cancels the upstream request.
    */

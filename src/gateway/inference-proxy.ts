@@ -205,7 +205,7 @@ export class InferenceProxy {
     res.flushHeaders();
     let tail = '';
     try {
-      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      for await (const chunk of upstream.body as AsyncIterable<Buffer | string>) {
         const out = filter.push(chunk);
         if (out !== '') {
           firstByteMs ??= Math.round(performance.now() - request.startedAtMs);

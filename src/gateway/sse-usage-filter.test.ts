@@ -38,6 +38,17 @@ test('events split across chunks, even inside a multi-byte character, come out w
   assert.equal(filter.usage?.prompt_tokens, 7);
 });
 
+test('takes text as it takes bytes, events split across pieces included', () => {
+  const filter = new SseUsageFilter(false);
+  const text = chunk('héllo ✓') + usage + 'data: [DONE]\n\n';
+  let out = '';
+  for (let i = 0; i < text.length; i += 7) out += filter.push(text.slice(i, i + 7));
+  out += filter.flush();
+  assert.equal(out, chunk('héllo ✓'));
+  assert.equal(filter.usage?.total_tokens, 9);
+  assert.equal(filter.sawDone, true);
+});
+
 test('CRLF-separated events are recognised', () => {
   const filter = new SseUsageFilter(false);
   const out = filter.push(Buffer.from('data: {"choices":[{"delta":{}}]}\r\n\r\ndata: [DONE]\r\n\r\n'));

@@ -64,10 +64,13 @@ export class SseUsageFilter {
     return this.#fault;
   }
 
-  /** Takes upstream bytes, returns the text to forward now (possibly empty). */
-  push(chunk: Buffer): string {
+  /**
+   * Takes upstream bytes, or text from an engine that makes its answer as text; returns
+   * the text to forward now (possibly empty). One stream is all bytes or all text.
+   */
+  push(chunk: Buffer | string): string {
     if (this.#fault !== undefined) return '';
-    const text = this.#pending + this.#decoder.write(chunk);
+    const text = this.#pending + (typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
     let forward = '';
     let start = 0;
     // What was pending held no event end; only its last bytes may begin one with the new chunk.

@@ -5,7 +5,8 @@ import { CommonwealError } from '../errors/index.js';
 export async function readUpstreamBody(body: Readable, sizeBytesMax: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let sizeBytes = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const piece of body as AsyncIterable<Buffer | string>) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
     sizeBytes += chunk.length;
     if (sizeBytes > sizeBytesMax) {
       body.destroy();
