@@ -115,11 +115,46 @@ async function billingParts(config: ServerConfig, store: Store, writer: GroupCom
   return { ledger, fund, budgets, rateLimits, limiter, sweeper, admission, holdGraceMs: 2 * config.ledger.sweepIntervalMs };
 }
 
-/** The composition root: opens the store, loads the secrets, wires the modules and listens. */
+/** Something startup opened, and how to close it. */
+type Closer = () => Promise<void>;
+
+/** Closes the parts in `closers`, the last opened first; one that fails to close leaves the others to close. */
+async function closeInReverse(closers: Closer[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const close of closers.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, 'several parts of the platform failed to close');
+}
+
+/**
+ * The composition root: opens the store, loads the secrets, wires the modules and listens.
+ * Each part that holds something open (a connection, a worker, a timer) registers its
+ * closer as it opens; when a later step fails, such as the port being taken, what opened
+ * so far is closed before the error is thrown, so that a failed start leaves nothing
+ * running and the process can exit.
+ */
 export async function startPlatform(config: ServerConfig): Promise<RunningPlatform> {
   const log = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
+  const closers: Closer[] = [];
+  try {
+    return await assemblePlatform(config, log, closers);
+  } catch (error) {
+    // The startup error is the one to report; a part that also fails to close is only logged.
+    await closeInReverse(closers).catch((closeError: unknown) => log.error({ err: closeError }, 'closing after a failed start failed'));
+    throw error;
+  }
+}
+
+async function assemblePlatform(config: ServerConfig, log: Logger, closers: Closer[]): Promise<RunningPlatform> {
   const secrets = loadDataDirSecrets(config.dataDir, config.adminToken);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
+  closers.push(() => store.close());
   const sources = {
     apiKeys: new ApiKeyRepository(store),
     models: new ModelRepository(store),
@@ -128,9 +163,12 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
   };
   const usage = new UsageRepository(store);
   const writer = new GroupCommitWriter(store);
+  closers.push(() => writer.close());
   const embedded = embeddedRuntime(config, log);
+  closers.push(() => embedded.close());
   const engineSettings = { openai: engineOptions(config), embedded };
   const registry = new DeploymentRegistry((item) => createEngine(item, engineSettings), statsOptions(config));
+  closers.push(() => registry.close());
   const policyEngine = new PolicyEngine(config.policy.defaultResidency);
   const organizations = new OrganizationRepository(store);
   const policy = new PolicyService({ store, engine: policyEngine, listOrganizations: () => organizations.listAll() });
@@ -143,7 +181,10 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
   );
   await catalog.reload();
   const transparency = transparencyLogParts(config, store, writer, secrets, log);
+  closers.push(() => transparency.checkpoints.stop());
   const billing = await billingParts(config, store, writer, log);
+  closers.push(() => billing.limiter.close());
+  closers.push(() => billing.sweeper.stop());
   // Holds that timed out while the server was down are voided before it serves anyone.
   await billing.sweeper.sweep();
   const health = new HealthChecker(
@@ -153,6 +194,7 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
       if (failure !== undefined) log.warn({ deploymentId, err: failure }, 'health check failed');
     },
   );
+  closers.push(() => health.stop());
   const proxy = new InferenceProxy({
     catalog,
     balancer: new Balancer(),
@@ -196,23 +238,8 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
       billing,
     },
   });
-  const shutDown = async () => {
-    await health.stop();
-    await registry.close();
-    await embedded.close();
-    await transparency.checkpoints.stop();
-    await billing.sweeper.stop();
-    await billing.limiter.close();
-    await writer.close();
-    await store.close();
-  };
-  try {
-    await app.listen({ host: config.host, port: config.port });
-  } catch (error) {
-    await app.close();
-    await shutDown();
-    throw error;
-  }
+  closers.push(() => app.close());
+  await app.listen({ host: config.host, port: config.port });
   health.start();
   transparency.checkpoints.start();
   billing.sweeper.start();
@@ -226,9 +253,11 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
     async close() {
       const forceAfter = setTimeout(() => app.server.closeAllConnections(), config.http.shutdownGraceMs).unref();
       app.server.closeIdleConnections();
-      await app.close();
-      clearTimeout(forceAfter);
-      await shutDown();
+      try {
+        await closeInReverse(closers);
+      } finally {
+        clearTimeout(forceAfter);
+      }
     },
   };
 }

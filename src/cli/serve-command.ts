@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadServerConfig } from '../config/index.js';
-import { startPlatform } from '../main.js';
+import { type RunningPlatform, startPlatform } from '../main.js';
+import { CliError } from './admin-http-client.js';
 import { parseInteger } from './option-parsers.js';
 
 function announceGeneratedToken(token: string, url: string): void {
@@ -17,6 +18,20 @@ function announceGeneratedToken(token: string, url: string): void {
       '',
     ].join('\n'),
   );
+}
+
+const listenFailureReasons: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is already in use; stop what listens there or choose another with --port',
+  EACCES: 'permission denied; ports below 1024 need privileges',
+  EADDRNOTAVAIL: 'the address is not one of this machine',
+};
+
+/** The startup error a user can act on when the server cannot listen; any other error keeps its stack. */
+function listenFailure(error: unknown, host: string, port: number): unknown {
+  const failure = error as { syscall?: unknown; code?: unknown; message?: unknown } | null;
+  if (failure?.syscall !== 'listen') return error;
+  const reason = listenFailureReasons[String(failure.code)] ?? String(failure.message);
+  return new CliError(`cannot listen on ${host}:${port}: ${reason}`);
 }
 
 export function serveCommand(): Command {
@@ -39,7 +54,12 @@ export function serveCommand(): Command {
         dataDir: options.dataDir,
         logLevel: options.logLevel,
       });
-      const platform = await startPlatform(config);
+      let platform: RunningPlatform;
+      try {
+        platform = await startPlatform(config);
+      } catch (error) {
+        throw listenFailure(error, config.host, config.port);
+      }
       const storeName = config.database.url === undefined ? 'SQLite' : 'PostgreSQL';
       console.log(`Commonweal listening on ${platform.url} (${storeName} store; data directory ${config.dataDir})`);
       if (platform.secrets.generatedAdminToken !== undefined) announceGeneratedToken(platform.secrets.generatedAdminToken, platform.url);
