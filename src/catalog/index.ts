@@ -1,12 +1,6 @@
-export { type Deployment, type EmbeddedEngineOptions, type EngineKind, engineKinds, toDeployment } from './deployment.js';
-export {
-  DeploymentRepository,
-  deploymentWeightDefault,
-  type DeploymentInput,
-  type DeploymentPatch,
-  type DeploymentWithSecret,
-} from './deployment-repository.js';
-export { type Model, toModel } from './model.js';
-export { ModelRepository, type ModelInput, type ModelPatch } from './model-repository.js';
-export { type Accelerator, type AcceleratorVendor, acceleratorVendors, type Site, toSite } from './site.js';
-export { SiteRepository, type SiteInput, type SitePatch } from './site-repository.js';
+export { type Deployment, type EmbeddedEngineOptions, type EngineKind, engineKinds } from './deployment.js';
+export { DeploymentRepository, type DeploymentWithSecret } from './deployment-repository.js';
+export type { Model } from './model.js';
+export { ModelRepository } from './model-repository.js';
+export { acceleratorVendors, type Site } from './site.js';
+export { SiteRepository } from './site-repository.js';

@@ -1,3 +1,3 @@
-export { CommonwealError, type CommonwealErrorOptions } from './commonweal-error.js';
-export { type ErrorCode, errorCodeInfo } from './error-code.js';
-export { toErrorAnswer, type ErrorAnswer, type OpenAiErrorBody } from './openai-error-body.js';
+export { CommonwealError } from './commonweal-error.js';
+export type { ErrorCode } from './error-code.js';
+export { toErrorAnswer } from './openai-error-body.js';

@@ -1,15 +1,6 @@
-export { type BeforeCommit, beforeCommit } from './before-commit.js';
-export { estimateTokens, estimateTokensOfBytes, estimateUsage, tokenCount, utf8BytesPerTokenEstimate } from './estimate-tokens.js';
-export { type GroupCommitStats, GroupCommitWriter, type WriteJob } from './group-commit-writer.js';
-export { type GroupCommitWriterOptions, groupCommitWriterDefaults, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
-export {
-  type TokenUsage,
-  toUsageRecord,
-  type UsageEndpoint,
-  usageEndpoints,
-  type UsageOutcome,
-  usageOutcomes,
-  type UsageRecord,
-} from './usage-record.js';
+export { beforeCommit } from './before-commit.js';
+export { estimateTokens, estimateTokensOfBytes, tokenCount } from './estimate-tokens.js';
+export { GroupCommitWriter } from './group-commit-writer.js';
+export type { TokenUsage, UsageEndpoint, UsageOutcome, UsageRecord } from './usage-record.js';
 export { type AfterCommit, type SettlementStep, UsageRecorder, type UsageInput } from './usage-recorder.js';
-export { type ModelUsageTotals, type UsageFilter, UsageRepository, type UsageTotals } from './usage-repository.js';
+export { type UsageFilter, UsageRepository } from './usage-repository.js';

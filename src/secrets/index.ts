@@ -1,4 +1,4 @@
-export { adminTokenPrefix, loadDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
+export { loadDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
 export { SecretBox } from './secret-box.js';
 export { randomTokenBody, sha256Hex, tokenMatchesHash } from './token-hash.js';
 export { readAuditPublicKey } from './read-audit-public-key.js';

@@ -1,2 +1,1 @@
-export { createAppServer, type InferenceHandler, type ServerParts } from './create-server.js';
-export { writeError } from './write-error.js';
+export { createAppServer } from './create-server.js';
