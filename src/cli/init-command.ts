@@ -1,9 +1,63 @@
 import { Command } from 'commander';
-import type { AdminHttpClient } from './admin-http-client.js';
+import { type AdminHttpClient, CliError } from './admin-http-client.js';
 
 interface Created {
   readonly id: string;
   readonly secret?: string;
+}
+
+interface InitOptions {
+  readonly orgId: string;
+  readonly orgName: string;
+  readonly homeJurisdiction: string;
+  readonly projectId: string;
+  readonly projectName: string;
+}
+
+interface InitRecords {
+  readonly org: Created;
+  readonly project: Created;
+  readonly key: Created;
+}
+
+/** A second init on the same server names what to do instead of creating anything. */
+function alreadyInitialized(orgId: string, projectId: string): CliError {
+  return new CliError(
+    `organization "${orgId}" exists already, so init created nothing. For another key in its project: ` +
+      `commonweal keys create --org ${orgId} --project ${projectId}; for a new organization: commonweal init --org-id <id>`,
+    409,
+  );
+}
+
+/**
+ * Creates the organization, its project and a project key, or none of them: when a later
+ * step fails (an invalid project id, say), what was created is deleted again, so that the
+ * same init can be run again once corrected instead of finding its organization taken.
+ */
+async function createAll(api: AdminHttpClient, options: InitOptions): Promise<InitRecords> {
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const org = await api.call<Created>('POST', '/orgs', { id: options.orgId, name: options.orgName, homeJurisdiction: options.homeJurisdiction });
+    const orgPath = `/orgs/${encodeURIComponent(org.id)}`;
+    undo.push(() => api.call('DELETE', orgPath));
+    const project = await api.call<Created>('POST', `${orgPath}/projects`, { id: options.projectId, name: options.projectName });
+    undo.push(() => api.call('DELETE', `${orgPath}/projects/${encodeURIComponent(project.id)}`));
+    const key = await api.call<Created>('POST', `${orgPath}/keys`, { role: 'project', projectId: project.id, name: 'created by commonweal init' });
+    return { org, project, key };
+  } catch (error) {
+    if (undo.length === 0 && error instanceof CliError && error.status === 409) throw alreadyInitialized(options.orgId, options.projectId);
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (undoError) {
+        throw new CliError(
+          `${(error as Error).message}; init could not delete what it had created (${(undoError as Error).message}): ` +
+            `delete organization "${options.orgId}" before running init again`,
+        );
+      }
+    }
+    throw error;
+  }
 }
 
 /**
@@ -20,21 +74,7 @@ export function initCommand(client: () => AdminHttpClient, server: () => string)
     .option('--project-name <name>', 'project name', 'Default project')
     .option('--json', 'print the created records as JSON')
     .action(async (options) => {
-      const api = client();
-      const org = await api.call<Created>('POST', '/orgs', {
-        id: options.orgId,
-        name: options.orgName,
-        homeJurisdiction: options.homeJurisdiction,
-      });
-      const project = await api.call<Created>('POST', `/orgs/${encodeURIComponent(org.id)}/projects`, {
-        id: options.projectId,
-        name: options.projectName,
-      });
-      const key = await api.call<Created>('POST', `/orgs/${encodeURIComponent(org.id)}/keys`, {
-        role: 'project',
-        projectId: project.id,
-        name: 'created by commonweal init',
-      });
+      const { org, project, key } = await createAll(client(), options);
       if (options.json) {
         console.log(JSON.stringify({ organization: org, project, key }, null, 2));
         return;

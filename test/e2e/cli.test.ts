@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { exitOf, runCli, spawnServe } from '../helpers/spawn-cli.js';
-import { tempDataDir } from '../helpers/temp-platform.js';
+import { request } from 'undici';
+import { exitOf, killServe, runCli, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
+import { tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
 
 const dataDir = tempDataDir();
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -39,6 +40,64 @@ test('serve prints a generated admin token once; init then keys list work agains
   assert.match(again.stdout, /homeJurisdiction\s+FR/);
   second.child.kill('SIGINT');
   assert.equal(await exitOf(second.child), 0);
+});
+
+test('init prints its key once with how to use it; a second init creates nothing; a failed one leaves nothing behind', async () => {
+  const initDir = tempDataDir();
+  let server: ServeProcess | undefined;
+  try {
+    server = await spawnServe(['--data-dir', initDir], { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
+    const env = { COMMONWEAL_ADMIN_TOKEN: testAdminToken, COMMONWEAL_SERVER: server.url, COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json' };
+    const listJson = async (resource: string, ...args: string[]) => {
+      const list = await runCli([resource, 'list', ...args, '--json'], env);
+      assert.equal(list.code, 0, list.stderr);
+      return JSON.parse(list.stdout) as { id: string }[];
+    };
+
+    const init = await runCli(['init'], env);
+    assert.equal(init.code, 0, init.stderr);
+    const lines = init.stdout.trimEnd().split('\n');
+    const keyId = /^Created organization "default", project "default" and key "(key_\w+)"\.$/.exec(lines[0]!)?.[1];
+    assert.ok(keyId, init.stdout);
+    assert.equal(lines[2], 'Your API key (shown once, store it now):');
+    const secret = /^ {4}(cw_live_[A-Za-z0-9]+)$/.exec(lines[3]!)?.[1];
+    assert.ok(secret, init.stdout);
+    assert.ok(lines.includes(`    curl ${server.url}/v1/models -H "Authorization: Bearer ${secret}"`), init.stdout);
+    assert.ok(lines.includes(`    OPENAI_BASE_URL=${server.url}/v1 OPENAI_API_KEY=${secret}`), init.stdout);
+    assert.equal(lines.at(-1), '    commonweal credits add --org default --amount 1000 --id welcome-credits');
+    // The key shown is the one created, and it calls the API.
+    const models = await request(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(models.statusCode, 200, await models.body.text());
+    const keysListed = await runCli(['keys', 'list', '--org', 'default', '--json'], env);
+    assert.deepEqual((JSON.parse(keysListed.stdout) as { id: string }[]).map((k) => k.id), [keyId]);
+    assert.ok(!keysListed.stdout.includes(secret), 'the secret is never shown again');
+
+    const again = await runCli(['init'], env);
+    assert.equal(again.code, 1);
+    assert.equal(again.stdout, '');
+    assert.equal(
+      again.stderr.trim(),
+      'error: organization "default" exists already, so init created nothing. For another key in its project: ' +
+        'commonweal keys create --org default --project default; for a new organization: commonweal init --org-id <id>',
+    );
+    assert.deepEqual((await listJson('orgs')).map((o) => o.id), ['default']);
+    assert.deepEqual((await listJson('projects', '--org', 'default')).map((p) => p.id), ['default']);
+    assert.deepEqual((await listJson('keys', '--org', 'default')).map((k) => k.id), [keyId]);
+
+    // A project the server refuses undoes the organization created before it, so the corrected init succeeds.
+    const refused = await runCli(['init', '--org-id', 'second', '--project-id', 'not valid!'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^error: 400 invalid_request: id must match pattern/);
+    assert.deepEqual((await listJson('orgs')).map((o) => o.id), ['default']);
+    const retried = await runCli(['init', '--org-id', 'second', '--json'], env);
+    assert.equal(retried.code, 0, retried.stderr);
+    const records = JSON.parse(retried.stdout) as { organization: { id: string }; project: { id: string }; key: { secret: string } };
+    assert.deepEqual([records.organization.id, records.project.id], ['second', 'default']);
+    assert.match(records.key.secret, /^cw_live_/);
+  } finally {
+    await killServe(server);
+    rmSync(initDir, { recursive: true, force: true });
+  }
 });
 
 test('CLI errors are one clear line, not a stack trace', async () => {

@@ -263,7 +263,7 @@ test('a project key is refused with 403 and a missing token with 401', async () 
   assertAdminError(anonymous, 401, 'invalid_admin_token', null);
 });
 
-test('commonweal usage prints the records and totals of a spawned server', async () => {
+test('commonweal usage prints the records and totals of a spawned server; --project, --model and --after narrow them', async () => {
   const dataDir = tempDataDir();
   const server = await spawnServe(['--data-dir', dataDir], { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
   try {
@@ -304,6 +304,29 @@ test('commonweal usage prints the records and totals of a spawned server', async
     assert.deepEqual([answer.first_id, answer.last_id, answer.has_more], ['cli-1', 'cli-4', false]);
     assert.deepEqual(answer.totals, { requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195 });
     assert.deepEqual(answer.byModel, [{ modelId: 'm-alpha', requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195 }]);
+
+    const usageJson = async (...args: string[]) => {
+      const run = await runCli(['usage', '--json', ...args], env);
+      assert.equal(run.code, 0, run.stderr);
+      return JSON.parse(run.stdout) as { data: { id: string }[]; totals: { requests: number; promptTokens: number }; has_more: boolean };
+    };
+    const project = await usageJson('--project', 'acme-main');
+    assert.deepEqual(project.data.map((r) => r.id), ['cli-1', 'cli-3']);
+    assert.deepEqual([project.totals.requests, project.totals.promptTokens], [2, 40]);
+    const projectTable = await runCli(['usage', '--project', 'acme-side'], env);
+    assert.equal(projectTable.code, 0, projectTable.stderr);
+    assert.match(projectTable.stdout, /^\S+\s+acme\s+acme-side\s+m-beta\s/m);
+    assert.doesNotMatch(projectTable.stdout, /acme-main|globex/);
+    // --after starts the page after that record in write order; the totals still cover the whole filter.
+    const afterTwo = await usageJson('--after', 'cli-2');
+    assert.deepEqual(afterTwo.data.map((r) => r.id), ['cli-3', 'cli-4']);
+    assert.equal(afterTwo.totals.requests, 4);
+    const afterPage = await usageJson('--after', 'cli-1', '--limit', '1');
+    assert.deepEqual([afterPage.data.map((r) => r.id), afterPage.has_more], [['cli-2'], true]);
+    assert.deepEqual((await usageJson('--project', 'acme-main', '--after', 'cli-1')).data.map((r) => r.id), ['cli-3']);
+    const unknownCursor = await runCli(['usage', '--after', 'cli-none'], env);
+    assert.equal(unknownCursor.code, 1);
+    assert.match(unknownCursor.stderr, /^error: 400 invalid_request: /);
 
     const bad = await runCli(['usage', '--since', 'yesterday'], env);
     assert.equal(bad.code, 1);
