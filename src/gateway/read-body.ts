@@ -4,10 +4,12 @@ import { CommonwealError } from '../errors/index.js';
 /**
  * Reads a request body up to `sizeBytesMax`. A declared length over the limit is refused
  * before a byte is read; an undeclared (chunked) body is refused as soon as it passes the
- * limit, so a huge body never sits in memory.
+ * limit, so a huge body never sits in memory. The refusal closes the connection once
+ * answered: the rest of the body, which may never end, is neither read nor waited for.
  */
 export function readBody(req: IncomingMessage, sizeBytesMax: number): Promise<Buffer> {
-  const tooLarge = () => new CommonwealError('body_too_large', `the request body is larger than ${sizeBytesMax} bytes`);
+  const tooLarge = () =>
+    new CommonwealError('body_too_large', `the request body is larger than ${sizeBytesMax} bytes`, { headers: { connection: 'close' } });
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > sizeBytesMax) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
@@ -17,7 +19,7 @@ export function readBody(req: IncomingMessage, sizeBytesMax: number): Promise<Bu
       sizeBytes += chunk.length;
       if (sizeBytes > sizeBytesMax) {
         req.off('data', onData);
-        req.resume();
+        req.pause();
         reject(tooLarge());
         return;
       }

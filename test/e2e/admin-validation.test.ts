@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { callAdmin, type JsonAnswer } from '../helpers/admin-client.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
-import { startTempPlatform, type TempPlatform } from '../helpers/temp-platform.js';
+import { type ChunkedUploadResult, postChunked } from '../helpers/chunked-upload.js';
+import { startTempPlatform, type TempPlatform, testAdminToken } from '../helpers/temp-platform.js';
 
 let platform: TempPlatform;
 before(async () => {
@@ -181,6 +182,28 @@ test('a body over the size limit is refused with 413; one under it is read and v
   // Under the 4 MiB limit the body is parsed, and the over-long name is what gets refused.
   const large = JSON.stringify({ id: 'large-org', name: 'a'.repeat(3 * mib), homeJurisdiction: 'DE' });
   await refusedWithoutTrace(postRaw('/orgs', large), 400, 'invalid_request', 'name');
+});
+
+// The timeout is what fails a server that reads an endless body for ever.
+test('a chunked body, whose size only reading tells, is refused with 413 once over the limit; one under it is read', { timeout: 60_000 }, async () => {
+  const mib = 1024 * 1024;
+  const postOrgChunked = (nameBytes: number) =>
+    postChunked({
+      url: `${platform.url}/admin/v1/orgs`,
+      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
+      prefix: '{"id":"chunked-org","homeJurisdiction":"DE","name":"',
+      fillBytes: nameBytes,
+      suffix: '"}',
+      sentBytesMax: 512 * mib,
+    });
+  const asJson = ({ status, headers, body }: ChunkedUploadResult): JsonAnswer => ({ status, headers, body: JSON.parse(body) });
+  await refusedWithoutTrace(async () => asJson(await postOrgChunked(5 * mib)), 413, 'body_too_large');
+  await refusedWithoutTrace(async () => asJson(await postOrgChunked(3 * mib)), 400, 'invalid_request', 'name');
+  // A body that never ends is answered alike, and the server closes the connection rather than read on.
+  let endless: ChunkedUploadResult | undefined;
+  await refusedWithoutTrace(async () => asJson((endless = await postOrgChunked(Number.POSITIVE_INFINITY))), 413, 'body_too_large');
+  const { closedByServer, sentBytes } = endless!;
+  assert.ok(closedByServer, `the server kept reading: the client gave up after ${sentBytes} bytes`);
 });
 
 test('a missing, malformed or wrong admin token is refused with 401 before the body is looked at', async () => {

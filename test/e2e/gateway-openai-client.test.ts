@@ -5,6 +5,7 @@ import OpenAI, { APIError, AuthenticationError, BadRequestError, InternalServerE
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { request } from 'undici';
 import { callAdmin } from '../helpers/admin-client.js';
+import { postChunked } from '../helpers/chunked-upload.js';
 import type { FakeUpstream, RecordedRequest } from '../helpers/fake-upstream.js';
 import { assertOpenAiError, expectApiError, postRaw, sseData, usageRecordOf, withinGuard } from '../helpers/gateway-calls.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
@@ -301,6 +302,29 @@ test('413: a body over the limit is refused, whether its length is declared or n
   assert.equal(allChatRequests(), before);
 
   // The server is still fine, on a fresh connection and on the client's own.
+  const ok = await client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(ok.choices[0]?.message.content, 'Hello, world!');
+});
+
+// The timeout is what fails a server that reads an endless body for ever.
+test('413 for an endless chunked body: the server answers, closes the connection instead of reading on, and serves others', { timeout: 60_000 }, async () => {
+  const before = allChatRequests();
+  const upload = await postChunked({
+    url: `${fixture.platform.url}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
+    prefix: '{"model":"fake-model","messages":[{"role":"user","content":"',
+    fillBytes: Number.POSITIVE_INFINITY,
+    suffix: '',
+    sentBytesMax: 512 * 1024 * 1024,
+  });
+  assert.equal(upload.status, 413);
+  assertOpenAiError(JSON.parse(upload.body), 'body_too_large');
+  assert.equal(upload.headers.connection, 'close');
+  assert.ok(upload.closedByServer, `the server kept reading: the client gave up after ${upload.sentBytes} bytes`);
+  // The server took its limit and what the socket buffers hold, far from the client's cap.
+  assert.ok(upload.sentBytes < 64 * 1024 * 1024, `${upload.sentBytes} bytes were taken before the server closed`);
+  assert.equal(allChatRequests(), before);
+
   const ok = await client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] });
   assert.equal(ok.choices[0]?.message.content, 'Hello, world!');
 });
