@@ -201,8 +201,9 @@ export class InferenceProxy {
     let firstByteMs: number | null = null;
     const tokens = () =>
       usageFromAnswer(filter.usage, { promptBytes: request.bodySizeBytes, completionTokens: filter.contentEvents });
+    // The head goes out with the first event, in one write: a write costs a system call
+    // and wakes the client, and the first event is what the client waits for anyway.
     res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'cache-control': 'no-cache' });
-    res.flushHeaders();
     let tail = '';
     try {
       for await (const chunk of upstream.body as AsyncIterable<Buffer | string>) {
