@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(pwd)
 rounds=${ROUNDS:-2}
 seconds=${SECONDS_PER_RUN:-6}
+warmup=${WARMUP_SECONDS:-2}
 cli="node $root/dist/src/cli/commonweal.js"
 token=cw_admin_bench_billing_token_0123456789
 work=$(mktemp -d)
@@ -14,7 +15,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 taskset -c 1 node "$root/dist/bench/fast-upstream.js" 18390 > "$work/upstream.log" 2>&1 &
 echo '{"billing":"off"}' > "$work/billing-off.json"
 
-run() { # run <on|off>: one Commonweal, set up, loaded; prints requests per second
+run() { # run <on|off>: one Commonweal, set up, loaded; prints requests per second, non-2xx answers, CPU µs per request
   local mode=$1 dir="$work/$1-$RANDOM"
   mkdir "$dir"
   local config=()
@@ -29,10 +30,21 @@ run() { # run <on|off>: one Commonweal, set up, loaded; prints requests per seco
   $cli sites create --id s1 --name Bench --jurisdiction DE > /dev/null
   $cli models create --id m1 --input-price 100000 --output-price 300000 > /dev/null
   $cli deployments create --id d1 --model m1 --site s1 --base-url http://127.0.0.1:18390/v1 > /dev/null
-  taskset -c 1 "$root/node_modules/.bin/autocannon" -j -c 32 -d "$seconds" -m POST \
-    -H "authorization=Bearer $key" -H "content-type=application/json" \
-    -b '{"model":"m1","messages":[{"role":"user","content":"hi"}],"max_tokens":16}' \
-    http://127.0.0.1:18380/v1/chat/completions 2> /dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(Math.round(r.requests.average), r.non2xx)})'
+  load() { # load <seconds>: autocannon's JSON report
+    taskset -c 1 "$root/node_modules/.bin/autocannon" -j -c 32 -d "$1" -m POST \
+      -H "authorization=Bearer $key" -H "content-type=application/json" \
+      -b '{"model":"m1","messages":[{"role":"user","content":"hi"}],"max_tokens":16}' \
+      http://127.0.0.1:18380/v1/chat/completions 2> /dev/null
+  }
+  # The first seconds run code the JIT has not optimized yet, more of it with billing on: they are not counted.
+  load "$warmup" > /dev/null
+  # CPU time of the server (every thread, user and system, in clock ticks) over the counted run: other jobs on the machine move req/s far more than this.
+  local ticks_before ticks_after
+  ticks_before=$(awk '{print $14 + $15}' "/proc/$server/stat")
+  load "$seconds" > "$dir/load.json"
+  ticks_after=$(awk '{print $14 + $15}' "/proc/$server/stat")
+  node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const us=(process.argv[2]-process.argv[3])*1e6/Number(process.argv[4]);console.log(Math.round(r.requests.average), r.non2xx, Math.round(us/r.requests.total))' \
+    "$dir/load.json" "$ticks_after" "$ticks_before" "$(getconf CLK_TCK)"
   kill "$server"; wait "$server" 2> /dev/null || true
 }
 
@@ -40,20 +52,28 @@ declare -a on off
 for round in $(seq "$rounds"); do
   on+=("$(run on)"); off+=("$(run off)")
 done
-median() { printf '%s\n' "$@" | awk '{print $1}' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-m_on=$(median "${on[@]}"); m_off=$(median "${off[@]}")
+column() { # column <n> <values…>: the n-th field of each value
+  local n=$1; shift
+  printf '%s\n' "$@" | awk -v n="$n" '{print $n}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+m_on=$(column 1 "${on[@]}" | median); m_off=$(column 1 "${off[@]}" | median)
+cpu_on=$(column 3 "${on[@]}" | median); cpu_off=$(column 3 "${off[@]}" | median)
 loss=$(awk -v a="$m_on" -v b="$m_off" 'BEGIN {printf "%.1f", (1 - a / b) * 100}')
+cpu_loss=$(awk -v on="$cpu_on" -v off="$cpu_off" 'BEGIN {printf "%.1f", (1 - off / on) * 100}')
 {
   echo "# Gateway throughput, billing on vs off"
   echo
   echo "Written by \`npm run bench:billing\` on $(date -u +%FT%TZ), $(nproc) cores, $(node --version), load average $(cut -d' ' -f1 /proc/loadavg)."
-  echo "Commonweal on core 0, autocannon (32 connections, ${seconds} s) and the upstream on core 1; $rounds interleaved rounds, median."
+  echo "Commonweal on core 0, autocannon (32 connections, ${seconds} s after ${warmup} s not counted) and the upstream on core 1; $rounds interleaved rounds, median."
   echo
-  echo "| billing | req/s per round (non-2xx) | median req/s |"
-  echo "| --- | --- | ---: |"
-  echo "| on (credit hold, charge in the usage record's transaction) | ${on[*]} | $m_on |"
-  echo "| off (no account: unmetered) | ${off[*]} | $m_off |"
+  echo "| billing | per round: req/s, non-2xx, CPU µs/request | median req/s | median CPU µs/request |"
+  echo "| --- | --- | ---: | ---: |"
+  echo "| on (credit hold, charge in the usage record's transaction) | $(printf '%s; ' "${on[@]}") | $m_on | $cpu_on |"
+  echo "| off (no account: unmetered) | $(printf '%s; ' "${off[@]}") | $m_off | $cpu_off |"
   echo
-  echo "Throughput lost to billing: **${loss}%** (target < 10%)."
+  echo "Throughput lost to billing: ${loss}% in req/s; **${cpu_loss}%** at the same CPU, the figure to judge by (target < 10%)."
+  echo "CPU per request is the server's whole process, every thread and the kernel's work for it, over the counted run; req/s also"
+  echo "moves with whatever else the machine runs."
 } > "$root/bench/results/billing.md"
 cat "$root/bench/results/billing.md"
