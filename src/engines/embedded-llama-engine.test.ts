@@ -221,6 +221,20 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     assert.equal(engine.status().requestsRunning, 0);
   });
 
+  it('is fair between tenants: a full line makes room for an organization with fewer waiting', async () => {
+    const of = (tenant: string) => ({ ...chat({ max_tokens: 20 }), tenant });
+    // Two run and two wait, all of tenant a: the line is full.
+    const flood = Array.from({ length: 4 }, () => engine.send(of('a')));
+    assert.equal(engine.status().requestsWaiting, 2);
+    const other = engine.send(of('b'));
+    const responses = await Promise.all([...flood, other]);
+    assert.deepEqual(responses.map((r) => r.statusCode), [200, 200, 200, 429, 200], 'a\'s newest waiter gave its place to b');
+    const refused = JSON.parse(await text(responses[3]!)) as { error: { code: string } };
+    assert.equal(refused.error.code, 'engine_busy');
+    await Promise.all([0, 1, 2, 4].map((i) => completion(responses[i]!)));
+    assert.equal(engine.status().requestsRunning, 0);
+  });
+
   it('stops generating when the client leaves mid-stream and frees its sequence', async () => {
     const controller = new AbortController();
     const response = await engine.send(chat({ max_tokens: 400, stream: true }, controller.signal));

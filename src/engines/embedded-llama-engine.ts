@@ -105,7 +105,7 @@ export class EmbeddedLlamaEngine implements Engine {
     const active = new Promise<void>((resolve) => (finish = resolve));
     this.#active.add(active);
     void active.then(() => this.#active.delete(active));
-    return this.#admit(parsed, call.signal, finish);
+    return this.#admit(parsed, call, finish);
   }
 
   /**
@@ -133,7 +133,8 @@ export class EmbeddedLlamaEngine implements Engine {
     return this.#lifecycle.unloadIfIdle();
   }
 
-  async #admit(parsed: Parsed, callSignal: AbortSignal, finish: () => void): Promise<UpstreamResponse> {
+  async #admit(parsed: Parsed, call: UpstreamCall, finish: () => void): Promise<UpstreamResponse> {
+    const callSignal = call.signal;
     const { timeouts } = this.#runtime.options;
     const controller = new AbortController();
     const onCallAbort = (): void => controller.abort(callSignal.reason);
@@ -152,7 +153,7 @@ export class EmbeddedLlamaEngine implements Engine {
       finish();
     };
     try {
-      release = await this.#queue.acquire(controller.signal);
+      release = await this.#queue.acquire(controller.signal, call.tenant);
       const model = await this.#acquireModel(controller.signal);
       holdsModel = true;
       // Not awaited here: the generation calls `done` itself, when its answer has ended.

@@ -14,6 +14,8 @@ export interface UpstreamCall {
   readonly headers: Readonly<Record<string, string>>;
   /** Aborting it cancels the upstream request, before or after the headers arrived. */
   readonly signal: AbortSignal;
+  /** Whose call it is (the organization), for an engine that queues calls: tenants take turns. */
+  readonly tenant?: string | undefined;
 }
 
 /** The upstream's answer as soon as its headers arrive; the body follows as it is produced. */

@@ -70,4 +70,45 @@ describe('FairQueue', () => {
     await assert.rejects(queue.acquire(open()), QueueFullError);
     again();
   });
+
+  it('takes turns between tenants: one tenant\'s burst does not hold another\'s request back', async () => {
+    const queue = new FairQueue(1, 10);
+    const held = await queue.acquire(open(), 'a');
+    const order: string[] = [];
+    const waiting = [
+      ['a', 'a1'],
+      ['a', 'a2'],
+      ['a', 'a3'],
+      ['b', 'b1'],
+      ['c', 'c1'],
+    ].map(([tenant, name]) =>
+      queue.acquire(open(), tenant).then((release) => {
+        order.push(name!);
+        release();
+      }),
+    );
+    held();
+    await Promise.all(waiting);
+    assert.deepEqual(order, ['a1', 'b1', 'c1', 'a2', 'a3']);
+    assert.equal(queue.running, 0);
+    assert.equal(queue.waiting, 0);
+  });
+
+  it('gives a full line\'s place to a tenant with fewer waiters, refusing the busiest tenant\'s newest', async () => {
+    const queue = new FairQueue(1, 3);
+    const held = await queue.acquire(open(), 'a');
+    const a = [queue.acquire(open(), 'a'), queue.acquire(open(), 'a'), queue.acquire(open(), 'a')];
+    const b1 = queue.acquire(open(), 'b');
+    await assert.rejects(a[2]!, QueueFullError);
+    assert.equal(queue.waiting, 3);
+    // Now a has 2 waiting and b 1: neither b nor a gains by another swap.
+    await assert.rejects(queue.acquire(open(), 'b'), QueueFullError);
+    await assert.rejects(queue.acquire(open(), 'a'), QueueFullError);
+    held();
+    (await a[0]!)();
+    (await b1)();
+    (await a[1]!)();
+    assert.equal(queue.running, 0);
+    assert.equal(queue.waiting, 0);
+  });
 });

@@ -106,6 +106,7 @@ export class InferenceProxy {
         body: upstreamBody(request, deployment.upstreamModel),
         headers: { 'content-type': 'application/json', 'x-request-id': request.requestId },
         signal: request.signal,
+        tenant: request.caller.organizationId,
       });
     } catch (error) {
       this.#settle(routed, { error });
