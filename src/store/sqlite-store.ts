@@ -24,7 +24,13 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const fileBacked = path !== ':memory:';
   if (fileBacked) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
-  await migrateToLatest(db, 'sqlite');
+  try {
+    await migrateToLatest(db, 'sqlite');
+  } catch (error) {
+    // Nobody else holds the connection yet: a store that failed to open must not keep its file open.
+    await db.destroy();
+    throw error;
+  }
   const walSync = fileBacked ? new WalSync(`${path}-wal`) : undefined;
   const checkpointer = fileBacked
     ? new WalCheckpointer(path, (error) => process.emitWarning(`SQLite WAL checkpointer stopped: ${error.message}`))
