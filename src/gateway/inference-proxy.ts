@@ -9,7 +9,7 @@ import { noCompliantDeploymentError, policyDeniedError } from '../policy/index.j
 import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '../routing/index.js';
 import { writeError } from '../server/write-error.js';
 import type { InferenceCatalog } from './inference-catalog.js';
-import { type InferenceRequest, upstreamBody } from './inference-request.js';
+import { type InferenceRequest, upstreamBodies } from './inference-request.js';
 import type { Settlement } from './settlement.js';
 import { type SseStreamFault, SseUsageFilter } from './sse-usage-filter.js';
 import { clientErrorFor, readUpstreamBody } from './upstream-answer.js';
@@ -64,6 +64,7 @@ export class InferenceProxy {
     if (policy.denied) return this.#answerError(request, res, null, policyDeniedError(policy));
     const candidates = this.#deps.catalog.registry.forModel(request.model.id);
     const tried = new Set<string>();
+    const bodyFor = upstreamBodies(request);
     let miss: Miss | undefined;
     let exhausted = false;
     for (let attempt = 1; ; attempt += 1) {
@@ -74,7 +75,7 @@ export class InferenceProxy {
         break;
       }
       tried.add(routed.deployment.id);
-      miss = await this.#attempt(request, res, routed);
+      miss = await this.#attempt(request, res, routed, bodyFor(routed.deployment.upstreamModel));
       if (miss === undefined || request.signal.aborted || !this.#deps.retry.shouldRetry(attempt, miss.outcome)) break;
     }
     if (miss === undefined) {
@@ -94,8 +95,8 @@ export class InferenceProxy {
     return new CommonwealError('no_healthy_deployment', `model "${request.model.id}" ${why}`);
   }
 
-  async #attempt(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment): Promise<Miss | undefined> {
-    const { stats, engine, deployment } = routed;
+  async #attempt(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, requestBody: Buffer): Promise<Miss | undefined> {
+    const { stats, engine } = routed;
     stats.onStart();
     const sentAtMs = performance.now();
     let upstream: UpstreamResponse;
@@ -103,7 +104,7 @@ export class InferenceProxy {
       upstream = await engine.send({
         method: 'POST',
         path: request.path,
-        body: upstreamBody(request, deployment.upstreamModel),
+        body: requestBody,
         headers: { 'content-type': 'application/json', 'x-request-id': request.requestId },
         signal: request.signal,
         tenant: request.caller.organizationId,

@@ -31,12 +31,27 @@ export interface InferenceRequest {
 }
 
 /**
- * The body for one deployment: the client's fields untouched but `model`, which becomes
- * the deployment's upstream name. A stream always asks for usage, so that it can be
- * metered exactly; the client gets the usage chunk only if it asked for it.
+ * The body for each deployment of one request: the client's fields untouched but `model`,
+ * which becomes the deployment's upstream name. A stream always asks for usage, so that it
+ * can be metered exactly; the client gets the usage chunk only if it asked for it.
+ * Deployments that share an upstream name share one serialized body, so a failover
+ * re-serializes the client's body only when the name differs.
  */
-export function upstreamBody(request: InferenceRequest, upstreamModel: string | null): Buffer {
-  const body: Record<string, unknown> = { ...request.body, model: upstreamModel ?? request.model.id };
+export function upstreamBodies(request: Pick<InferenceRequest, 'body' | 'model' | 'stream'>): (upstreamModel: string | null) => Buffer {
+  const bodies = new Map<string, Buffer>();
+  return (upstreamModel) => {
+    const model = upstreamModel ?? request.model.id;
+    let bytes = bodies.get(model);
+    if (bytes === undefined) {
+      bytes = serialize(request, model);
+      bodies.set(model, bytes);
+    }
+    return bytes;
+  };
+}
+
+function serialize(request: Pick<InferenceRequest, 'body' | 'stream'>, model: string): Buffer {
+  const body: Record<string, unknown> = { ...request.body, model };
   if (request.stream) {
     const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
     body.stream_options = { ...streamOptions, include_usage: true };
