@@ -67,6 +67,18 @@ test('an error event stops the filter: it and everything after it are held back'
   assert.equal(filter.contentEvents, 1);
 });
 
+test('an event with both "error" and "usage" is an error only when error is an object', () => {
+  const filter = new SseUsageFilter(false);
+  const nullError = 'data: {"choices":[],"error":null,"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\n';
+  assert.equal(filter.push(Buffer.from(nullError)), '');
+  assert.equal(filter.fault, undefined);
+  assert.equal(filter.usage?.total_tokens, 4);
+  const failed = 'data: {"error":{"message":"boom"},"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
+  assert.equal(filter.push(Buffer.from(failed)), '');
+  assert.equal(filter.fault, 'error_event');
+  assert.equal(filter.usage?.total_tokens, 4, 'a failed event reports no usage');
+});
+
 test('a data event that is not a JSON object stops the filter; content that mentions "error" does not', () => {
   const filter = new SseUsageFilter(true);
   assert.equal(filter.push(Buffer.from(chunk('\\"error\\": no') + chunk('error'))), chunk('\\"error\\": no') + chunk('error'));

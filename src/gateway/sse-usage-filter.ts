@@ -27,7 +27,7 @@ export type SseStreamFault = 'error_event' | 'malformed_event';
  * - an error event or a data event that is not a JSON object stops the filter: that
  *   event and everything after it are held back, and `fault` says which, so the
  *   caller can meter the failure before it ends the stream with its own error event.
- * Only events that mention "usage" are parsed; the rest are forwarded as bytes.
+ * Only events that mention "usage" or "error" are parsed; the rest are forwarded as bytes.
  */
 export class SseUsageFilter {
   readonly #clientWantsUsage: boolean;
@@ -104,10 +104,13 @@ export class SseUsageFilter {
     }
     // A look at both ends, not a parse: enough to catch cut-off or garbled events cheaply.
     if (!data.startsWith('{') || !data.endsWith('}')) return this.#stop('malformed_event');
-    if (data.includes('"error"') && isErrorEvent(data)) return this.#stop('error_event');
+    const mentionsUsage = data.includes('"usage"');
+    // An event that mentions both is parsed once, for both questions.
+    const parsed = mentionsUsage || data.includes('"error"') ? parseEvent(data) : undefined;
+    if (typeof parsed?.error === 'object' && parsed.error !== null) return this.#stop('error_event');
     if (data.includes('"choices":[{') || data.includes('"choices": [{')) this.#contentEvents += 1;
-    if (!data.includes('"usage"')) return raw;
-    return this.#usageEvent(raw, data);
+    if (!mentionsUsage || parsed === undefined) return raw;
+    return this.#usageEvent(raw, parsed);
   }
 
   #stop(fault: SseStreamFault): string {
@@ -115,13 +118,7 @@ export class SseUsageFilter {
     return '';
   }
 
-  #usageEvent(raw: string, data: string): string {
-    let parsed: { usage?: OpenAiUsage | null; choices?: unknown[] };
-    try {
-      parsed = JSON.parse(data) as typeof parsed;
-    } catch {
-      return raw;
-    }
+  #usageEvent(raw: string, parsed: ParsedEvent): string {
     if (parsed.usage === null || typeof parsed.usage !== 'object') return raw;
     this.#usage = parsed.usage;
     if (this.#clientWantsUsage) return raw;
@@ -132,11 +129,18 @@ export class SseUsageFilter {
   }
 }
 
-function isErrorEvent(data: string): boolean {
+/** The fields of a data event the filter looks at. */
+interface ParsedEvent {
+  readonly error?: unknown;
+  readonly usage?: OpenAiUsage | null;
+  readonly choices?: unknown[];
+}
+
+/** An event that does not parse is neither an error nor a usage report: it passes on as it came. */
+function parseEvent(data: string): ParsedEvent | undefined {
   try {
-    const error = (JSON.parse(data) as { error?: unknown }).error;
-    return typeof error === 'object' && error !== null;
+    return JSON.parse(data) as ParsedEvent;
   } catch {
-    return false;
+    return undefined;
   }
 }
