@@ -19,7 +19,6 @@ export interface RequestTokenBound {
   readonly rateLimitTokens: number;
 }
 
-
 /**
  * A safe upper bound of a request's tokens without a tokenizer. The prompt is bounded by
  * the body's bytes: every prompt character is in the JSON body at least as many bytes as

@@ -1,7 +1,6 @@
 import { estimateTokens, estimateTokensOfBytes, type TokenUsage, tokenCount } from '../metering/index.js';
 import type { OpenAiUsage } from './sse-usage-filter.js';
 
-
 /**
  * Token counts for a request: the model server's own when it reported them, otherwise
  * an estimate (marked as such) from the request's size and what was produced.

@@ -134,7 +134,7 @@ export class UsageRepository {
   async #insert(tx: Transaction<Database>, rows: readonly (readonly unknown[])[]): Promise<void> {
     // `query` pages by `seq`; with several writers on PostgreSQL, numbers follow commit order only under this lock.
     await lockAppendOrder(this.#store, tx, 'usageRecords');
-    // A batch that repeats an id cannot say whose it is; the writer then writes its jobs one by one, and that one names it.
+    // A batch that repeats an id cannot say whose it is; the writer then halves the batch until the job is alone, and alone it is named.
     if (rows.length > 1) return this.#rows.insert(tx, rows);
     await insertUnique(this.#store, 'a usage record', String(rows[0]![0]), () => this.#rows.insert(tx, rows));
   }
