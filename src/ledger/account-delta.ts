@@ -9,9 +9,9 @@ export interface AccountDelta {
   readonly creditsPendingMicro: number;
 }
 
-/** True when the delta lowers what the account has available, so its floor must be checked. */
-export function lowersAvailable(delta: AccountDelta): boolean {
-  return delta.debitsPostedMicro + delta.debitsPendingMicro - delta.creditsPostedMicro > 0;
+/** How much the delta lowers what the account has available; when above zero, its floor must be checked. */
+export function availableLoweredMicro(delta: AccountDelta): number {
+  return delta.debitsPostedMicro + delta.debitsPendingMicro - delta.creditsPostedMicro;
 }
 
 /**

@@ -2,19 +2,19 @@ import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'k
 import { CommonwealError } from '../errors/index.js';
 import { beforeCommit } from '../metering/index.js';
 import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect } from '../store/index.js';
-import { type AccountDelta, lowersAvailable } from './account-delta.js';
+import { type AccountDelta, availableLoweredMicro } from './account-delta.js';
 import { type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
 
-/**
- * The ledger's SQL. Writes take the caller's transaction (a group-commit job), so that
- * a transfer, its balance changes and whatever it settles commit together or not at all.
- */
 /** The charges of one open writer transaction: their rows, and what they do to each account in sum. */
 interface PendingCharges {
   readonly rows: unknown[][];
   readonly deltas: Map<string, AccountDelta>;
 }
 
+/**
+ * The ledger's SQL. Writes take the caller's transaction (a group-commit job), so that
+ * a transfer, its balance changes and whatever it settles commit together or not at all.
+ */
 export class LedgerRepository {
   readonly #store: Store;
   readonly #statements: LedgerStatements;
@@ -110,9 +110,9 @@ export class LedgerRepository {
   async #applyDelta(db: Kysely<Database>, delta: AccountDelta): Promise<void> {
     const statements = this.#statements;
     const changes = [delta.debitsPostedMicro, delta.creditsPostedMicro, delta.debitsPendingMicro, delta.creditsPendingMicro, delta.accountId];
-    const lowered = delta.debitsPostedMicro + delta.debitsPendingMicro - delta.creditsPostedMicro;
-    const result = lowersAvailable(delta)
-      ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, lowered]))
+    const loweredMicro = availableLoweredMicro(delta);
+    const result = loweredMicro > 0
+      ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, loweredMicro]))
       : await db.executeQuery(CompiledQuery.raw(statements.updateAccount, changes));
     if (Number(result.numAffectedRows) !== 1) {
       throw new CommonwealError('insufficient_credits', `account "${delta.accountId}" does not have the credits for this transfer`);
