@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import { testFacts } from '../../test/helpers/audit-log-fixture.js';
 import { usageInput } from '../../test/helpers/usage-input.js';
-import { requireService } from '../../test/helpers/require-service.js';
-import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
+import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../metering/index.js';
-import { openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { AdminChangeLog } from './admin-change-log.js';
 import { CheckpointPublisher } from './checkpoint-publisher.js';
 import { LogSigner } from './log-signer.js';
@@ -65,25 +61,4 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
   }
 }
 
-test('receipts on SQLite', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'commonweal-receipts-'));
-  const store = await openSqliteStore(join(dir, 'commonweal.sqlite'));
-  try {
-    await receipts(t, store);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('receipts on PostgreSQL', async (t) => {
-  if (!(await requireService(t, postgresService))) return;
-  const database = await createTempPostgresDatabase();
-  const store = await openPostgresStore(database.url);
-  try {
-    await receipts(t, store);
-  } finally {
-    await store.close();
-    await database.drop();
-  }
-});
+testOnEachStore('receipts', receipts);

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import fc from 'fast-check';
-import { requireService } from '../../test/helpers/require-service.js';
+import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { referenceConsistencyProof, referenceInclusionProof, referenceRoot } from '../../test/helpers/rfc9162-reference.js';
-import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
 import { CommonwealError } from '../errors/index.js';
 import { beforeCommit, GroupCommitWriter } from '../metering/index.js';
-import { openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { leafHash } from './merkle-hash.js';
 import { TransparencyLog } from './transparency-log.js';
 import { verifyConsistency, verifyInclusion } from './verify-proofs.js';
@@ -178,25 +174,4 @@ async function contract(t: TestContext, store: Store): Promise<void> {
   await writer.close();
 }
 
-test('transparency log on SQLite', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'commonweal-log-'));
-  const store = await openSqliteStore(join(dir, 'commonweal.sqlite'));
-  try {
-    await contract(t, store);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('transparency log on PostgreSQL', async (t) => {
-  if (!(await requireService(t, postgresService))) return;
-  const database = await createTempPostgresDatabase();
-  const store = await openPostgresStore(database.url);
-  try {
-    await contract(t, store);
-  } finally {
-    await store.close();
-    await database.drop();
-  }
-});
+testOnEachStore('transparency log', contract);
