@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { beforeCommit } from '../metering/index.js';
+import { batchBeforeCommit } from '../metering/index.js';
 import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect } from '../store/index.js';
 import { type AccountDelta, availableLoweredMicro } from './account-delta.js';
 import { type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
@@ -19,7 +19,6 @@ export class LedgerRepository {
   readonly #store: Store;
   readonly #statements: LedgerStatements;
   readonly #transferRows: RowInserter;
-  readonly #pendingCharges = new WeakMap<Transaction<Database>, PendingCharges>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -87,12 +86,8 @@ export class LedgerRepository {
    * its jobs one by one to find the charge at fault.
    */
   async writeCharge(tx: Transaction<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
-    let pending = this.#pendingCharges.get(tx);
-    if (pending === undefined) {
-      const batch: PendingCharges = { rows: [], deltas: new Map() };
-      if (!beforeCommit(tx, this, () => this.#writeCharges(tx, batch))) return this.writeTransfer(tx, row, deltas);
-      this.#pendingCharges.set(tx, (pending = batch));
-    }
+    const pending = batchBeforeCommit(tx, this, (): PendingCharges => ({ rows: [], deltas: new Map() }), (committing, batch) => this.#writeCharges(committing, batch));
+    if (pending === undefined) return this.writeTransfer(tx, row, deltas);
     pending.rows.push(transferColumns.map(([field]) => row[field]));
     for (const delta of deltas) {
       const sum = pending.deltas.get(delta.accountId);

@@ -7,6 +7,9 @@ export type BeforeCommit = (tx: Transaction<Database>) => Promise<void>;
 /** The hooks of each transaction the group-commit writer has open; a transaction not in here is someone else's. */
 const hooksByTransaction = new WeakMap<Transaction<Database>, Map<object, BeforeCommit>>();
 
+/** The batches of each writer transaction, by the key of the hook that writes them. */
+const batchesByTransaction = new WeakMap<Transaction<Database>, Map<object, unknown>>();
+
 /**
  * Asks the group-commit writer to run `hook` once in `tx` after every job of the
  * transaction and before COMMIT: for writes that many jobs of one transaction can
@@ -23,14 +26,32 @@ export function beforeCommit(tx: Transaction<Database>, key: object, hook: Befor
   return true;
 }
 
+/**
+ * The batch that `key` gathers in writer transaction `tx`, for rows many jobs add and one
+ * write takes just before COMMIT: on the first call in `tx` it is made by `open`, and
+ * `write` is registered to run with it as `beforeCommit` would; later calls in `tx` get the
+ * same batch. Undefined when `tx` is not a writer transaction: the caller must write at once.
+ */
+export function batchBeforeCommit<B>(tx: Transaction<Database>, key: object, open: () => B, write: (tx: Transaction<Database>, batch: B) => Promise<void>): B | undefined {
+  const batches = batchesByTransaction.get(tx);
+  if (batches === undefined) return undefined;
+  if (batches.has(key)) return batches.get(key) as B;
+  const batch = open();
+  batches.set(key, batch);
+  beforeCommit(tx, key, (committing) => write(committing, batch));
+  return batch;
+}
+
 /** The writer's part: marks `tx` as one of its own. */
 export function openHooks(tx: Transaction<Database>): void {
   hooksByTransaction.set(tx, new Map());
+  batchesByTransaction.set(tx, new Map());
 }
 
 /** The writer's part: runs the hooks of `tx`, in the order they were registered. */
 export async function runHooks(tx: Transaction<Database>): Promise<void> {
   const hooks = hooksByTransaction.get(tx);
   hooksByTransaction.delete(tx);
+  batchesByTransaction.delete(tx);
   for (const hook of hooks?.values() ?? []) await hook(tx);
 }

@@ -1,4 +1,4 @@
-export { beforeCommit } from './before-commit.js';
+export { batchBeforeCommit, beforeCommit } from './before-commit.js';
 export { estimateTokens, estimateTokensOfBytes, tokenCount } from './estimate-tokens.js';
 export { GroupCommitWriter } from './group-commit-writer.js';
 export type { TokenUsage, UsageEndpoint, UsageOutcome, UsageRecord } from './usage-record.js';

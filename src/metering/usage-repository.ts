@@ -1,7 +1,7 @@
 import type { Expression, ExpressionBuilder, Insertable, SqlBool, Transaction } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
 import { type Database, insertUnique, lockAppendOrder, type Page, type PageRequest, RowInserter, type Store, toPage, type UsageRecordsTable } from '../store/index.js';
-import { beforeCommit } from './before-commit.js';
+import { batchBeforeCommit } from './before-commit.js';
 import { toUsageRecord, type UsageRecord } from './usage-record.js';
 
 export interface UsageFilter {
@@ -101,9 +101,6 @@ const rowColumns: readonly (keyof UsageRow)[] = Object.freeze([
   'policyVersion',
 ]);
 
-/** The records of each open writer transaction, inserted together just before it commits. */
-const pendingByTransaction = new WeakMap<Transaction<Database>, unknown[][]>();
-
 export class UsageRepository {
   readonly #store: Store;
   readonly #rows: RowInserter;
@@ -121,14 +118,9 @@ export class UsageRepository {
   async record(tx: Transaction<Database>, usage: UsageRecord): Promise<void> {
     const row: UsageRow = { ...usage, policyVersion: usage.policyVersion ?? null, usageEstimated: usage.usageEstimated ? 1 : 0, streamed: usage.streamed ? 1 : 0 };
     const values = rowColumns.map((column) => row[column]);
-    let pending = pendingByTransaction.get(tx);
-    if (pending === undefined) {
-      pending = [];
-      const batch = pending;
-      if (beforeCommit(tx, this, () => this.#insert(tx, batch))) pendingByTransaction.set(tx, batch);
-      else return this.#insert(tx, [values]);
-    }
-    pending.push(values);
+    const batch = batchBeforeCommit(tx, this, (): unknown[][] => [], (committing, rows) => this.#insert(committing, rows));
+    if (batch === undefined) return this.#insert(tx, [values]);
+    batch.push(values);
   }
 
   async #insert(tx: Transaction<Database>, rows: readonly (readonly unknown[])[]): Promise<void> {
