@@ -46,8 +46,8 @@ export function requireOperator(principal: AdminPrincipal): void {
  * An organization admin sees nothing of other organizations, not even whether they
  * exist: any other organization answers exactly as an absent one does.
  */
-export function requireOrganizationAccess(principal: AdminPrincipal, organizationId: string): void {
-  if (principal.kind === 'org_admin' && principal.organizationId !== organizationId) throw organizationNotFound(organizationId);
+export function requireOrganizationAccess(principal: AdminPrincipal, organizationId: string, param = 'orgId'): void {
+  if (principal.kind === 'org_admin' && principal.organizationId !== organizationId) throw organizationNotFound(organizationId, param);
 }
 
 /** `param` names where the caller gave the organization: the path's `orgId` unless a query parameter carried it. */

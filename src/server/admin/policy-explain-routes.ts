@@ -4,6 +4,7 @@ import { CommonwealError } from '../../errors/index.js';
 import { type PolicyChange, toResidencyPolicy } from '../../policy/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound, organizationNotFound, requireOperator } from './admin-principal.js';
+import { enterOrganization } from './organization-scope.js';
 import { PolicyChangeBody } from './policy-schemas.js';
 
 const ExplainBody = Type.Object(
@@ -25,13 +26,15 @@ function toChange(body: ChangeBody): PolicyChange {
   return body;
 }
 
+function projectNotFound(projectId: string): CommonwealError {
+  return new CommonwealError('not_found', `project "${projectId}" not found`, { param: 'projectId' });
+}
+
 /** The organization and project a change names must exist, as they must for saving it. */
 async function checkTargets(deps: AdminDeps, change: PolicyChange): Promise<void> {
   if (change.kind !== 'organization_policy' && change.kind !== 'project_policy') return;
   if (!(await deps.organizations.find(change.organizationId))) throw organizationNotFound(change.organizationId, 'organizationId');
-  if (change.kind === 'project_policy' && !(await deps.projects.find(change.organizationId, change.projectId))) {
-    throw new CommonwealError('not_found', `project "${change.projectId}" not found`, { param: 'projectId' });
-  }
+  if (change.kind === 'project_policy' && !(await deps.projects.find(change.organizationId, change.projectId))) throw projectNotFound(change.projectId);
 }
 
 /**
@@ -42,12 +45,8 @@ async function checkTargets(deps: AdminDeps, change: PolicyChange): Promise<void
 export function policyExplainRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post<{ Body: Static<typeof ExplainBody> }>('/policy/explain', { schema: { tags: ['policy'], body: ExplainBody } }, async (request) => {
     const { organizationId, projectId, modelId } = request.body;
-    const principal = request.principal;
-    if (principal.kind === 'org_admin' && principal.organizationId !== organizationId) throw organizationNotFound(organizationId, 'organizationId');
-    if (!(await deps.organizations.find(organizationId))) throw organizationNotFound(organizationId, 'organizationId');
-    if (projectId !== undefined && !(await deps.projects.find(organizationId, projectId))) {
-      throw new CommonwealError('not_found', `project "${projectId}" not found`, { param: 'projectId' });
-    }
+    await enterOrganization(deps, request.principal, organizationId, 'organizationId');
+    if (projectId !== undefined && !(await deps.projects.find(organizationId, projectId))) throw projectNotFound(projectId);
     if (!(await deps.models.find(modelId))) throw notFound('model', modelId);
     return deps.policy.explain(organizationId, projectId ?? null, modelId);
   });

@@ -1,12 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { CommonwealError } from '../../errors/index.js';
-import type { Organization } from '../../tenancy/index.js';
 import { toResidencyPolicy } from '../../policy/index.js';
 import { savePolicyChange } from './save-policy-change.js';
 import type { AdminDeps } from './admin-deps.js';
-import { type AdminPrincipal, notFound, organizationNotFound, requireOperator, requireOrganizationAccess } from './admin-principal.js';
-import { PageQuery } from './common-schemas.js';
+import { type AdminPrincipal, notFound, requireOperator, requireOrganizationAccess } from './admin-principal.js';
+import { deleted, PageQuery } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 import { ResidencyPolicyBody } from './policy-schemas.js';
 
@@ -16,13 +15,6 @@ const ChangesQuery = Type.Object(
   { ...PageQuery.properties, organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
   { additionalProperties: false },
 );
-
-async function organizationOf(deps: AdminDeps, principal: AdminPrincipal, organizationId: string): Promise<Organization> {
-  requireOrganizationAccess(principal, organizationId);
-  const organization = await deps.organizations.find(organizationId);
-  if (organization === undefined) throw organizationNotFound(organizationId);
-  return organization;
-}
 
 async function enterProject(deps: AdminDeps, principal: AdminPrincipal, organizationId: string, projectId: string): Promise<void> {
   await enterOrganization(deps, principal, organizationId);
@@ -41,16 +33,17 @@ function noOwnPolicy(projectId: string): CommonwealError {
  */
 export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/policy', { schema: { tags: ['policy'], params: OrgParams } }, async (request) => {
-    return deps.policy.organizationPolicy(await organizationOf(deps, request.principal, request.params.orgId));
+    return deps.policy.organizationPolicy(await enterOrganization(deps, request.principal, request.params.orgId));
   });
 
   app.put<{ Params: Static<typeof OrgParams>; Body: Static<typeof ResidencyPolicyBody> }>(
     '/orgs/:orgId/policy',
     { schema: { tags: ['policy'], params: OrgParams, body: ResidencyPolicyBody } },
     async (request) => {
+      // Access first, so that an org admin of another organization learns nothing, not even that this is the operator's.
       requireOrganizationAccess(request.principal, request.params.orgId);
       requireOperator(request.principal);
-      const organization = await organizationOf(deps, request.principal, request.params.orgId);
+      const organization = await enterOrganization(deps, request.principal, request.params.orgId);
       const policy = toResidencyPolicy(request.body);
       await savePolicyChange(deps, request.principal, { kind: 'organization_policy', organizationId: organization.id, policy });
       return deps.policy.organizationPolicy(organization);
@@ -89,7 +82,7 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
       await enterProject(deps, request.principal, orgId, projectId);
       if (deps.policy.projectPolicy(orgId, projectId) === undefined) throw noOwnPolicy(projectId);
       await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy: null });
-      return { id: projectId, object: 'residency_policy', deleted: true };
+      return deleted('residency_policy', projectId);
     },
   );
 
@@ -98,9 +91,7 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof ChangesQuery> }>('/policy/changes', { schema: { tags: ['policy'], querystring: ChangesQuery } }, async (request) => {
     const { organizationId, ...page } = request.query;
     const principal = request.principal;
-    if (principal.kind === 'org_admin' && organizationId !== undefined && organizationId !== principal.organizationId) {
-      throw organizationNotFound(organizationId, 'organizationId');
-    }
+    if (organizationId !== undefined) requireOrganizationAccess(principal, organizationId, 'organizationId');
     const scoped = principal.kind === 'org_admin' ? principal.organizationId : organizationId;
     return deps.policy.changes({ organizationId: scoped }, page);
   });

@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { UsageFilter } from '../../metering/index.js';
 import type { AdminDeps } from './admin-deps.js';
-import { type AdminPrincipal, organizationNotFound } from './admin-principal.js';
+import { type AdminPrincipal, requireOrganizationAccess } from './admin-principal.js';
 import { PageQuery } from './common-schemas.js';
 
 const FilterId = Type.String({ minLength: 1, maxLength: 128 });
@@ -34,9 +34,7 @@ type UsageQueryParams = Static<typeof UsageQuery>;
 function scopedFilter(principal: AdminPrincipal, query: UsageQueryParams): UsageFilter {
   const { limit: _limit, after: _after, ...filter } = query;
   if (principal.kind === 'operator') return filter;
-  if (filter.organizationId !== undefined && filter.organizationId !== principal.organizationId) {
-    throw organizationNotFound(filter.organizationId, 'organizationId');
-  }
+  if (filter.organizationId !== undefined) requireOrganizationAccess(principal, filter.organizationId, 'organizationId');
   return { ...filter, organizationId: principal.organizationId };
 }
 
