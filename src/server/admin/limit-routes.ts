@@ -7,7 +7,7 @@ import type { AdminDeps } from './admin-deps.js';
 import { notFound, requireOperator } from './admin-principal.js';
 import { auditBillingChange } from './billing-admin.js';
 import { AmountMicro } from './billing-schemas.js';
-import { RecordId, Timestamp } from './common-schemas.js';
+import { deleted, RecordId, Timestamp } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
@@ -29,6 +29,16 @@ const RateLimitBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A budget or rate limit on a project or key must name one of this organization's. */
+async function checkScopeTarget(deps: AdminDeps, organizationId: string, scope: 'project' | 'key', scopeId: string | undefined): Promise<void> {
+  if (scopeId !== undefined) {
+    const target = scope === 'project' ? await deps.projects.find(organizationId, scopeId) : await deps.apiKeys.find(organizationId, scopeId);
+    if (target !== undefined) return;
+  }
+  const what = scope === 'project' ? 'project' : 'API key';
+  throw new CommonwealError('invalid_request', `${what} "${scopeId ?? ''}" does not exist in this organization`, { param: 'scopeId' });
+}
+
 /** What an organization may spend (budgets, which its admins set) and how fast (rate limits, which the operator sets). */
 export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { budgets, rateLimits } = deps.billing;
@@ -46,12 +56,7 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const { orgId } = request.params;
       await enterOrganization(deps, request.principal, orgId);
       const { scope, scopeId } = request.body;
-      if (scope === 'project' && (scopeId === undefined || !(await deps.projects.find(orgId, scopeId)))) {
-        throw new CommonwealError('invalid_request', `project "${scopeId ?? ''}" does not exist in this organization`, { param: 'scopeId' });
-      }
-      if (scope === 'key' && (scopeId === undefined || !(await deps.apiKeys.find(orgId, scopeId)))) {
-        throw new CommonwealError('invalid_request', `API key "${scopeId ?? ''}" does not exist in this organization`, { param: 'scopeId' });
-      }
+      if (scope !== 'organization') await checkScopeTarget(deps, orgId, scope, scopeId);
       const budget = await budgets.create(orgId, request.body);
       await auditBillingChange(deps, request.principal, { action: 'create', resource: 'budget', resourceId: budget.id, organizationId: orgId, after: budget });
       return reply.code(201).send(budget);
@@ -62,7 +67,7 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
     await enterOrganization(deps, request.principal, request.params.orgId);
     if (!(await budgets.delete(request.params.orgId, request.params.budgetId))) throw notFound('budget', request.params.budgetId);
     await auditBillingChange(deps, request.principal, { action: 'delete', resource: 'budget', resourceId: request.params.budgetId, organizationId: request.params.orgId, after: null });
-    return { id: request.params.budgetId, object: 'budget', deleted: true };
+    return deleted('budget', request.params.budgetId);
   });
 
   app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/rate-limits', { schema: { tags, params: OrgParams } }, async (request) => {
@@ -79,11 +84,10 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
       await enterOrganization(deps, request.principal, orgId);
       requireOperator(request.principal);
       const { scope, scopeId } = request.body;
-      const exists = scope === 'project' ? await deps.projects.find(orgId, scopeId) : await deps.apiKeys.find(orgId, scopeId);
-      if (!exists) throw new CommonwealError('invalid_request', `${scope} "${scopeId}" does not exist in this organization`, { param: 'scopeId' });
+      await checkScopeTarget(deps, orgId, scope, scopeId);
       const rule = await rateLimits.set(orgId, request.body);
       await auditBillingChange(deps, request.principal, { action: 'update', resource: 'rate_limit', resourceId: `${scope}:${scopeId}`, organizationId: orgId, after: rule });
-      return rule ?? { id: `${scope}:${scopeId}`, object: 'rate_limit', deleted: true };
+      return rule ?? deleted('rate_limit', `${scope}:${scopeId}`);
     },
   );
 }
