@@ -16,6 +16,8 @@ const applicationColumns = [
   { header: 'reason', value: (a: Row) => a.reason },
 ];
 
+const programPath = (id: string) => `/programs/${encodeURIComponent(id)}`;
+
 function printReport(report: ProgramReport): void {
   console.log(`${report.program.name} (${report.program.id})`);
   for (const key of ['fundedMicro', 'grantedMicro', 'usedMicro', 'expiredMicro', 'outstandingMicro', 'remainingMicro'] as const) {
@@ -30,7 +32,6 @@ function printReport(report: ProgramReport): void {
 /** `commonweal programs …`: the startup fund. */
 export function programsCommand(client: () => AdminHttpClient): Command {
   const programs = new Command('programs').description('the fund: programs, applications, grants and reports');
-  const path = (id: string) => `/programs/${encodeURIComponent(id)}`;
 
   programs
     .command('list')
@@ -68,7 +69,7 @@ export function programsCommand(client: () => AdminHttpClient): Command {
     .requiredOption('--amount <credits>', 'credits', parseCredits)
     .option('--id <id>', 'an idempotency key')
     .option('--json', 'print JSON')
-    .action(async (programId: string, o) => printRecord(await client().call<Row>('POST', `${path(programId)}/fund`, { amountMicro: o.amount, id: o.id }), o));
+    .action(async (programId: string, o) => printRecord(await client().call<Row>('POST', `${programPath(programId)}/fund`, { amountMicro: o.amount, id: o.id }), o));
 
   addApplicationCommands(programs, client);
 
@@ -78,7 +79,7 @@ export function programsCommand(client: () => AdminHttpClient): Command {
     .option('--csv', 'print CSV')
     .option('--json', 'print JSON')
     .action(async (programId: string, o) => {
-      const report = await client().call<ProgramReport>('GET', `${path(programId)}/report`);
+      const report = await client().call<ProgramReport>('GET', `${programPath(programId)}/report`);
       if (o.csv) process.stdout.write(programReportCsv(report));
       else if (o.json) console.log(JSON.stringify(report, null, 2));
       else printReport(report);
@@ -89,8 +90,6 @@ export function programsCommand(client: () => AdminHttpClient): Command {
 
 /** Applications and the decisions on them, under `programs`. */
 function addApplicationCommands(programs: Command, client: () => AdminHttpClient): void {
-  const path = (id: string) => `/programs/${encodeURIComponent(id)}`;
-
   programs
     .command('apply <programId>')
     .description('apply for a grant on behalf of an organization')
@@ -106,7 +105,7 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     .description("a program's applications (operator)")
     .option('--json', 'print JSON')
     .action(async (programId: string, o) => {
-      const list = await client().call<{ data: Row[] }>('GET', `${path(programId)}/applications`);
+      const list = await client().call<{ data: Row[] }>('GET', `${programPath(programId)}/applications`);
       printRows(list.data, applicationColumns, o, list);
     });
 
@@ -117,7 +116,7 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     .option('--expires-at <time>', "when unused credits return to the pool (default: the program's grant duration)")
     .option('--json', 'print JSON')
     .action(async (programId: string, applicationId: string, o) =>
-      printRecord(await client().call<Row>('POST', `${path(programId)}/applications/${encodeURIComponent(applicationId)}/approve`, { amountMicro: o.amount, expiresAt: o.expiresAt }), o),
+      printRecord(await client().call<Row>('POST', `${programPath(programId)}/applications/${encodeURIComponent(applicationId)}/approve`, { amountMicro: o.amount, expiresAt: o.expiresAt }), o),
     );
 
   programs
@@ -126,6 +125,6 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     .requiredOption('--reason <text>', 'why, as the organization will read it')
     .option('--json', 'print JSON')
     .action(async (programId: string, applicationId: string, o) =>
-      printRecord(await client().call<Row>('POST', `${path(programId)}/applications/${encodeURIComponent(applicationId)}/reject`, { reason: o.reason }), o),
+      printRecord(await client().call<Row>('POST', `${programPath(programId)}/applications/${encodeURIComponent(applicationId)}/reject`, { reason: o.reason }), o),
     );
 }
