@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CommonwealError } from '../errors/index.js';
-import { writeError } from '../server/write-error.js';
+import { CommonwealError, writeError } from '../errors/index.js';
 import type { CheckpointPublisher } from './checkpoint-publisher.js';
 import type { LogSigner } from './log-signer.js';
 import type { Receipt } from './receipt.js';

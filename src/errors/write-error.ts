@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { toErrorAnswer } from '../errors/index.js';
+import { toErrorAnswer } from './openai-error-body.js';
 
 /**
  * Answers a raw node:http response with the OpenAI error shape, for the parts of the
