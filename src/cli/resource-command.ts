@@ -107,7 +107,7 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
       printRecord(await client().call('GET', `${collectionPath(spec, options)}/${encodeURIComponent(id)}`), options);
     });
 
-  const create = withOrganization(new Command('create').description(`create a ${spec.singular}`), spec).option('--json', 'print JSON');
+  const create = withOrganization(new Command('create').description(`create ${withArticle(spec.singular)}`), spec).option('--json', 'print JSON');
   addFieldOptions(create, spec, true);
   create.action(async (options) => {
     const record = await client().call<Record<string, unknown>>('POST', collectionPath(spec, options), bodyFrom(spec, options, true));
@@ -138,4 +138,9 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
     command.addCommand(update);
   }
   return command.addCommand(remove);
+}
+
+/** `an organization`, `an API key`, `a site`: the article goes by the first letter, which fits every resource name here. */
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }

@@ -125,4 +125,6 @@ test('every command has --help', async () => {
     assert.equal(help.code, 0, `${args.join(' ')} --help failed`);
     assert.match(help.stdout, /^Usage: commonweal/m);
   }
+  assert.match((await runCli(['keys', 'create', '--help'])).stdout, /^create an API key$/m);
+  assert.match((await runCli(['sites', 'create', '--help'])).stdout, /^create a site$/m);
 });
