@@ -5,7 +5,7 @@ export { openCheckpoint } from './checkpoint.js';
 export { CheckpointPublisher } from './checkpoint-publisher.js';
 export { CompactRange } from './compact-range.js';
 export { ExchangeDigest } from './exchange-digest.js';
-export { createLogHttpHandler } from './log-http-handler.js';
+export { createLogHttpHandler, logKeyPath } from './log-http-handler.js';
 export { defaultLogOrigin, LogSigner } from './log-signer.js';
 export { LogWitness, type WitnessState } from './log-witness.js';
 export { leafHash } from './merkle-hash.js';

@@ -7,6 +7,7 @@ import {
   ed25519PublicKeyBytes,
   formatVerifierKey,
   LogWitness,
+  logKeyPath,
   type NoteKey,
   noteKey,
   parseVerifierKey,
@@ -30,7 +31,7 @@ function loadLogKey(value: string): NoteKey {
     if (typeof verifierKey !== 'string') throw new Error('no verifierKey field');
     return parseVerifierKey(verifierKey);
   } catch (error) {
-    throw new CliError(`--log-key: not a verifier key, nor a file holding one (${(error as Error).message}); get it from /.well-known/commonweal/log-key`);
+    throw new CliError(`--log-key: not a verifier key, nor a file holding one (${(error as Error).message}); get it from ${logKeyPath}`);
   }
 }
 
@@ -99,7 +100,7 @@ function verifyReceiptCommand(): Command {
   return new Command('verify-receipt')
     .description('verify a receipt bundle (from GET /v1/receipts/{id}) offline, with only the log public key')
     .argument('<file>', 'the receipt bundle JSON')
-    .requiredOption('--log-key <key or file>', 'the log verifier key, or a file with it or with the /.well-known/commonweal/log-key document')
+    .requiredOption('--log-key <key or file>', `the log verifier key, or a file with it or with the ${logKeyPath} document`)
     .option('--json', 'print the verified receipt as JSON')
     .action((file: string, options) => {
       const key = loadLogKey(options.logKey);
@@ -139,7 +140,7 @@ function writeState(path: string, state: WitnessFile): void {
 async function logKeyFrom(url: string, given: string | undefined, pinned: string | undefined): Promise<NoteKey> {
   if (given !== undefined) return loadLogKey(given);
   if (pinned !== undefined) return loadLogKey(pinned);
-  const response = await fetch(`${url}/.well-known/commonweal/log-key`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${url}${logKeyPath}`, { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new CliError(`cannot fetch the log key from ${url}: ${response.status}`);
   const { verifierKey } = (await response.json()) as { verifierKey?: string };
   console.log(`trusting the log key the server names: ${verifierKey} (pass --log-key to pin it)`);
@@ -150,7 +151,7 @@ function watchCommand(): Command {
   return new Command('watch')
     .description("act as a witness: keep the log's last checkpoint and prove every new one consistent with it")
     .argument('<url>', 'the server, e.g. https://ai.example.gov')
-    .option('--log-key <key or file>', "the log verifier key to pin (default: the server's /.well-known/commonweal/log-key)")
+    .option('--log-key <key or file>', `the log verifier key to pin (default: the server's ${logKeyPath})`)
     .option('--state <file>', 'where the last accepted checkpoint is kept between runs', 'commonweal-witness.json')
     .option('--interval <ms>', 'time between looks', parseInteger, 10_000)
     .option('--count <n>', 'stop after this many looks (default: until interrupted)', parseInteger)
