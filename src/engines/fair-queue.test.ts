@@ -39,9 +39,12 @@ describe('FairQueue', () => {
     let waiterGotIt = false;
     const waiter = queue.acquire(open()).then((release) => ((waiterGotIt = true), release));
     held();
-    const newcomer = queue.acquire(open());
+    let newcomerGotIt = false;
+    const newcomer = queue.acquire(open()).then((release) => ((newcomerGotIt = true), release));
+    // Whichever holds the one slot resolves; the other waits for it.
+    await Promise.race([waiter, newcomer]);
+    assert.deepEqual([waiterGotIt, newcomerGotIt], [true, false]);
     (await waiter)();
-    assert.ok(waiterGotIt);
     (await newcomer)();
   });
 
