@@ -143,6 +143,23 @@ test('a tokens-per-minute limit on a project counts prompt bytes and max_tokens'
   assert.equal((refused.headers as Headers | undefined)?.get('x-ratelimit-limit-tokens'), '1000');
 });
 
+test('a budget or rate limit for a project or key the organization does not have is refused, naming scopeId', async () => {
+  await billedOrganization(url, 'scoped', 1_000_000);
+  const { keyId: foreignKey } = await billedOrganization(url, 'scoped-other', 1_000_000);
+  const refusals = [
+    ['budgets', { scope: 'project', scopeId: 'missing', period: 'day', limitMicro: 400 }],
+    ['budgets', { scope: 'key', scopeId: foreignKey, period: 'day', limitMicro: 400 }],
+    ['rate-limits', { scope: 'project', scopeId: 'missing', requestsPerMinute: 2, tokensPerMinute: null }],
+    ['rate-limits', { scope: 'key', scopeId: foreignKey, requestsPerMinute: 2, tokensPerMinute: null }],
+  ] as const;
+  for (const [collection, body] of refusals) {
+    const answer = await callAdmin(url, 'POST', `/admin/v1/orgs/scoped/${collection}`, { body });
+    assert.equal(answer.status, 400, `${collection} ${JSON.stringify(body)}`);
+    assert.deepEqual([answer.body.error.code, answer.body.error.param], ['invalid_request', 'scopeId']);
+  }
+  assert.deepEqual((await operatorCall(url, 'GET', '/orgs/scoped/budgets')).data, []);
+});
+
 test('budgets per project cap what its requests may be held for, and show what was spent', async () => {
   const { secret } = await billedOrganization(url, 'budgeted', 1_000_000);
   const created = await operatorCall(url, 'POST', '/orgs/budgeted/budgets', { scope: 'project', scopeId: 'main', period: 'day', limitMicro: 400 });
