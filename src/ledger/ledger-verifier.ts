@@ -99,7 +99,8 @@ async function unchargedUsage(db: Kysely<Database>): Promise<string[]> {
     .where(({ exists, selectFrom }) =>
       exists(selectFrom('ledgerAccounts as a').select('a.id').whereRef('a.organizationId', '=', 'u.organizationId').whereRef('a.createdAt', '<=', 'u.createdAt')),
     )
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ledgerTransfers as t').select('t.seq').whereRef('t.usageRecordId', '=', 'u.id'))))
+    // A request's charge (its first piece, when grants shared it) is named after it: the unique id index finds it.
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ledgerTransfers as t').select('t.seq').where('t.id', '=', sql<string>`'charge:' || u.id`))))
     .limit(sampleMax)
     .execute();
   return rows.map((r) => `usage record ${r.id} has no charge transfer`);

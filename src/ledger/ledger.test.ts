@@ -250,10 +250,27 @@ test('on PostgreSQL: transfers, holds, idempotency, floors and verification beha
     const reloaded = await Ledger.open(store, writer);
     assert.equal(reloaded.account('org:a')?.balanceMicro, 720, 'the database is the truth at start');
     assert.deepEqual((await verifyLedger(store.db, Date.now(), 0)).problems, []);
+    await store.db.insertInto('usageRecords').values({ ...usageRow('req_free'), createdAt: new Date().toISOString() }).execute();
+    assert.deepEqual((await verifyLedger(store.db, Date.now(), 0)).problems, ['usage record req_free has no charge transfer']);
   } finally {
     await writer.close();
     await store.close();
     await database.drop();
+  }
+});
+
+test('ledger verify names every usage record of a metered organization that has no charge, and no other', async () => {
+  const r = await rig();
+  try {
+    await r.ledger.transfer(deposit('d1', 1_000));
+    const at = new Date(r.clock.ms + 1_000).toISOString();
+    await r.store.db.insertInto('usageRecords').values([{ ...usageRow('req_charged'), createdAt: at }, { ...usageRow('req_free'), createdAt: at }]).execute();
+    const hold = r.ledger.hold({ organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }, 100, { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 }, null);
+    (await r.writer.submit((tx) => hold.writeCharge(tx, { id: 'req_charged', promptTokens: 30, completionTokens: 0, createdAt: at })))();
+    hold.release();
+    assert.deepEqual((await verifyLedger(r.store.db, r.clock.ms, 0)).problems, ['usage record req_free has no charge transfer']);
+  } finally {
+    await r.close();
   }
 });
 

@@ -6,6 +6,7 @@ import { policy } from './0003-policy.js';
 import { ledger } from './0004-ledger.js';
 import { auditLog } from './0005-audit-log.js';
 import { embeddedDeployments } from './0006-embedded-deployments.js';
+import { chargesWithoutUsageIndex } from './0007-charges-without-usage-index.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -21,6 +22,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0004-ledger': ledger(dialect),
     '0005-audit-log': auditLog(dialect),
     '0006-embedded-deployments': embeddedDeployments(dialect),
+    '0007-charges-without-usage-index': chargesWithoutUsageIndex(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
