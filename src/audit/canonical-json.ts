@@ -6,7 +6,9 @@
  * can be hashed again by anyone, in any language, from its JSON.
  */
 export function canonicalJson(value: unknown): string {
-  return serialize(value, 0);
+  // A value already in canonical order — a receipt is built so — is JSON.stringify's own
+  // output, which costs a third of walking it here.
+  return isInCanonicalOrder(value, 0) ? JSON.stringify(value) : serialize(value, 0);
 }
 
 /** Entries are a few levels deep; a deeper value is a bug, not data. */
@@ -18,6 +20,28 @@ const plainAscii = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** A receipt is written once per request, so the common cases skip JSON.stringify's per-call cost. */
 function quote(text: string): string {
   return plainAscii.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+/**
+ * True when JSON.stringify would write `value` exactly as `serialize` does: only JSON's
+ * own kinds of value, finite numbers, plain objects whose keys already come in sorted
+ * order, and no undefined where `serialize` would refuse it. Anything else takes the
+ * slow path, which spells it or refuses it as before.
+ */
+function isInCanonicalOrder(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || depth >= depthMax) return false;
+  if (Array.isArray(value)) return value.every((item) => item !== undefined && isInCanonicalOrder(item, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  let previous: string | undefined;
+  for (const key of Object.keys(value)) {
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined && !isInCanonicalOrder(item, depth + 1)) return false;
+  }
+  return true;
 }
 
 function serialize(value: unknown, depth: number): string {

@@ -54,34 +54,37 @@ export interface Receipt extends ReceiptFacts {
   readonly errorCode: string | null;
 }
 
-/** The receipt of a metered request: every field comes from its usage record or from `facts`. */
+/**
+ * The receipt of a metered request: every field comes from its usage record or from `facts`.
+ * Its keys are written in canonical (sorted) order, so that canonicalJson takes its fast path.
+ */
 export function toReceipt(record: UsageRecord, facts: ReceiptFacts): Receipt {
   return {
-    type: receiptType,
-    version: receiptVersion,
-    id: record.id,
+    accelerators: facts.accelerators.map(({ vendor, type }) => ({ type, vendor })),
+    completionTokens: record.completionTokens,
     createdAt: record.createdAt,
-    organizationId: record.organizationId,
-    projectId: record.projectId,
+    creditsChargedMicro: facts.creditsChargedMicro,
+    deploymentId: record.deploymentId,
     endpoint: record.endpoint,
+    engineKind: facts.engineKind,
+    errorCode: record.errorCode,
+    id: record.id,
+    jurisdiction: record.jurisdiction,
     modelId: record.modelId,
     modelSha256: facts.modelSha256,
-    deploymentId: record.deploymentId,
-    siteId: record.siteId,
-    jurisdiction: record.jurisdiction,
-    accelerators: facts.accelerators.map(({ vendor, type }) => ({ vendor, type })),
-    engineKind: facts.engineKind,
-    policyVersion: record.policyVersion,
-    promptTokens: record.promptTokens,
-    completionTokens: record.completionTokens,
-    totalTokens: record.totalTokens,
-    usageEstimated: record.usageEstimated,
-    creditsChargedMicro: facts.creditsChargedMicro,
-    streamed: record.streamed,
-    status: record.status,
+    organizationId: record.organizationId,
     outcome: record.outcome,
-    errorCode: record.errorCode,
+    policyVersion: record.policyVersion,
+    projectId: record.projectId,
+    promptTokens: record.promptTokens,
     requestSha256: facts.requestSha256,
     responseSha256: facts.responseSha256,
+    siteId: record.siteId,
+    status: record.status,
+    streamed: record.streamed,
+    totalTokens: record.totalTokens,
+    type: receiptType,
+    usageEstimated: record.usageEstimated,
+    version: receiptVersion,
   };
 }
