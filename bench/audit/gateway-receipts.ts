@@ -33,10 +33,11 @@ function patch(file: string, from: string, to: string): void {
 
 /**
  * Copies the built sources (not their tests, which `npm test` would find) and switches
- * receipts off in the copy. The copy sits two levels below a copy of package.json, as
- * the build does, because the version is read from there.
+ * receipts off in the copy; returns the copy's CLI. The copy sits two levels below a
+ * copy of package.json, as the build does, because the version is read from there.
+ * `removeReceiptsOff` deletes it.
  */
-function buildReceiptsOff(): string {
+export function buildReceiptsOff(): string {
   rmSync(offRoot, { recursive: true, force: true });
   const src = `${offRoot}build/src/`;
   cpSync(`${distRoot}src`, src, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map') });
@@ -44,6 +45,10 @@ function buildReceiptsOff(): string {
   patch(`${src}main.js`, 'receiptStep(transparency.tree, receiptFacts)', '(async () => undefined)');
   patch(`${src}gateway/inference-handler.js`, 'new ExchangeDigest(input.raw)', "{ requestSha256: '', relayed() {}, responseSha256: () => null }");
   return `${src}cli/commonweal.js`;
+}
+
+export function removeReceiptsOff(): void {
+  rmSync(offRoot, { recursive: true, force: true });
 }
 
 /** Alternates the two builds, `rounds` times, at saturation for each workload; the off copy is removed afterwards. */
@@ -71,7 +76,7 @@ export async function measureGateway(rounds: number, seconds: number, warmupSeco
     }
   } finally {
     await upstream.stop();
-    rmSync(offRoot, { recursive: true, force: true });
+    removeReceiptsOff();
   }
   return samples;
 }

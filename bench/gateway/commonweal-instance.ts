@@ -41,19 +41,25 @@ async function admin(baseUrl: string, path: string, body: unknown, optional = fa
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/**
- * Spawns `commonweal serve` on `core` and registers `upstreamOrigin` as the deployment of
- * model `bench-model`. `nodeArgs` go to node itself, e.g. `--cpu-prof`; `cliPath` picks
- * another build of the CLI than this one, e.g. to compare two builds.
- */
-export async function startCommonweal(
-  core: number,
-  upstreamOrigin: string,
-  options: { readonly nodeArgs?: readonly string[]; readonly cliPath?: string } = {},
-): Promise<CommonwealInstance> {
+export interface StartOptions {
+  /** Arguments for node itself, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
+  /** Another build of the CLI than this one, e.g. to compare two builds. */
+  readonly cliPath?: string;
+  /** A command node runs under, e.g. valgrind's. */
+  readonly wrapper?: readonly string[];
+  readonly startTimeoutMs?: number;
+  /** Settings added to the benchmark's, e.g. `{ billing: 'off' }`. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** Give the organization credits (the default), so that every request is billed; without them and with `billing: off` none is. */
+  readonly grantCredits?: boolean;
+}
+
+/** Spawns `commonweal serve` on `core` and registers `upstreamOrigin` as the deployment of model `bench-model`. */
+export async function startCommonweal(core: number, upstreamOrigin: string, options: StartOptions = {}): Promise<CommonwealInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'commonweal-bench-'));
   const configFile = join(dataDir, 'bench-config.json');
-  writeFileSync(configFile, JSON.stringify(benchGatewayConfig));
+  writeFileSync(configFile, JSON.stringify({ ...benchGatewayConfig, ...options.config }));
   let server: PinnedProcess;
   try {
     server = await PinnedProcess.start(
@@ -61,7 +67,7 @@ export async function startCommonweal(
       core,
       options.cliPath ?? builtCliPath,
       ['serve', '--port', '0', '--data-dir', dataDir, '--config', configFile, '--log-level', 'info'],
-      { env: { COMMONWEAL_ADMIN_TOKEN: adminToken }, nodeArgs: options.nodeArgs ?? [] },
+      { env: { COMMONWEAL_ADMIN_TOKEN: adminToken }, nodeArgs: options.nodeArgs ?? [], wrapper: options.wrapper ?? [], startTimeoutMs: options.startTimeoutMs },
     );
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -74,7 +80,7 @@ export async function startCommonweal(
     const key = (await admin(url, '/admin/v1/orgs/bench/keys', { role: 'project', projectId: 'main' }))!;
     // Builds with a credits ledger hold and settle credits on every request once the
     // organization has an account; builds without one have no such route.
-    const credits = await admin(url, '/admin/v1/orgs/bench/credits', { amountMicro: 1_000_000_000_000_000, memo: 'benchmark' }, true);
+    const credits = options.grantCredits === false ? undefined : await admin(url, '/admin/v1/orgs/bench/credits', { amountMicro: 1_000_000_000_000_000, memo: 'benchmark' }, true);
     await admin(url, '/admin/v1/models', { id: benchModelId, inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 2_000_000 });
     await admin(url, '/admin/v1/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });
     await admin(url, '/admin/v1/deployments', { id: 'dep-0', modelId: benchModelId, siteId: 'fra-1', kind: 'openai', baseUrl: `${upstreamOrigin}/v1` });

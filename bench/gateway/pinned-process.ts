@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 const listening = /listening on (http:\/\/[^\s)]+)/;
 const outputKeptChars = 8 * 1024;
-const startTimeoutMs = 30_000;
+const startTimeoutDefaultMs = 30_000;
 const stopTimeoutMs = 15_000;
 
 /**
@@ -23,16 +23,26 @@ export class PinnedProcess {
     this.#output = output;
   }
 
-  /** Starts `node <nodeArgs> <script> <args>` on `core` and resolves once it prints `listening on <url>`. */
+  /**
+   * Starts `<wrapper> node <nodeArgs> <script> <args>` on `core` and resolves once it
+   * prints `listening on <url>`. A wrapper (e.g. valgrind) must exec node in its own
+   * process, as taskset does, so that the pid stays the program's.
+   */
   static start(
     name: string,
     core: number,
     script: string,
     args: readonly string[],
-    options: { readonly env?: Readonly<Record<string, string>>; readonly nodeArgs?: readonly string[] } = {},
+    options: {
+      readonly env?: Readonly<Record<string, string>>;
+      readonly nodeArgs?: readonly string[];
+      readonly wrapper?: readonly string[];
+      readonly startTimeoutMs?: number;
+    } = {},
   ): Promise<PinnedProcess> {
     const env = options.env ?? {};
-    const child = spawn('taskset', ['-c', String(core), process.execPath, ...(options.nodeArgs ?? []), script, ...args], {
+    const startTimeoutMs = options.startTimeoutMs ?? startTimeoutDefaultMs;
+    const child = spawn('taskset', ['-c', String(core), ...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), script, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

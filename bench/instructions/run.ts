@@ -1,0 +1,187 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { version } from '../../src/version.js';
+import { buildReceiptsOff, removeReceiptsOff } from '../audit/gateway-receipts.js';
+import { chatBody, chatPath, type WorkloadMode } from '../gateway/bench-target.js';
+import { type StartOptions, startCommonweal } from '../gateway/commonweal-instance.js';
+import { PinnedProcess } from '../gateway/pinned-process.js';
+
+/*
+ * `npm run bench:instructions`: what billing and receipts cost a gateway request, counted
+ * in instructions rather than seconds. Each server runs under valgrind's callgrind, which
+ * counts every instruction the process executes in user space, on every thread: the same
+ * build, load and data give the same count whatever else the machine does, where CPU
+ * seconds on a shared machine swing by a quarter from one run to the next.
+ *
+ * Three builds of the same commit: everything on (the default); billing off (`billing:
+ * off`, the organization without credits); receipts off (bench/audit's patched copy).
+ * Each takes `--warmup` requests, then its counters are zeroed and `--requests` more are
+ * counted. Two servers run at once, one per core: the counts do not depend on it.
+ * Options: --requests 6000  --warmup 2000  --modes json,stream  --connections 32
+ *          --builds 'all on,billing off,receipts off'  --repeat 1
+ */
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '6000' },
+    warmup: { type: 'string', default: '2000' },
+    modes: { type: 'string', default: 'json,stream' },
+    connections: { type: 'string', default: '32' },
+    builds: { type: 'string', default: 'all on,billing off,receipts off' },
+    repeat: { type: 'string', default: '1' },
+  },
+});
+const counted = Number(values.requests);
+const warmup = Number(values.warmup);
+const connections = Number(values.connections);
+const modes = values.modes.split(',') as WorkloadMode[];
+const allBuilds = ['all on', 'billing off', 'receipts off'] as const;
+type Build = (typeof allBuilds)[number];
+const builds = values.builds.split(',').map((name) => {
+  if (!(allBuilds as readonly string[]).includes(name)) throw new Error(`--builds: unknown build ${JSON.stringify(name)}; the builds are ${allBuilds.join(', ')}`);
+  return name as Build;
+});
+const repeat = Number(values.repeat);
+const resultsFile = fileURLToPath(new URL('../../../bench/results/instructions.md', import.meta.url));
+const upstreamScript = fileURLToPath(new URL('../fast-upstream.js', import.meta.url));
+// Node under valgrind starts, compiles and migrates some fifty times slower.
+const startTimeoutMs = 600_000;
+
+interface Sample {
+  readonly build: Build;
+  readonly mode: WorkloadMode;
+  readonly instructionsPerRequest: number;
+  readonly failed: number;
+}
+
+function requireCallgrind(): void {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--help'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('bench:instructions needs valgrind (callgrind and callgrind_control): apt-get install valgrind');
+  }
+}
+
+/** `count` requests, as fast as the server answers them; returns how many failed. */
+async function send(origin: string, apiKey: string, mode: WorkloadMode, count: number): Promise<number> {
+  const result = await autocannon({
+    url: origin + chatPath,
+    connections,
+    amount: count,
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: chatBody(mode),
+    timeout: 120,
+  });
+  return result.non2xx + result.errors + result.timeouts;
+}
+
+/** The instruction total of a callgrind dump (its `summary:` line). */
+function dumpedInstructions(dir: string, pid: number): number {
+  const dump = readdirSync(dir).find((name) => name === `callgrind.${pid}.1`);
+  if (dump === undefined) throw new Error(`callgrind wrote no dump for process ${pid} in ${dir}`);
+  const summary = /^summary: (\d+)$/m.exec(readFileSync(join(dir, dump), 'utf8'));
+  if (summary === null) throw new Error(`callgrind dump ${dump} has no summary line`);
+  return Number(summary[1]);
+}
+
+async function measure(build: Build, mode: WorkloadMode, core: number, upstreamUrl: string, receiptsOffCli: string): Promise<Sample> {
+  const dumps = mkdtempSync(join(tmpdir(), 'commonweal-bench-callgrind-'));
+  const options: StartOptions = {
+    wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/callgrind.%p`],
+    startTimeoutMs,
+    ...(build === 'billing off' ? { config: { billing: 'off' }, grantCredits: false } : {}),
+    ...(build === 'receipts off' ? { cliPath: receiptsOffCli } : {}),
+  };
+  const instance = await startCommonweal(core, upstreamUrl, options);
+  try {
+    const pid = instance.process.pid;
+    let failed = await send(instance.process.url, instance.apiKey, mode, warmup);
+    execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
+    failed += await send(instance.process.url, instance.apiKey, mode, counted);
+    execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
+    const sample = { build, mode, instructionsPerRequest: dumpedInstructions(dumps, pid) / counted, failed };
+    console.log(`${build}, ${mode}: ${(sample.instructionsPerRequest / 1e6).toFixed(3)} M instructions per request, ${failed} failed`);
+    return sample;
+  } finally {
+    await instance.process.stop();
+    instance.removeData();
+    rmSync(dumps, { recursive: true, force: true });
+  }
+}
+
+/** The median count per request of a build and workload, and every run's count; undefined when it was not measured. */
+function countsOf(samples: readonly Sample[], build: Build, mode: WorkloadMode): { readonly median: number; readonly runs: number[] } | undefined {
+  const runs = samples.filter((s) => s.build === build && s.mode === mode).map((s) => s.instructionsPerRequest);
+  if (runs.length === 0) return undefined;
+  const sorted = [...runs].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return { median: sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2, runs };
+}
+
+function report(samples: readonly Sample[], seconds: number): string {
+  const millions = (n: number) => (n / 1e6).toFixed(3);
+  const cell = (build: Build, mode: WorkloadMode) => {
+    const counts = countsOf(samples, build, mode);
+    if (counts === undefined) return 'not measured';
+    return counts.runs.length === 1 ? millions(counts.median) : `${millions(counts.median)} (${counts.runs.map(millions).join(', ')})`;
+  };
+  const cost = (without: Build, mode: WorkloadMode) => {
+    const on = countsOf(samples, 'all on', mode);
+    const off = countsOf(samples, without, mode);
+    return on === undefined || off === undefined ? '—' : `**${((1 - off.median / on.median) * 100).toFixed(1)}%**`;
+  };
+  const rows = modes.map(
+    (mode) =>
+      `| ${mode === 'json' ? 'chat, non-streaming' : 'chat, streaming (SSE)'} | ${cell('all on', mode)} | ${cell('billing off', mode)} | ${cell('receipts off', mode)} | ${cost('billing off', mode)} | ${cost('receipts off', mode)} |`,
+  );
+  const failed = samples.reduce((sum, s) => sum + s.failed, 0);
+  return [
+    '# Instructions per gateway request: billing and receipts on and off',
+    '',
+    `Written by \`npm run bench:instructions\` (${Math.round(seconds)} s): commonweal ${version}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Linux ${release()}, ${new Date().toISOString()}.`,
+    '',
+    `Each build of this commit served ${warmup.toLocaleString('en-US')} requests to warm up, then ${counted.toLocaleString('en-US')} counted ones (${connections} connections, the gateway`,
+    'benchmark\'s fast upstream and request bodies), under valgrind\'s callgrind: every instruction the server process executed in user',
+    'space, on every thread, divided by the counted requests. "Billing off" is `billing: off` with an organization that has no account;',
+    `"receipts off" is bench/audit's copy of this build with the receipt step and the digests patched out. Each build ran ${repeat} time${repeat === 1 ? '' : 's'}: the`,
+    'median, and each run\'s count in brackets.',
+    '',
+    '| workload | all on: M instructions/request | billing off | receipts off | cost of billing | cost of receipts |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    'A cost is the share of an all-on request\'s instructions that its part takes: the throughput a CPU-bound core loses to it, were',
+    'every instruction equally fast (target < 10% for each, issues #6 and #7). What the count leaves out: the kernel\'s work (the',
+    'socket and WAL writes, the fsyncs) and how fast the instructions run. A count still moves from run to run: a major garbage',
+    'collection or an optimizing compile may fall inside the counted requests or not; more requests and repeats narrow it.',
+    `${failed === 0 ? 'No request failed.' : `**${failed} requests failed**: the counts above include their error paths.`}`,
+    '',
+  ].join('\n');
+}
+
+requireCallgrind();
+const started = performance.now();
+const receiptsOffCli = buildReceiptsOff();
+const upstream = await PinnedProcess.start('upstream', 1, upstreamScript, []);
+const samples: Sample[] = [];
+try {
+  const runs = Array.from({ length: repeat }, () => modes.flatMap((mode) => builds.map((build) => ({ build, mode })))).flat();
+  // Two at a time, one per core.
+  for (let i = 0; i < runs.length; i += 2) {
+    const pair = runs.slice(i, i + 2);
+    samples.push(...(await Promise.all(pair.map((run, j) => measure(run.build, run.mode, j, upstream.url, receiptsOffCli)))));
+  }
+} finally {
+  await upstream.stop();
+  removeReceiptsOff();
+}
+const text = report(samples, (performance.now() - started) / 1000);
+writeFileSync(resultsFile, text);
+console.log(text);
