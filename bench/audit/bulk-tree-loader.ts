@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { CompactRange, leafHash } from '../../src/audit/index.js';
+import { CompactRange, lastLeafOf, leafHash } from '../../src/audit/index.js';
 
 /**
  * Fills an empty, migrated log with `size` small leaves in the exact layout the log
@@ -12,14 +12,14 @@ export function loadTree(path: string, size: number, onProgress: (done: number) 
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   const leaf = db.prepare('insert into audit_leaves (idx, kind, entry_id, organization_id, created_at, entry) values (?, ?, ?, ?, ?, ?)');
-  const node = db.prepare('insert into audit_nodes (level, idx, hash) values (?, ?, ?)');
+  const node = db.prepare('insert into audit_nodes (last_leaf, level, hash) values (?, ?, ?)');
   const range = new CompactRange(0, []);
   const batch = 100_000;
   const append = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i += 1) {
       const entry = `{"id":"chg_${i}","type":"commonweal.admin_change"}`;
       leaf.run(i, 'admin_change', `chg_${i}`, null, '2027-01-01T00:00:00.000Z', entry);
-      for (const n of range.append(leafHash(Buffer.from(entry)))) node.run(n.level, n.index, n.hash);
+      for (const n of range.append(leafHash(Buffer.from(entry)))) node.run(lastLeafOf(n), n.level, n.hash);
     }
   });
   for (let from = 0; from < size; from += batch) {

@@ -15,5 +15,5 @@ export { receiptStep } from './receipt-step.js';
 export { ed25519PublicKeyBytes, formatVerifierKey, type NoteKey, noteKey, parseVerifierKey } from './signed-note.js';
 export { verifyStoredLog } from './verify-stored-log.js';
 export { TransparencyLog } from './transparency-log.js';
-export { consistencyRanges, inclusionRanges, perfectNodes } from './tree-ranges.js';
+export { consistencyRanges, inclusionRanges, lastLeafOf, perfectNodes } from './tree-ranges.js';
 export { verifyConsistency, verifyInclusion } from './verify-proofs.js';

@@ -3,7 +3,7 @@ import { type Database, lockAppendOrder, RowInserter, type Store } from '../stor
 import { beforeCommit } from '../metering/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, leafHash } from './merkle-hash.js';
-import { consistencyRanges, inclusionRanges, type LeafRange, type NodeId, perfectNodes } from './tree-ranges.js';
+import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, type NodeId, nodeEndingAt, perfectNodes } from './tree-ranges.js';
 
 export const logEntryKinds = ['receipt', 'admin_change'] as const;
 export type LogEntryKind = (typeof logEntryKinds)[number];
@@ -67,7 +67,7 @@ export class TransparencyLog {
   constructor(store: Store) {
     this.#store = store;
     this.#leafRows = new RowInserter(store.dialect, 'audit_leaves', ['idx', 'kind', 'entry_id', 'organization_id', 'created_at', 'entry']);
-    this.#nodeRows = new RowInserter(store.dialect, 'audit_nodes', ['level', 'idx', 'hash']);
+    this.#nodeRows = new RowInserter(store.dialect, 'audit_nodes', ['last_leaf', 'level', 'hash']);
   }
 
   /**
@@ -139,12 +139,13 @@ export class TransparencyLog {
   }
 
   async #insertNodes(tx: Reader, nodes: readonly StoredNode[]): Promise<void> {
-    await this.#nodeRows.insert(tx, nodes.map((n) => [n.level, n.index, n.hash]));
+    await this.#nodeRows.insert(tx, nodes.map((n) => [lastLeafOf(n), n.level, n.hash]));
   }
 
   async #loadEdge(tx: Reader): Promise<CompactRange> {
-    const last = await tx.selectFrom('auditNodes').select(['idx', 'hash']).where('level', '=', 0).orderBy('idx', 'desc').limit(1).executeTakeFirst();
-    const size = last === undefined ? 0 : Number(last.idx) + 1;
+    // The last leaf's own node ends at the highest last leaf of all.
+    const last = await tx.selectFrom('auditNodes').select(['lastLeaf', 'hash']).where('level', '=', 0).orderBy('lastLeaf', 'desc').limit(1).executeTakeFirst();
+    const size = last === undefined ? 0 : Number(last.lastLeaf) + 1;
     const cached = this.#lastBatch;
     if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastLeafHash.equals(last.hash)) return cached.edge.clone();
     const ids = perfectNodes({ begin: 0, end: size });
@@ -166,10 +167,13 @@ async function readNodes(db: Reader, ids: readonly NodeId[]): Promise<Map<string
   if (ids.length === 0) return found;
   const rows = await db
     .selectFrom('auditNodes')
-    .select(['level', 'idx', 'hash'])
-    .where((eb) => eb.or(ids.map((id) => eb.and([eb('level', '=', id.level), eb('idx', '=', id.index)]))))
+    .select(['lastLeaf', 'level', 'hash'])
+    .where((eb) => eb.or(ids.map((id) => eb.and([eb('lastLeaf', '=', lastLeafOf(id)), eb('level', '=', id.level)]))))
     .execute();
-  for (const row of rows) found.set(nodeKey(row.level, Number(row.idx)), Buffer.from(row.hash));
+  for (const row of rows) {
+    const id = nodeEndingAt(Number(row.lastLeaf), row.level);
+    found.set(nodeKey(id.level, id.index), Buffer.from(row.hash));
+  }
   const missing = ids.find((id) => !found.has(nodeKey(id.level, id.index)));
   if (missing !== undefined) throw new Error(`transparency log node ${missing.level}/${missing.index} is missing from the store`);
   return found;

@@ -9,6 +9,7 @@ import { usageInput } from '../../test/helpers/usage-input.js';
 import { openReadOnlySqliteStore } from '../store/index.js';
 import { CompactRange } from './compact-range.js';
 import { leafHash } from './merkle-hash.js';
+import { lastLeafOf } from './tree-ranges.js';
 import { verifyStoredLog } from './verify-stored-log.js';
 
 /*
@@ -46,14 +47,14 @@ function flipChar(text: string, at: number, bit: number): string {
 /** Rewrites every node from the leaves as they now are: what a careful forger does after editing a leaf. */
 function rehashAll(db: BetterSqlite3.Database): void {
   const range = new CompactRange(0, []);
-  const insert = db.prepare('insert or replace into audit_nodes (level, idx, hash) values (?, ?, ?)');
+  const insert = db.prepare('insert or replace into audit_nodes (last_leaf, level, hash) values (?, ?, ?)');
   for (const row of db.prepare('select entry from audit_leaves order by idx').all() as { entry: string }[]) {
-    for (const node of range.append(leafHash(Buffer.from(row.entry, 'utf8')))) insert.run(node.level, node.index, node.hash);
+    for (const node of range.append(leafHash(Buffer.from(row.entry, 'utf8')))) insert.run(lastLeafOf(node), node.level, node.hash);
   }
 }
 
 function apply(db: BetterSqlite3.Database, t: Tamper, leaves: number, nodes: number): void {
-  const nodeAt = (n: number) => db.prepare('select level, idx, hash from audit_nodes order by level, idx limit 1 offset ?').get(n % nodes) as { level: number; idx: number; hash: Buffer };
+  const nodeAt = (n: number) => db.prepare('select last_leaf as lastLeaf, level, hash from audit_nodes order by last_leaf, level limit 1 offset ?').get(n % nodes) as { lastLeaf: number; level: number; hash: Buffer };
   switch (t.kind) {
     case 'flip-leaf-bit':
     case 'rewrite-leaf-and-tree': {
@@ -67,12 +68,12 @@ function apply(db: BetterSqlite3.Database, t: Tamper, leaves: number, nodes: num
     case 'flip-node-bit': {
       const node = nodeAt(t.node);
       node.hash[Math.floor(t.bit / 8)]! ^= 1 << (t.bit % 8);
-      db.prepare('update audit_nodes set hash = ? where level = ? and idx = ?').run(node.hash, node.level, node.idx);
+      db.prepare('update audit_nodes set hash = ? where last_leaf = ? and level = ?').run(node.hash, node.lastLeaf, node.level);
       return;
     }
     case 'delete-node': {
       const node = nodeAt(t.node);
-      db.prepare('delete from audit_nodes where level = ? and idx = ?').run(node.level, node.idx);
+      db.prepare('delete from audit_nodes where last_leaf = ? and level = ?').run(node.lastLeaf, node.level);
       return;
     }
     case 'delete-leaf':

@@ -7,6 +7,7 @@ import { leafHash } from './merkle-hash.js';
 import type { Receipt } from './receipt.js';
 import type { NoteKey } from './signed-note.js';
 import { logEntryKinds } from './transparency-log.js';
+import { nodeEndingAt } from './tree-ranges.js';
 
 /** What `verifyStoredLog` found; the log is sound when `problems` is empty. */
 export interface StoredLogReport {
@@ -158,15 +159,13 @@ class LogVerification {
     if (expected !== undefined && !expected.root.equals(range.root())) this.#problem(`the leaves do not hash to the root that ${expected.what} signed`);
   }
 
-  /** The stored nodes that leaves [begin, end) complete: at level L, those whose last leaf falls in the range. */
+  /** The stored nodes that leaves [begin, end) complete: those whose last leaf falls in the range, one key range of the table. */
   async #storedNodes(begin: number, end: number): Promise<Map<string, Buffer>> {
     const nodes = new Map<string, Buffer>();
-    for (let level = 0, width = 1; width <= end; level += 1, width *= 2) {
-      const first = Math.ceil((begin + 1) / width) - 1;
-      const last = Math.floor(end / width) - 1;
-      if (last < first) continue;
-      const rows = await this.#db.selectFrom('auditNodes').select(['idx', 'hash']).where('level', '=', level).where('idx', '>=', first).where('idx', '<=', last).execute();
-      for (const row of rows) nodes.set(`${level}:${Number(row.idx)}`, Buffer.from(row.hash));
+    const rows = await this.#db.selectFrom('auditNodes').select(['lastLeaf', 'level', 'hash']).where('lastLeaf', '>=', begin).where('lastLeaf', '<', end).execute();
+    for (const row of rows) {
+      const node = nodeEndingAt(Number(row.lastLeaf), row.level);
+      nodes.set(`${node.level}:${node.index}`, Buffer.from(row.hash));
     }
     return nodes;
   }

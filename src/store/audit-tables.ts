@@ -1,5 +1,5 @@
 /*
- * The transparency log's tables (migration 0005), kept beside `database.ts` so that the
+ * The transparency log's tables (migrations 0005 and 0008), kept beside `database.ts` so that the
  * shared schema file grows by a few lines only. Hashes are raw 32-byte SHA-256 values:
  * both drivers read `blob`/`bytea` back as a Buffer.
  */
@@ -14,10 +14,13 @@ export interface AuditLeavesTable {
   entry: string;
 }
 
-/** The hash of the perfect subtree over leaves [idx·2^level, (idx+1)·2^level). */
+/**
+ * The hash of a perfect subtree, keyed by the last leaf it covers and its level: the
+ * subtree over leaves [lastLeaf + 1 − 2^level, lastLeaf].
+ */
 export interface AuditNodesTable {
+  lastLeaf: number;
   level: number;
-  idx: number;
   hash: Buffer;
 }
 

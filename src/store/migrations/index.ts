@@ -7,6 +7,7 @@ import { ledger } from './0004-ledger.js';
 import { auditLog } from './0005-audit-log.js';
 import { embeddedDeployments } from './0006-embedded-deployments.js';
 import { chargesWithoutUsageIndex } from './0007-charges-without-usage-index.js';
+import { auditNodesByLastLeaf } from './0008-audit-nodes-by-last-leaf.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0005-audit-log': auditLog(dialect),
     '0006-embedded-deployments': embeddedDeployments(dialect),
     '0007-charges-without-usage-index': chargesWithoutUsageIndex(dialect),
+    '0008-audit-nodes-by-last-leaf': auditNodesByLastLeaf(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
