@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { type Database, lockAppendOrder, RowInserter, type Store } from '../store/index.js';
 import { beforeCommit } from '../metering/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
@@ -26,6 +26,13 @@ export interface StoredLeaf extends LogEntry {
 type Reader = Kysely<Database>;
 
 const nodeKey = (level: number, index: number): string => `${level}:${index}`;
+
+/**
+ * The last leaf's own node, which ends at the highest last leaf of all: two primary-key
+ * seeks. Every transaction that appends runs it, so it is written once as SQL, which
+ * the store keeps prepared, instead of being built and compiled by Kysely each time.
+ */
+const lastLeafNode = CompiledQuery.raw('select last_leaf as last, hash from audit_nodes where last_leaf = (select max(last_leaf) from audit_nodes) and level = 0', []);
 
 /** The appends of one open transaction: the tree's right edge after them, and the rows not yet written. */
 interface OpenAppends {
@@ -143,9 +150,8 @@ export class TransparencyLog {
   }
 
   async #loadEdge(tx: Reader): Promise<CompactRange> {
-    // The last leaf's own node ends at the highest last leaf of all.
-    const last = await tx.selectFrom('auditNodes').select(['lastLeaf', 'hash']).where('level', '=', 0).orderBy('lastLeaf', 'desc').limit(1).executeTakeFirst();
-    const size = last === undefined ? 0 : Number(last.lastLeaf) + 1;
+    const last = (await tx.executeQuery<{ last: number | string; hash: Buffer }>(lastLeafNode)).rows[0];
+    const size = last === undefined ? 0 : Number(last.last) + 1;
     const cached = this.#lastBatch;
     if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastLeafHash.equals(last.hash)) return cached.edge.clone();
     const ids = perfectNodes({ begin: 0, end: size });
