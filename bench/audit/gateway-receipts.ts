@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadMode } from '../gateway/bench-target.js';
-import { startCommonweal } from '../gateway/commonweal-instance.js';
+import { commonwealTarget, startCommonweal } from '../gateway/commonweal-instance.js';
 import { PinnedProcess } from '../gateway/pinned-process.js';
 import { runSaturation, type SaturationSample } from '../gateway/saturation-run.js';
 
@@ -61,7 +61,7 @@ export async function measureGateway(rounds: number, seconds: number, warmupSeco
       for (const receipts of [false, true]) {
         const instance = await startCommonweal(proxyCore, upstream.url, receipts ? {} : { cliPath: offCli });
         try {
-          const target = { label: 'C' as const, name: 'Commonweal', origin: instance.process.url, proxyPid: instance.process.pid, headers: { authorization: `Bearer ${instance.apiKey}` } };
+          const target = commonwealTarget(instance);
           for (const mode of ['json', 'stream'] as const) {
             await runSaturation(target, mode, { connections: 32, seconds: warmupSeconds, upstreamPid: upstream.pid });
             const sample = await runSaturation(target, mode, { connections: 32, seconds, upstreamPid: upstream.pid });

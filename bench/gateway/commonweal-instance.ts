@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import type { BenchTarget } from './bench-target.js';
 import { PinnedProcess } from './pinned-process.js';
 
 const builtCliPath = fileURLToPath(new URL('../../src/cli/commonweal.js', import.meta.url));
@@ -90,4 +91,9 @@ export async function startCommonweal(core: number, upstreamOrigin: string, opti
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The instance as a benchmark target: requests go to its URL with its API key, and its process is the one measured. */
+export function commonwealTarget(instance: CommonwealInstance): BenchTarget {
+  return { label: 'C', name: 'Commonweal', origin: instance.process.url, proxyPid: instance.process.pid, headers: { authorization: `Bearer ${instance.apiKey}` } };
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { BenchTarget, WorkloadMode } from './bench-target.js';
-import { startCommonweal } from './commonweal-instance.js';
+import type { WorkloadMode } from './bench-target.js';
+import { commonwealTarget, startCommonweal } from './commonweal-instance.js';
 import { type CpuProfile, type ProfileLine, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { exitWhenDone } from './exit-when-done.js';
 import { PinnedProcess } from './pinned-process.js';
@@ -35,13 +35,7 @@ async function profileMode(mode: WorkloadMode, upstream: PinnedProcess, options:
   const profileDir = mkdtempSync(join(tmpdir(), `commonweal-profile-${mode}-`));
   const commonweal = await startCommonweal(0, upstream.url, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
   try {
-    const target: BenchTarget = {
-      label: 'C',
-      name: 'Commonweal',
-      origin: commonweal.process.url,
-      proxyPid: commonweal.process.pid,
-      headers: { authorization: `Bearer ${commonweal.apiKey}` },
-    };
+    const target = commonwealTarget(commonweal);
     const saturation = { connections: options.connections, upstreamPid: upstream.pid };
     await runSaturation(target, mode, { ...saturation, seconds: 2 });
     const from = monotonicMicros();

@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { version } from '../../src/version.js';
-import { buildReceiptsOff, removeReceiptsOff } from '../audit/gateway-receipts.js';
 import { chatBody, chatPath, type WorkloadMode } from '../gateway/bench-target.js';
+import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, parseFeatureBuilds, withFeatureBuilds } from '../feature-builds.js';
 import { type StartOptions, startCommonweal } from '../gateway/commonweal-instance.js';
-import { PinnedProcess } from '../gateway/pinned-process.js';
 
 /*
  * `npm run bench:instructions`: what billing and receipts cost a gateway request, counted
@@ -33,7 +32,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3000' },
     modes: { type: 'string', default: 'json,stream' },
     connections: { type: 'string', default: '32' },
-    builds: { type: 'string', default: 'all on,billing off,receipts off' },
+    builds: { type: 'string', default: featureBuilds.join(',') },
     repeat: { type: 'string', default: '1' },
   },
 });
@@ -41,15 +40,9 @@ const counted = Number(values.requests);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
 const modes = values.modes.split(',') as WorkloadMode[];
-const allBuilds = ['all on', 'billing off', 'receipts off'] as const;
-type Build = (typeof allBuilds)[number];
-const builds = values.builds.split(',').map((name) => {
-  if (!(allBuilds as readonly string[]).includes(name)) throw new Error(`--builds: unknown build ${JSON.stringify(name)}; the builds are ${allBuilds.join(', ')}`);
-  return name as Build;
-});
+const builds = parseFeatureBuilds(values.builds, '--builds');
 const repeat = Number(values.repeat);
 const resultsFile = fileURLToPath(new URL('../../../bench/results/instructions.md', import.meta.url));
-const upstreamScript = fileURLToPath(new URL('../fast-upstream.js', import.meta.url));
 // Node under valgrind starts, compiles and migrates some fifty times slower.
 const startTimeoutMs = 600_000;
 
@@ -107,8 +100,7 @@ async function measure(build: Build, mode: WorkloadMode, core: number, upstreamU
   const options: StartOptions = {
     wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/callgrind.%p`],
     startTimeoutMs,
-    ...(build === 'billing off' ? { config: { billing: 'off' }, grantCredits: false } : {}),
-    ...(build === 'receipts off' ? { cliPath: receiptsOffCli } : {}),
+    ...featureBuildOptions(build, receiptsOffCli),
   };
   const instance = await startCommonweal(core, upstreamUrl, options);
   try {
@@ -184,20 +176,16 @@ function report(samples: readonly Sample[], seconds: number): string {
 
 requireCallgrind();
 const started = performance.now();
-const receiptsOffCli = buildReceiptsOff();
-const upstream = await PinnedProcess.start('upstream', 1, upstreamScript, []);
-const samples: Sample[] = [];
-try {
+const samples = await withFeatureBuilds(async (receiptsOffCli, upstream) => {
+  const measured: Sample[] = [];
   const runs = Array.from({ length: repeat }, () => modes.flatMap((mode) => builds.map((build) => ({ build, mode })))).flat();
   // Two at a time, one per core.
   for (let i = 0; i < runs.length; i += 2) {
     const pair = runs.slice(i, i + 2);
-    samples.push(...(await Promise.all(pair.map((run, j) => measure(run.build, run.mode, j, upstream.url, receiptsOffCli)))));
+    measured.push(...(await Promise.all(pair.map((run, j) => measure(run.build, run.mode, j, upstream.url, receiptsOffCli)))));
   }
-} finally {
-  await upstream.stop();
-  removeReceiptsOff();
-}
+  return measured;
+});
 const text = report(samples, (performance.now() - started) / 1000);
 writeFileSync(resultsFile, text);
 console.log(text);

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { version } from '../../src/version.js';
-import { buildReceiptsOff, removeReceiptsOff } from '../audit/gateway-receipts.js';
-import type { BenchTarget, WorkloadMode } from '../gateway/bench-target.js';
-import { type StartOptions, startCommonweal } from '../gateway/commonweal-instance.js';
-import { PinnedProcess } from '../gateway/pinned-process.js';
+import type { WorkloadMode } from '../gateway/bench-target.js';
+import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, withFeatureBuilds } from '../feature-builds.js';
+import { commonwealTarget, startCommonweal } from '../gateway/commonweal-instance.js';
+import type { PinnedProcess } from '../gateway/pinned-process.js';
 import { runSaturation } from '../gateway/saturation-run.js';
 
 /*
@@ -34,9 +34,6 @@ const warmupSeconds = Number(values.warmup);
 const connections = Number(values.connections);
 const modes = values.modes.split(',') as WorkloadMode[];
 const resultsFile = fileURLToPath(new URL('../../../bench/results/writes.md', import.meta.url));
-const upstreamScript = fileURLToPath(new URL('../fast-upstream.js', import.meta.url));
-const builds = ['all on', 'billing off', 'receipts off'] as const;
-type Build = (typeof builds)[number];
 /** The calls the report shows, in its column order; the others are summed in "all". */
 const shownCalls = ['pwrite64', 'pread64', 'fsync', 'writev', 'read'] as const;
 
@@ -82,20 +79,10 @@ async function attachStrace(pid: number, outFile: string): Promise<ChildProcess>
 }
 
 async function measure(build: Build, mode: WorkloadMode, upstream: PinnedProcess, receiptsOffCli: string): Promise<Sample> {
-  const options: StartOptions = {
-    ...(build === 'billing off' ? { config: { billing: 'off' }, grantCredits: false } : {}),
-    ...(build === 'receipts off' ? { cliPath: receiptsOffCli } : {}),
-  };
-  const instance = await startCommonweal(0, upstream.url, options);
+  const instance = await startCommonweal(0, upstream.url, featureBuildOptions(build, receiptsOffCli));
   const dir = mkdtempSync(join(tmpdir(), 'commonweal-bench-writes-'));
   try {
-    const target: BenchTarget = {
-      label: 'C',
-      name: 'Commonweal',
-      origin: instance.process.url,
-      proxyPid: instance.process.pid,
-      headers: { authorization: `Bearer ${instance.apiKey}` },
-    };
+    const target = commonwealTarget(instance);
     const load = { connections, upstreamPid: upstream.pid };
     await runSaturation(target, mode, { ...load, seconds: warmupSeconds });
     const summary = join(dir, 'strace.txt');
@@ -142,15 +129,11 @@ function report(samples: readonly Sample[], elapsedSeconds: number): string {
 
 requireStrace();
 const started = performance.now();
-const receiptsOffCli = buildReceiptsOff();
-const upstream = await PinnedProcess.start('upstream', 1, upstreamScript, []);
-const samples: Sample[] = [];
-try {
-  for (const mode of modes) for (const build of builds) samples.push(await measure(build, mode, upstream, receiptsOffCli));
-} finally {
-  await upstream.stop();
-  removeReceiptsOff();
-}
+const samples = await withFeatureBuilds(async (receiptsOffCli, upstream) => {
+  const measured: Sample[] = [];
+  for (const mode of modes) for (const build of featureBuilds) measured.push(await measure(build, mode, upstream, receiptsOffCli));
+  return measured;
+});
 const text = report(samples, (performance.now() - started) / 1000);
 writeFileSync(resultsFile, text);
 console.log(text);
