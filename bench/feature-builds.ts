@@ -1,24 +1,19 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildReceiptsOff, removeReceiptsOff } from './audit/gateway-receipts.js';
 import type { StartOptions } from './gateway/commonweal-instance.js';
 import { PinnedProcess } from './gateway/pinned-process.js';
 
 /**
  * The builds that benches comparing billing and receipts run side by side, all of this
  * commit: everything on (the default); billing off (`billing: off`, the organization
- * without credits, so no request is held or charged); receipts off (bench/audit's
- * patched copy, whose CLI `buildReceiptsOff` returns).
+ * without credits, so no request is held or charged); receipts off (a patched copy,
+ * see `buildReceiptsOff`).
  */
 export const featureBuilds = ['all on', 'billing off', 'receipts off'] as const;
 export type FeatureBuild = (typeof featureBuilds)[number];
 
-/** A comma-separated list of build names, as an option gives it; an unknown name fails. */
-export function parseFeatureBuilds(list: string, option: string): FeatureBuild[] {
-  return list.split(',').map((name) => {
-    if (!(featureBuilds as readonly string[]).includes(name)) throw new Error(`${option}: unknown build ${JSON.stringify(name)}; the builds are ${featureBuilds.join(', ')}`);
-    return name as FeatureBuild;
-  });
-}
+const distRoot = fileURLToPath(new URL('../', import.meta.url));
+const receiptsOffRoot = `${distRoot}bench-receipts-off/`;
 
 /** How `startCommonweal` starts `build`. */
 export function featureBuildOptions(build: FeatureBuild, receiptsOffCli: string): StartOptions {
@@ -27,13 +22,37 @@ export function featureBuildOptions(build: FeatureBuild, receiptsOffCli: string)
   return {};
 }
 
+function patch(file: string, from: string, to: string): void {
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes(from)) throw new Error(`cannot build the receipts-off copy: ${file} no longer contains ${JSON.stringify(from)}`);
+  writeFileSync(file, text.replace(from, to));
+}
+
+/**
+ * Copies the built sources (not their tests, which `npm test` would find) into a copy in
+ * which the receipt step does nothing and the request digest hashes nothing, and returns
+ * the copy's CLI. There is no setting to switch receipts off, on purpose, so the copy is
+ * patched instead, and the patch fails loudly if the build no longer has the lines it
+ * replaces. The copy sits two levels below a copy of package.json, as the build does,
+ * because the version is read from there.
+ */
+function buildReceiptsOff(): string {
+  rmSync(receiptsOffRoot, { recursive: true, force: true });
+  const src = `${receiptsOffRoot}build/src/`;
+  cpSync(`${distRoot}src`, src, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map') });
+  cpSync(`${distRoot}../package.json`, `${receiptsOffRoot}package.json`);
+  patch(`${src}main.js`, 'receiptStep(transparency.tree, receiptFacts)', '(async () => undefined)');
+  patch(`${src}gateway/inference-handler.js`, 'new ExchangeDigest(input.raw)', "{ requestSha256: '', relayed() {}, responseSha256: () => null }");
+  return `${src}cli/commonweal.js`;
+}
+
 /**
  * Builds the receipts-off copy and starts the benchmark's fast upstream on core 1, runs
  * `body` with both, then stops the upstream and removes the copy, whatever happened.
  */
 export async function withFeatureBuilds<T>(body: (receiptsOffCli: string, upstream: PinnedProcess) => Promise<T>): Promise<T> {
-  const receiptsOffCli = buildReceiptsOff();
   try {
+    const receiptsOffCli = buildReceiptsOff();
     const upstream = await PinnedProcess.start('upstream', 1, fileURLToPath(new URL('./fast-upstream.js', import.meta.url)), []);
     try {
       return await body(receiptsOffCli, upstream);
@@ -41,6 +60,6 @@ export async function withFeatureBuilds<T>(body: (receiptsOffCli: string, upstre
       await upstream.stop();
     }
   } finally {
-    removeReceiptsOff();
+    rmSync(receiptsOffRoot, { recursive: true, force: true });
   }
 }

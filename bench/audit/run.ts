@@ -103,7 +103,7 @@ function gatewayLines(samples: readonly GatewaySample[]): string[] {
     `## The gateway with receipts on and off (median of ${gatewayRounds} alternating rounds, ${gatewaySeconds} s each)`,
     '',
     'The gateway benchmark\'s harness (bench/gateway, imported unchanged): its fast upstream, `commonweal serve` pinned to core 0, autocannon with',
-    '32 connections on core 1. "Off" is a copy of this build with the receipt step and the digests patched out (bench/audit/gateway-receipts.ts).',
+    '32 connections on core 1. "Off" is a copy of this build with the receipt step and the digests patched out (bench/feature-builds.ts).',
     '',
     '| workload | off req/s | on req/s | throughput loss | off CPU µs/req | on CPU µs/req | **loss at the same CPU** | target < 10% |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -8,7 +8,8 @@ export interface BenchTarget {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export type WorkloadMode = 'json' | 'stream';
+export const workloadModes = ['json', 'stream'] as const;
+export type WorkloadMode = (typeof workloadModes)[number];
 
 export const chatPath = '/v1/chat/completions';
 

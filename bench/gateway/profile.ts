@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { WorkloadMode } from './bench-target.js';
+import { type WorkloadMode, workloadModes } from './bench-target.js';
 import { commonwealTarget, startCommonweal } from './commonweal-instance.js';
 import { type CpuProfile, type ProfileLine, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { exitWhenDone } from './exit-when-done.js';
@@ -17,7 +17,7 @@ import { runSaturation } from './saturation-run.js';
  * time goes to bench/results/gateway-profile.md. Only the measured window is summarized.
  */
 
-const modes: readonly WorkloadMode[] = ['json', 'stream'];
+const modes = workloadModes;
 const runTimeMsMax = 3 * 60_000;
 const resultsDir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);

@@ -17,6 +17,7 @@ import { PinnedProcess } from './pinned-process.js';
 import { probeFsync } from './fsync-probe.js';
 import { memoryBytes } from './proc-stats.js';
 import { median, percentile } from './sample-stats.js';
+import { boundedOption } from '../options.js';
 import { runSaturation } from './saturation-run.js';
 import { measureStreamTtfb } from './stream-ttfb.js';
 import { countUsageRecords, type UsageCensus } from './usage-census.js';
@@ -53,11 +54,7 @@ function readSettings(): BenchSettings {
       streams: { type: 'string', default: '1000' },
     },
   });
-  const bounded = (name: keyof typeof values, min: number, max: number): number => {
-    const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < min || value > max) throw new RangeError(`--${name} must be from ${min} to ${max}, got ${values[name]}`);
-    return value;
-  };
+  const bounded = (name: keyof typeof values, min: number, max: number): number => boundedOption(name, values[name], min, max);
   return {
     rounds: Math.round(bounded('rounds', 1, 9)),
     connections: Math.round(bounded('connections', 1, 512)),

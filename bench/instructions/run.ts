@@ -6,17 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { version } from '../../src/version.js';
-import { chatBody, chatPath, type WorkloadMode } from '../gateway/bench-target.js';
-import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, parseFeatureBuilds, withFeatureBuilds } from '../feature-builds.js';
+import { chatBody, chatPath, type WorkloadMode, workloadModes } from '../gateway/bench-target.js';
+import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, withFeatureBuilds } from '../feature-builds.js';
 import { type StartOptions, startCommonweal } from '../gateway/commonweal-instance.js';
+import { median } from '../gateway/sample-stats.js';
+import { boundedOption, listOption } from '../options.js';
 
 /*
  * `npm run bench:instructions`: what billing and receipts cost a gateway request, counted
  * in instructions rather than seconds. Each server runs under valgrind's callgrind, which
  * counts every instruction the process executes in user space, on every thread; the
- * optimizing compiler's share is left out (see `optimizingCompiler`). The same build,
- * load and data give nearly the same count whatever else the machine does, where CPU
- * seconds on a shared machine swing by a quarter from one run to the next.
+ * optimizing compiler's share is left out (see `optimizingCompiler`). The count does not
+ * depend on how busy the machine is, as CPU seconds do; it still moves from run to run
+ * (garbage collections, batch sizes): two runs of one build differed by 5 to 10 points
+ * in a cost below, so read a cost from `--repeat 3`, not from one run.
  *
  * Three builds of the same commit: everything on (the default); billing off (`billing:
  * off`, the organization without credits); receipts off (bench/audit's patched copy).
@@ -36,12 +39,12 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
   },
 });
-const counted = Number(values.requests);
-const warmup = Number(values.warmup);
-const connections = Number(values.connections);
-const modes = values.modes.split(',') as WorkloadMode[];
-const builds = parseFeatureBuilds(values.builds, '--builds');
-const repeat = Number(values.repeat);
+const counted = Math.round(boundedOption('requests', values.requests, 100, 1_000_000));
+const warmup = Math.round(boundedOption('warmup', values.warmup, 0, 1_000_000));
+const connections = Math.round(boundedOption('connections', values.connections, 1, 512));
+const modes = listOption('modes', values.modes, workloadModes);
+const builds = listOption('builds', values.builds, featureBuilds);
+const repeat = Math.round(boundedOption('repeat', values.repeat, 1, 9));
 const resultsFile = fileURLToPath(new URL('../../../bench/results/instructions.md', import.meta.url));
 // Node under valgrind starts, compiles and migrates some fifty times slower.
 const startTimeoutMs = 600_000;
@@ -125,10 +128,7 @@ async function measure(build: Build, mode: WorkloadMode, core: number, upstreamU
 /** The median count per request of a build and workload, and every run's count; undefined when it was not measured. */
 function countsOf(samples: readonly Sample[], build: Build, mode: WorkloadMode): { readonly median: number; readonly runs: number[] } | undefined {
   const runs = samples.filter((s) => s.build === build && s.mode === mode).map((s) => s.instructionsPerRequest);
-  if (runs.length === 0) return undefined;
-  const sorted = [...runs].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return { median: sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2, runs };
+  return runs.length === 0 ? undefined : { median: median(runs), runs };
 }
 
 function report(samples: readonly Sample[], seconds: number): string {

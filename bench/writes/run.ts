@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { version } from '../../src/version.js';
-import type { WorkloadMode } from '../gateway/bench-target.js';
+import { type WorkloadMode, workloadModes } from '../gateway/bench-target.js';
 import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, withFeatureBuilds } from '../feature-builds.js';
 import { commonwealTarget, startCommonweal } from '../gateway/commonweal-instance.js';
 import type { PinnedProcess } from '../gateway/pinned-process.js';
 import { runSaturation } from '../gateway/saturation-run.js';
+import { boundedOption, listOption } from '../options.js';
 
 /*
  * `npm run bench:writes`: the system calls a gateway request costs the server, counted by
@@ -29,10 +30,10 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
   },
 });
-const seconds = Number(values.seconds);
-const warmupSeconds = Number(values.warmup);
-const connections = Number(values.connections);
-const modes = values.modes.split(',') as WorkloadMode[];
+const seconds = boundedOption('seconds', values.seconds, 1, 60);
+const warmupSeconds = boundedOption('warmup', values.warmup, 0, 30);
+const connections = Math.round(boundedOption('connections', values.connections, 1, 512));
+const modes = listOption('modes', values.modes, workloadModes);
 const resultsFile = fileURLToPath(new URL('../../../bench/results/writes.md', import.meta.url));
 /** The calls the report shows, in its column order; the others are summed in "all". */
 const shownCalls = ['pwrite64', 'pread64', 'fsync', 'writev', 'read'] as const;
