@@ -67,7 +67,7 @@ function parseStraceSummary(text: string): Map<string, number> {
 
 async function attachStrace(pid: number, outFile: string): Promise<ChildProcess> {
   const tracer = spawn('strace', ['-c', '-f', '-o', outFile, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  // strace says "Process N attached" for each thread once it traces them all.
+  // strace says "Process N attached with M threads" once it traces them all.
   await new Promise<void>((resolve, reject) => {
     let said = '';
     tracer.stderr!.on('data', (chunk: Buffer) => {
