@@ -9,13 +9,12 @@ import type { StoreDialect } from './store.js';
  * that start together migrate one after the other and the later ones find nothing to do.
  */
 export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialect): Promise<readonly string[]> {
-  const migrator = new Migrator({
-    db,
-    provider: migrationProvider(dialect),
-    migrationTableName: 'schema_migrations',
-    migrationLockTableName: 'schema_migrations_lock',
-  });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await schemaMigrator(db, dialect).migrateToLatest();
   if (error !== undefined) throw new Error('database migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The migrator of the store's schema, with the tables that record which migrations ran. */
+export function schemaMigrator<DB>(db: Kysely<DB>, dialect: StoreDialect): Migrator {
+  return new Migrator({ db, provider: migrationProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { requireService } from '../../../test/helpers/require-service.js';
 import { referenceInclusionProof, referenceRoot } from '../../../test/helpers/rfc9162-reference.js';
@@ -12,8 +12,8 @@ import { createTempPostgresDatabase, postgresService } from '../../../test/helpe
 import { CompactRange, leafHash, TransparencyLog } from '../../audit/index.js';
 import { GroupCommitWriter } from '../../metering/index.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../index.js';
+import { schemaMigrator } from '../migrate.js';
 import type { StoreDialect } from '../store.js';
-import { migrationProvider } from './index.js';
 
 /*
  * Migration 0008 moves every tree node to its new key. A log written under the old
@@ -27,8 +27,7 @@ const newLeaves = 12;
 
 /** Migrates an empty database up to 0007 and writes `oldSize` leaves with their nodes as 0005 laid them out. */
 async function writeOldLog(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
-  const { error } = await migrator.migrateTo('0007-charges-without-usage-index');
+  const { error } = await schemaMigrator(db, dialect).migrateTo('0007-charges-without-usage-index');
   if (error !== undefined) throw error;
   const range = new CompactRange(0, []);
   for (let i = 0; i < oldSize; i += 1) {
