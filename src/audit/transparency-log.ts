@@ -3,7 +3,7 @@ import { type Database, lockAppendOrder, RowInserter, type Store } from '../stor
 import { beforeCommit } from '../metering/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, leafHash } from './merkle-hash.js';
-import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, type NodeId, nodeEndingAt, perfectNodes } from './tree-ranges.js';
+import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, type NodeId, nodeEndingAt, nodeKey, perfectNodes } from './tree-ranges.js';
 
 export const logEntryKinds = ['receipt', 'admin_change'] as const;
 export type LogEntryKind = (typeof logEntryKinds)[number];
@@ -24,8 +24,6 @@ export interface StoredLeaf extends LogEntry {
 }
 
 type Reader = Kysely<Database>;
-
-const nodeKey = (level: number, index: number): string => `${level}:${index}`;
 
 /**
  * The last leaf's own node, which ends at the highest last leaf of all: two primary-key
@@ -156,14 +154,14 @@ export class TransparencyLog {
     if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastLeafHash.equals(last.hash)) return cached.edge.clone();
     const ids = perfectNodes({ begin: 0, end: size });
     const hashes = await readNodes(tx, ids);
-    return new CompactRange(size, ids.map((id) => hashes.get(nodeKey(id.level, id.index))!));
+    return new CompactRange(size, ids.map((id) => hashes.get(nodeKey(id))!));
   }
 
   /** The hash of each range, with one query for all the perfect subtrees they need. */
   async #rangeHashes(db: Reader, ranges: readonly LeafRange[]): Promise<Buffer[]> {
     const parts = ranges.map((range) => perfectNodes(range));
     const hashes = await readNodes(db, parts.flat());
-    return parts.map((ids) => foldRight(ids.map((id) => hashes.get(nodeKey(id.level, id.index))!))!);
+    return parts.map((ids) => foldRight(ids.map((id) => hashes.get(nodeKey(id))!))!);
   }
 }
 
@@ -176,11 +174,8 @@ async function readNodes(db: Reader, ids: readonly NodeId[]): Promise<Map<string
     .select(['lastLeaf', 'level', 'hash'])
     .where((eb) => eb.or(ids.map((id) => eb.and([eb('lastLeaf', '=', lastLeafOf(id)), eb('level', '=', id.level)]))))
     .execute();
-  for (const row of rows) {
-    const id = nodeEndingAt(Number(row.lastLeaf), row.level);
-    found.set(nodeKey(id.level, id.index), Buffer.from(row.hash));
-  }
-  const missing = ids.find((id) => !found.has(nodeKey(id.level, id.index)));
+  for (const row of rows) found.set(nodeKey(nodeEndingAt(Number(row.lastLeaf), row.level)), Buffer.from(row.hash));
+  const missing = ids.find((id) => !found.has(nodeKey(id)));
   if (missing !== undefined) throw new Error(`transparency log node ${missing.level}/${missing.index} is missing from the store`);
   return found;
 }

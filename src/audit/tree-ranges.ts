@@ -25,6 +25,11 @@ export function nodeEndingAt(lastLeaf: number, level: number): NodeId {
   return { level, index: (lastLeaf + 1) / 2 ** level - 1 };
 }
 
+/** A node as a map key, where a root or a proof gathers the hashes it read. */
+export function nodeKey(node: NodeId): string {
+  return `${node.level}:${node.index}`;
+}
+
 /** Leaves [begin, end). */
 export interface LeafRange {
   readonly begin: number;

@@ -7,7 +7,7 @@ import { leafHash } from './merkle-hash.js';
 import type { Receipt } from './receipt.js';
 import type { NoteKey } from './signed-note.js';
 import { logEntryKinds } from './transparency-log.js';
-import { nodeEndingAt } from './tree-ranges.js';
+import { nodeEndingAt, nodeKey } from './tree-ranges.js';
 
 /** What `verifyStoredLog` found; the log is sound when `problems` is empty. */
 export interface StoredLogReport {
@@ -145,7 +145,7 @@ class LogVerification {
         }
         this.#checkEntry(row, usage);
         for (const node of range.append(leafHash(Buffer.from(row.entry, 'utf8')))) {
-          const found = stored.get(`${node.level}:${node.index}`);
+          const found = stored.get(nodeKey(node));
           if (found === undefined || !found.equals(node.hash)) this.#problem(`node ${node.level}/${node.index} (completed by leaf ${Number(row.idx)}) ${found === undefined ? 'is missing' : 'does not match its leaves'}`);
         }
         this.#checkRootAt(range);
@@ -163,10 +163,7 @@ class LogVerification {
   async #storedNodes(begin: number, end: number): Promise<Map<string, Buffer>> {
     const nodes = new Map<string, Buffer>();
     const rows = await this.#db.selectFrom('auditNodes').select(['lastLeaf', 'level', 'hash']).where('lastLeaf', '>=', begin).where('lastLeaf', '<', end).execute();
-    for (const row of rows) {
-      const node = nodeEndingAt(Number(row.lastLeaf), row.level);
-      nodes.set(`${node.level}:${node.index}`, Buffer.from(row.hash));
-    }
+    for (const row of rows) nodes.set(nodeKey(nodeEndingAt(Number(row.lastLeaf), row.level)), Buffer.from(row.hash));
     return nodes;
   }
 
