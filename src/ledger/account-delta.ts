@@ -26,27 +26,23 @@ export function transferDeltas(
   amountMicro: number,
   pendingMicro = 0,
 ): readonly [AccountDelta, AccountDelta] {
-  const zero = { debitsPostedMicro: 0, creditsPostedMicro: 0, debitsPendingMicro: 0, creditsPendingMicro: 0 };
   switch (type) {
     case 'single':
-      return [
-        { ...zero, accountId: debitAccountId, debitsPostedMicro: amountMicro },
-        { ...zero, accountId: creditAccountId, creditsPostedMicro: amountMicro },
-      ];
+      return [delta(debitAccountId, amountMicro, 0, 0, 0), delta(creditAccountId, 0, amountMicro, 0, 0)];
     case 'pending':
-      return [
-        { ...zero, accountId: debitAccountId, debitsPendingMicro: amountMicro },
-        { ...zero, accountId: creditAccountId, creditsPendingMicro: amountMicro },
-      ];
+      return [delta(debitAccountId, 0, 0, amountMicro, 0), delta(creditAccountId, 0, 0, 0, amountMicro)];
     case 'post_pending':
-      return [
-        { ...zero, accountId: debitAccountId, debitsPostedMicro: amountMicro, debitsPendingMicro: -pendingMicro },
-        { ...zero, accountId: creditAccountId, creditsPostedMicro: amountMicro, creditsPendingMicro: -pendingMicro },
-      ];
+      return [delta(debitAccountId, amountMicro, 0, -pendingMicro, 0), delta(creditAccountId, 0, amountMicro, 0, -pendingMicro)];
     case 'void_pending':
-      return [
-        { ...zero, accountId: debitAccountId, debitsPendingMicro: -pendingMicro },
-        { ...zero, accountId: creditAccountId, creditsPendingMicro: -pendingMicro },
-      ];
+      return [delta(debitAccountId, 0, 0, -pendingMicro, 0), delta(creditAccountId, 0, 0, 0, -pendingMicro)];
   }
+}
+
+/**
+ * One literal for every delta. Spreading a shared zero and overriding a field gave each
+ * delta a map of its own, so every read of a delta missed V8's inline caches: on the hot
+ * path (two deltas per charge) that cost more than the rest of the charge's JavaScript.
+ */
+export function delta(accountId: string, debitsPostedMicro: number, creditsPostedMicro: number, debitsPendingMicro: number, creditsPendingMicro: number): AccountDelta {
+  return { accountId, debitsPostedMicro, creditsPostedMicro, debitsPendingMicro, creditsPendingMicro };
 }

@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'k
 import { CommonwealError } from '../errors/index.js';
 import { batchBeforeCommit } from '../metering/index.js';
 import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect } from '../store/index.js';
-import { type AccountDelta, availableLoweredMicro } from './account-delta.js';
+import { type AccountDelta, availableLoweredMicro, delta } from './account-delta.js';
 import { type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
 
 /** The charges of one open writer transaction: their rows, and what they do to each account in sum. */
@@ -116,13 +116,13 @@ export class LedgerRepository {
 }
 
 function addDeltas(a: AccountDelta, b: AccountDelta): AccountDelta {
-  return {
-    accountId: a.accountId,
-    debitsPostedMicro: a.debitsPostedMicro + b.debitsPostedMicro,
-    creditsPostedMicro: a.creditsPostedMicro + b.creditsPostedMicro,
-    debitsPendingMicro: a.debitsPendingMicro + b.debitsPendingMicro,
-    creditsPendingMicro: a.creditsPendingMicro + b.creditsPendingMicro,
-  };
+  return delta(
+    a.accountId,
+    a.debitsPostedMicro + b.debitsPostedMicro,
+    a.creditsPostedMicro + b.creditsPostedMicro,
+    a.debitsPendingMicro + b.debitsPendingMicro,
+    a.creditsPendingMicro + b.creditsPendingMicro,
+  );
 }
 
 /** The columns of a transfer row, in the order of the insert statement's parameters. */
