@@ -86,11 +86,11 @@ async function serveAdmitted(deps: InferenceHandlerDeps, request: InferenceReque
   // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
   // takes a rate-limit token or a credit hold.
   if (request.policy.denied) return deps.proxy.serve(request, res);
-  const hold = (await deps.admission?.admit(request, res)) ?? null;
+  request.hold = (await deps.admission?.admit(request, res)) ?? null;
   try {
-    await deps.proxy.serve(hold === null ? request : { ...request, hold }, res);
+    await deps.proxy.serve(request, res);
   } finally {
-    hold?.release();
+    request.hold?.release();
   }
 }
 
@@ -106,7 +106,7 @@ function inferenceRequest(
     raw: Buffer;
     res: ServerResponse;
   },
-) {
+): InferenceRequest {
   const { body } = input;
   if (typeof body.model !== 'string' || body.model === '') {
     throw new CommonwealError('invalid_request', 'you must provide a model parameter', { param: 'model' });
@@ -139,6 +139,7 @@ function inferenceRequest(
     clientWantsUsage: stream && streamOptions?.include_usage === true,
     signal: abort.signal,
     policy: deps.policy.decide(input.caller.organizationId, input.caller.projectId, model.id),
+    hold: null,
   };
 }
 

@@ -26,8 +26,13 @@ export interface InferenceRequest {
   readonly clientWantsUsage: boolean;
   /** Aborted when the client goes away; cancels the upstream call. */
   readonly signal: AbortSignal;
-  /** The request's credit hold, charged when its usage is recorded; absent when it runs unmetered. */
-  readonly hold?: CreditHold | null | undefined;
+  /**
+   * The request's credit hold, charged when its usage is recorded; null when it runs
+   * unmetered. Admission sets it once, before the proxy sees the request. It is a field
+   * of the request rather than a spread copy of it: each copy got a hidden class of its
+   * own, and every later read of a request field then missed V8's inline caches.
+   */
+  hold: CreditHold | null;
 }
 
 /**
