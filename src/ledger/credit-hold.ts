@@ -6,7 +6,7 @@ import type { BudgetReservation } from './budget-book.js';
 import { revenueAccountId } from './ledger-account.js';
 import type { BookAccount, LedgerBook } from './ledger-book.js';
 import type { LedgerRepository } from './ledger-repository.js';
-import type { TransferRow } from './ledger-transfer.js';
+import type { Charge } from './ledger-transfer.js';
 import { type TokenPrices, tokenCostMicro } from './token-cost.js';
 
 /** Part of a hold: what it reserved in one account. Grants come first, the organization's own account last. */
@@ -69,27 +69,20 @@ export class CreditHold {
     const pieces = this.#split(costMicro);
     const deltas: AccountDelta[] = [];
     for (const [index, piece] of pieces.entries()) {
-      const row: TransferRow = {
+      const charge: Charge = {
         id: index === 0 ? `charge:${usage.id}` : `charge:${usage.id}:${index}`,
-        type: 'single',
-        code: 'charge',
         debitAccountId: piece.account.id,
-        creditAccountId: revenueAccountId,
         amountMicro: piece.amountMicro,
-        pendingId: null,
-        timeoutAt: null,
-        reversesId: null,
         usageRecordId: usage.id,
         organizationId: subject.organizationId,
         projectId: subject.projectId,
         apiKeyId: subject.apiKeyId,
         modelId: subject.modelId,
         programId: piece.account.programId,
-        memo: null,
         createdAt: usage.createdAt,
       };
-      const pair = transferDeltas('single', row.debitAccountId, row.creditAccountId, row.amountMicro);
-      await repository.writeCharge(tx, row, pair);
+      const pair = transferDeltas('single', charge.debitAccountId, revenueAccountId, charge.amountMicro);
+      await repository.writeCharge(tx, charge, pair);
       deltas.push(...pair);
     }
     return () => {

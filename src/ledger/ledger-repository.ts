@@ -3,7 +3,8 @@ import { CommonwealError } from '../errors/index.js';
 import { batchBeforeCommit } from '../metering/index.js';
 import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect } from '../store/index.js';
 import { type AccountDelta, availableLoweredMicro, delta } from './account-delta.js';
-import { type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
+import { type Charge, chargeRow, type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
+import { revenueAccountId } from './ledger-account.js';
 
 /** The charges of one open writer transaction: their rows, and what they do to each account in sum. */
 interface PendingCharges {
@@ -19,11 +20,18 @@ export class LedgerRepository {
   readonly #store: Store;
   readonly #statements: LedgerStatements;
   readonly #transferRows: RowInserter;
+  readonly #chargeRows: RowInserter;
 
   constructor(store: Store) {
     this.#store = store;
     this.#statements = ledgerStatements(store.dialect);
     this.#transferRows = new RowInserter(store.dialect, 'ledger_transfers', transferColumns.map(([, column]) => column));
+    // What every charge has in common is written into the SQL, so that a charge binds 10 values rather than 17.
+    this.#chargeRows = new RowInserter(store.dialect, 'ledger_transfers', chargeColumns.map(([, column]) => column), {
+      type: 'single',
+      code: 'charge',
+      credit_account_id: revenueAccountId,
+    });
   }
 
   get db(): Kysely<Database> {
@@ -85,10 +93,10 @@ export class LedgerRepository {
    * every committed state; a batch that would break it fails whole, and the writer writes
    * its jobs one by one to find the charge at fault.
    */
-  async writeCharge(tx: Transaction<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
+  async writeCharge(tx: Transaction<Database>, charge: Charge, deltas: readonly AccountDelta[]): Promise<void> {
     const pending = batchBeforeCommit(tx, this, (): PendingCharges => ({ rows: [], deltas: new Map() }), (committing, batch) => this.#writeCharges(committing, batch));
-    if (pending === undefined) return this.writeTransfer(tx, row, deltas);
-    pending.rows.push(transferColumns.map(([field]) => row[field]));
+    if (pending === undefined) return this.writeTransfer(tx, chargeRow(charge), deltas);
+    pending.rows.push(chargeColumns.map(([field]) => charge[field]));
     for (const delta of deltas) {
       const sum = pending.deltas.get(delta.accountId);
       pending.deltas.set(delta.accountId, sum === undefined ? delta : addDeltas(sum, delta));
@@ -96,7 +104,7 @@ export class LedgerRepository {
   }
 
   async #writeCharges(tx: Transaction<Database>, pending: PendingCharges): Promise<void> {
-    await this.#transferRows.insert(tx, pending.rows);
+    await this.#chargeRows.insert(tx, pending.rows);
     // Replicas sharing PostgreSQL lock accounts in one order, so that two batches never wait on each other.
     const accountIds = [...pending.deltas.keys()].sort();
     for (const accountId of accountIds) await this.#applyDelta(tx, pending.deltas.get(accountId)!);
@@ -143,6 +151,20 @@ const transferColumns: readonly (readonly [keyof TransferRow, string])[] = [
   ['modelId', 'model_id'],
   ['programId', 'program_id'],
   ['memo', 'memo'],
+  ['createdAt', 'created_at'],
+];
+
+/** The columns that differ from one charge to the next; the rest are fixed (see the constructor) or null. */
+const chargeColumns: readonly (readonly [keyof Charge, string])[] = [
+  ['id', 'id'],
+  ['debitAccountId', 'debit_account_id'],
+  ['amountMicro', 'amount_micro'],
+  ['usageRecordId', 'usage_record_id'],
+  ['organizationId', 'organization_id'],
+  ['projectId', 'project_id'],
+  ['apiKeyId', 'api_key_id'],
+  ['modelId', 'model_id'],
+  ['programId', 'program_id'],
   ['createdAt', 'created_at'],
 ];
 

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { LedgerTransfersTable } from '../store/index.js';
+import { revenueAccountId } from './ledger-account.js';
 
 /** TigerBeetle's kinds: posted at once, a hold, or a hold's one resolution. */
 export type TransferType = 'single' | 'pending' | 'post_pending' | 'void_pending';
@@ -59,6 +60,47 @@ export interface TransferInput extends TransferTags {
 }
 
 export type TransferRow = Omit<Selectable<LedgerTransfersTable>, 'seq' | 'type' | 'code'> & { readonly type: TransferType; readonly code: TransferCode };
+
+/**
+ * A metered request's charge: a transfer posted at once, code `charge`, from one of its
+ * organization's accounts to the platform's revenue. Only what differs between charges;
+ * `chargeRow` fills in the rest.
+ */
+export interface Charge {
+  readonly id: string;
+  readonly debitAccountId: string;
+  readonly amountMicro: number;
+  readonly usageRecordId: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly apiKeyId: string;
+  readonly modelId: string;
+  readonly programId: string | null;
+  readonly createdAt: string;
+}
+
+/** The transfer row of a charge. */
+export function chargeRow(charge: Charge): TransferRow {
+  return {
+    id: charge.id,
+    type: 'single',
+    code: 'charge',
+    debitAccountId: charge.debitAccountId,
+    creditAccountId: revenueAccountId,
+    amountMicro: charge.amountMicro,
+    pendingId: null,
+    timeoutAt: null,
+    reversesId: null,
+    usageRecordId: charge.usageRecordId,
+    organizationId: charge.organizationId,
+    projectId: charge.projectId,
+    apiKeyId: charge.apiKeyId,
+    modelId: charge.modelId,
+    programId: charge.programId,
+    memo: null,
+    createdAt: charge.createdAt,
+  };
+}
 
 export function toLedgerTransfer(row: Selectable<LedgerTransfersTable>): LedgerTransfer {
   return { object: 'ledger_transfer', ...row, type: row.type as TransferType, code: row.code as TransferCode };

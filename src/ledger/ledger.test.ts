@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CommonwealError } from '../errors/index.js';
-import { GroupCommitWriter } from '../metering/index.js';
+import { GroupCommitWriter, UsageRepository } from '../metering/index.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
 import { requireService } from '../../test/helpers/require-service.js';
 import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
+import { usageRecord } from '../../test/helpers/usage-input.js';
 import { Ledger } from './ledger.js';
 import { issuanceAccountId, revenueAccountId } from './ledger-account.js';
 import { verifyLedger } from './ledger-verifier.js';
@@ -107,32 +108,28 @@ test('the charges of one group commit change each balance once, and the database
   try {
     await r.ledger.transfer(deposit('d1', 100));
     const repository = new LedgerRepository(r.store);
+    const usage = new UsageRepository(r.store);
+    const createdAt = new Date(r.clock.ms).toISOString();
     const charge = (id: string, amountMicro: number) =>
-      r.writer.submit((tx) =>
-        repository.writeCharge(
+      r.writer.submit(async (tx) => {
+        await usage.record(tx, usageRecord(id, createdAt, { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }));
+        await repository.writeCharge(
           tx,
           {
             id: `charge:${id}`,
-            type: 'single',
-            code: 'charge',
             debitAccountId: 'org:a',
-            creditAccountId: revenueAccountId,
             amountMicro,
-            pendingId: null,
-            timeoutAt: null,
-            reversesId: null,
-            usageRecordId: null,
+            usageRecordId: id,
             organizationId: 'a',
             projectId: 'p',
             apiKeyId: 'k',
             modelId: 'm',
             programId: null,
-            memo: null,
-            createdAt: new Date(r.clock.ms).toISOString(),
+            createdAt,
           },
           transferDeltas('single', 'org:a', revenueAccountId, amountMicro),
-        ),
-      );
+        );
+      });
     const before = r.writer.stats().transactionsCommitted;
     // Written straight to the repository, past the in-memory holds that would refuse the third.
     const results = await Promise.allSettled([charge('c1', 40), charge('c2', 40), charge('c3', 40)]);

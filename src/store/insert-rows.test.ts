@@ -47,3 +47,36 @@ test('RowInserter writes every row, in order, whatever the count, on PostgreSQL'
     await database.drop();
   }
 });
+
+async function writesFixedColumnsInEveryRow(store: Store): Promise<void> {
+  await sql`create table scratch_fixed (n integer primary key, kind text not null, note text not null)`.execute(store.db);
+  const inserter = new RowInserter(store.dialect, 'scratch_fixed', ['n'], { kind: 'charge', note: "it's fixed" });
+  const rows = Array.from({ length: 300 }, (_, i) => [i]);
+  await store.db.transaction().execute((tx) => inserter.insert(tx, rows));
+  const { rows: stored } = await sql<{ n: number; kind: string; note: string }>`select n, kind, note from scratch_fixed order by n`.execute(store.db);
+  assert.deepEqual(
+    stored.map((row) => [Number(row.n), row.kind, row.note]),
+    rows.map(([n]) => [n, 'charge', "it's fixed"]),
+  );
+}
+
+test('RowInserter writes fixed columns, quotes and all, into every row, on SQLite', async () => {
+  const store = await openSqliteStore(':memory:');
+  try {
+    await writesFixedColumnsInEveryRow(store);
+  } finally {
+    await store.close();
+  }
+});
+
+test('RowInserter writes fixed columns, quotes and all, into every row, on PostgreSQL', async (t: TestContext) => {
+  if (!(await requireService(t, postgresService))) return;
+  const database = await createTempPostgresDatabase();
+  const store = await openPostgresStore(database.url);
+  try {
+    await writesFixedColumnsInEveryRow(store);
+  } finally {
+    await store.close();
+    await database.drop();
+  }
+});

@@ -35,13 +35,20 @@ function* chunks(count: number): Generator<[number, number]> {
 export class RowInserter {
   readonly #prefix: string;
   readonly #columnCount: number;
+  readonly #fixedValues: string;
   readonly #placeholder: (n: number) => string;
   readonly #texts = new Map<number, string>();
 
-  /** `table` and `columns` are SQL names (snake_case), fixed by the caller, never input. */
-  constructor(dialect: StoreDialect, table: string, columns: readonly string[]) {
-    this.#prefix = `insert into ${table} (${columns.join(', ')}) values `;
+  /**
+   * `table` and `columns` are SQL names (snake_case), fixed by the caller, never input.
+   * `fixed` gives columns the same text in every row, written into the SQL as literals:
+   * each bound value costs the driver more than the database takes to store it.
+   */
+  constructor(dialect: StoreDialect, table: string, columns: readonly string[], fixed: Readonly<Record<string, string>> = {}) {
+    const fixedColumns = Object.keys(fixed);
+    this.#prefix = `insert into ${table} (${[...columns, ...fixedColumns].join(', ')}) values `;
     this.#columnCount = columns.length;
+    this.#fixedValues = fixedColumns.map((column) => `, '${fixed[column]!.replaceAll("'", "''")}'`).join('');
     this.#placeholder = dialect === 'postgres' ? (n) => `$${n}` : () => '?';
   }
 
@@ -58,7 +65,7 @@ export class RowInserter {
     let text = this.#texts.get(rowCount);
     if (text === undefined) {
       let n = 0;
-      const row = (): string => `(${Array.from({ length: this.#columnCount }, () => this.#placeholder(++n)).join(', ')})`;
+      const row = (): string => `(${Array.from({ length: this.#columnCount }, () => this.#placeholder(++n)).join(', ')}${this.#fixedValues})`;
       text = this.#prefix + Array.from({ length: rowCount }, row).join(', ');
       this.#texts.set(rowCount, text);
     }
