@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { newRecordId } from '../store/index.js';
+import { type Database, newRecordId } from '../store/index.js';
 import { type Budget, type BudgetPeriod, type BudgetScope, budgetWindow, toBudget } from './budget.js';
 import { BudgetBook } from './budget-book.js';
 import type { Ledger } from './ledger.js';
@@ -96,16 +96,26 @@ export class Budgets {
   }
 
   async #spent(db: Ledger['repository']['db'], budget: Budget, startMs: number, endMs: number): Promise<number> {
-    const column = budget.scope === 'organization' ? 'organizationId' : budget.scope === 'project' ? 'projectId' : 'apiKeyId';
-    const row = await db
-      .selectFrom('ledgerTransfers')
+    const accountIds = this.#ledger.book.ofOrganization(budget.organizationId).map((a) => a.id);
+    if (accountIds.length === 0) return 0;
+    const row = await chargesQuery(db, accountIds, new Date(startMs).toISOString(), new Date(endMs).toISOString())
+      .$if(budget.scope === 'project', (q) => q.where('projectId', '=', budget.scopeId))
+      .$if(budget.scope === 'key', (q) => q.where('apiKeyId', '=', budget.scopeId))
       .select(sql<string | number>`coalesce(sum(amount_micro), 0)`.as('spent'))
-      .where('code', '=', 'charge')
-      .where('organizationId', '=', budget.organizationId)
-      .where(column, '=', budget.scopeId)
-      .where('createdAt', '>=', new Date(startMs).toISOString())
-      .where('createdAt', '<', new Date(endMs).toISOString())
       .executeTakeFirstOrThrow();
     return Number(row.spent);
   }
+}
+
+/**
+ * The charges debited to `accountIds` in [from, until): one range of the debit index,
+ * keyed by (debit account, time), per account.
+ */
+export function chargesQuery(db: Kysely<Database>, accountIds: readonly string[], from: string, until: string) {
+  return db
+    .selectFrom('ledgerTransfers')
+    .where('debitAccountId', 'in', accountIds)
+    .where('createdAt', '>=', from)
+    .where('createdAt', '<', until)
+    .where('code', '=', 'charge');
 }

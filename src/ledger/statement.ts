@@ -1,7 +1,9 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../store/index.js';
 import { CommonwealError } from '../errors/index.js';
 import { type CsvColumn, toCsv } from './csv.js';
 import type { Ledger } from './ledger.js';
+import { revenueAccountId } from './ledger-account.js';
 import { toLedgerTransfer, type TransferCode } from './ledger-transfer.js';
 
 /** One posted transfer on an organization's accounts, with the balance it left. */
@@ -76,10 +78,7 @@ export async function buildStatement(ledger: Ledger, organizationId: string, per
   const mine = new Set(accountIds);
   const db = ledger.repository.db;
   if (accountIds.length === 0) return { object: 'statement', organizationId, since, until, openingBalanceMicro: 0, closingBalanceMicro: 0, lines: [] };
-  const posted = db
-    .selectFrom('ledgerTransfers')
-    .where('type', 'in', ['single', 'post_pending'])
-    .where((eb) => eb.or([eb('debitAccountId', 'in', accountIds), eb('creditAccountId', 'in', accountIds)]));
+  const posted = postedTransfersQuery(db, accountIds);
   let openingBalanceMicro = 0;
   if (since !== null) {
     const ids = sql.join(accountIds);
@@ -121,6 +120,20 @@ export async function buildStatement(ledger: Ledger, organizationId: string, per
     };
   });
   return { object: 'statement', organizationId, since, until, openingBalanceMicro, closingBalanceMicro: balanceMicro, lines };
+}
+
+/**
+ * The posted transfers on `accountIds`, each found through its account's index. The
+ * revenue account is never one of an organization's accounts; saying so lets the credit
+ * side use `ledger_transfers_by_credit`, which leaves that account out (migration 0009).
+ */
+export function postedTransfersQuery(db: Kysely<Database>, accountIds: readonly string[]) {
+  return db
+    .selectFrom('ledgerTransfers')
+    .where('type', 'in', ['single', 'post_pending'])
+    .where((eb) =>
+      eb.or([eb('debitAccountId', 'in', accountIds), eb.and([eb('creditAccountId', 'in', accountIds), eb('creditAccountId', '<>', sql.lit(revenueAccountId))])]),
+    );
 }
 
 function signed(mine: ReadonlySet<string>, t: { debitAccountId: string; creditAccountId: string; amountMicro: number }): number {

@@ -8,6 +8,7 @@ import { auditLog } from './0005-audit-log.js';
 import { embeddedDeployments } from './0006-embedded-deployments.js';
 import { chargesWithoutUsageIndex } from './0007-charges-without-usage-index.js';
 import { auditNodesByLastLeaf } from './0008-audit-nodes-by-last-leaf.js';
+import { chargesInFewerIndexes } from './0009-charges-in-fewer-indexes.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -25,6 +26,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0006-embedded-deployments': embeddedDeployments(dialect),
     '0007-charges-without-usage-index': chargesWithoutUsageIndex(dialect),
     '0008-audit-nodes-by-last-leaf': auditNodesByLastLeaf(dialect),
+    '0009-charges-in-fewer-indexes': chargesInFewerIndexes(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
