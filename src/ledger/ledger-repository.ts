@@ -154,19 +154,9 @@ const transferColumns: readonly (readonly [keyof TransferRow, string])[] = [
   ['createdAt', 'created_at'],
 ];
 
-/** The columns that differ from one charge to the next; the rest are fixed (see the constructor) or null. */
-const chargeColumns: readonly (readonly [keyof Charge, string])[] = [
-  ['id', 'id'],
-  ['debitAccountId', 'debit_account_id'],
-  ['amountMicro', 'amount_micro'],
-  ['usageRecordId', 'usage_record_id'],
-  ['organizationId', 'organization_id'],
-  ['projectId', 'project_id'],
-  ['apiKeyId', 'api_key_id'],
-  ['modelId', 'model_id'],
-  ['programId', 'program_id'],
-  ['createdAt', 'created_at'],
-];
+/** The columns that differ from one charge to the next, in `transferColumns` order; the rest are fixed (see the constructor) or null. */
+const chargeFields: ReadonlySet<string> = new Set<keyof Charge>(['id', 'debitAccountId', 'amountMicro', 'usageRecordId', 'organizationId', 'projectId', 'apiKeyId', 'modelId', 'programId', 'createdAt']);
+const chargeColumns = transferColumns.filter(([field]) => chargeFields.has(field)) as readonly (readonly [keyof Charge, string])[];
 
 interface LedgerStatements {
   readonly updateAccount: string;

@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import { requireService } from '../../test/helpers/require-service.js';
 import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
+import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { RowInserter } from './insert-rows.js';
 import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -60,23 +61,4 @@ async function writesFixedColumnsInEveryRow(store: Store): Promise<void> {
   );
 }
 
-test('RowInserter writes fixed columns, quotes and all, into every row, on SQLite', async () => {
-  const store = await openSqliteStore(':memory:');
-  try {
-    await writesFixedColumnsInEveryRow(store);
-  } finally {
-    await store.close();
-  }
-});
-
-test('RowInserter writes fixed columns, quotes and all, into every row, on PostgreSQL', async (t: TestContext) => {
-  if (!(await requireService(t, postgresService))) return;
-  const database = await createTempPostgresDatabase();
-  const store = await openPostgresStore(database.url);
-  try {
-    await writesFixedColumnsInEveryRow(store);
-  } finally {
-    await store.close();
-    await database.drop();
-  }
-});
+testOnEachStore('RowInserter writes fixed columns, quotes and all, into every row', (_t, store) => writesFixedColumnsInEveryRow(store));
