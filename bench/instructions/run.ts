@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,10 +16,13 @@ import { boundedOption, listOption } from '../options.js';
  * `npm run bench:instructions`: what billing and receipts cost a gateway request, counted
  * in instructions rather than seconds. Each server runs under valgrind's callgrind, which
  * counts every instruction the process executes in user space, on every thread; the
- * optimizing compiler's share is left out (see `optimizingCompiler`). The count does not
- * depend on how busy the machine is, as CPU seconds do; it still moves from run to run
- * (garbage collections, batch sizes): two runs of one build differed by 5 to 10 points
- * in a cost below, so read a cost from `--repeat 3`, not from one run.
+ * optimizing compiler's share is left out (see `optimizingCompiler`). Run it on an
+ * otherwise idle machine. Other jobs do not add instructions to the count, but they slow
+ * the servers down, and then work that runs on timers (checkpoints, the WAL checkpointer,
+ * health checks, major garbage collections) and the batch sizes fall differently on the
+ * counted requests: beside other jobs one build's count moved by up to a quarter, while
+ * two runs side by side on an idle machine agreed within 0.1%. Read a cost from
+ * `--repeat 2` or more on an idle machine; the report gives the load average at the start.
  *
  * Three builds of the same commit: everything on (the default); billing off (`billing:
  * off`, the organization without credits); receipts off (bench/audit's patched copy).
@@ -131,7 +134,7 @@ function countsOf(samples: readonly Sample[], build: Build, mode: WorkloadMode):
   return runs.length === 0 ? undefined : { median: median(runs), runs };
 }
 
-function report(samples: readonly Sample[], seconds: number): string {
+function report(samples: readonly Sample[], seconds: number, loadAtStart: number): string {
   const millions = (n: number) => (n / 1e6).toFixed(3);
   const cell = (build: Build, mode: WorkloadMode) => {
     const counts = countsOf(samples, build, mode);
@@ -151,7 +154,7 @@ function report(samples: readonly Sample[], seconds: number): string {
   return [
     '# Instructions per gateway request: billing and receipts on and off',
     '',
-    `Written by \`npm run bench:instructions\` (${Math.round(seconds)} s): commonweal ${version}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Linux ${release()}, ${new Date().toISOString()}.`,
+    `Written by \`npm run bench:instructions\` (${Math.round(seconds)} s): commonweal ${version}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Linux ${release()}, ${new Date().toISOString()}, load average ${loadAtStart.toFixed(2)} at the start.`,
     '',
     `Each build of this commit served ${warmup.toLocaleString('en-US')} requests to warm up, then ${counted.toLocaleString('en-US')} counted ones (${connections} connections, the gateway`,
     'benchmark\'s fast upstream and request bodies), under valgrind\'s callgrind: every instruction the server process executed in user',
@@ -167,8 +170,8 @@ function report(samples: readonly Sample[], seconds: number): string {
     'A cost is the share of an all-on request\'s instructions that its part takes: the throughput a CPU-bound core loses to it, were',
     'every instruction equally fast (target < 10% for each, issues #6 and #7). What the count leaves out: the kernel\'s work (the',
     'socket and WAL writes, the fsyncs) and how fast the instructions run: under valgrind SHA-256 runs without the CPU\'s SHA',
-    'instructions, so hashing weighs more here than at full speed. A count still moves from run to run: a major garbage collection',
-    'may fall inside the counted requests or not; more requests and repeats narrow it.',
+    'instructions, so hashing weighs more here than at full speed. A count moves when other jobs share the machine (timers and',
+    'batches then fall differently on the counted requests): compare runs made on an idle machine.',
     `${failed === 0 ? 'No request failed.' : `**${failed} requests failed**: the counts above include their error paths.`}`,
     '',
   ].join('\n');
@@ -176,6 +179,7 @@ function report(samples: readonly Sample[], seconds: number): string {
 
 requireCallgrind();
 const started = performance.now();
+const loadAtStart = loadavg()[0]!;
 const samples = await withFeatureBuilds(async (receiptsOffCli, upstream) => {
   const measured: Sample[] = [];
   const runs = Array.from({ length: repeat }, () => modes.flatMap((mode) => builds.map((build) => ({ build, mode })))).flat();
@@ -186,6 +190,6 @@ const samples = await withFeatureBuilds(async (receiptsOffCli, upstream) => {
   }
   return measured;
 });
-const text = report(samples, (performance.now() - started) / 1000);
+const text = report(samples, (performance.now() - started) / 1000, loadAtStart);
 writeFileSync(resultsFile, text);
 console.log(text);
