@@ -16,10 +16,10 @@ import { boundedOption, listOption } from '../options.js';
  * `npm run bench:instructions`: what billing and receipts cost a gateway request, counted
  * in instructions rather than seconds. Each server runs under valgrind's callgrind, which
  * counts every instruction the process executes in user space, on every thread; the
- * optimizing compiler's share is left out (see `optimizingCompiler`). Run it on an
- * otherwise idle machine. Other jobs do not add instructions to the count, but they slow
+ * optimizing compiler's share and the major garbage collections' are left out (see
+ * `leftOut`) and reported beside. Run it on an otherwise idle machine. Other jobs do not add instructions to the count, but they slow
  * the servers down, and then work that runs on timers (checkpoints, the WAL checkpointer,
- * health checks, major garbage collections) and the batch sizes fall differently on the
+ * health checks) and the batch sizes fall differently on the
  * counted requests: beside other jobs one build's count moved by up to a quarter, while
  * two runs side by side on an idle machine agreed within 0.1%. Read a cost from
  * `--repeat 2` or more on an idle machine; the report gives the load average at the start.
@@ -56,6 +56,9 @@ interface Sample {
   readonly build: Build;
   readonly mode: WorkloadMode;
   readonly instructionsPerRequest: number;
+  /** What `leftOut` took, per counted request. */
+  readonly compilerPerRequest: number;
+  readonly majorGcPerRequest: number;
   readonly failed: number;
 }
 
@@ -83,22 +86,40 @@ async function send(origin: string, apiKey: string, mode: WorkloadMode, count: n
 }
 
 /**
- * V8's optimizing compiler, on its own threads. It compiles each hot function once, so
- * its work is not a cost per request; but under valgrind it runs some fifty times later
- * than at full speed and lands in the counted requests or not, a third of the count
- * one run and a tenth the next.
+ * Work on V8's helper threads that the counted requests do not pay for one by one, left
+ * out of the count and reported beside it. The optimizing compiler compiles each hot
+ * function once; under valgrind it runs some fifty times later than at full speed and
+ * lands in the counted requests or not, a third of the count one run and a tenth the
+ * next. Major garbage collections mark and sweep the old generation on helper threads:
+ * one or two fall inside a run's counted requests, and requests that live fifty times
+ * longer than at full speed leave far more of their objects to it. Scavenges (the young
+ * generation, where a request's garbage dies) stay in the count. Each name is a helper
+ * job's entry function, so no one of them runs inside another.
  */
-const optimizingCompiler = 'OptimizingCompileDispatcher::CompileTask::RunInternal';
+const leftOut = {
+  compiler: ['v8::internal::OptimizingCompileDispatcher::CompileTask::RunInternal()'],
+  majorGc: ['v8::internal::ConcurrentMarking::JobTaskMajor::Run(', 'v8::internal::Sweeper::SweeperJob::Run('],
+} as const;
 
-/** What a callgrind dump counted in all, and inside V8's optimizing compiler. */
-function dumpedInstructions(dir: string, pid: number): { readonly total: number; readonly compiler: number } {
+interface DumpedInstructions {
+  readonly total: number;
+  readonly compiler: number;
+  readonly majorGc: number;
+}
+
+/** What a callgrind dump counted in all, and inside each part that `leftOut` names. */
+function dumpedInstructions(dir: string, pid: number): DumpedInstructions {
   const dump = join(dir, `callgrind.${pid}.1`);
   if (!readdirSync(dir).includes(`callgrind.${pid}.1`)) throw new Error(`callgrind wrote no dump for process ${pid} in ${dir}`);
   const summary = /^summary: (\d+)$/m.exec(readFileSync(dump, 'utf8'));
   if (summary === null) throw new Error(`callgrind dump ${dump} has no summary line`);
-  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const line = annotated.split('\n').find((l) => l.includes(optimizingCompiler));
-  return { total: Number(summary[1]), compiler: line === undefined ? 0 : Number(/^\s*([\d,]+)/.exec(line)![1]!.replaceAll(',', '')) };
+  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).split('\n');
+  const inclusive = (names: readonly string[]) =>
+    names.reduce((sum, name) => {
+      const line = annotated.find((l) => l.includes(name));
+      return sum + (line === undefined ? 0 : Number(/^\s*([\d,]+)/.exec(line)![1]!.replaceAll(',', '')));
+    }, 0);
+  return { total: Number(summary[1]), compiler: inclusive(leftOut.compiler), majorGc: inclusive(leftOut.majorGc) };
 }
 
 async function measure(build: Build, mode: WorkloadMode, core: number, upstreamUrl: string, receiptsOffCli: string): Promise<Sample> {
@@ -115,10 +136,11 @@ async function measure(build: Build, mode: WorkloadMode, core: number, upstreamU
     execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
     failed += await send(instance.process.url, instance.apiKey, mode, counted);
     execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
-    const { total, compiler } = dumpedInstructions(dumps, pid);
-    const sample = { build, mode, instructionsPerRequest: (total - compiler) / counted, failed };
+    const { total, compiler, majorGc } = dumpedInstructions(dumps, pid);
+    const sample = { build, mode, instructionsPerRequest: (total - compiler - majorGc) / counted, compilerPerRequest: compiler / counted, majorGcPerRequest: majorGc / counted, failed };
+    const millions = (n: number) => (n / counted / 1e6).toFixed(3);
     console.log(
-      `${build}, ${mode}: ${(sample.instructionsPerRequest / 1e6).toFixed(3)} M instructions per request without the optimizing compiler's ${(compiler / counted / 1e6).toFixed(3)} M, ${failed} failed`,
+      `${build}, ${mode}: ${(sample.instructionsPerRequest / 1e6).toFixed(3)} M instructions per request, without the optimizing compiler's ${millions(compiler)} M and major garbage collections' ${millions(majorGc)} M; ${failed} failed`,
     );
     return sample;
   } finally {
@@ -158,8 +180,11 @@ function report(samples: readonly Sample[], seconds: number, loadAtStart: number
     '',
     `Each build of this commit served ${warmup.toLocaleString('en-US')} requests to warm up, then ${counted.toLocaleString('en-US')} counted ones (${connections} connections, the gateway`,
     'benchmark\'s fast upstream and request bodies), under valgrind\'s callgrind: every instruction the server process executed in user',
-    'space, on every thread but V8\'s optimizing compiler (it compiles a hot function once, and lands inside the counted requests in one',
-    'run and not in the next), divided by the counted requests. "Billing off" is `billing: off` with an organization that has no account;',
+    'space, on every thread, divided by the counted requests, leaving out two parts of V8 that the requests do not pay for one by one:',
+    `its optimizing compiler (it compiles a hot function once, and lands inside the counted requests in one run and not in the next; median`,
+    `${millions(median(samples.map((s) => s.compilerPerRequest)))} M per request) and its major garbage collections (one or two land inside a run, and requests that`,
+    `live fifty times longer under valgrind leave far more to them; median ${millions(median(samples.map((s) => s.majorGcPerRequest)))} M). Scavenges stay in the count.`,
+    '"Billing off" is `billing: off` with an organization that has no account;',
     `"receipts off" is bench/audit's copy of this build with the receipt step and the digests patched out. ${repeat === 1 ? 'Each build ran once (`--repeat N` for more).' : `Each build ran ${repeat} times: the`}`,
     ...(repeat === 1 ? [] : ['median, and each run\'s count in brackets.']),
     '',
