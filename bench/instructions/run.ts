@@ -20,9 +20,10 @@ import { boundedOption, listOption } from '../options.js';
  * `leftOut`) and reported beside. Run it on an otherwise idle machine. Other jobs do not add instructions to the count, but they slow
  * the servers down, and then work that runs on timers (checkpoints, the WAL checkpointer,
  * health checks) and the batch sizes fall differently on the
- * counted requests: beside other jobs one build's count moved by up to a quarter, while
- * two runs side by side on an idle machine agreed within 0.1%. Read a cost from
- * `--repeat 2` or more on an idle machine; the report gives the load average at the start.
+ * counted requests: beside other jobs one build's count moved by up to a quarter. Even
+ * on an idle machine it moves by up to 8% from run to run (two runs started side by side
+ * agreed within 0.1%), so read a cost from the medians of `--repeat 2` or more; the
+ * report gives the load average at the start.
  *
  * Three builds of the same commit: everything on (the default); billing off (`billing:
  * off`, the organization without credits); receipts off (bench/audit's patched copy).
