@@ -156,7 +156,7 @@ const transferColumns: readonly (readonly [keyof TransferRow, string])[] = [
 
 /** The columns that differ from one charge to the next, in `transferColumns` order; the rest are fixed (see the constructor) or null. */
 const chargeFields: ReadonlySet<string> = new Set<keyof Charge>(['id', 'debitAccountId', 'amountMicro', 'usageRecordId', 'organizationId', 'projectId', 'apiKeyId', 'modelId', 'programId', 'createdAt']);
-const chargeColumns = transferColumns.filter(([field]) => chargeFields.has(field)) as readonly (readonly [keyof Charge, string])[];
+const chargeColumns = transferColumns.filter((column): column is readonly [keyof Charge, string] => chargeFields.has(column[0]));
 
 interface LedgerStatements {
   readonly updateAccount: string;
