@@ -104,6 +104,9 @@ export class TransparencyLog {
     await lockAppendOrder(this.#store, tx, 'auditLeaves');
     const open: OpenAppends = { edge: await this.#loadEdge(tx), lastLeafHash: undefined, batched: false, leaves: [], nodes: [] };
     open.batched = beforeCommit(tx, this, async (committing) => {
+      // Forgotten as soon as it is written: a WeakMap entry outlives its transaction until a
+      // major collection, and kept the batch's leaf texts alive long enough to be promoted.
+      this.#open.delete(committing);
       await this.#insertLeaves(committing, open.leaves);
       await this.#insertNodes(committing, open.nodes);
       if (open.lastLeafHash !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastLeafHash: open.lastLeafHash };
