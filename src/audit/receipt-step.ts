@@ -1,6 +1,5 @@
 import type { SettlementStep, UsageRecord } from '../metering/index.js';
-import { canonicalJson } from './canonical-json.js';
-import { type ReceiptFacts, toReceipt } from './receipt.js';
+import { type ReceiptFacts, receiptText, toReceipt } from './receipt.js';
 import type { TransparencyLog } from './transparency-log.js';
 
 /**
@@ -18,7 +17,7 @@ export function receiptStep<C>(log: TransparencyLog, factsOf: (record: UsageReco
       entryId: receipt.id,
       organizationId: receipt.organizationId,
       createdAt: receipt.createdAt,
-      text: canonicalJson(receipt),
+      text: receiptText(receipt),
     });
   };
 }
