@@ -143,6 +143,27 @@ async function contract(t: TestContext, store: Store): Promise<void> {
     assert.equal(await log.size(), 4);
   });
 
+  await t.test('after a batch fails at COMMIT and another log appends as many leaves, the next batch reads the edge from the store', async () => {
+    await clear(store);
+    const texts = Array.from({ length: 15 }, (_, i) => `leaf ${i}`);
+    await appendAll(writer, log, texts, 8);
+    await assert.rejects(
+      writer.submit(async (tx) => {
+        await log.append(tx, entry('ghost', 100));
+        beforeCommit(tx, {}, async () => {
+          throw new CommonwealError('conflict', 'refused at commit');
+        });
+      }),
+    );
+    const replica = new TransparencyLog(store);
+    await writer.submit((tx) => replica.append(tx, entry('from the replica', 101)));
+    texts.push('from the replica');
+    // Sixteen more complete the level-5 node over all 32 leaves, which is hashed from the edge this log holds.
+    for (let i = 0; i < 16; i += 1) texts.push(`after ${i}`);
+    await Promise.all(texts.slice(16).map((text, i) => writer.submit((tx) => log.append(tx, entry(text, 200 + i)))));
+    assert.ok((await log.rootAt(32)).equals(referenceRoot(texts.map((text) => Buffer.from(text)))));
+  });
+
   await t.test('one transaction of many hundreds of leaves is written in bounded inserts and gives the reference root', async () => {
     await clear(store);
     const texts = Array.from({ length: 700 }, (_, i) => `bulk ${i}`);
@@ -162,6 +183,33 @@ async function contract(t: TestContext, store: Store): Promise<void> {
     });
     await writer.submit((tx) => log.append(tx, entry('c', 3)));
     assert.ok((await log.rootAt(3)).equals(referenceRoot([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')])));
+  });
+
+  await t.test('a log that did not write the leaves continues from the edge the store holds, its lower nodes computed from the leaves', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 16 }), async (before, after, batch) => {
+        await clear(store);
+        const texts = Array.from({ length: before + after }, (_, i) => `leaf ${i}`);
+        await appendAll(writer, log, texts.slice(0, before), batch);
+        const replica = new TransparencyLog(store);
+        for (let i = before; i < texts.length; i += batch) {
+          await Promise.all(texts.slice(i, Math.min(i + batch, texts.length)).map((text, j) => writer.submit((tx) => replica.append(tx, entry(text, i + j)))));
+        }
+        const leaves = texts.map((text) => Buffer.from(text));
+        assert.ok((await log.rootAt(leaves.length)).equals(referenceRoot(leaves)));
+        const index = (before * 7 + after) % leaves.length;
+        assert.deepEqual(await replica.inclusionProof(index, leaves.length), referenceInclusionProof(index, leaves));
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  await t.test('a root that needs a leaf the store lost fails loudly', async () => {
+    await clear(store);
+    await appendAll(writer, log, Array.from({ length: 21 }, (_, i) => `leaf ${i}`), 8);
+    await store.db.deleteFrom('auditLeaves').where('idx', '=', 18).execute();
+    await assert.rejects(log.rootAt(21), /leaf 18 is missing/);
+    assert.ok((await log.rootAt(16)).equals(referenceRoot(Array.from({ length: 16 }, (_, i) => Buffer.from(`leaf ${i}`)))), 'a root of stored nodes alone needs no leaf');
   });
 
   await t.test('refuses a second leaf with an id already in the log', async () => {

@@ -1,9 +1,9 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { type Database, lockAppendOrder, RowInserter, type Store } from '../store/index.js';
 import { beforeCommit } from '../metering/index.js';
-import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
+import { CompactRange, foldRight, perfectSubtreeHash, type StoredNode } from './compact-range.js';
 import { emptyRootHash, leafHash } from './merkle-hash.js';
-import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, type NodeId, nodeEndingAt, nodeKey, perfectNodes } from './tree-ranges.js';
+import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, type NodeId, nodeEndingAt, nodeKey, perfectNodes } from './tree-ranges.js';
 
 export const logEntryKinds = ['receipt', 'admin_change'] as const;
 export type LogEntryKind = (typeof logEntryKinds)[number];
@@ -26,17 +26,25 @@ export interface StoredLeaf extends LogEntry {
 type Reader = Kysely<Database>;
 
 /**
- * The last leaf's own node, which ends at the highest last leaf of all: two primary-key
- * seeks. Every transaction that appends runs it, so it is written once as SQL, which
- * the store keeps prepared, instead of being built and compiled by Kysely each time.
+ * The lowest level of the tree the store keeps: the hashes of perfect subtrees of 16
+ * leaves and more. Below it a hash is computed from the (at most 15) leaves it covers
+ * when a root or proof needs it, so that an append writes a node row every 8 leaves on
+ * average instead of 2 rows per leaf, and a proof reads at most a few dozen more leaves.
  */
-const lastLeafNode = CompiledQuery.raw('select last_leaf as last, hash from audit_nodes where last_leaf = (select max(last_leaf) from audit_nodes) and level = 0', []);
+export const lowestStoredLevel = 4;
+
+/**
+ * The last leaf's index and entry id: two primary-key seeks. Every transaction that
+ * appends runs it, so it is written once as SQL, which the store keeps prepared, instead
+ * of being built and compiled by Kysely each time.
+ */
+const lastLeaf = CompiledQuery.raw('select idx as last, entry_id as "entryId" from audit_leaves where idx = (select max(idx) from audit_leaves)', []);
 
 /** The appends of one open transaction: the tree's right edge after them, and the rows not yet written. */
 interface OpenAppends {
   readonly edge: CompactRange;
-  /** The hash of the last leaf appended, which identifies the tree's state along with its size. */
-  lastLeafHash: Buffer | undefined;
+  /** The entry id of the last leaf appended, which identifies the tree's state along with its size. */
+  lastEntryId: string | undefined;
   /** True in a group-commit writer transaction: rows are written together just before COMMIT. */
   batched: boolean;
   readonly leaves: StoredLeaf[];
@@ -65,7 +73,7 @@ export class TransparencyLog {
    * reading the edge again would give this very edge. Otherwise (the commit failed,
    * another replica appended) the edge is read from the store.
    */
-  #lastBatch: { readonly edge: CompactRange; readonly lastLeafHash: Buffer } | undefined;
+  #lastBatch: { readonly edge: CompactRange; readonly lastEntryId: string } | undefined;
   readonly #leafRows: RowInserter;
   readonly #nodeRows: RowInserter;
 
@@ -77,6 +85,7 @@ export class TransparencyLog {
 
   /**
    * Appends a leaf in `tx` and returns its index; it joins the tree when `tx` commits.
+   * The nodes it completes are stored from `lowestStoredLevel` up.
    * In a group-commit writer transaction the rows of all its leaves are written by a
    * few multi-row inserts just before COMMIT — statements per request would cost more
    * CPU than the rest of the receipt — so reads inside `tx` do not see them yet.
@@ -87,29 +96,29 @@ export class TransparencyLog {
     const hash = leafHash(Buffer.from(entry.text, 'utf8'));
     // Spelled out: a spread gives every leaf a map of its own, and each read of one then misses V8's inline caches.
     const leaf: StoredLeaf = { index, kind: entry.kind, entryId: entry.entryId, organizationId: entry.organizationId, createdAt: entry.createdAt, text: entry.text };
-    open.lastLeafHash = hash;
+    open.lastEntryId = entry.entryId;
     if (!open.batched) {
       // The edge changes only once the leaf row is in, so a refused leaf leaves it as it was.
       await this.#insertLeaves(tx, [leaf]);
-      await this.#insertNodes(tx, open.edge.append(hash));
+      await this.#insertNodes(tx, nodesToStore(open.edge.append(hash)));
       return index;
     }
     open.leaves.push(leaf);
-    open.nodes.push(...open.edge.append(hash));
+    for (const node of nodesToStore(open.edge.append(hash))) open.nodes.push(node);
     return index;
   }
 
   async #begin(tx: Transaction<Database>): Promise<OpenAppends> {
     // Replicas sharing PostgreSQL take turns from here to commit, so that each reads the edge the last one left.
     await lockAppendOrder(this.#store, tx, 'auditLeaves');
-    const open: OpenAppends = { edge: await this.#loadEdge(tx), lastLeafHash: undefined, batched: false, leaves: [], nodes: [] };
+    const open: OpenAppends = { edge: await this.#loadEdge(tx), lastEntryId: undefined, batched: false, leaves: [], nodes: [] };
     open.batched = beforeCommit(tx, this, async (committing) => {
       // Forgotten as soon as it is written: a WeakMap entry outlives its transaction until a
       // major collection, and kept the batch's leaf texts alive long enough to be promoted.
       this.#open.delete(committing);
       await this.#insertLeaves(committing, open.leaves);
       await this.#insertNodes(committing, open.nodes);
-      if (open.lastLeafHash !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastLeafHash: open.lastLeafHash };
+      if (open.lastEntryId !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastEntryId: open.lastEntryId };
     });
     this.#open.set(tx, open);
     return open;
@@ -148,28 +157,50 @@ export class TransparencyLog {
   }
 
   async #insertNodes(tx: Reader, nodes: readonly StoredNode[]): Promise<void> {
+    if (nodes.length === 0) return;
     await this.#nodeRows.insert(tx, nodes.map((n) => [lastLeafOf(n), n.level, n.hash]));
   }
 
   async #loadEdge(tx: Reader): Promise<CompactRange> {
-    const last = (await tx.executeQuery<{ last: number | string; hash: Buffer }>(lastLeafNode)).rows[0];
+    const last = (await tx.executeQuery<{ last: number | string; entryId: string }>(lastLeaf)).rows[0];
     const size = last === undefined ? 0 : Number(last.last) + 1;
     const cached = this.#lastBatch;
-    if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastLeafHash.equals(last.hash)) return cached.edge.clone();
+    if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastEntryId === last.entryId) return cached.edge.clone();
     const ids = perfectNodes({ begin: 0, end: size });
-    const hashes = await readNodes(tx, ids);
+    const hashes = await nodeHashes(tx, ids);
     return new CompactRange(size, ids.map((id) => hashes.get(nodeKey(id))!));
   }
 
-  /** The hash of each range, with one query for all the perfect subtrees they need. */
+  /** The hash of each range, from the perfect subtrees it is made of, read together. */
   async #rangeHashes(db: Reader, ranges: readonly LeafRange[]): Promise<Buffer[]> {
     const parts = ranges.map((range) => perfectNodes(range));
-    const hashes = await readNodes(db, parts.flat());
+    const hashes = await nodeHashes(db, parts.flat());
     return parts.map((ids) => foldRight(ids.map((id) => hashes.get(nodeKey(id))!))!);
   }
 }
 
-/** Reads perfect-subtree hashes by id; a missing one means the log is not what it claims, and fails loudly. */
+/** The nodes of `completed` (from `CompactRange.append`) that the store keeps. */
+export function nodesToStore(completed: readonly StoredNode[]): StoredNode[] {
+  return completed.filter((node) => node.level >= lowestStoredLevel);
+}
+
+/**
+ * Perfect-subtree hashes by id: read from the store from `lowestStoredLevel` up, computed
+ * from their leaves below it, with one query for each.
+ */
+async function nodeHashes(db: Reader, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
+  const low = ids.filter((id) => id.level < lowestStoredLevel);
+  const found = await readNodes(db, ids.filter((id) => id.level >= lowestStoredLevel));
+  if (low.length === 0) return found;
+  const leaves = await readLeafHashes(db, low.map(leavesOf));
+  for (const id of low) {
+    const { begin, end } = leavesOf(id);
+    found.set(nodeKey(id), perfectSubtreeHash(Array.from({ length: end - begin }, (_, i) => leaves.get(begin + i)!)));
+  }
+  return found;
+}
+
+/** Reads stored perfect-subtree hashes by id; a missing one means the log is not what it claims, and fails loudly. */
 async function readNodes(db: Reader, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   if (ids.length === 0) return found;
@@ -182,4 +213,18 @@ async function readNodes(db: Reader, ids: readonly NodeId[]): Promise<Map<string
   const missing = ids.find((id) => !found.has(nodeKey(id)));
   if (missing !== undefined) throw new Error(`transparency log node ${missing.level}/${missing.index} is missing from the store`);
   return found;
+}
+
+/** The leaf hash of every leaf in `ranges`, by index; a missing leaf fails loudly, as a missing node does. */
+async function readLeafHashes(db: Reader, ranges: readonly LeafRange[]): Promise<Map<number, Buffer>> {
+  const rows = await db
+    .selectFrom('auditLeaves')
+    .select(['idx', 'entry'])
+    .where((eb) => eb.or(ranges.map(({ begin, end }) => eb.and([eb('idx', '>=', begin), eb('idx', '<', end)]))))
+    .execute();
+  const hashes = new Map(rows.map((row) => [Number(row.idx), leafHash(Buffer.from(row.entry, 'utf8'))]));
+  for (const { begin, end } of ranges) {
+    for (let index = begin; index < end; index += 1) if (!hashes.has(index)) throw new Error(`transparency log leaf ${index} is missing from the store`);
+  }
+  return hashes;
 }

@@ -25,6 +25,12 @@ export function nodeEndingAt(lastLeaf: number, level: number): NodeId {
   return { level, index: (lastLeaf + 1) / 2 ** level - 1 };
 }
 
+/** The leaves a node covers. */
+export function leavesOf(node: NodeId): LeafRange {
+  const width = 2 ** node.level;
+  return { begin: node.index * width, end: (node.index + 1) * width };
+}
+
 /** A node as a map key, where a root or a proof gathers the hashes it read. */
 export function nodeKey(node: NodeId): string {
   return `${node.level}:${node.index}`;

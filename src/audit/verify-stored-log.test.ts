@@ -9,6 +9,7 @@ import { usageInput } from '../../test/helpers/usage-input.js';
 import { openReadOnlySqliteStore } from '../store/index.js';
 import { CompactRange } from './compact-range.js';
 import { leafHash } from './merkle-hash.js';
+import { nodesToStore } from './transparency-log.js';
 import { lastLeafOf } from './tree-ranges.js';
 import { verifyStoredLog } from './verify-stored-log.js';
 
@@ -49,7 +50,7 @@ function rehashAll(db: BetterSqlite3.Database): void {
   const range = new CompactRange(0, []);
   const insert = db.prepare('insert or replace into audit_nodes (last_leaf, level, hash) values (?, ?, ?)');
   for (const row of db.prepare('select entry from audit_leaves order by idx').all() as { entry: string }[]) {
-    for (const node of range.append(leafHash(Buffer.from(row.entry, 'utf8')))) insert.run(lastLeafOf(node), node.level, node.hash);
+    for (const node of nodesToStore(range.append(leafHash(Buffer.from(row.entry, 'utf8'))))) insert.run(lastLeafOf(node), node.level, node.hash);
   }
 }
 

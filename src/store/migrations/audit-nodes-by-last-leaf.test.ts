@@ -16,9 +16,9 @@ import { schemaMigrator } from '../migrate.js';
 import type { StoreDialect } from '../store.js';
 
 /*
- * Migration 0008 moves every tree node to its new key. A log written under the old
- * key (level, index) must, once migrated, give the same roots and proofs and take new
- * leaves where it left off.
+ * Migration 0008 moves every tree node to its new key, and 0010 keeps only those of
+ * level 4 and up. A log written under the old key (level, index), with every node, must
+ * once migrated give the same roots and proofs and take new leaves where it left off.
  */
 
 const leafText = (i: number) => `{"id":"chg_${i}","type":"commonweal.admin_change"}`;
@@ -41,6 +41,8 @@ async function writeOldLog(db: Kysely<unknown>, dialect: StoreDialect): Promise<
 async function checkMigratedLog(store: Store): Promise<void> {
   const log = new TransparencyLog(store);
   const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
+  const levels = await store.db.selectFrom('auditNodes').select('level').orderBy('level').execute();
+  assert.deepEqual(levels.map((row) => row.level), [4, 4, 5], 'the nodes over 16 leaves and more, and no other');
   const old = Array.from({ length: oldSize }, (_, i) => Buffer.from(leafText(i)));
   for (let size = 1; size <= oldSize; size += 1) {
     assert.ok((await log.rootAt(size)).equals(referenceRoot(old.slice(0, size))), `root of size ${size}`);

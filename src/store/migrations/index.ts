@@ -9,6 +9,7 @@ import { embeddedDeployments } from './0006-embedded-deployments.js';
 import { chargesWithoutUsageIndex } from './0007-charges-without-usage-index.js';
 import { auditNodesByLastLeaf } from './0008-audit-nodes-by-last-leaf.js';
 import { chargesInFewerIndexes } from './0009-charges-in-fewer-indexes.js';
+import { auditNodesFromSixteenLeaves } from './0010-audit-nodes-from-sixteen-leaves.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -27,6 +28,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0007-charges-without-usage-index': chargesWithoutUsageIndex(dialect),
     '0008-audit-nodes-by-last-leaf': auditNodesByLastLeaf(dialect),
     '0009-charges-in-fewer-indexes': chargesInFewerIndexes(dialect),
+    '0010-audit-nodes-from-sixteen-leaves': auditNodesFromSixteenLeaves(),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
