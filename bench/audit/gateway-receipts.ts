@@ -1,5 +1,5 @@
 import { type WorkloadMode, workloadModes } from '../gateway/bench-target.js';
-import { commonwealTarget, startCommonweal } from '../gateway/commonweal-instance.js';
+import { type CommonwealInstance, commonwealTarget, startCommonweal } from '../gateway/commonweal-instance.js';
 import { runSaturation, type SaturationSample } from '../gateway/saturation-run.js';
 import { featureBuildOptions, withFeatureBuilds } from '../feature-builds.js';
 
@@ -15,30 +15,39 @@ const proxyCore = 0;
 export interface GatewaySample {
   readonly receipts: boolean;
   readonly mode: WorkloadMode;
+  /** Which of the interleaved windows of its round this is, from 0. */
+  readonly window: number;
   readonly round: number;
   readonly sample: SaturationSample;
 }
 
 /**
- * Alternates the two builds, `rounds` times, at saturation for each workload; the off
- * copy is removed afterwards. Every other round starts with the on build, so that a
- * machine getting slower or faster through a run does not favour either build.
+ * Both builds run at once, both pinned to core 0, and take the load by turns: in each of
+ * `rounds` rounds, each workload alternates between them `windows` times, `seconds` at a
+ * time, the other one idle meanwhile. This machine runs faster and slower by turns (a
+ * CPU-bound loop on its own moves by a fifth over tens of seconds), which weighed unequally
+ * on builds measured one after the other for tens of seconds each; windows of a few
+ * seconds, taken by turns, share every slow spell between the builds. Every other window
+ * pair starts with the on build. The off copy is removed afterwards.
  */
-export async function measureGateway(rounds: number, seconds: number, warmupSeconds: number): Promise<GatewaySample[]> {
+export async function measureGateway(rounds: number, windows: number, seconds: number, warmupSeconds: number): Promise<GatewaySample[]> {
   return withFeatureBuilds(async (receiptsOffCli, upstream) => {
     const samples: GatewaySample[] = [];
     for (let round = 0; round < rounds; round += 1) {
-      for (const receipts of round % 2 === 0 ? [false, true] : [true, false]) {
-        const instance = await startCommonweal(proxyCore, upstream.url, featureBuildOptions(receipts ? 'all on' : 'receipts off', receiptsOffCli));
-        try {
-          const target = commonwealTarget(instance);
-          for (const mode of workloadModes) {
-            await runSaturation(target, mode, { connections: 32, seconds: warmupSeconds, upstreamPid: upstream.pid });
-            const sample = await runSaturation(target, mode, { connections: 32, seconds, upstreamPid: upstream.pid });
-            samples.push({ receipts, mode, round, sample });
-            console.log(`round ${round + 1}, receipts ${receipts ? 'on ' : 'off'}, ${mode}: ${Math.round(sample.requestsPerSec)} req/s, ${Math.round(sample.proxyCpuMicrosPerRequest)} µs CPU/request`);
+      const instances = new Map<boolean, CommonwealInstance>();
+      try {
+        for (const receipts of [false, true]) instances.set(receipts, await startCommonweal(proxyCore, upstream.url, featureBuildOptions(receipts ? 'all on' : 'receipts off', receiptsOffCli)));
+        for (const mode of workloadModes) {
+          const load = (receipts: boolean, runSeconds: number) => runSaturation(commonwealTarget(instances.get(receipts)!), mode, { connections: 32, seconds: runSeconds, upstreamPid: upstream.pid });
+          for (const receipts of [false, true]) await load(receipts, warmupSeconds);
+          for (let window = 0; window < windows; window += 1) {
+            for (const receipts of window % 2 === 0 ? [false, true] : [true, false]) samples.push({ receipts, mode, window, round, sample: await load(receipts, seconds) });
           }
-        } finally {
+          const cpu = (receipts: boolean) => cpuPerRequest(samples.filter((s) => s.round === round && s.mode === mode && s.receipts === receipts));
+          console.log(`round ${round + 1}, ${mode}: receipts off ${Math.round(cpu(false))}, on ${Math.round(cpu(true))} µs CPU/request over ${windows} windows of ${seconds} s each`);
+        }
+      } finally {
+        for (const instance of instances.values()) {
           await instance.process.stop();
           instance.removeData();
         }
@@ -46,4 +55,16 @@ export async function measureGateway(rounds: number, seconds: number, warmupSeco
     }
     return samples;
   });
+}
+
+/** The proxy's CPU per request over several windows together: all their CPU time over all their requests. */
+export function cpuPerRequest(samples: readonly GatewaySample[]): number {
+  const requests = samples.reduce((sum, s) => sum + s.sample.completed, 0);
+  return samples.reduce((sum, s) => sum + s.sample.proxyCpuMicrosPerRequest * s.sample.completed, 0) / requests;
+}
+
+/** Requests per second over several windows together. */
+export function requestsPerSecond(samples: readonly GatewaySample[]): number {
+  const requests = samples.reduce((sum, s) => sum + s.sample.completed, 0);
+  return requests / samples.reduce((sum, s) => sum + s.sample.completed / s.sample.requestsPerSec, 0);
 }
