@@ -58,4 +58,23 @@ describe('ExchangeDigest', () => {
     onePiece.relayed('{"id":"é"}');
     assert.equal(onePiece.responseSha256(), createHash('sha256').update('{"id":"é"}').digest('hex'));
   });
+
+  it('hashes exactly the bytes relayed, however they come in pieces, halves of surrogate pairs and long streams included', () => {
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.constantFrom('\ud83d', '\ude00', 'é'),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string({ minLength: 4_000, maxLength: 9_000 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const digest = new ExchangeDigest(Buffer.alloc(0));
+        for (const p of pieces) digest.relayed(p);
+        // What the relay's writes send: each string encoded on its own.
+        const bytes = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+        assert.equal(digest.responseSha256(), bytes.length === 0 ? null : createHash('sha256').update(bytes).digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
