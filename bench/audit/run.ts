@@ -177,7 +177,7 @@ function report({ appends, trees, gateway, seconds, loadAverageAtStart, date }: 
     '| --- | ---: | ---: | ---: |',
     ...modes.map((m) => `| ${appendModeLabels[m]} | ${fmt(rate(m))} | ${fmt(cpuOf(m))} | ${fmt(median(appends[m].map((s) => s.transactions)))} |`),
     '',
-    `Per request, receipts cost **${fmt(digestCpu)} µs** of CPU for the digests (they grow with the answer: here 256 answer pieces, each hashed as it passes)`,
+    `Per request, receipts cost **${fmt(digestCpu)} µs** of CPU for the digests (they grow with the answer: here a 3 KB body and a 45 KB answer in 256 pieces)`,
     `and **${fmt(leafCpu)} µs** for the receipt leaf. On this write path alone that is ${fmt((1 - rate('receipts') / rate('usage')) * 100, 1)}% of the throughput; a request through`,
     'the gateway also pays for HTTP and the relay, which this run leaves out (bench/results/gateway.md reports that CPU per request).',
     '',
