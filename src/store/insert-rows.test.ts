@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
-import { requireService } from '../../test/helpers/require-service.js';
-import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { RowInserter } from './insert-rows.js';
-import { openPostgresStore } from './postgres-store.js';
-import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
 // Counts on both sides of each split: one statement up to 16 rows, then powers of two up to 256 per statement.
@@ -28,26 +23,7 @@ async function insertsEveryRowInOrder(store: Store): Promise<void> {
   assert.ok(Number(nulls.rows[0]!.c) > 0, 'null values are bound as nulls');
 }
 
-test('RowInserter writes every row, in order, whatever the count, on SQLite', async () => {
-  const store = await openSqliteStore(':memory:');
-  try {
-    await insertsEveryRowInOrder(store);
-  } finally {
-    await store.close();
-  }
-});
-
-test('RowInserter writes every row, in order, whatever the count, on PostgreSQL', async (t: TestContext) => {
-  if (!(await requireService(t, postgresService))) return;
-  const database = await createTempPostgresDatabase();
-  const store = await openPostgresStore(database.url);
-  try {
-    await insertsEveryRowInOrder(store);
-  } finally {
-    await store.close();
-    await database.drop();
-  }
-});
+testOnEachStore('RowInserter writes every row, in order, whatever the count', (_t, store) => insertsEveryRowInOrder(store));
 
 async function writesFixedColumnsInEveryRow(store: Store): Promise<void> {
   await sql`create table scratch_fixed (n integer primary key, kind text not null, note text not null)`.execute(store.db);
