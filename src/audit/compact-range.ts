@@ -1,5 +1,5 @@
 import { emptyRootHash, nodeHash } from './merkle-hash.js';
-import { isPowerOfTwo, type NodeId, perfectNodes } from './tree-ranges.js';
+import { type NodeId, perfectNodes } from './tree-ranges.js';
 
 /** A perfect subtree's hash, as the log stores it. */
 export interface StoredNode extends NodeId {
@@ -62,14 +62,5 @@ export class CompactRange {
 export function foldRight(hashes: readonly Buffer[]): Buffer | undefined {
   let hash = hashes.at(-1);
   for (let i = hashes.length - 2; i >= 0; i -= 1) hash = nodeHash(hashes[i]!, hash!);
-  return hash;
-}
-
-/** MTH of a perfect subtree from its leaf hashes, whose count is a power of two: pairs are hashed level by level. */
-export function perfectSubtreeHash(leafHashes: readonly Buffer[]): Buffer {
-  let level = leafHashes;
-  while (level.length > 1) level = Array.from({ length: level.length / 2 }, (_, i) => nodeHash(level[2 * i]!, level[2 * i + 1]!));
-  const [hash] = level;
-  if (hash === undefined || !isPowerOfTwo(leafHashes.length)) throw new RangeError(`a perfect subtree has a power of two leaves, not ${leafHashes.length}`);
   return hash;
 }

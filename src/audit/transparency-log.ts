@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { type Database, lockAppendOrder, RowInserter, type Store } from '../store/index.js';
 import { beforeCommit } from '../metering/index.js';
-import { CompactRange, foldRight, perfectSubtreeHash, type StoredNode } from './compact-range.js';
+import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, leafHash } from './merkle-hash.js';
 import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, type NodeId, nodeEndingAt, nodeKey, perfectNodes } from './tree-ranges.js';
 
@@ -194,8 +194,11 @@ async function nodeHashes(db: Reader, ids: readonly NodeId[]): Promise<Map<strin
   if (low.length === 0) return found;
   const leaves = await readLeafHashes(db, low.map(leavesOf));
   for (const id of low) {
+    // A tree of the node's leaves alone: its root is the node's hash.
     const { begin, end } = leavesOf(id);
-    found.set(nodeKey(id), perfectSubtreeHash(Array.from({ length: end - begin }, (_, i) => leaves.get(begin + i)!)));
+    const subtree = new CompactRange(0, []);
+    for (let index = begin; index < end; index += 1) subtree.append(leaves.get(index)!);
+    found.set(nodeKey(id), subtree.root());
   }
   return found;
 }
