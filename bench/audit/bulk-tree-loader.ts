@@ -19,7 +19,7 @@ export function loadTree(path: string, size: number, onProgress: (done: number) 
     for (let i = from; i < to; i += 1) {
       const entry = `{"id":"chg_${i}","type":"commonweal.admin_change"}`;
       leaf.run(i, 'admin_change', `chg_${i}`, null, '2027-01-01T00:00:00.000Z', entry);
-      for (const n of nodesToStore(range.append(leafHash(Buffer.from(entry))))) node.run(lastLeafOf(n), n.level, n.hash);
+      for (const n of nodesToStore(range.append(leafHash(entry)))) node.run(lastLeafOf(n), n.level, n.hash);
     }
   });
   for (let from = 0; from < size; from += batch) {

@@ -52,7 +52,7 @@ export async function measureProofs(log: TransparencyLog, size: number, count: n
     inclusion.push(performance.now() - started);
     inclusionMax = Math.max(inclusionMax, proof.length);
     const entry = `{"id":"chg_${index}","type":"commonweal.admin_change"}`;
-    if (!verifyInclusion(index, size, leafHash(Buffer.from(entry)), proof, root)) throw new Error(`inclusion proof of ${index} in ${size} does not verify`);
+    if (!verifyInclusion(index, size, leafHash(entry), proof, root)) throw new Error(`inclusion proof of ${index} in ${size} does not verify`);
   }
   const consistency: number[] = [];
   let consistencyMax = 0;

@@ -34,6 +34,8 @@ describe('transparency-dev/merkle test vectors', () => {
         assert.equal(expected.toString('hex'), hex, `node ${level}/${index}`);
       }
     }
+    // Every vector leaf is ASCII, so it can be given as the text a log entry is.
+    for (const [index, leaf] of leaves.entries()) assert.equal(leafHash(leaf.toString('latin1')).toString('hex'), vectors.nodeHashesHex[0]![index], `text leaf ${index}`);
   });
 
   it('gives the published root for every size from 0 to 8, incrementally and by the reference', () => {

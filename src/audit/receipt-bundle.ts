@@ -71,7 +71,7 @@ export function verifyReceiptBundle(value: unknown, key: NoteKey): VerifiedRecei
   if (checkpoint.size !== bundle.treeSize) fail(`the proof is for a tree of ${bundle.treeSize} leaves, the checkpoint signs ${checkpoint.size}`);
   const proof = bundle.inclusionProof.map((h) => Buffer.from(h, 'base64'));
   if (!proof.every(isHash)) fail('every proof hash must be 32 bytes');
-  const hash = leafHash(Buffer.from(canonicalJson(bundle.receipt), 'utf8'));
+  const hash = leafHash(canonicalJson(bundle.receipt));
   if (!verifyInclusion(bundle.leafIndex, checkpoint.size, hash, proof, checkpoint.root)) {
     fail(`the receipt is not leaf ${bundle.leafIndex} of the tree the checkpoint signs: it was altered, or the proof is wrong`);
   }

@@ -144,7 +144,7 @@ class LogVerification {
           return range;
         }
         this.#checkEntry(row, usage);
-        for (const node of range.append(leafHash(Buffer.from(row.entry, 'utf8')))) {
+        for (const node of range.append(leafHash(row.entry))) {
           if (node.level < lowestStoredLevel) continue;
           const found = stored.get(nodeKey(node));
           if (found === undefined || !found.equals(node.hash)) this.#problem(`node ${node.level}/${node.index} (completed by leaf ${Number(row.idx)}) ${found === undefined ? 'is missing' : 'does not match its leaves'}`);
