@@ -13,30 +13,33 @@ function sha256(input: string | Uint8Array): Buffer {
   return Buffer.from(hash('sha256', input, 'binary'), 'binary');
 }
 
+const noBytes = new Uint8Array(0);
+
+/** `prefix || first || second` in one (pooled) Buffer, for a one-shot hash. */
+function prefixed(prefix: number, first: Uint8Array, second: Uint8Array = noBytes): Buffer {
+  const input = Buffer.allocUnsafe(1 + first.length + second.length);
+  input[0] = prefix;
+  input.set(first, 1);
+  input.set(second, 1 + first.length);
+  return input;
+}
+
 /**
  * RFC 9162 §2.1.1: the hash of a leaf is SHA-256(0x00 || leaf). A string leaf is its
  * UTF-8 bytes: "\0" encodes as the single byte 0x00, so the string is hashed as it is,
  * without first being copied into a Buffer.
  */
 export function leafHash(leaf: string | Uint8Array): Buffer {
-  if (typeof leaf === 'string') return sha256(`\0${leaf}`);
-  const input = Buffer.allocUnsafe(1 + leaf.length);
-  input[0] = 0x00;
-  input.set(leaf, 1);
-  return sha256(input);
+  return sha256(typeof leaf === 'string' ? `\0${leaf}` : prefixed(0x00, leaf));
 }
 
 /** RFC 9162 §2.1.1: the hash of an inner node is SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  const input = Buffer.allocUnsafe(1 + left.length + right.length);
-  input[0] = 0x01;
-  input.set(left, 1);
-  input.set(right, 1 + left.length);
-  return sha256(input);
+  return sha256(prefixed(0x01, left, right));
 }
 
 /** The root of the empty tree: SHA-256 of nothing. */
-export const emptyRootHash: Buffer = sha256(Buffer.alloc(0));
+export const emptyRootHash: Buffer = sha256(noBytes);
 
 /** True for a value that can be a hash of this log. */
 export function isHash(value: Uint8Array): boolean {
