@@ -3,7 +3,7 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { consistencyRanges, inclusionRanges, type LeafRange, lowestStoredLevel, perfectNodes, TransparencyLog } from '../../src/audit/index.js';
+import { consistencyRanges, inclusionRanges, isStoredNode, type LeafRange, leavesOf, lowestStoredLevel, perfectNodes, TransparencyLog } from '../../src/audit/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { version } from '../../src/version.js';
 import { type AppendMode, appendModeLabels, type AppendSample, measureAppends } from './append-throughput.js';
@@ -74,8 +74,8 @@ interface Reads {
 
 function readsOf(ranges: readonly LeafRange[]): Reads {
   const ids = ranges.flatMap(perfectNodes);
-  const low = ids.filter((id) => id.level < lowestStoredLevel);
-  return { nodes: ids.length - low.length, leaves: low.reduce((sum, id) => sum + 2 ** id.level, 0) };
+  const low = ids.filter((id) => !isStoredNode(id)).map(leavesOf);
+  return { nodes: ids.length - low.length, leaves: low.reduce((sum, { begin, end }) => sum + end - begin, 0) };
 }
 
 /** The most any root or proof at this size reads, from the plan alone, over a sweep of indices. */

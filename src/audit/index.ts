@@ -14,6 +14,6 @@ export { type ReceiptBundle, verifyReceiptBundle } from './receipt-bundle.js';
 export { receiptStep } from './receipt-step.js';
 export { ed25519PublicKeyBytes, formatVerifierKey, type NoteKey, noteKey, parseVerifierKey } from './signed-note.js';
 export { verifyStoredLog } from './verify-stored-log.js';
-export { lowestStoredLevel, nodesToStore, TransparencyLog } from './transparency-log.js';
-export { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, perfectNodes } from './tree-ranges.js';
+export { isStoredNode, lowestStoredLevel, nodesToStore, TransparencyLog } from './transparency-log.js';
+export { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, perfectNodes } from './tree-ranges.js';
 export { verifyConsistency, verifyInclusion } from './verify-proofs.js';

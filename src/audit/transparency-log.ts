@@ -179,9 +179,14 @@ export class TransparencyLog {
   }
 }
 
+/** True for a node whose hash the store keeps; the others are computed from their leaves. */
+export function isStoredNode(node: NodeId): boolean {
+  return node.level >= lowestStoredLevel;
+}
+
 /** The nodes of `completed` (from `CompactRange.append`) that the store keeps. */
 export function nodesToStore(completed: readonly StoredNode[]): StoredNode[] {
-  return completed.filter((node) => node.level >= lowestStoredLevel);
+  return completed.filter(isStoredNode);
 }
 
 /**
@@ -189,8 +194,8 @@ export function nodesToStore(completed: readonly StoredNode[]): StoredNode[] {
  * from their leaves below it, with one query for each.
  */
 async function nodeHashes(db: Reader, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
-  const low = ids.filter((id) => id.level < lowestStoredLevel);
-  const found = await readNodes(db, ids.filter((id) => id.level >= lowestStoredLevel));
+  const low = ids.filter((id) => !isStoredNode(id));
+  const found = await readNodes(db, ids.filter(isStoredNode));
   if (low.length === 0) return found;
   const leaves = await readLeafHashes(db, low.map(leavesOf));
   for (const id of low) {

@@ -6,7 +6,7 @@ import { CompactRange } from './compact-range.js';
 import { leafHash } from './merkle-hash.js';
 import type { Receipt } from './receipt.js';
 import type { NoteKey } from './signed-note.js';
-import { logEntryKinds, lowestStoredLevel } from './transparency-log.js';
+import { logEntryKinds, lowestStoredLevel, nodesToStore } from './transparency-log.js';
 import { nodeEndingAt, nodeKey } from './tree-ranges.js';
 
 /** What `verifyStoredLog` found; the log is sound when `problems` is empty. */
@@ -35,10 +35,10 @@ const entryTypes: Readonly<Record<string, string>> = { receipt: 'commonweal.rece
 /**
  * Checks the whole log in the store from scratch, trusting nothing but the log's key:
  * every leaf is rehashed and the tree rebuilt, every stored node compared with the
- * rebuilt one (and their number with the number the log keeps), every stored checkpoint's signature and root checked, every receipt
- * compared with the usage record it describes, and every usage record written since
- * the log began must have its receipt. It reads one snapshot, so it may run while the
- * server appends.
+ * rebuilt one (and their number with the number the log keeps), every stored
+ * checkpoint's signature and root checked, every receipt compared with the usage record
+ * it describes, and every usage record written since the log began must have its
+ * receipt. It reads one snapshot, so it may run while the server appends.
  */
 export async function verifyStoredLog(store: Store, key: NoteKey, options: StoredLogVerifierOptions = {}): Promise<StoredLogReport> {
   let run = store.db.transaction();
@@ -144,8 +144,7 @@ class LogVerification {
           return range;
         }
         this.#checkEntry(row, usage);
-        for (const node of range.append(leafHash(row.entry))) {
-          if (node.level < lowestStoredLevel) continue;
+        for (const node of nodesToStore(range.append(leafHash(row.entry)))) {
           const found = stored.get(nodeKey(node));
           if (found === undefined || !found.equals(node.hash)) this.#problem(`node ${node.level}/${node.index} (completed by leaf ${Number(row.idx)}) ${found === undefined ? 'is missing' : 'does not match its leaves'}`);
         }
