@@ -12,3 +12,10 @@ export function listOption<T extends string>(name: string, text: string, allowed
     return item as T;
   });
 }
+
+/** A whole-number command-line option from `min` to `max`; a fraction is refused, as anything else out of bounds is. */
+export function integerOption(name: string, text: string, min: number, max: number): number {
+  const value = boundedOption(name, text, min, max);
+  if (!Number.isInteger(value)) throw new RangeError(`--${name} must be a whole number, got ${text}`);
+  return value;
+}

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { consistencyRanges, inclusionRanges, isStoredNode, type LeafRange, leavesOf, lowestStoredLevel, perfectNodes, TransparencyLog } from '../../src/audit/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { version } from '../../src/version.js';
+import { integerOption } from '../options.js';
 import { type AppendMode, appendModeLabels, type AppendSample, measureAppends } from './append-throughput.js';
 import { loadTree } from './bulk-tree-loader.js';
 import { cpuPerRequest, type GatewaySample, measureGateway, requestsPerSecond } from './gateway-receipts.js';
@@ -14,8 +15,8 @@ import { measureProofs, type ProofSample } from './proof-latency.js';
 /*
  * `npm run bench:audit`: the transparency log's cost on the durable write path (metered
  * requests per second with and without receipts) and the time to answer roots and
- * proofs from a stored tree of a million and ten million leaves.
- * and the whole gateway's throughput with receipts on and off.
+ * proofs from a stored tree of a million and ten million leaves, and the whole
+ * gateway's CPU per request with receipts on and off.
  * Options: --sizes 1000000,10000000  --requests 20000  --concurrency 256  --rounds 3  --proofs 1000
  *          --gateway-rounds 6  --gateway-windows 2  --gateway-seconds 3 (0 skips the gateway runs)
  */
@@ -33,14 +34,14 @@ const { values } = parseArgs({
     'report-only': { type: 'boolean', default: false },
   },
 });
-const sizes = values.sizes.split(',').map(Number);
-const requests = Number(values.requests);
-const concurrency = Number(values.concurrency);
-const rounds = Number(values.rounds);
-const proofCount = Number(values.proofs);
-const gatewayRounds = Number(values['gateway-rounds']);
-const gatewayWindows = Number(values['gateway-windows']);
-const gatewaySeconds = Number(values['gateway-seconds']);
+const sizes = values.sizes.split(',').map((size) => integerOption('sizes', size, 1, 100_000_000));
+const requests = integerOption('requests', values.requests, 1, 10_000_000);
+const concurrency = integerOption('concurrency', values.concurrency, 1, 4_096);
+const rounds = integerOption('rounds', values.rounds, 1, 20);
+const proofCount = integerOption('proofs', values.proofs, 1, 1_000_000);
+const gatewayRounds = integerOption('gateway-rounds', values['gateway-rounds'], 1, 50);
+const gatewayWindows = integerOption('gateway-windows', values['gateway-windows'], 1, 50);
+const gatewaySeconds = integerOption('gateway-seconds', values['gateway-seconds'], 0, 600);
 
 interface TreeSample {
   readonly size: number;

@@ -10,7 +10,7 @@ import { chatBody, chatPath, type WorkloadMode, workloadModes } from '../gateway
 import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, withFeatureBuilds } from '../feature-builds.js';
 import { type StartOptions, startCommonweal } from '../gateway/commonweal-instance.js';
 import { median } from '../gateway/sample-stats.js';
-import { boundedOption, listOption } from '../options.js';
+import { integerOption, listOption } from '../options.js';
 
 /*
  * `npm run bench:instructions`: what billing and receipts cost a gateway request, counted
@@ -43,12 +43,12 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
   },
 });
-const counted = Math.round(boundedOption('requests', values.requests, 100, 1_000_000));
-const warmup = Math.round(boundedOption('warmup', values.warmup, 0, 1_000_000));
-const connections = Math.round(boundedOption('connections', values.connections, 1, 512));
+const counted = integerOption('requests', values.requests, 100, 1_000_000);
+const warmup = integerOption('warmup', values.warmup, 0, 1_000_000);
+const connections = integerOption('connections', values.connections, 1, 512);
 const modes = listOption('modes', values.modes, workloadModes);
 const builds = listOption('builds', values.builds, featureBuilds);
-const repeat = Math.round(boundedOption('repeat', values.repeat, 1, 9));
+const repeat = integerOption('repeat', values.repeat, 1, 9);
 const resultsFile = fileURLToPath(new URL('../../../bench/results/instructions.md', import.meta.url));
 // Node under valgrind starts, compiles and migrates some fifty times slower.
 const startTimeoutMs = 600_000;

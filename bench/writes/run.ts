@@ -10,7 +10,7 @@ import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, withFea
 import { commonwealTarget, startCommonweal } from '../gateway/commonweal-instance.js';
 import type { PinnedProcess } from '../gateway/pinned-process.js';
 import { runSaturation } from '../gateway/saturation-run.js';
-import { boundedOption, listOption } from '../options.js';
+import { boundedOption, integerOption, listOption } from '../options.js';
 
 /*
  * `npm run bench:writes`: the system calls a gateway request costs the server, counted by
@@ -32,7 +32,7 @@ const { values } = parseArgs({
 });
 const seconds = boundedOption('seconds', values.seconds, 1, 60);
 const warmupSeconds = boundedOption('warmup', values.warmup, 0, 30);
-const connections = Math.round(boundedOption('connections', values.connections, 1, 512));
+const connections = integerOption('connections', values.connections, 1, 512);
 const modes = listOption('modes', values.modes, workloadModes);
 const resultsFile = fileURLToPath(new URL('../../../bench/results/writes.md', import.meta.url));
 /** The calls the report shows, in its column order; the others are summed in "all". */
