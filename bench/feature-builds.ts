@@ -30,7 +30,7 @@ function patch(file: string, from: string, to: string): void {
 
 /**
  * Copies the built sources (not their tests, which `npm test` would find) into a copy in
- * which the receipt step does nothing and the request digest hashes nothing, and returns
+ * which no receipt is written and the request digest hashes nothing, and returns
  * the copy's CLI. There is no setting to switch receipts off, on purpose, so the copy is
  * patched instead, and the patch fails loudly if the build no longer has the lines it
  * replaces. The copy sits two levels below a copy of package.json, as the build does,
@@ -41,7 +41,7 @@ function buildReceiptsOff(): string {
   const src = `${receiptsOffRoot}build/src/`;
   cpSync(`${distRoot}src`, src, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map') });
   cpSync(`${distRoot}../package.json`, `${receiptsOffRoot}package.json`);
-  patch(`${src}main.js`, 'receiptStep(transparency.tree, receiptFacts)', '(async () => undefined)');
+  patch(`${src}main.js`, 'receiptWriter(transparency.tree, receiptFacts)', 'undefined');
   patch(`${src}gateway/inference-handler.js`, 'new ExchangeDigest(input.raw)', "{ requestSha256: '', relayed() {}, responseSha256: () => null }");
   return `${src}cli/commonweal.js`;
 }

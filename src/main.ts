@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { AdminChangeLog, CheckpointPublisher, createLogHttpHandler, defaultLogOrigin, LogSigner, receiptStep, TransparencyLog } from './audit/index.js';
+import { AdminChangeLog, CheckpointPublisher, createLogHttpHandler, defaultLogOrigin, LogSigner, receiptWriter, TransparencyLog } from './audit/index.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from './catalog/index.js';
 import type { ServerConfig } from './config/index.js';
 import { createEngine, EmbeddedRuntime, type EngineStatus, type OpenAiUpstreamOptions } from './engines/index.js';
@@ -199,7 +199,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     catalog,
     balancer: new Balancer(),
     retry: new RetryPolicy({ ...retryPolicyDefaults, attemptsMax: config.gateway.attemptsMax }),
-    usage: new UsageRecorder(writer, usage, [chargeStep, receiptStep(transparency.tree, receiptFacts)]),
+    usage: new UsageRecorder(writer, usage, [chargeStep], receiptWriter(transparency.tree, receiptFacts)),
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,
     log,
   });

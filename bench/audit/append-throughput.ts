@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ExchangeDigest, type ReceiptFacts, receiptStep, TransparencyLog } from '../../src/audit/index.js';
+import { ExchangeDigest, type ReceiptFacts, receiptWriter, TransparencyLog } from '../../src/audit/index.js';
 import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { usageInput } from '../../test/helpers/usage-input.js';
@@ -43,7 +43,7 @@ const answerChunks = 256;
 
 /**
  * Metered requests per second through the real durable path — the group-commit writer,
- * the usage record and, by `mode`, the digests the gateway takes and the receipt step —
+ * the usage record and, by `mode`, the digests the gateway takes and the receipt —
  * with `concurrency` requests in flight, as a busy gateway has them.
  */
 export async function measureAppends(mode: AppendMode, requests: number, concurrency: number): Promise<AppendSample> {
@@ -61,7 +61,7 @@ export async function measureAppends(mode: AppendMode, requests: number, concurr
     accelerators: [{ vendor: 'nvidia', type: 'H200' }],
     creditsChargedMicro: null,
   });
-  const recorder = new UsageRecorder<ExchangeDigest>(writer, new UsageRepository(store), receipts ? [receiptStep(log, facts)] : []);
+  const recorder = new UsageRecorder<ExchangeDigest>(writer, new UsageRepository(store), [], receipts ? receiptWriter(log, facts) : undefined);
   let next = 0;
   const worker = async () => {
     while (next < requests) {

@@ -118,7 +118,7 @@ function gatewayLines(samples: readonly GatewaySample[]): string[] {
     `## The gateway with receipts on and off (${gatewayRounds} rounds of ${gatewayWindows} interleaved windows of ${gatewaySeconds} s per build and workload)`,
     '',
     'The gateway benchmark\'s harness (bench/gateway, imported unchanged): its fast upstream, `commonweal serve` pinned to core 0, autocannon with',
-    '32 connections on core 1. "Off" is a copy of this build with the receipt step and the digests patched out (bench/feature-builds.ts).',
+    '32 connections on core 1. "Off" is a copy of this build with the receipt writer and the digests patched out (bench/feature-builds.ts).',
     'Both builds run at once on core 0 and take the load by turns, a few seconds each, the other idle meanwhile (bench/audit/gateway-receipts.ts).',
     '',
     '| workload | off req/s | on req/s | throughput loss | off CPU µs/req | on CPU µs/req | **loss at the same CPU** | each round | window pairs: median (range) | target < 10% |',
@@ -142,8 +142,8 @@ function gatewayLines(samples: readonly GatewaySample[]): string[] {
   }
   lines.push(
     '',
-    'Where the cost goes: the receipt leaf is a row of about 700 bytes with its unique-id index entry and, every 8 leaves on average,',
-    'a tree node, written on the event loop\'s thread (better-sqlite3 runs every statement there); building it takes the canonical JSON,',
+    'Where the cost goes: the receipt leaf is one row of about 700 bytes (and, one leaf in 16, the subtree hashes it completes) and',
+    'its index on the usage record, written on the event loop\'s thread (better-sqlite3 runs every statement there); building it takes the canonical JSON,',
     'the leaf hash and the tree append; the digests hash both bodies as they pass; and the kernel writes and syncs a larger WAL.',
     '`npm run bench:records` measures the leaf on its own, beside the usage record and the charge.',
     'CPU per request is the measure to judge by: req/s swings with other jobs on the machine much more. The loss is that of all',
@@ -173,7 +173,7 @@ function report({ appends, trees, gateway, seconds, loadAverageAtStart, date }: 
     `## Appends: metered requests per second, with and without receipts (median of ${rounds} alternating rounds)`,
     '',
     `${fmt(requests)} requests, ${concurrency} in flight, SQLite (WAL, each acknowledged commit synced) through the group-commit writer, no HTTP. Digests: SHA-256`,
-    'of a 3 KB request body and of a 256-event SSE answer (45 KB). Receipt leaf: the canonical receipt, its leaf and tree nodes, in the same transaction.',
+    'of a 3 KB request body and of a 256-event SSE answer (45 KB). Receipt leaf: the canonical receipt as one leaf row with the subtree hashes it completes, in the same transaction.',
     '',
     '| path | requests/s | CPU µs/request | transactions |',
     '| --- | ---: | ---: | ---: |',
@@ -202,7 +202,7 @@ function report({ appends, trees, gateway, seconds, loadAverageAtStart, date }: 
   }
   lines.push(
     '',
-    `A root or proof is one indexed query for at most a few dozen perfect-subtree hashes of level ${lowestStoredLevel} and up, and one for the leaves under the few`,
+    `A root or proof is one primary-key query for at most a few dozen perfect-subtree hashes of level ${lowestStoredLevel} and up, kept on the rows of the leaves they end at, and one for the leaves under the few`,
     `lower ones (fewer than ${2 * 2 ** lowestStoredLevel}), whatever the size: the times above grow with log n, not n.`,
   );
   return `${lines.join('\n')}\n`;

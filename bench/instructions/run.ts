@@ -186,7 +186,7 @@ function report(samples: readonly Sample[], seconds: number, loadAtStart: number
     `${millions(median(samples.map((s) => s.compilerPerRequest)))} M per request) and its major garbage collections (one or two land inside a run, and requests that`,
     `live fifty times longer under valgrind leave far more to them; median ${millions(median(samples.map((s) => s.majorGcPerRequest)))} M). Scavenges stay in the count.`,
     '"Billing off" is `billing: off` with an organization that has no account;',
-    `"receipts off" is bench/audit's copy of this build with the receipt step and the digests patched out. ${repeat === 1 ? 'Each build ran once (`--repeat N` for more).' : `Each build ran ${repeat} times: the`}`,
+    `"receipts off" is bench/audit's copy of this build with the receipt writer and the digests patched out. ${repeat === 1 ? 'Each build ran once (`--repeat N` for more).' : `Each build ran ${repeat} times: the`}`,
     ...(repeat === 1 ? [] : ['median, and each run\'s count in brackets.']),
     '',
     '| workload | all on: M instructions/request | billing off | receipts off | cost of billing | cost of receipts |',

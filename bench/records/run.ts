@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { receiptStep, TransparencyLog } from '../../src/audit/index.js';
+import { receiptWriter, TransparencyLog } from '../../src/audit/index.js';
 import { Ledger } from '../../src/ledger/index.js';
 import { GroupCommitWriter, type SettlementStep, type UsageInput, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
 import { newTimeOrderedId, openSqliteStore } from '../../src/store/index.js';
@@ -61,19 +61,18 @@ async function measure(level: Level): Promise<Sample> {
     const log = new TransparencyLog(store);
     const steps: SettlementStep<Context>[] = [];
     if (level === 'charge' || level === 'receipt') steps.push(async (tx, record, { hold }) => hold?.writeCharge(tx, record));
-    if (level === 'receipt') {
-      steps.push(
-        receiptStep(log, (record, { hold }) => ({
-          requestSha256: sha256(requestBody),
-          responseSha256: sha256(responseBody),
-          engineKind: 'openai',
-          modelSha256: null,
-          accelerators: [{ vendor: 'nvidia', type: 'H100' }],
-          creditsChargedMicro: hold?.costOf(record) ?? null,
-        })),
-      );
-    }
-    const recorder = new UsageRecorder<Context>(writer, new UsageRepository(store), steps);
+    const receipt =
+      level === 'receipt'
+        ? receiptWriter<Context>(log, (record, { hold }) => ({
+            requestSha256: sha256(requestBody),
+            responseSha256: sha256(responseBody),
+            engineKind: 'openai',
+            modelSha256: null,
+            accelerators: [{ vendor: 'nvidia', type: 'H100' }],
+            creditsChargedMicro: hold?.costOf(record) ?? null,
+          }))
+        : undefined;
+    const recorder = new UsageRecorder<Context>(writer, new UsageRepository(store), steps, receipt);
     const request = async (): Promise<void> => {
       const usage: UsageInput = {
         id: newTimeOrderedId('req'),

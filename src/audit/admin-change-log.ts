@@ -42,12 +42,6 @@ export class AdminChangeLog implements AdminChangeRecorder {
   }
 
   async #append(tx: Transaction<Database>, entry: AdminChange): Promise<void> {
-    await this.#log.append(tx, {
-      kind: 'admin_change',
-      entryId: entry.id,
-      organizationId: entry.organizationId,
-      createdAt: entry.createdAt,
-      text: canonicalJson(entry),
-    });
+    await this.#log.append(tx, canonicalJson(entry));
   }
 }

@@ -13,7 +13,7 @@ import { openSqliteStore } from '../store/index.js';
 import { openCheckpoint } from './checkpoint.js';
 import { LogSigner } from './log-signer.js';
 import { type ReceiptFacts } from './receipt.js';
-import { receiptStep } from './receipt-step.js';
+import { receiptWriter } from './receipt-writer.js';
 import { verifyStoredLog } from './verify-stored-log.js';
 import { TransparencyLog } from './transparency-log.js';
 import { verifyConsistency } from './verify-proofs.js';
@@ -29,7 +29,7 @@ import { verifyConsistency } from './verify-proofs.js';
 const childSource = `
 const [auditUrl, storeUrl, meteringUrl, path, pem, templateJson, factsJson] = process.argv.slice(1);
 const { createPrivateKey, createPublicKey } = await import('node:crypto');
-const { CheckpointPublisher, LogSigner, TransparencyLog, receiptStep } = await import(auditUrl);
+const { CheckpointPublisher, LogSigner, TransparencyLog, receiptWriter } = await import(auditUrl);
 const { openSqliteStore } = await import(storeUrl);
 const { GroupCommitWriter, UsageRecorder, UsageRepository } = await import(meteringUrl);
 const store = await openSqliteStore(path);
@@ -38,7 +38,7 @@ const log = new TransparencyLog(store);
 const key = createPrivateKey(pem);
 const signer = new LogSigner('test.example/log', key, createPublicKey(key));
 const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 1000, onError: () => {} });
-const recorder = new UsageRecorder(writer, new UsageRepository(store), [receiptStep(log, (_r, facts) => facts)]);
+const recorder = new UsageRecorder(writer, new UsageRepository(store), [], receiptWriter(log, (_r, facts) => facts));
 const template = JSON.parse(templateJson);
 const facts = JSON.parse(factsJson);
 let next = 0;
@@ -107,7 +107,7 @@ test('after SIGKILL during appends, the log is consistent with the last checkpoi
     assert.ok(verifyConsistency(last.size, size, proof, last.root, await log.rootAt(size)));
     assert.deepEqual((await verifyStoredLog(store, key, { trustedCheckpoints: notes })).problems, []);
     // The restarted log appends on top of what survived, and stays consistent with the checkpoint.
-    const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [receiptStep(log, (_record, facts: ReceiptFacts) => facts)]);
+    const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [], receiptWriter(log, (_record, facts: ReceiptFacts) => facts));
     await recorder.recordUsage(usageInput('req_after_restart'), testFacts);
     const grown = await log.size();
     assert.equal(grown, size + 1);

@@ -92,9 +92,9 @@ async function sendConsistency(deps: LogHttpDeps, res: ServerResponse, query: UR
 }
 
 async function receiptBundle(deps: LogHttpDeps, id: string, organizationId: string): Promise<ReceiptBundle> {
-  const leaf = id.length > 128 ? undefined : await deps.log.findLeaf(id);
+  const leaf = id.length > 128 ? undefined : await deps.log.findReceipt(id);
   // Another organization's receipt answers exactly as a missing one.
-  if (leaf === undefined || leaf.kind !== 'receipt' || leaf.organizationId !== organizationId) {
+  if (leaf === undefined || leaf.organizationId !== organizationId) {
     throw new CommonwealError('not_found', `receipt "${id.slice(0, 128)}" not found`);
   }
   const checkpoint = await deps.checkpoints.covering(leaf.index + 1);

@@ -11,7 +11,7 @@ import { CheckpointPublisher } from './checkpoint-publisher.js';
 import { LogSigner } from './log-signer.js';
 import type { Receipt, ReceiptFacts } from './receipt.js';
 import { type ReceiptBundle, ReceiptVerificationError, verifyReceiptBundle } from './receipt-bundle.js';
-import { receiptStep } from './receipt-step.js';
+import { receiptWriter } from './receipt-writer.js';
 import { verifyStoredLog } from './verify-stored-log.js';
 import { TransparencyLog } from './transparency-log.js';
 
@@ -26,7 +26,7 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const signer = new LogSigner('test.example/log', privateKey, publicKey);
   const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
-  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [receiptStep(log, (_record, facts: ReceiptFacts) => facts)]);
+  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [], receiptWriter(log, (_record, facts: ReceiptFacts) => facts));
   const admin = new AdminChangeLog(writer, log);
   try {
     await t.test('every receipt and admin change verifies, whole and one by one', async () => {
@@ -41,7 +41,10 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
       assert.deepEqual(report.problems, []);
       assert.deepEqual([report.leaves, report.receipts, report.adminChanges, report.checkpoints], [36, 35, 1, 1]);
 
-      const leaf = (await log.findLeaf('req_7'))!;
+      const leaf = (await log.findReceipt('req_7'))!;
+      assert.equal(leaf.organizationId, usageInput('req_7').organizationId);
+      assert.equal(await log.findReceipt(change.id), undefined, 'an admin change is no receipt');
+      assert.equal(await log.findReceipt('req_unknown'), undefined);
       const bundle: ReceiptBundle = {
         object: 'receipt_bundle',
         version: 1,
@@ -54,6 +57,14 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
       assert.equal(verifyReceiptBundle(bundle, signer.key).receipt.policyVersion, 4);
       assert.throws(() => verifyReceiptBundle({ ...bundle, receipt: { ...bundle.receipt, jurisdiction: 'US' } }, signer.key), ReceiptVerificationError);
       assert.throws(() => verifyReceiptBundle({ ...bundle, leafIndex: bundle.leafIndex + 1 }, signer.key), ReceiptVerificationError);
+    });
+
+    await t.test('a second request with an id already receipted is refused whole: no second leaf, and the first receipt is still the one found', async () => {
+      const size = await log.size();
+      const first = (await log.findReceipt('req_3'))!;
+      await assert.rejects(recorder.recordUsage(usageInput('req_3', { completionTokens: 99, totalTokens: 99 + usageInput('req_3').promptTokens }), testFacts));
+      assert.equal(await log.size(), size);
+      assert.deepEqual(await log.findReceipt('req_3'), first);
     });
   } finally {
     await checkpoints.stop();

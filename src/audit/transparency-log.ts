@@ -3,24 +3,22 @@ import { type Database, lockAppendOrder, RowInserter, type Store } from '../stor
 import { beforeCommit } from '../metering/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, leafHash } from './merkle-hash.js';
-import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, type NodeId, nodeEndingAt, nodeKey, perfectNodes } from './tree-ranges.js';
+import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, type NodeId, nodeKey, perfectNodes } from './tree-ranges.js';
 
-export const logEntryKinds = ['receipt', 'admin_change'] as const;
-export type LogEntryKind = (typeof logEntryKinds)[number];
-
-/** What a leaf records: `text` is the canonical JSON whose UTF-8 bytes are the leaf. */
-export interface LogEntry {
-  readonly kind: LogEntryKind;
-  /** The receipt id (the request id) or the admin change id; unique in the log. */
-  readonly entryId: string;
-  /** The organization the entry concerns, so that only its keys may fetch it; null for platform-wide changes. */
-  readonly organizationId: string | null;
-  readonly createdAt: string;
+/** A leaf as the store holds it: `text` is the canonical JSON whose UTF-8 bytes are the leaf. */
+export interface StoredLeaf {
+  readonly index: number;
   readonly text: string;
 }
 
-export interface StoredLeaf extends LogEntry {
-  readonly index: number;
+/** A receipt's leaf, found through its usage record, with the organization that record belongs to. */
+export interface ReceiptLeaf extends StoredLeaf {
+  readonly organizationId: string;
+}
+
+/** A leaf not yet written: its row's values, the hashes of the stored subtrees it completes among them. */
+interface PendingLeaf extends StoredLeaf {
+  readonly subtreeHashes: Buffer | null;
 }
 
 type Reader = Kysely<Database>;
@@ -33,29 +31,31 @@ type Reader = Kysely<Database>;
  */
 export const lowestStoredLevel = 4;
 
+/** The bytes of one hash in a leaf's `subtree_hashes`. */
+const hashBytes = 32;
+
 /**
- * The last leaf's index and entry id: two primary-key seeks. Every transaction that
- * appends runs it, so it is written once as SQL, which the store keeps prepared, instead
- * of being built and compiled by Kysely each time.
+ * The last leaf's index and text: two primary-key seeks. Every transaction that appends
+ * runs it, so it is written once as SQL, which the store keeps prepared, instead of being
+ * built and compiled by Kysely each time.
  */
-const lastLeaf = CompiledQuery.raw('select idx as last, entry_id as "entryId" from audit_leaves where idx = (select max(idx) from audit_leaves)', []);
+const lastLeaf = CompiledQuery.raw('select idx as last, entry from audit_leaves where idx = (select max(idx) from audit_leaves)', []);
 
 /** The appends of one open transaction: the tree's right edge after them, and the rows not yet written. */
 interface OpenAppends {
-  readonly edge: CompactRange;
-  /** The entry id of the last leaf appended, which identifies the tree's state along with its size. */
-  lastEntryId: string | undefined;
+  edge: CompactRange;
+  /** The text of the last leaf appended, which identifies the tree's state along with its size: every leaf's text is unique. */
+  lastText: string | undefined;
   /** True in a group-commit writer transaction: rows are written together just before COMMIT. */
   batched: boolean;
-  readonly leaves: StoredLeaf[];
-  readonly nodes: StoredNode[];
+  readonly leaves: PendingLeaf[];
 }
 
 /**
  * The RFC 9162 Merkle tree over the leaves in the store. Appends run inside the
  * caller's transaction — the group-commit writer's, next to the usage record a receipt
- * describes — and write the leaf and every perfect subtree it completes. Roots and
- * proofs read only the perfect subtrees they are made of.
+ * describes — and write one row: the leaf, with the hashes of the stored perfect
+ * subtrees it completes. Roots and proofs read only the perfect subtrees they are made of.
  */
 export class TransparencyLog {
   readonly #store: Store;
@@ -68,57 +68,53 @@ export class TransparencyLog {
   readonly #open = new WeakMap<Transaction<Database>, OpenAppends>();
   /**
    * The edge as this process's last batch left it, just before its COMMIT. The next
-   * transaction uses it only if the store's last leaf is that batch's last leaf: leaves
-   * carry unique ids, so then the batch committed and nothing was appended since, and
-   * reading the edge again would give this very edge. Otherwise (the commit failed,
-   * another replica appended) the edge is read from the store.
+   * transaction uses it only if the store's last leaf is that batch's last leaf: every
+   * leaf's text is unique (it names its receipt or change), so then the batch committed
+   * and nothing was appended since, and reading the edge again would give this very
+   * edge. Otherwise (the commit failed, another replica appended) the edge is read from
+   * the store.
    */
-  #lastBatch: { readonly edge: CompactRange; readonly lastEntryId: string } | undefined;
+  #lastBatch: { readonly edge: CompactRange; readonly lastText: string } | undefined;
   readonly #leafRows: RowInserter;
-  readonly #nodeRows: RowInserter;
 
   constructor(store: Store) {
     this.#store = store;
-    this.#leafRows = new RowInserter(store.dialect, 'audit_leaves', ['idx', 'kind', 'entry_id', 'organization_id', 'created_at', 'entry']);
-    this.#nodeRows = new RowInserter(store.dialect, 'audit_nodes', ['last_leaf', 'level', 'hash']);
+    this.#leafRows = new RowInserter(store.dialect, 'audit_leaves', ['idx', 'entry', 'subtree_hashes']);
   }
 
   /**
-   * Appends a leaf in `tx` and returns its index; it joins the tree when `tx` commits.
-   * The nodes it completes are stored from `lowestStoredLevel` up.
+   * Appends the leaf `text` in `tx` and returns its index; it joins the tree when `tx`
+   * commits. The text must be unique in the log: it is how a committed batch is known.
    * In a group-commit writer transaction the rows of all its leaves are written by a
    * few multi-row inserts just before COMMIT — statements per request would cost more
    * CPU than the rest of the receipt — so reads inside `tx` do not see them yet.
    */
-  async append(tx: Transaction<Database>, entry: LogEntry): Promise<number> {
+  async append(tx: Transaction<Database>, text: string): Promise<number> {
     const open = this.#open.get(tx) ?? (await this.#begin(tx));
     const index = open.edge.size;
-    const hash = leafHash(entry.text);
-    // Spelled out: a spread gives every leaf a map of its own, and each read of one then misses V8's inline caches.
-    const leaf: StoredLeaf = { index, kind: entry.kind, entryId: entry.entryId, organizationId: entry.organizationId, createdAt: entry.createdAt, text: entry.text };
-    open.lastEntryId = entry.entryId;
-    if (!open.batched) {
-      // The edge changes only once the leaf row is in, so a refused leaf leaves it as it was.
-      await this.#insertLeaves(tx, [leaf]);
-      await this.#insertNodes(tx, nodesToStore(open.edge.append(hash)));
+    const hash = leafHash(text);
+    open.lastText = text;
+    if (open.batched) {
+      open.leaves.push({ index, text, subtreeHashes: subtreeHashes(open.edge.append(hash)) });
       return index;
     }
-    open.leaves.push(leaf);
-    for (const node of nodesToStore(open.edge.append(hash))) open.nodes.push(node);
+    // The edge moves on only once the row is in, so a refused leaf leaves it as it was.
+    const edge = open.edge.clone();
+    await this.#insertLeaves(tx, [{ index, text, subtreeHashes: subtreeHashes(edge.append(hash)) }]);
+    open.edge = edge;
     return index;
   }
 
   async #begin(tx: Transaction<Database>): Promise<OpenAppends> {
     // Replicas sharing PostgreSQL take turns from here to commit, so that each reads the edge the last one left.
     await lockAppendOrder(this.#store, tx, 'auditLeaves');
-    const open: OpenAppends = { edge: await this.#loadEdge(tx), lastEntryId: undefined, batched: false, leaves: [], nodes: [] };
+    const open: OpenAppends = { edge: await this.#loadEdge(tx), lastText: undefined, batched: false, leaves: [] };
     open.batched = beforeCommit(tx, this, async (committing) => {
       // Forgotten as soon as it is written: a WeakMap entry outlives its transaction until a
       // major collection, and kept the batch's leaf texts alive long enough to be promoted.
       this.#open.delete(committing);
       await this.#insertLeaves(committing, open.leaves);
-      await this.#insertNodes(committing, open.nodes);
-      if (open.lastEntryId !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastEntryId: open.lastEntryId };
+      if (open.lastText !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastText: open.lastText };
     });
     this.#open.set(tx, open);
     return open;
@@ -146,26 +142,29 @@ export class TransparencyLog {
     return this.#rangeHashes(db, consistencyRanges(from, to));
   }
 
-  async findLeaf(entryId: string, db: Reader = this.#store.db): Promise<StoredLeaf | undefined> {
-    const row = await db.selectFrom('auditLeaves').selectAll().where('entryId', '=', entryId).executeTakeFirst();
-    if (row === undefined) return undefined;
-    return { index: row.idx, kind: row.kind as LogEntryKind, entryId: row.entryId, organizationId: row.organizationId, createdAt: row.createdAt, text: row.entry };
+  /**
+   * The leaf of receipt `receiptId`, through the usage record that keeps its index;
+   * undefined when no record of that id has a receipt.
+   */
+  async findReceipt(receiptId: string, db: Reader = this.#store.db): Promise<ReceiptLeaf | undefined> {
+    const row = await db
+      .selectFrom('usageRecords')
+      .innerJoin('auditLeaves', 'auditLeaves.idx', 'usageRecords.receiptLeaf')
+      .select(['auditLeaves.idx', 'auditLeaves.entry', 'usageRecords.organizationId'])
+      .where('usageRecords.id', '=', receiptId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : { index: Number(row.idx), text: row.entry, organizationId: row.organizationId };
   }
 
-  async #insertLeaves(tx: Reader, leaves: readonly StoredLeaf[]): Promise<void> {
-    await this.#leafRows.insert(tx, leaves.map((l) => [l.index, l.kind, l.entryId, l.organizationId, l.createdAt, l.text]));
-  }
-
-  async #insertNodes(tx: Reader, nodes: readonly StoredNode[]): Promise<void> {
-    if (nodes.length === 0) return;
-    await this.#nodeRows.insert(tx, nodes.map((n) => [lastLeafOf(n), n.level, n.hash]));
+  async #insertLeaves(tx: Reader, leaves: readonly PendingLeaf[]): Promise<void> {
+    await this.#leafRows.insert(tx, leaves.map((l) => [l.index, l.text, l.subtreeHashes]));
   }
 
   async #loadEdge(tx: Reader): Promise<CompactRange> {
-    const last = (await tx.executeQuery<{ last: number | string; entryId: string }>(lastLeaf)).rows[0];
+    const last = (await tx.executeQuery<{ last: number | string; entry: string }>(lastLeaf)).rows[0];
     const size = last === undefined ? 0 : Number(last.last) + 1;
     const cached = this.#lastBatch;
-    if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastEntryId === last.entryId) return cached.edge.clone();
+    if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastText === last.entry) return cached.edge.clone();
     const ids = perfectNodes({ begin: 0, end: size });
     const hashes = await nodeHashes(tx, ids);
     return new CompactRange(size, ids.map((id) => hashes.get(nodeKey(id))!));
@@ -190,6 +189,21 @@ export function nodesToStore(completed: readonly StoredNode[]): StoredNode[] {
 }
 
 /**
+ * The `subtree_hashes` of the leaf whose append completed `completed`: the hashes of the
+ * nodes the store keeps, lowest level first (as `append` gives them), or null for none.
+ */
+export function subtreeHashes(completed: readonly StoredNode[]): Buffer | null {
+  const stored = nodesToStore(completed);
+  return stored.length === 0 ? null : Buffer.concat(stored.map((node) => node.hash));
+}
+
+/** The hash of stored node `id` within the `subtree_hashes` of its last leaf; undefined when they do not hold it. */
+export function storedNodeHash(hashes: Buffer | null, id: NodeId): Buffer | undefined {
+  const offset = (id.level - lowestStoredLevel) * hashBytes;
+  return hashes === null || hashes.length < offset + hashBytes ? undefined : hashes.subarray(offset, offset + hashBytes);
+}
+
+/**
  * Perfect-subtree hashes by id: read from the store from `lowestStoredLevel` up, computed
  * from their leaves below it, with one query for each.
  */
@@ -208,18 +222,21 @@ async function nodeHashes(db: Reader, ids: readonly NodeId[]): Promise<Map<strin
   return found;
 }
 
-/** Reads stored perfect-subtree hashes by id; a missing one means the log is not what it claims, and fails loudly. */
+/** Reads stored perfect-subtree hashes by id, from their last leaves' rows; a missing one means the log is not what it claims, and fails loudly. */
 async function readNodes(db: Reader, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   if (ids.length === 0) return found;
   const rows = await db
-    .selectFrom('auditNodes')
-    .select(['lastLeaf', 'level', 'hash'])
-    .where((eb) => eb.or(ids.map((id) => eb.and([eb('lastLeaf', '=', lastLeafOf(id)), eb('level', '=', id.level)]))))
+    .selectFrom('auditLeaves')
+    .select(['idx', 'subtreeHashes'])
+    .where('idx', 'in', ids.map(lastLeafOf))
     .execute();
-  for (const row of rows) found.set(nodeKey(nodeEndingAt(Number(row.lastLeaf), row.level)), Buffer.from(row.hash));
-  const missing = ids.find((id) => !found.has(nodeKey(id)));
-  if (missing !== undefined) throw new Error(`transparency log node ${missing.level}/${missing.index} is missing from the store`);
+  const hashesByLeaf = new Map(rows.map((row) => [Number(row.idx), row.subtreeHashes]));
+  for (const id of ids) {
+    const hash = storedNodeHash(hashesByLeaf.get(lastLeafOf(id)) ?? null, id);
+    if (hash === undefined) throw new Error(`transparency log node ${id.level}/${id.index} is missing from the store`);
+    found.set(nodeKey(id), hash);
+  }
   return found;
 }
 

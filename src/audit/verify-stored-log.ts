@@ -6,8 +6,7 @@ import { CompactRange } from './compact-range.js';
 import { leafHash } from './merkle-hash.js';
 import type { Receipt } from './receipt.js';
 import type { NoteKey } from './signed-note.js';
-import { logEntryKinds, lowestStoredLevel, nodesToStore } from './transparency-log.js';
-import { nodeEndingAt, nodeKey } from './tree-ranges.js';
+import { nodesToStore, storedNodeHash, subtreeHashes } from './transparency-log.js';
 
 /** What `verifyStoredLog` found; the log is sound when `problems` is empty. */
 export interface StoredLogReport {
@@ -30,15 +29,17 @@ export interface StoredLogVerifierOptions {
 
 /** Reporting stops here: past a few dozen, more problems tell nothing new. */
 const problemsMax = 50;
-const entryTypes: Readonly<Record<string, string>> = { receipt: 'commonweal.receipt', admin_change: 'commonweal.admin_change' };
+const receiptType = 'commonweal.receipt';
+const adminChangeType = 'commonweal.admin_change';
+
+type Entry = Record<string, unknown>;
 
 /**
  * Checks the whole log in the store from scratch, trusting nothing but the log's key:
- * every leaf is rehashed and the tree rebuilt, every stored node compared with the
- * rebuilt one (and their number with the number the log keeps), every stored
- * checkpoint's signature and root checked, every receipt compared with the usage record
- * it describes, and every usage record written since the log began must have its
- * receipt. It reads one snapshot, so it may run while the server appends.
+ * every leaf is rehashed and the tree rebuilt, the subtree hashes each leaf row keeps
+ * compared with the rebuilt ones, every stored checkpoint's signature and root checked,
+ * every receipt compared with the usage record it describes (which must name its leaf),
+ * and every usage record written since the log began must have its receipt. It reads one snapshot, so it may run while the server appends.
  */
 export async function verifyStoredLog(store: Store, key: NoteKey, options: StoredLogVerifierOptions = {}): Promise<StoredLogReport> {
   let run = store.db.transaction();
@@ -78,7 +79,6 @@ class LogVerification {
     for (const [treeSize, expected] of this.#expectedRoots) {
       if (treeSize > range.size) this.#problem(`${expected.what} signs ${treeSize} leaves but the log holds only ${range.size}: leaves were removed`);
     }
-    await this.#checkNodeCount(size);
     await this.#checkUnreceiptedUsage();
     return {
       leaves: size,
@@ -133,21 +133,19 @@ class LogVerification {
     this.#checkRootAt(range);
     // Each turn reads the next page by primary key; the loop ends at the last leaf.
     while (range.size < size) {
-      const begin = range.size;
-      const rows = await this.#db.selectFrom('auditLeaves').selectAll().where('idx', '>=', begin).orderBy('idx').limit(pageSize).execute();
+      const rows = await this.#db.selectFrom('auditLeaves').selectAll().where('idx', '>=', range.size).orderBy('idx').limit(pageSize).execute();
       if (rows.length === 0) break;
-      const stored = await this.#storedNodes(begin, Number(rows.at(-1)!.idx) + 1);
-      const usage = await this.#usageRecords(rows.filter((r) => r.kind === 'receipt').map((r) => r.entryId));
-      for (const row of rows) {
-        if (Number(row.idx) !== range.size) {
-          this.#problem(`leaf ${range.size} is missing (the next stored leaf is ${Number(row.idx)})`);
+      const entries = rows.map((row) => this.#parse(Number(row.idx), row.entry));
+      const usage = await this.#usageRecords(entries.flatMap((entry) => (entry?.type === receiptType ? [String(entry.id)] : [])));
+      for (const [i, row] of rows.entries()) {
+        const index = Number(row.idx);
+        if (index !== range.size) {
+          this.#problem(`leaf ${range.size} is missing (the next stored leaf is ${index})`);
           return range;
         }
-        this.#checkEntry(row, usage);
-        for (const node of nodesToStore(range.append(leafHash(row.entry)))) {
-          const found = stored.get(nodeKey(node));
-          if (found === undefined || !found.equals(node.hash)) this.#problem(`node ${node.level}/${node.index} (completed by leaf ${Number(row.idx)}) ${found === undefined ? 'is missing' : 'does not match its leaves'}`);
-        }
+        const entry = entries[i];
+        if (entry !== undefined) this.#checkEntry(index, entry, usage);
+        this.#checkSubtreeHashes(index, row.subtreeHashes, range.append(leafHash(row.entry)));
         this.#checkRootAt(range);
       }
     }
@@ -159,12 +157,18 @@ class LogVerification {
     if (expected !== undefined && !expected.root.equals(range.root())) this.#problem(`the leaves do not hash to the root that ${expected.what} signed`);
   }
 
-  /** The stored nodes that leaves [begin, end) complete: those whose last leaf falls in the range, one key range of the table. */
-  async #storedNodes(begin: number, end: number): Promise<Map<string, Buffer>> {
-    const nodes = new Map<string, Buffer>();
-    const rows = await this.#db.selectFrom('auditNodes').select(['lastLeaf', 'level', 'hash']).where('lastLeaf', '>=', begin).where('lastLeaf', '<', end).execute();
-    for (const row of rows) nodes.set(nodeKey(nodeEndingAt(Number(row.lastLeaf), row.level)), Buffer.from(row.hash));
-    return nodes;
+  /** The hashes a leaf row keeps must be exactly those of the stored subtrees its append completed. */
+  #checkSubtreeHashes(index: number, stored: Buffer | null, completed: ReturnType<CompactRange['append']>): void {
+    const expected = subtreeHashes(completed);
+    if (stored === expected || (stored !== null && expected !== null && stored.equals(expected))) return;
+    for (const node of nodesToStore(completed)) {
+      const found = storedNodeHash(stored, node);
+      if (found === undefined || !found.equals(node.hash)) {
+        this.#problem(`node ${node.level}/${node.index} (completed by leaf ${index}) ${found === undefined ? 'is missing' : 'does not match its leaves'}`);
+        return;
+      }
+    }
+    this.#problem(`leaf ${index} keeps ${stored?.length ?? 0} bytes of subtree hashes; its append completed ${expected?.length ?? 0}`);
   }
 
   async #usageRecords(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
@@ -173,25 +177,38 @@ class LogVerification {
     return new Map(rows.map((row) => [row.id, row as unknown as Record<string, unknown>]));
   }
 
-  #checkEntry(row: { idx: number; kind: string; entryId: string; organizationId: string | null; createdAt: string; entry: string }, usage: Map<string, Record<string, unknown>>): void {
-    const where = `leaf ${Number(row.idx)} (${row.entryId})`;
-    let entry: Record<string, unknown>;
+  /** A leaf's entry, or undefined (and a problem) when its text is not JSON; a text not in canonical form is a problem too. */
+  #parse(index: number, text: string): Entry | undefined {
+    let entry: Entry;
     try {
-      entry = JSON.parse(row.entry) as Record<string, unknown>;
+      entry = JSON.parse(text) as Entry;
     } catch {
-      this.#problem(`${where}: not JSON`);
+      this.#problem(`leaf ${index}: not JSON`);
+      return undefined;
+    }
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      this.#problem(`leaf ${index}: not a JSON object`);
+      return undefined;
+    }
+    if (canonicalJson(entry) !== text) this.#problem(`leaf ${index} (${String(entry.id)}): not in canonical JSON`);
+    return entry;
+  }
+
+  #checkEntry(index: number, entry: Entry, usage: Map<string, Record<string, unknown>>): void {
+    const where = `leaf ${index} (${String(entry.id)})`;
+    if (entry.type === adminChangeType) {
+      this.#adminChanges += 1;
       return;
     }
-    if (canonicalJson(entry) !== row.entry) this.#problem(`${where}: not in canonical JSON`);
-    if (!(logEntryKinds as readonly string[]).includes(row.kind) || entry.type !== entryTypes[row.kind]) this.#problem(`${where}: kind ${row.kind} but type ${String(entry.type)}`);
-    if (entry.id !== row.entryId || entry.createdAt !== row.createdAt || (entry.organizationId ?? null) !== row.organizationId) {
-      this.#problem(`${where}: its columns disagree with the entry`);
+    if (entry.type !== receiptType) {
+      this.#problem(`${where}: unknown type ${String(entry.type)}`);
+      return;
     }
-    if (row.kind === 'admin_change') this.#adminChanges += 1;
-    if (row.kind !== 'receipt') return;
     this.#receipts += 1;
-    this.#firstReceiptAt ??= row.createdAt;
-    this.#checkReceipt(where, entry as unknown as Receipt, usage.get(row.entryId));
+    this.#firstReceiptAt ??= String(entry.createdAt);
+    const record = usage.get(String(entry.id));
+    this.#checkReceipt(where, entry as unknown as Receipt, record);
+    if (record !== undefined && Number(record.receiptLeaf) !== index) this.#problem(`${where}: its usage record names leaf ${String(record.receiptLeaf)} as its receipt`);
   }
 
   #checkReceipt(where: string, receipt: Receipt, record: Record<string, unknown> | undefined): void {
@@ -209,23 +226,16 @@ class LogVerification {
     }
   }
 
-  async #checkNodeCount(size: number): Promise<void> {
-    let expected = 0;
-    for (let width = 2 ** lowestStoredLevel; width <= size; width *= 2) expected += Math.floor(size / width);
-    const { count } = await this.#db.selectFrom('auditNodes').select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow();
-    if (Number(count) !== expected) this.#problem(`the store holds ${Number(count)} tree nodes; a tree of ${size} leaves has ${expected}`);
-  }
-
-  /** Usage and receipts commit together, so a usage record written since the log began without a receipt was added behind the log's back. */
+  /**
+   * Usage and receipts commit together, so a usage record written since the log began
+   * without a receipt was added behind the log's back. Each receipt checked above found
+   * its own record naming its leaf; a record naming a leaf beyond those is a forgery too.
+   */
   async #checkUnreceiptedUsage(): Promise<void> {
     if (this.#firstReceiptAt === undefined) return;
-    const rows = await this.#db
-      .selectFrom('usageRecords')
-      .select('id')
-      .where('createdAt', '>=', this.#firstReceiptAt)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('auditLeaves').select('idx').whereRef('auditLeaves.entryId', '=', 'usageRecords.id'))))
-      .limit(10)
-      .execute();
+    const rows = await this.#db.selectFrom('usageRecords').select('id').where('createdAt', '>=', this.#firstReceiptAt).where('receiptLeaf', 'is', null).limit(10).execute();
     for (const row of rows) this.#problem(`usage record ${row.id} has no receipt in the log`);
+    const { count } = await this.#db.selectFrom('usageRecords').select((eb) => eb.fn.countAll().as('count')).where('receiptLeaf', 'is not', null).executeTakeFirstOrThrow();
+    if (Number(count) !== this.#receipts) this.#problem(`${Number(count)} usage records name a receipt leaf, but the log holds ${this.#receipts} receipts`);
   }
 }

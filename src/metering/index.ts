@@ -2,5 +2,5 @@ export { batchBeforeCommit, beforeCommit } from './before-commit.js';
 export { estimateTokens, estimateTokensOfBytes, tokenCount } from './estimate-tokens.js';
 export { GroupCommitWriter } from './group-commit-writer.js';
 export type { TokenUsage, UsageEndpoint, UsageOutcome, UsageRecord } from './usage-record.js';
-export { type AfterCommit, type SettlementStep, UsageRecorder, type UsageInput } from './usage-recorder.js';
+export { type AfterCommit, type ReceiptWriter, type SettlementStep, UsageRecorder, type UsageInput } from './usage-recorder.js';
 export { type UsageFilter, UsageRepository } from './usage-repository.js';

@@ -50,7 +50,7 @@ export interface UsageRecord extends TokenUsage {
 }
 
 export function toUsageRecord(row: Selectable<UsageRecordsTable>): UsageRecord {
-  const { seq: _internal, ...rest } = row;
+  const { seq: _internal, receiptLeaf: _receiptLeaf, ...rest } = row;
   return {
     object: 'usage_record',
     ...rest,

@@ -47,16 +47,27 @@ export type SettlementStep<C> = (tx: Transaction<Database>, record: UsageRecord,
 /** Runs after the commit of the settlement that returned it, synchronously, before `recordUsage` resolves. */
 export type AfterCommit = () => void;
 
+/**
+ * Appends the receipt of a finished request to a log in `tx`, after the settlement steps,
+ * and returns its index there. The usage record keeps that index, so that the receipt is
+ * found by the record's id through the record's own unique index: the log's table then
+ * needs no index of its own, and a commit rewrites one B-tree less. It may run more than
+ * once for one request, as a step may.
+ */
+export type ReceiptWriter<C> = (tx: Transaction<Database>, record: UsageRecord, context: C) => Promise<number>;
+
 /** The gateway's way into metering. */
 export class UsageRecorder<C = void> {
   readonly #writer: GroupCommitWriter;
   readonly #usage: UsageRepository;
   readonly #steps: readonly SettlementStep<C>[];
+  readonly #receipt: ReceiptWriter<C> | undefined;
 
-  constructor(writer: GroupCommitWriter, usage: UsageRepository, steps: readonly SettlementStep<C>[] = []) {
+  constructor(writer: GroupCommitWriter, usage: UsageRepository, steps: readonly SettlementStep<C>[] = [], receipt?: ReceiptWriter<C>) {
     this.#writer = writer;
     this.#usage = usage;
     this.#steps = steps;
+    this.#receipt = receipt;
   }
 
   /**
@@ -72,11 +83,13 @@ export class UsageRecorder<C = void> {
     await this.#writer.submit(async (tx) => {
       // A rerun of the job starts over, so only the committed run's callbacks remain.
       afterCommit = [];
-      await this.#usage.record(tx, record);
       for (const step of this.#steps) {
         const after = await step(tx, record, context);
         if (after !== undefined) afterCommit.push(after);
       }
+      // The receipt comes last, so that it can state what the steps settled (the credits charged).
+      const receiptLeaf = this.#receipt === undefined ? null : await this.#receipt(tx, record, context);
+      await this.#usage.record(tx, record, receiptLeaf);
     });
     for (const after of afterCommit) after();
   }

@@ -99,6 +99,7 @@ const rowColumns: readonly (keyof UsageRow)[] = Object.freeze([
   'errorCode',
   'streamed',
   'policyVersion',
+  'receiptLeaf',
 ]);
 
 export class UsageRepository {
@@ -114,9 +115,10 @@ export class UsageRepository {
    * Adds one record to the caller's transaction. In a group-commit writer transaction the
    * records of all its requests go in together just before COMMIT, as a few multi-row
    * inserts, so reads inside `tx` do not see them yet; elsewhere the record goes in at once.
+   * `receiptLeaf` is the log index of the record's receipt, when it has one.
    */
-  async record(tx: Transaction<Database>, usage: UsageRecord): Promise<void> {
-    const row: UsageRow = { ...usage, policyVersion: usage.policyVersion ?? null, usageEstimated: usage.usageEstimated ? 1 : 0, streamed: usage.streamed ? 1 : 0 };
+  async record(tx: Transaction<Database>, usage: UsageRecord, receiptLeaf: number | null = null): Promise<void> {
+    const row: UsageRow = { ...usage, policyVersion: usage.policyVersion ?? null, usageEstimated: usage.usageEstimated ? 1 : 0, streamed: usage.streamed ? 1 : 0, receiptLeaf };
     const values = rowColumns.map((column) => row[column]);
     const batch = batchBeforeCommit(tx, this, (): unknown[][] => [], (committing, rows) => this.#insert(committing, rows));
     if (batch === undefined) return this.#insert(tx, [values]);

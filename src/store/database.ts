@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { AuditCheckpointsTable, AuditLeavesTable, AuditNodesTable } from './audit-tables.js';
+import type { AuditCheckpointsTable, AuditLeavesTable } from './audit-tables.js';
 import type {
   FundApplicationsTable,
   FundProgramsTable,
@@ -122,6 +122,8 @@ export interface UsageRecordsTable {
   streamed: number;
   /** The policy version the request was decided with (migration 0003); null for records from before it. */
   policyVersion: number | null;
+  /** The transparency-log index of the record's receipt (migration 0011); null for a record written without one. */
+  receiptLeaf: number | null;
 }
 
 export interface Database {
@@ -139,7 +141,6 @@ export interface Database {
   fundPrograms: FundProgramsTable;
   fundApplications: FundApplicationsTable;
   auditLeaves: AuditLeavesTable;
-  auditNodes: AuditNodesTable;
   auditCheckpoints: AuditCheckpointsTable;
   jurisdictionGroups: JurisdictionGroupsTable;
   organizationPolicies: OrganizationPoliciesTable;

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdminChangeLog, CheckpointPublisher, LogSigner, type ReceiptFacts, receiptStep, TransparencyLog } from '../../src/audit/index.js';
+import { AdminChangeLog, CheckpointPublisher, LogSigner, type ReceiptFacts, receiptWriter, TransparencyLog } from '../../src/audit/index.js';
 import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
 import { openSqliteStore, type Store } from '../../src/store/index.js';
 
@@ -39,7 +39,7 @@ export async function startAuditLogFixture(): Promise<AuditLogFixture> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const signer = new LogSigner('test.example/log', privateKey, publicKey);
   const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
-  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [receiptStep(log, (_record, facts: ReceiptFacts) => facts)]);
+  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [], receiptWriter(log, (_record, facts: ReceiptFacts) => facts));
   return {
     dir,
     path,

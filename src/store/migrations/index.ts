@@ -10,6 +10,7 @@ import { chargesWithoutUsageIndex } from './0007-charges-without-usage-index.js'
 import { auditNodesByLastLeaf } from './0008-audit-nodes-by-last-leaf.js';
 import { chargesInFewerIndexes } from './0009-charges-in-fewer-indexes.js';
 import { auditNodesFromSixteenLeaves } from './0010-audit-nodes-from-sixteen-leaves.js';
+import { auditLeavesCarryTheirNodes } from './0011-audit-leaves-carry-their-nodes.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0008-audit-nodes-by-last-leaf': auditNodesByLastLeaf(dialect),
     '0009-charges-in-fewer-indexes': chargesInFewerIndexes(dialect),
     '0010-audit-nodes-from-sixteen-leaves': auditNodesFromSixteenLeaves(),
+    '0011-audit-leaves-carry-their-nodes': auditLeavesCarryTheirNodes(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
