@@ -27,7 +27,8 @@ type Tamper =
   | { kind: 'flip-checkpoint-bit'; at: number; bit: number }
   | { kind: 'delete-node'; node: number }
   | { kind: 'rewrite-leaf-and-tree'; leaf: number }
-  | { kind: 'repoint-receipt'; row: number; to: number | null };
+  | { kind: 'repoint-receipt'; row: number; to: number | null }
+  | { kind: 'forge-usage'; row: number };
 
 const tamper: fc.Arbitrary<Tamper> = fc.oneof(
   fc.record({ kind: fc.constant('flip-leaf-bit' as const), leaf: fc.nat(), at: fc.nat(), bit: fc.integer({ min: 0, max: 6 }) }),
@@ -39,7 +40,11 @@ const tamper: fc.Arbitrary<Tamper> = fc.oneof(
   fc.record({ kind: fc.constant('delete-node' as const), node: fc.nat() }),
   fc.record({ kind: fc.constant('rewrite-leaf-and-tree' as const), leaf: fc.nat() }),
   fc.record({ kind: fc.constant('repoint-receipt' as const), row: fc.nat(), to: fc.option(fc.integer({ min: 1, max: 1_000 })) }),
+  fc.record({ kind: fc.constant('forge-usage' as const), row: fc.nat() }),
 );
+
+/** The columns a forged usage record copies from a real one, its receipt leaf among them. */
+const copiedUsageColumns = 'created_at, organization_id, project_id, api_key_id, model_id, endpoint, deployment_id, site_id, jurisdiction, prompt_tokens, completion_tokens, total_tokens, usage_estimated, first_byte_ms, total_ms, status, outcome, error_code, streamed, policy_version, receipt_leaf';
 
 const hashBytes = 32;
 
@@ -107,7 +112,12 @@ function apply(db: BetterSqlite3.Database, t: Tamper, leaves: number, nodes: num
     }
     case 'repoint-receipt': {
       const { id, leaf } = db.prepare('select id, receipt_leaf as leaf from usage_records order by seq limit 1 offset ?').get(t.row % 40) as { id: string; leaf: number };
-      db.prepare('update usage_records set receipt_leaf = ? where id = ?').run(t.to === null ? null : (leaf + t.to) % leaves, id);
+      db.prepare('update usage_records set receipt_leaf = ? where id = ?').run(t.to === null ? null : (leaf + 1 + (t.to % (leaves - 1))) % leaves, id);
+      return;
+    }
+    case 'forge-usage': {
+      // A record billed behind the log's back, claiming a real receipt's leaf as its own.
+      db.prepare(`insert into usage_records (id, ${copiedUsageColumns}) select 'req_forged', ${copiedUsageColumns} from usage_records order by seq limit 1 offset ?`).run(t.row % 40);
       return;
     }
     case 'flip-checkpoint-bit': {
@@ -153,7 +163,7 @@ describe('verifyStoredLog', () => {
     assert.equal(report.root, (await fixture.log.rootAt(leaves)).toString('base64'));
   });
 
-  it('catches any single tampering: a flipped bit, a deletion, a reordering, an edited row, a rewritten tree', async () => {
+  it('catches any single tampering: a flipped bit, a deletion, a reordering, an edited row, a rewritten tree, a forged record', async () => {
     let copies = 0;
     await fc.assert(
       fc.asyncProperty(tamper, async (t) => {
