@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Store } from '../store/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { type Checkpoint, openCheckpoint } from './checkpoint.js';
-import { CompactRange } from './compact-range.js';
+import { CompactRange, type StoredNode } from './compact-range.js';
 import { leafHash } from './merkle-hash.js';
 import type { Receipt } from './receipt.js';
 import type { NoteKey } from './signed-note.js';
@@ -158,7 +158,7 @@ class LogVerification {
   }
 
   /** The hashes a leaf row keeps must be exactly those of the stored subtrees its append completed. */
-  #checkSubtreeHashes(index: number, stored: Buffer | null, completed: ReturnType<CompactRange['append']>): void {
+  #checkSubtreeHashes(index: number, stored: Buffer | null, completed: readonly StoredNode[]): void {
     const expected = subtreeHashes(completed);
     if (stored === expected || (stored !== null && expected !== null && stored.equals(expected))) return;
     for (const node of nodesToStore(completed)) {

@@ -59,6 +59,27 @@ describe('UsageRecorder', () => {
     assert.deepEqual((await repository.query({}, { limit: 10 })).data.map((r) => r.id), ['req_ok']);
   });
 
+  it('keeps the index its receipt writer returns on the usage record, after the steps; a failing receipt leaves no record', async () => {
+    const order: string[] = [];
+    const receipted = new UsageRecorder<{ readonly fail: boolean }>(
+      writer,
+      repository,
+      [async (_tx, record) => void order.push(`step ${record.id}`)],
+      async (_tx, record, context) => {
+        order.push(`receipt ${record.id}`);
+        if (context.fail) throw new Error('log refused');
+        return 41;
+      },
+    );
+    await receipted.recordUsage(usageInput('req_r'), { fail: false });
+    await assert.rejects(receipted.recordUsage(usageInput('req_no_receipt'), { fail: true }), /log refused/);
+    assert.deepEqual(order.slice(0, 2), ['step req_r', 'receipt req_r']);
+    const rows = await store.db.selectFrom('usageRecords').select(['id', 'receiptLeaf']).execute();
+    assert.deepEqual(rows, [{ id: 'req_r', receiptLeaf: 41 }]);
+    const [record] = (await repository.query({}, { limit: 1 })).data;
+    assert.equal(Object.hasOwn(record!, 'receiptLeaf'), false, 'the leaf index is the log\'s business, not part of the record a client reads');
+  });
+
   it('records an estimate for a model server that reported no usage', async () => {
     await recorder.recordUsage(usageInput('req_est', estimateUsage('What is the capital of France?', 'Paris.')));
     assert.deepEqual(await repository.totals({}), { requests: 1, promptTokens: 8, completionTokens: 2, totalTokens: 10 });
