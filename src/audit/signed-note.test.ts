@@ -30,6 +30,11 @@ describe('signed notes', () => {
     assert.throws(() => openNote(signNote(goText, signer.key, other.privateKey), key), /no signature of PeterNeumann/);
     assert.throws(() => openNote(goText, key), NoteError);
     assert.throws(() => openNote(`${goText}\n\u2014 PeterNeumann\n`, key), /malformed/);
+    // The same signature bytes with an unused bit of the last base64 character set: one signature, two texts.
+    const lastSignatureCharacter = goNote.length - 3;
+    const padded = goNote.slice(0, lastSignatureCharacter) + String.fromCharCode(goNote.charCodeAt(lastSignatureCharacter) + 1) + goNote.slice(lastSignatureCharacter + 1);
+    assert.ok(Buffer.from(padded.split(' ').at(-1)!, 'base64').equals(Buffer.from(goNote.split(' ').at(-1)!, 'base64')), 'the two encodings decode alike');
+    assert.throws(() => openNote(padded, key), /not in canonical base64/);
     assert.throws(() => noteKey('has space', key.publicKey), NoteError);
     assert.throws(() => parseVerifierKey(goVerifierKey.replace('c74f20a3', 'c74f20a4')), NoteError);
     // A key whose base64 holds a "+" (from transparency-dev/formats' tests) parses whole.

@@ -79,6 +79,8 @@ export function openNote(note: string, key: NoteKey): string {
     if (match === null) throw new NoteError(`malformed signature line: ${JSON.stringify(line.slice(0, 120))}`);
     const blob = Buffer.from(match[2]!, 'base64');
     if (match[1] !== key.name || blob.length < 4 || !blob.subarray(0, 4).equals(key.keyId)) continue;
+    // Base64 ignores the unused low bits of its last character; accepting them set would give one signed checkpoint many texts.
+    if (blob.toString('base64') !== match[2]) throw new NoteError(`the signature of ${key.name} is not in canonical base64`);
     // A signature from our key that fails rejects the whole note, as the specification asks.
     if (!verify(null, Buffer.from(text, 'utf8'), publicKeyObject(key), blob.subarray(4))) throw new NoteError(`the signature of ${key.name} does not verify`);
     verified = true;
