@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { type Database, lockAppendOrder, RowInserter, type Store } from '../store/index.js';
 import { beforeCommit } from '../metering/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
-import { emptyRootHash, leafHash } from './merkle-hash.js';
+import { emptyRootHash, hashSizeBytes, leafHash } from './merkle-hash.js';
 import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, type NodeId, nodeKey, perfectNodes } from './tree-ranges.js';
 
 /** A leaf as the store holds it: `text` is the canonical JSON whose UTF-8 bytes are the leaf. */
@@ -30,9 +30,6 @@ type Reader = Kysely<Database>;
  * average instead of 2 rows per leaf, and a proof reads at most a few dozen more leaves.
  */
 export const lowestStoredLevel = 4;
-
-/** The bytes of one hash in a leaf's `subtree_hashes`. */
-const hashBytes = 32;
 
 /**
  * The last leaf's index and text: two primary-key seeks. Every transaction that appends
@@ -199,8 +196,8 @@ export function subtreeHashes(completed: readonly StoredNode[]): Buffer | null {
 
 /** The hash of stored node `id` within the `subtree_hashes` of its last leaf; undefined when they do not hold it. */
 export function storedNodeHash(hashes: Buffer | null, id: NodeId): Buffer | undefined {
-  const offset = (id.level - lowestStoredLevel) * hashBytes;
-  return hashes === null || hashes.length < offset + hashBytes ? undefined : hashes.subarray(offset, offset + hashBytes);
+  const offset = (id.level - lowestStoredLevel) * hashSizeBytes;
+  return hashes === null || hashes.length < offset + hashSizeBytes ? undefined : hashes.subarray(offset, offset + hashSizeBytes);
 }
 
 /**

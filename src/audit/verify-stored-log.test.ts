@@ -8,7 +8,7 @@ import { type AuditLogFixture, startAuditLogFixture, testFacts } from '../../tes
 import { usageInput } from '../../test/helpers/usage-input.js';
 import { openReadOnlySqliteStore } from '../store/index.js';
 import { CompactRange } from './compact-range.js';
-import { leafHash } from './merkle-hash.js';
+import { hashSizeBytes, leafHash } from './merkle-hash.js';
 import { subtreeHashes } from './transparency-log.js';
 import { verifyStoredLog } from './verify-stored-log.js';
 
@@ -46,12 +46,10 @@ const tamper: fc.Arbitrary<Tamper> = fc.oneof(
 /** The columns a forged usage record copies from a real one, its receipt leaf among them. */
 const copiedUsageColumns = 'created_at, organization_id, project_id, api_key_id, model_id, endpoint, deployment_id, site_id, jurisdiction, prompt_tokens, completion_tokens, total_tokens, usage_estimated, first_byte_ms, total_ms, status, outcome, error_code, streamed, policy_version, receipt_leaf';
 
-const hashBytes = 32;
-
 /** Every stored node as the row that keeps it and its place among that row's hashes. */
 function storedNodes(db: BetterSqlite3.Database): { idx: number; at: number; hashes: Buffer }[] {
   const rows = db.prepare('select idx, subtree_hashes as hashes from audit_leaves where subtree_hashes is not null order by idx').all() as { idx: number; hashes: Buffer }[];
-  return rows.flatMap((row) => Array.from({ length: row.hashes.length / hashBytes }, (_, k) => ({ idx: row.idx, at: k * hashBytes, hashes: row.hashes })));
+  return rows.flatMap((row) => Array.from({ length: row.hashes.length / hashSizeBytes }, (_, k) => ({ idx: row.idx, at: k * hashSizeBytes, hashes: row.hashes })));
 }
 
 function flipChar(text: string, at: number, bit: number): string {
@@ -89,7 +87,7 @@ function apply(db: BetterSqlite3.Database, t: Tamper, leaves: number, nodes: num
     }
     case 'delete-node': {
       const node = nodeAt(t.node);
-      const rest = Buffer.concat([node.hashes.subarray(0, node.at), node.hashes.subarray(node.at + hashBytes)]);
+      const rest = Buffer.concat([node.hashes.subarray(0, node.at), node.hashes.subarray(node.at + hashSizeBytes)]);
       setHashes.run(rest.length === 0 ? null : rest, node.idx);
       return;
     }
