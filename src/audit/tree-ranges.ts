@@ -15,14 +15,9 @@ export interface NodeId {
   readonly index: number;
 }
 
-/** The last leaf a node covers: how the store keys it, so that the nodes an append completes sit together. */
+/** The last leaf a node covers: the leaf whose row keeps the node's hash, since the nodes an append completes all end at its leaf. */
 export function lastLeafOf(node: NodeId): number {
   return (node.index + 1) * 2 ** node.level - 1;
-}
-
-/** The node at `level` whose last leaf is `lastLeaf`; the inverse of `lastLeafOf`. */
-export function nodeEndingAt(lastLeaf: number, level: number): NodeId {
-  return { level, index: (lastLeaf + 1) / 2 ** level - 1 };
 }
 
 /** The leaves a node covers. */
