@@ -39,7 +39,8 @@ type Entry = Record<string, unknown>;
  * every leaf is rehashed and the tree rebuilt, the subtree hashes each leaf row keeps
  * compared with the rebuilt ones, every stored checkpoint's signature and root checked,
  * every receipt compared with the usage record it describes (which must name its leaf),
- * and every usage record written since the log began must have its receipt. It reads one snapshot, so it may run while the server appends.
+ * and every usage record written since the log began must have its receipt. It reads
+ * one snapshot, so it may run while the server appends.
  */
 export async function verifyStoredLog(store: Store, key: NoteKey, options: StoredLogVerifierOptions = {}): Promise<StoredLogReport> {
   let run = store.db.transaction();

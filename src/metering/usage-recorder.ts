@@ -34,12 +34,13 @@ function checkUsage(usage: UsageInput): void {
 }
 
 /**
- * A step that settles a finished request in the same transaction as its usage record:
- * a ledger posting, a transparency-log leaf. `context` is what the caller knows about
- * the request beyond its usage (its credit hold, its policy decision, its hashes).
+ * A step that settles a finished request in the same transaction as its usage record,
+ * such as a ledger posting (the receipt is written by a `ReceiptWriter`, after every
+ * step). `context` is what the caller knows about the request beyond its usage (its
+ * credit hold, its policy decision, its hashes).
  *
  * A step may return a function to run once the transaction has committed, for state
- * kept in memory (balances, a tree): the step itself may run more than once and only
+ * kept in memory (balances): the step itself may run more than once and only
  * the committed run may change anything outside `tx`.
  */
 export type SettlementStep<C> = (tx: Transaction<Database>, record: UsageRecord, context: C) => Promise<void | AfterCommit>;
