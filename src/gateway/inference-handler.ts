@@ -9,6 +9,7 @@ import type { PolicyEngine } from '../policy/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import type { Admission } from './admission.js';
 import { answerBillingStatement, billingStatementPath } from './billing-statement-endpoint.js';
+import { completionLengthOf } from './completion-length.js';
 import type { InferenceCatalog } from './inference-catalog.js';
 import type { InferenceProxy } from './inference-proxy.js';
 import type { InferenceRequest } from './inference-request.js';
@@ -118,6 +119,7 @@ function inferenceRequest(
   if (body.stream !== undefined && typeof body.stream !== 'boolean') {
     throw new CommonwealError('invalid_request', 'stream must be a boolean', { param: 'stream' });
   }
+  const completion = completionLengthOf(body, input.endpoint, model.contextLength);
   const stream = input.endpoint === 'chat.completions' && body.stream === true;
   const streamOptions = body.stream_options as { include_usage?: unknown } | undefined;
   const abort = new AbortController();
@@ -134,6 +136,7 @@ function inferenceRequest(
     model,
     body,
     bodySizeBytes: input.raw.length,
+    completion,
     digest: new ExchangeDigest(input.raw),
     stream,
     clientWantsUsage: stream && streamOptions?.include_usage === true,

@@ -3,6 +3,7 @@ import type { Model } from '../catalog/index.js';
 import type { CreditHold } from '../ledger/index.js';
 import type { UsageEndpoint } from '../metering/index.js';
 import type { PolicyDecision } from '../policy/index.js';
+import type { CompletionLength } from './completion-length.js';
 import type { InferenceCaller } from './key-table.js';
 
 /** One validated inference request, as the proxy needs it. */
@@ -20,6 +21,8 @@ export interface InferenceRequest {
   /** The client's body, every field kept; only `model` (and stream usage) change per deployment. */
   readonly body: Readonly<Record<string, unknown>>;
   readonly bodySizeBytes: number;
+  /** The answer's length bound, read once from the body: what the hold pays for and the upstream is told. */
+  readonly completion: CompletionLength;
   /** Hashes of the body as received and of the answer as relayed, for the request's receipt. */
   readonly digest: ExchangeDigest;
   readonly stream: boolean;
@@ -37,12 +40,15 @@ export interface InferenceRequest {
 
 /**
  * The body for each deployment of one request: the client's fields untouched but `model`,
- * which becomes the deployment's upstream name. A stream always asks for usage, so that it
+ * which becomes the deployment's upstream name, and the length fields, which become the
+ * one `max_tokens` the hold was taken for. A stream always asks for usage, so that it
  * can be metered exactly; the client gets the usage chunk only if it asked for it.
  * Deployments that share an upstream name share one serialized body, so a failover
  * re-serializes the client's body only when the name differs.
  */
-export function upstreamBodies(request: Pick<InferenceRequest, 'body' | 'model' | 'stream'>): (upstreamModel: string | null) => Buffer {
+export function upstreamBodies(
+  request: Pick<InferenceRequest, 'body' | 'model' | 'stream' | 'completion'>,
+): (upstreamModel: string | null) => Buffer {
   const bodies = new Map<string, Buffer>();
   return (upstreamModel) => {
     const model = upstreamModel ?? request.model.id;
@@ -55,8 +61,11 @@ export function upstreamBodies(request: Pick<InferenceRequest, 'body' | 'model' 
   };
 }
 
-function serialize(request: Pick<InferenceRequest, 'body' | 'stream'>, model: string): Buffer {
-  const body: Record<string, unknown> = { ...request.body, model };
+function serialize(request: Pick<InferenceRequest, 'body' | 'stream' | 'completion'>, model: string): Buffer {
+  const { max_completion_tokens: _asked, max_tokens: _legacy, ...fields } = request.body;
+  const body: Record<string, unknown> = { ...fields, model };
+  // Every OpenAI-compatible server reads `max_tokens`; not all read `max_completion_tokens`.
+  if (request.completion.maxTokensPerChoice !== null) body.max_tokens = request.completion.maxTokensPerChoice;
   if (request.stream) {
     const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
     body.stream_options = { ...streamOptions, include_usage: true };

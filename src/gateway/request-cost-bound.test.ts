@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Model } from '../catalog/index.js';
+import { completionLengthOf } from './completion-length.js';
 import { requestTokenBound } from './request-cost-bound.js';
 
 const model = (contextLength: number | null): Model => ({
@@ -19,7 +20,9 @@ const model = (contextLength: number | null): Model => ({
 });
 
 function bound(body: Record<string, unknown>, contextLength: number | null, endpoint: 'chat.completions' | 'embeddings' = 'chat.completions') {
-  return requestTokenBound({ body, model: model(contextLength), bodySizeBytes: Buffer.byteLength(JSON.stringify(body)), endpoint }, 4096);
+  const completion = completionLengthOf(body, endpoint, contextLength);
+  const bodySizeBytes = Buffer.byteLength(JSON.stringify(body));
+  return requestTokenBound({ body, model: model(contextLength), bodySizeBytes, endpoint, completion }, 4096);
 }
 
 test('the prompt bound covers every UTF-8 byte of the body plus the template; the completion, max_tokens times n', () => {

@@ -1,4 +1,4 @@
-import { estimateTokensOfBytes, tokenCount } from '../metering/index.js';
+import { estimateTokensOfBytes } from '../metering/index.js';
 import type { InferenceRequest } from './inference-request.js';
 
 /**
@@ -7,8 +7,6 @@ import type { InferenceRequest } from './inference-request.js';
  */
 const templateOverheadTokens = 64;
 const templateOverheadTokensPerMessage = 8;
-/** OpenAI's bound on `n`; more choices than this are refused upstream anyway. */
-const choicesMax = 128;
 
 export interface RequestTokenBound {
   /** At least the prompt's tokens: a token covers at least one byte of UTF-8 text. */
@@ -23,21 +21,20 @@ export interface RequestTokenBound {
  * A safe upper bound of a request's tokens without a tokenizer. The prompt is bounded by
  * the body's bytes: every prompt character is in the JSON body at least as many bytes as
  * it has in UTF-8 (escaping only lengthens it), and no tokenizer makes more tokens than
- * bytes, plus the template's overhead. The completion is bounded by `max_tokens` (or
- * `max_completion_tokens`) times `n`, or the model's context length when neither is
- * given; a model's context also caps both.
+ * bytes, plus the template's overhead. The completion is bounded by the length the
+ * upstream is sent (`completion`) times `n`, or the model's context length when the
+ * client gave none.
  */
 export function requestTokenBound(
-  request: Pick<InferenceRequest, 'body' | 'model' | 'bodySizeBytes' | 'endpoint'>,
+  request: Pick<InferenceRequest, 'body' | 'model' | 'bodySizeBytes' | 'endpoint' | 'completion'>,
   completionTokensDefaultMax: number,
 ): RequestTokenBound {
   const { body, model } = request;
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
   const context = model.contextLength ?? Number.MAX_SAFE_INTEGER;
   const promptTokensMax = Math.min(request.bodySizeBytes + templateOverheadTokens + templateOverheadTokensPerMessage * messages, context);
-  const asked = tokenCount(body.max_completion_tokens) ?? tokenCount(body.max_tokens);
-  const choices = Math.min(Math.max(tokenCount(body.n) ?? 1, 1), choicesMax);
-  const perChoice = request.endpoint === 'embeddings' ? 0 : Math.min(asked ?? model.contextLength ?? completionTokensDefaultMax, context);
+  const { maxTokensPerChoice: asked, choices } = request.completion;
+  const perChoice = request.endpoint === 'embeddings' ? 0 : (asked ?? model.contextLength ?? completionTokensDefaultMax);
   return {
     promptTokensMax,
     completionTokensMax: perChoice * choices,
