@@ -56,7 +56,7 @@ async function run(scenario: Scenario): Promise<Result> {
       }
       const subject = { organizationId: 'bench', projectId: 'main', apiKeyId: 'key', modelId: 'model' };
       const hold: CreditHold = ledger.hold(subject, 500, prices, null);
-      const usage = { id: `req_${index}`, promptTokens: 5, completionTokens: 4, createdAt: new Date().toISOString() };
+      const usage = { id: `req_${index}`, createdAt: new Date().toISOString(), ...hold.price({ promptTokens: 5, completionTokens: 4 }) };
       const afterCommit = await writer.submit((tx) => hold.writeCharge(tx, usage));
       afterCommit();
       hold.release();

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { receiptWriter, TransparencyLog } from '../../src/audit/index.js';
 import { Ledger } from '../../src/ledger/index.js';
-import { GroupCommitWriter, type SettlementStep, type UsageInput, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
+import {
+  GroupCommitWriter,
+  type SettlementStep,
+  type UsageInput,
+  UsageRecorder,
+  UsageRepository,
+  unmetered,
+} from '../../src/metering/index.js';
 import { newTimeOrderedId, openSqliteStore } from '../../src/store/index.js';
 
 /*
@@ -60,7 +67,9 @@ async function measure(level: Level): Promise<Sample> {
     await ledger.transfer({ id: 'seed', debitAccountId: 'issuance', creditAccountId: 'org:bench', amountMicro: 1e15, code: 'deposit' });
     const log = new TransparencyLog(store);
     const steps: SettlementStep<Context>[] = [];
-    if (level === 'charge' || level === 'receipt') steps.push(async (tx, record, { hold }) => hold?.writeCharge(tx, record));
+    if (level === 'charge' || level === 'receipt') {
+      steps.push(async (tx, record, { hold }) => hold?.writeCharge(tx, { ...record, ...hold.price(record) }));
+    }
     const receipt =
       level === 'receipt'
         ? receiptWriter<Context>(log, (record, { hold }) => ({
@@ -69,11 +78,16 @@ async function measure(level: Level): Promise<Sample> {
             engineKind: 'openai',
             modelSha256: null,
             accelerators: [{ vendor: 'nvidia', type: 'H100' }],
-            creditsChargedMicro: hold?.costOf(record) ?? null,
+            creditsChargedMicro: record.creditsChargedMicro,
           }))
         : undefined;
     const recorder = new UsageRecorder<Context>(writer, new UsageRepository(store), steps, receipt);
     const request = async (): Promise<void> => {
+      if (level === 'transaction') {
+        await writer.submit(async () => undefined);
+        return;
+      }
+      const hold = level === 'usage' ? null : ledger.hold({ organizationId: 'bench', projectId: 'main', apiKeyId: 'key_bench', modelId: 'm1' }, 10_000, prices, null);
       const usage: UsageInput = {
         id: newTimeOrderedId('req'),
         organizationId: 'bench',
@@ -95,12 +109,8 @@ async function measure(level: Level): Promise<Sample> {
         errorCode: null,
         streamed: false,
         policyVersion: 1,
+        ...(hold?.price({ promptTokens: 12, completionTokens: 9 }) ?? unmetered),
       };
-      if (level === 'transaction') {
-        await writer.submit(async () => undefined);
-        return;
-      }
-      const hold = level === 'usage' ? null : ledger.hold({ organizationId: 'bench', projectId: 'main', apiKeyId: 'key_bench', modelId: 'm1' }, 10_000, prices, null);
       try {
         await recorder.recordUsage(usage, { hold });
       } finally {

@@ -33,6 +33,9 @@ const records: fc.Arbitrary<UsageRecord> = fc.record({
   completionTokens: count,
   totalTokens: count,
   usageEstimated: fc.boolean(),
+  creditsPricedMicro: fc.option(count),
+  creditsChargedMicro: fc.option(count),
+  creditsWrittenOffMicro: fc.option(count),
 });
 
 const facts: fc.Arbitrary<ReceiptFacts> = fc.record({

@@ -10,6 +10,8 @@ interface Totals {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly totalTokens: number;
+  readonly creditsChargedMicro: number;
+  readonly creditsWrittenOffMicro: number;
 }
 
 interface ModelTotals extends Totals {
@@ -35,6 +37,8 @@ const recordColumns: readonly Column<UsageRow>[] = [
   { header: 'site', value: (r) => r.siteId },
   { header: 'prompt', value: (r) => r.promptTokens },
   { header: 'completion', value: (r) => r.completionTokens },
+  { header: 'charged micro', value: (r) => r.creditsChargedMicro },
+  { header: 'written off micro', value: (r) => r.creditsWrittenOffMicro },
   { header: 'status', value: (r) => r.status },
   { header: 'outcome', value: (r) => r.outcome },
 ];
@@ -45,6 +49,8 @@ const totalColumns: readonly Column<{ readonly label: string } & Totals>[] = [
   { header: 'prompt tokens', value: (r) => r.promptTokens },
   { header: 'completion tokens', value: (r) => r.completionTokens },
   { header: 'total tokens', value: (r) => r.totalTokens },
+  { header: 'charged micro', value: (r) => r.creditsChargedMicro },
+  { header: 'written off micro', value: (r) => r.creditsWrittenOffMicro },
 ];
 
 const filterOptions = [

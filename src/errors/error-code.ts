@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'already_exists'
   | 'conflict'
   | 'idempotency_conflict'
+  | 'ledger_limit_reached'
   | 'insufficient_credits'
   | 'budget_exceeded'
   | 'rate_limit_exceeded'
@@ -50,6 +51,7 @@ export const errorCodeInfo: Readonly<Record<ErrorCode, CodeInfo>> = Object.freez
   already_exists: { status: 409, type: 'invalid_request_error' },
   conflict: { status: 409, type: 'invalid_request_error' },
   idempotency_conflict: { status: 409, type: 'invalid_request_error' },
+  ledger_limit_reached: { status: 409, type: 'invalid_request_error' },
   insufficient_credits: { status: 402, type: 'insufficient_quota' },
   budget_exceeded: { status: 402, type: 'insufficient_quota' },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },

@@ -39,6 +39,16 @@ export class Admission {
     return this.#hold(request, bound.promptTokensMax, bound.completionTokensMax);
   }
 
+  /**
+   * The hold of a request refused before admission (by policy), so that its usage record
+   * is settled as every other one is: a charge of nothing, in the same transaction.
+   */
+  holdNothing(request: InferenceRequest): CreditHold | null {
+    const { organizationId, projectId, keyId } = request.caller;
+    if (!this.#deps.ledger.hasAccounts(organizationId)) return null;
+    return this.#deps.ledger.hold({ organizationId, projectId, apiKeyId: keyId, modelId: request.model.id }, 0, request.model, null);
+  }
+
   async #rateLimit(request: InferenceRequest, tokens: number, res: ServerResponse): Promise<void> {
     const { organizationId, projectId, keyId } = request.caller;
     const checks = [

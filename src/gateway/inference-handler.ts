@@ -85,9 +85,11 @@ async function handle(deps: InferenceHandlerDeps, req: IncomingMessage, res: Ser
  */
 async function serveAdmitted(deps: InferenceHandlerDeps, request: InferenceRequest, res: ServerResponse): Promise<void> {
   // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
-  // takes a rate-limit token or a credit hold.
-  if (request.policy.denied) return deps.proxy.serve(request, res);
-  request.hold = (await deps.admission?.admit(request, res)) ?? null;
+  // takes a rate-limit token or credits. Its record still gets its charge, of nothing.
+  const admission = deps.admission;
+  if (admission !== undefined) {
+    request.hold = request.policy.denied ? admission.holdNothing(request) : await admission.admit(request, res);
+  }
   try {
     await deps.proxy.serve(request, res);
   } finally {

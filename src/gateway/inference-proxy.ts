@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { CommonwealError, toErrorAnswer, writeError } from '../errors/index.js';
 import type { UpstreamResponse } from '../engines/index.js';
-import type { TokenUsage, UsageOutcome, UsageRecorder } from '../metering/index.js';
+import { type TokenUsage, type UsageOutcome, type UsageRecorder, unmetered } from '../metering/index.js';
 import { noCompliantDeploymentError, policyDeniedError } from '../policy/index.js';
 import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '../routing/index.js';
 import type { InferenceCatalog } from './inference-catalog.js';
@@ -283,6 +283,7 @@ export class InferenceProxy {
       errorCode: ending.errorCode,
       streamed: request.stream,
       policyVersion: request.policy.version,
+      ...(request.hold?.price(ending.tokens) ?? unmetered),
     }, { request, routed: ending.routed, site });
   }
 }

@@ -15,6 +15,6 @@ export function receiptFacts(record: UsageRecord, { request, routed, site }: Set
     engineKind: routed?.deployment.kind ?? null,
     modelSha256: null,
     accelerators: site?.accelerators ?? [],
-    creditsChargedMicro: request.hold?.costOf(record) ?? null,
+    creditsChargedMicro: record.creditsChargedMicro,
   };
 }

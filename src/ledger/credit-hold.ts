@@ -1,12 +1,12 @@
 import type { Transaction } from 'kysely';
-import type { AfterCommit } from '../metering/index.js';
+import type { AfterCommit, RequestCredits } from '../metering/index.js';
 import type { Database } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
 import type { BudgetReservation } from './budget-book.js';
-import { revenueAccountId } from './ledger-account.js';
+import { revenueAccountId, writeOffAccountId } from './ledger-account.js';
 import type { BookAccount, LedgerBook } from './ledger-book.js';
 import type { LedgerRepository } from './ledger-repository.js';
-import type { Charge } from './ledger-transfer.js';
+import type { Charge, TransferRow } from './ledger-transfer.js';
 import { type TokenPrices, tokenCostMicro } from './token-cost.js';
 
 /** Part of a hold: what it reserved in one account. Grants come first, the organization's own account last. */
@@ -23,11 +23,9 @@ export interface ChargeSubject {
   readonly modelId: string;
 }
 
-/** The metered end of a request, as a charge needs it. */
-export interface MeteredUsage {
+/** The metered end of a request, as its charge needs it: `credits` are what `price` gave for its tokens. */
+export interface MeteredUsage extends RequestCredits {
   readonly id: string;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
   readonly createdAt: string;
 }
 
@@ -47,7 +45,9 @@ export interface HoldParts {
  * called, so that concurrent requests can never together spend more than the balance.
  * It ends exactly once: `writeCharge` posts the actual cost (never more than the hold)
  * in the transaction of the usage record and frees the rest when that commits; or
- * `release` frees it all when the request ended without a usage record.
+ * `release` frees it all when the request ended without a usage record. What a model
+ * server reports beyond the hold is not lost: the platform writes it off, from its
+ * write-off account to revenue, in the same transaction.
  */
 export class CreditHold {
   readonly maxCostMicro: number;
@@ -65,10 +65,9 @@ export class CreditHold {
    */
   async writeCharge(tx: Transaction<Database>, usage: MeteredUsage): Promise<AfterCommit> {
     const { repository, subject } = this.#parts;
-    const costMicro = this.costOf(usage);
-    const pieces = this.#split(costMicro);
+    const costMicro = usage.creditsChargedMicro;
     const deltas: AccountDelta[] = [];
-    for (const [index, piece] of pieces.entries()) {
+    for (const [index, piece] of this.#split(costMicro).entries()) {
       const charge: Charge = {
         id: index === 0 ? `charge:${usage.id}` : `charge:${usage.id}:${index}`,
         debitAccountId: piece.account.id,
@@ -85,6 +84,12 @@ export class CreditHold {
       await repository.writeCharge(tx, charge, pair);
       deltas.push(...pair);
     }
+    if (usage.creditsWrittenOffMicro > 0) {
+      const row = writeOffRow(usage, subject);
+      const pair = transferDeltas('single', row.debitAccountId, row.creditAccountId, row.amountMicro);
+      await repository.writeOff(tx, row, pair);
+      deltas.push(...pair);
+    }
     return () => {
       // The charge has committed, so memory takes it whatever else happened to the hold.
       this.#parts.book.apply(deltas);
@@ -95,9 +100,14 @@ export class CreditHold {
     };
   }
 
-  /** What `writeCharge` charges for `usage`: its cost at the model's prices, never more than the hold. */
-  costOf(usage: Pick<MeteredUsage, 'promptTokens' | 'completionTokens'>): number {
-    return Math.min(tokenCostMicro(this.#parts.prices, usage.promptTokens, usage.completionTokens), this.maxCostMicro);
+  /**
+   * What a request that used these tokens owes: their cost at the model's prices, of which
+   * the organization is charged at most the hold, and the platform writes off the rest.
+   */
+  price(usage: { readonly promptTokens: number; readonly completionTokens: number }): RequestCredits {
+    const pricedMicro = tokenCostMicro(this.#parts.prices, usage.promptTokens, usage.completionTokens);
+    const chargedMicro = Math.min(pricedMicro, this.maxCostMicro);
+    return { creditsPricedMicro: pricedMicro, creditsChargedMicro: chargedMicro, creditsWrittenOffMicro: pricedMicro - chargedMicro };
   }
 
   /** Frees the whole hold; a no-op once the hold has ended. */
@@ -125,4 +135,30 @@ export class CreditHold {
     }
     return pieces;
   }
+}
+
+/**
+ * The write-off of what a request's model server reported beyond its hold: from the
+ * platform's write-off account to revenue, tagged like the request's charge.
+ */
+function writeOffRow(usage: MeteredUsage, subject: ChargeSubject): TransferRow {
+  return {
+    id: `write-off:${usage.id}`,
+    type: 'single',
+    code: 'write_off',
+    debitAccountId: writeOffAccountId,
+    creditAccountId: revenueAccountId,
+    amountMicro: usage.creditsWrittenOffMicro,
+    pendingId: null,
+    timeoutAt: null,
+    reversesId: null,
+    usageRecordId: usage.id,
+    organizationId: subject.organizationId,
+    projectId: subject.projectId,
+    apiKeyId: subject.apiKeyId,
+    modelId: subject.modelId,
+    programId: null,
+    memo: 'usage beyond the hold',
+    createdAt: usage.createdAt,
+  };
 }

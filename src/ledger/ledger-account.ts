@@ -4,10 +4,12 @@ import type { LedgerAccountsTable } from '../store/index.js';
 /**
  * `organization`: an organization's own balance; `grant`: credits granted to one
  * organization by a fund program, spendable until they expire; `program_pool`: a
- * program's unallocated credits; `revenue`: where charges go; `issuance`: the one
- * account without a floor, whose negative balance is every credit ever issued.
+ * program's unallocated credits; `revenue`: where charges go; `issuance`: an account
+ * without a floor, whose negative balance is every credit ever issued; `write_off`: the
+ * other one without a floor, whose negative balance is every credit of usage that model
+ * servers reported beyond what requests held, and that no organization was charged.
  */
-export const ledgerAccountKinds = ['organization', 'grant', 'program_pool', 'revenue', 'issuance'] as const;
+export const ledgerAccountKinds = ['organization', 'grant', 'program_pool', 'revenue', 'issuance', 'write_off'] as const;
 export type LedgerAccountKind = (typeof ledgerAccountKinds)[number];
 
 export interface LedgerAccount {
@@ -43,6 +45,7 @@ export interface LedgerAccountSpec {
 
 export const issuanceAccountId = 'issuance';
 export const revenueAccountId = 'revenue';
+export const writeOffAccountId = 'write-off';
 
 export function organizationAccountId(organizationId: string): string {
   return `org:${organizationId}`;

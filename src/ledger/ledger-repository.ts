@@ -6,9 +6,13 @@ import { type AccountDelta, availableLoweredMicro, delta } from './account-delta
 import { type Charge, chargeRow, type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
 import { revenueAccountId } from './ledger-account.js';
 
-/** The charges of one open writer transaction: their rows, and what they do to each account in sum. */
+/**
+ * The settlements of one open writer transaction: their charges' rows, the few other
+ * transfers (write-offs), and what all of them do to each account in sum.
+ */
 interface PendingCharges {
   readonly rows: unknown[][];
+  readonly others: unknown[][];
   readonly deltas: Map<string, AccountDelta>;
 }
 
@@ -94,17 +98,31 @@ export class LedgerRepository {
    * its jobs one by one to find the charge at fault.
    */
   async writeCharge(tx: Transaction<Database>, charge: Charge, deltas: readonly AccountDelta[]): Promise<void> {
-    const pending = batchBeforeCommit(tx, this, (): PendingCharges => ({ rows: [], deltas: new Map() }), (committing, batch) => this.#writeCharges(committing, batch));
+    const pending = this.#pendingCharges(tx);
     if (pending === undefined) return this.writeTransfer(tx, chargeRow(charge), deltas);
     pending.rows.push(chargeColumns.map(([field]) => charge[field]));
-    for (const delta of deltas) {
-      const sum = pending.deltas.get(delta.accountId);
-      pending.deltas.set(delta.accountId, sum === undefined ? delta : addDeltas(sum, delta));
-    }
+    addPendingDeltas(pending, deltas);
+  }
+
+  /**
+   * A transfer that settles a request beside its charge, such as a write-off: batched with
+   * the charges, so that its accounts are locked in the same order as theirs.
+   */
+  async writeOff(tx: Transaction<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
+    const pending = this.#pendingCharges(tx);
+    if (pending === undefined) return this.writeTransfer(tx, row, deltas);
+    pending.others.push(transferColumns.map(([field]) => row[field]));
+    addPendingDeltas(pending, deltas);
+  }
+
+  #pendingCharges(tx: Transaction<Database>): PendingCharges | undefined {
+    const open = (): PendingCharges => ({ rows: [], others: [], deltas: new Map() });
+    return batchBeforeCommit(tx, this, open, (committing, batch) => this.#writeCharges(committing, batch));
   }
 
   async #writeCharges(tx: Transaction<Database>, pending: PendingCharges): Promise<void> {
-    await this.#chargeRows.insert(tx, pending.rows);
+    if (pending.rows.length > 0) await this.#chargeRows.insert(tx, pending.rows);
+    if (pending.others.length > 0) await this.#transferRows.insert(tx, pending.others);
     // Replicas sharing PostgreSQL lock accounts in one order, so that two batches never wait on each other.
     const accountIds = [...pending.deltas.keys()].sort();
     for (const accountId of accountIds) await this.#applyDelta(tx, pending.deltas.get(accountId)!);
@@ -112,14 +130,40 @@ export class LedgerRepository {
 
   async #applyDelta(db: Kysely<Database>, delta: AccountDelta): Promise<void> {
     const statements = this.#statements;
-    const changes = [delta.debitsPostedMicro, delta.creditsPostedMicro, delta.debitsPendingMicro, delta.creditsPendingMicro, delta.accountId];
+    const sums = [delta.debitsPostedMicro, delta.creditsPostedMicro, delta.debitsPendingMicro, delta.creditsPendingMicro];
+    const changes = [...sums, delta.accountId, ...sums];
     const loweredMicro = availableLoweredMicro(delta);
     const result = loweredMicro > 0
       ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, loweredMicro]))
       : await db.executeQuery(CompiledQuery.raw(statements.updateAccount, changes));
-    if (Number(result.numAffectedRows) !== 1) {
-      throw new CommonwealError('insufficient_credits', `account "${delta.accountId}" does not have the credits for this transfer`);
+    if (Number(result.numAffectedRows) !== 1) throw await this.#refusal(db, delta);
+  }
+
+  /** Why an account's update matched no row: a sum that would pass the exact range, or the floor. */
+  async #refusal(db: Kysely<Database>, delta: AccountDelta): Promise<CommonwealError> {
+    const account = await this.findAccount(db, delta.accountId);
+    const passes = (stored: number, change: number) => stored + change > accountSumMicroMax;
+    if (
+      account !== undefined &&
+      (passes(account.debitsPostedMicro, delta.debitsPostedMicro) ||
+        passes(account.creditsPostedMicro, delta.creditsPostedMicro) ||
+        passes(account.debitsPendingMicro, delta.debitsPendingMicro) ||
+        passes(account.creditsPendingMicro, delta.creditsPendingMicro))
+    ) {
+      return new CommonwealError(
+        'ledger_limit_reached',
+        `this transfer would take the sums of ledger account "${delta.accountId}" past ${accountSumMicroMax} micro-credits, ` +
+          'the most they hold exactly; nothing was written',
+      );
     }
+    return new CommonwealError('insufficient_credits', `account "${delta.accountId}" does not have the credits for this transfer`);
+  }
+}
+
+function addPendingDeltas(pending: PendingCharges, deltas: readonly AccountDelta[]): void {
+  for (const delta of deltas) {
+    const sum = pending.deltas.get(delta.accountId);
+    pending.deltas.set(delta.accountId, sum === undefined ? delta : addDeltas(sum, delta));
   }
 }
 
@@ -163,14 +207,27 @@ interface LedgerStatements {
   readonly updateAccountAboveFloor: string;
 }
 
-/** The hot statements in the dialect's placeholder style: `?` for SQLite, `$n` for PostgreSQL. */
+/**
+ * The largest running sum an account may reach: every layer holds it exactly (a
+ * JavaScript number, SQLite's and PostgreSQL's 64-bit integers, JSON). A transfer that
+ * would pass it is refused in the same statement that applies it, so that no
+ * interleaving of concurrent transfers can get by.
+ */
+export const accountSumMicroMax = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The hot statements in the dialect's placeholder style: `?` for SQLite, `$n` for PostgreSQL.
+ * Parameters: the four changes, the account id, the four changes again (for the range
+ * check, since SQLite's `?` cannot be named twice), then what the floor check lowers.
+ */
 function ledgerStatements(dialect: StoreDialect): LedgerStatements {
   const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
+  const columns = ['debits_posted_micro', 'credits_posted_micro', 'debits_pending_micro', 'credits_pending_micro'];
   const updateAccount =
-    `update ledger_accounts set debits_posted_micro = debits_posted_micro + ${p(1)}, credits_posted_micro = credits_posted_micro + ${p(2)}, ` +
-    `debits_pending_micro = debits_pending_micro + ${p(3)}, credits_pending_micro = credits_pending_micro + ${p(4)} where id = ${p(5)}`;
+    `update ledger_accounts set ${columns.map((column, i) => `${column} = ${column} + ${p(i + 1)}`).join(', ')} ` +
+    `where id = ${p(5)} and ${columns.map((column, i) => `${column} + ${p(i + 6)} <= ${accountSumMicroMax}`).join(' and ')}`;
   return {
     updateAccount,
-    updateAccountAboveFloor: `${updateAccount} and (floor_micro is null or credits_posted_micro - debits_posted_micro - debits_pending_micro - ${p(6)} >= floor_micro)`,
+    updateAccountAboveFloor: `${updateAccount} and (floor_micro is null or credits_posted_micro - debits_posted_micro - debits_pending_micro - ${p(10)} >= floor_micro)`,
   };
 }

@@ -6,7 +6,17 @@ import { revenueAccountId } from './ledger-account.js';
 export type TransferType = 'single' | 'pending' | 'post_pending' | 'void_pending';
 
 /** Why credits moved; reports and statements group by it. */
-export const transferCodes = ['deposit', 'fund', 'grant', 'grant_expiry', 'charge', 'correction', 'transfer', 'expiry'] as const;
+export const transferCodes = [
+  'deposit',
+  'fund',
+  'grant',
+  'grant_expiry',
+  'charge',
+  'write_off',
+  'correction',
+  'transfer',
+  'expiry',
+] as const;
 export type TransferCode = (typeof transferCodes)[number];
 
 export interface LedgerTransfer {

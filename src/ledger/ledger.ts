@@ -5,7 +5,14 @@ import type { Database, Store } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
 import type { BudgetReservation } from './budget-book.js';
 import { type ChargeSubject, CreditHold, type HoldLeg } from './credit-hold.js';
-import { issuanceAccountId, type LedgerAccount, type LedgerAccountSpec, revenueAccountId, toLedgerAccountRow } from './ledger-account.js';
+import {
+  issuanceAccountId,
+  type LedgerAccount,
+  type LedgerAccountSpec,
+  revenueAccountId,
+  toLedgerAccountRow,
+  writeOffAccountId,
+} from './ledger-account.js';
 import { type BookAccount, LedgerBook } from './ledger-book.js';
 import { LedgerRepository } from './ledger-repository.js';
 import { type LedgerTransfer, type TransferInput, type TransferRow, type TransferTags, transferContent } from './ledger-transfer.js';
@@ -63,6 +70,7 @@ export class Ledger {
     for (const row of await ledger.repository.loadAccounts()) ledger.book.add(row);
     await ledger.openAccount({ id: issuanceAccountId, kind: 'issuance', floorMicro: null });
     await ledger.openAccount({ id: revenueAccountId, kind: 'revenue' });
+    await ledger.openAccount({ id: writeOffAccountId, kind: 'write_off', floorMicro: null });
     for (const hold of await ledger.repository.loadOpenHolds()) {
       ledger.#openHolds.set(hold.id, { transfer: hold, timeoutAtMs: Date.parse(hold.timeoutAt ?? hold.createdAt), resolving: false });
     }

@@ -47,7 +47,27 @@ export interface UsageRecord extends TokenUsage {
   readonly streamed: boolean;
   /** The policy version that decided where the request could go; null when no policy decided it. */
   readonly policyVersion: number | null;
+  /** The request's tokens at its model's prices; null when it ran unmetered (no credits account, billing off). */
+  readonly creditsPricedMicro: number | null;
+  /** What its organization was charged: the priced cost, never more than its hold. */
+  readonly creditsChargedMicro: number | null;
+  /** What the platform wrote off because the model server reported more than was held: priced less charged. */
+  readonly creditsWrittenOffMicro: number | null;
 }
+
+/** A metered request's cost in the ledger: `pricedMicro = chargedMicro + writtenOffMicro`. */
+export interface RequestCredits {
+  readonly creditsPricedMicro: number;
+  readonly creditsChargedMicro: number;
+  readonly creditsWrittenOffMicro: number;
+}
+
+/** The credit fields of a request that ran unmetered. */
+export const unmetered: Readonly<Record<keyof RequestCredits, null>> = Object.freeze({
+  creditsPricedMicro: null,
+  creditsChargedMicro: null,
+  creditsWrittenOffMicro: null,
+});
 
 export function toUsageRecord(row: Selectable<UsageRecordsTable>): UsageRecord {
   const { seq: _internal, receiptLeaf: _receiptLeaf, ...rest } = row;

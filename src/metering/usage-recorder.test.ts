@@ -82,7 +82,14 @@ describe('UsageRecorder', () => {
 
   it('records an estimate for a model server that reported no usage', async () => {
     await recorder.recordUsage(usageInput('req_est', estimateUsage('What is the capital of France?', 'Paris.')));
-    assert.deepEqual(await repository.totals({}), { requests: 1, promptTokens: 8, completionTokens: 2, totalTokens: 10 });
+    assert.deepEqual(await repository.totals({}), {
+      requests: 1,
+      promptTokens: 8,
+      completionTokens: 2,
+      totalTokens: 10,
+      creditsChargedMicro: 0,
+      creditsWrittenOffMicro: 0,
+    });
     const [record] = (await repository.query({}, { limit: 1 })).data;
     assert.equal(record?.usageEstimated, true);
   });

@@ -11,6 +11,7 @@ import type { UsageRepository } from './usage-repository.js';
 export type UsageInput = Omit<UsageRecord, 'object' | 'createdAt' | 'policyVersion'> & { readonly policyVersion?: number | null | undefined };
 
 const countFields = ['promptTokens', 'completionTokens', 'totalTokens', 'totalMs'] as const;
+const creditFields = ['creditsPricedMicro', 'creditsChargedMicro', 'creditsWrittenOffMicro'] as const;
 const jurisdictionCode = /^[A-Z]{2}$/;
 
 function isCount(value: number): boolean {
@@ -31,6 +32,14 @@ function checkUsage(usage: UsageInput): void {
   if (!usageOutcomes.includes(usage.outcome)) throw bad('outcome', usage.outcome);
   if (usage.jurisdiction !== null && !jurisdictionCode.test(usage.jurisdiction)) throw bad('jurisdiction', usage.jurisdiction);
   if (usage.policyVersion != null && !isCount(usage.policyVersion)) throw bad('policyVersion', usage.policyVersion);
+  const metered = usage.creditsPricedMicro !== null;
+  for (const field of creditFields) {
+    const value = usage[field];
+    if (metered ? value === null || !isCount(value) : value !== null) throw bad(field, value);
+  }
+  if (metered && usage.creditsPricedMicro !== usage.creditsChargedMicro! + usage.creditsWrittenOffMicro!) {
+    throw bad('credits', `${usage.creditsPricedMicro} priced != ${usage.creditsChargedMicro} charged + ${usage.creditsWrittenOffMicro} written off`);
+  }
 }
 
 /**

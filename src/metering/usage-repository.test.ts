@@ -13,7 +13,14 @@ import { UsageRepository } from './usage-repository.js';
 const records: readonly UsageRecord[] = [
   usageRecord('req_1', '2025-02-28T23:59:59.999Z'),
   usageRecord('req_2', '2025-03-01T00:00:00.000Z', { modelId: 'llama-3.1-8b', promptTokens: 1, completionTokens: 2, totalTokens: 3 }),
-  usageRecord('req_3', '2025-03-15T08:00:00.000Z', { projectId: 'prj_a2', usageEstimated: true, streamed: false }),
+  usageRecord('req_3', '2025-03-15T08:00:00.000Z', {
+    projectId: 'prj_a2',
+    usageEstimated: true,
+    streamed: false,
+    creditsPricedMicro: 90,
+    creditsChargedMicro: 70,
+    creditsWrittenOffMicro: 20,
+  }),
   usageRecord('req_4', '2025-03-31T23:59:59.999Z', { organizationId: 'org_b', projectId: 'prj_b1', apiKeyId: 'key_b1' }),
   usageRecord('req_5', '2025-04-01T00:00:00.000Z', {
     endpoint: 'embeddings',
@@ -30,6 +37,8 @@ const records: readonly UsageRecord[] = [
     streamed: false,
   }),
 ];
+
+const noCredits = { creditsChargedMicro: 0, creditsWrittenOffMicro: 0 };
 
 describe('UsageRepository', () => {
   let dir: string;
@@ -114,19 +123,23 @@ describe('UsageRepository', () => {
       promptTokens: 21,
       completionTokens: 42,
       totalTokens: 63,
+      creditsChargedMicro: 70,
+      creditsWrittenOffMicro: 20,
     });
     assert.deepEqual(await repository.totals({ organizationId: 'org_nobody' }), {
       requests: 0,
       promptTokens: 0,
       completionTokens: 0,
       totalTokens: 0,
+      creditsChargedMicro: 0,
+      creditsWrittenOffMicro: 0,
     });
   });
 
   it('totals by model', async () => {
     assert.deepEqual(await repository.totalsByModel({ since: '2025-03-01T00:00:00Z', until: '2025-04-01T00:00:00Z' }), [
-      { modelId: 'llama-3.1-8b', requests: 1, promptTokens: 1, completionTokens: 2, totalTokens: 3 },
-      { modelId: 'qwen3-8b', requests: 2, promptTokens: 20, completionTokens: 40, totalTokens: 60 },
+      { modelId: 'llama-3.1-8b', requests: 1, promptTokens: 1, completionTokens: 2, totalTokens: 3, ...noCredits },
+      { modelId: 'qwen3-8b', requests: 2, promptTokens: 20, completionTokens: 40, totalTokens: 60, creditsChargedMicro: 70, creditsWrittenOffMicro: 20 },
     ]);
   });
 });

@@ -19,6 +19,10 @@ export interface UsageTotals {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly totalTokens: number;
+  /** What the organizations were charged; unmetered requests count nothing. */
+  readonly creditsChargedMicro: number;
+  /** What the platform wrote off: usage that model servers reported beyond the requests' holds. */
+  readonly creditsWrittenOffMicro: number;
 }
 
 export interface ModelUsageTotals extends UsageTotals {
@@ -61,16 +65,20 @@ function sums(eb: UsageExpressions) {
     eb.fn.coalesce(eb.fn.sum('promptTokens'), eb.lit(0)).as('promptTokens'),
     eb.fn.coalesce(eb.fn.sum('completionTokens'), eb.lit(0)).as('completionTokens'),
     eb.fn.coalesce(eb.fn.sum('totalTokens'), eb.lit(0)).as('totalTokens'),
+    eb.fn.coalesce(eb.fn.sum('creditsChargedMicro'), eb.lit(0)).as('creditsChargedMicro'),
+    eb.fn.coalesce(eb.fn.sum('creditsWrittenOffMicro'), eb.lit(0)).as('creditsWrittenOffMicro'),
   ] as const;
 }
 
 /** Aggregates come back as bigint strings from PostgreSQL and as numbers from SQLite. */
-function toTotals(row: { requests: unknown; promptTokens: unknown; completionTokens: unknown; totalTokens: unknown }): UsageTotals {
+function toTotals(row: Record<keyof UsageTotals, unknown>): UsageTotals {
   return {
     requests: Number(row.requests),
     promptTokens: Number(row.promptTokens),
     completionTokens: Number(row.completionTokens),
     totalTokens: Number(row.totalTokens),
+    creditsChargedMicro: Number(row.creditsChargedMicro),
+    creditsWrittenOffMicro: Number(row.creditsWrittenOffMicro),
   };
 }
 
@@ -100,6 +108,9 @@ const rowColumns: readonly (keyof UsageRow)[] = Object.freeze([
   'streamed',
   'policyVersion',
   'receiptLeaf',
+  'creditsPricedMicro',
+  'creditsChargedMicro',
+  'creditsWrittenOffMicro',
 ]);
 
 export class UsageRepository {

@@ -124,6 +124,12 @@ export interface UsageRecordsTable {
   policyVersion: number | null;
   /** The transparency-log index of the record's receipt (migration 0011); null for a record written without one. */
   receiptLeaf: number | null;
+  /** The request's tokens at its model's prices (migration 0012); null when it ran unmetered. */
+  creditsPricedMicro: number | null;
+  /** What its organization was charged: the priced cost, at most the hold. */
+  creditsChargedMicro: number | null;
+  /** What the platform wrote off: priced less charged. */
+  creditsWrittenOffMicro: number | null;
 }
 
 export interface Database {

@@ -64,7 +64,7 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const { rows } = await sql<{ name: string }>`select name from schema_migrations order by name`.execute(store.db);
       assert.deepEqual(
         rows.map((row) => row.name),
-        ['0001-foundation', '0002-usage-records', '0003-policy', '0004-ledger', '0005-audit-log', '0006-embedded-deployments', '0007-charges-without-usage-index', '0008-audit-nodes-by-last-leaf', '0009-charges-in-fewer-indexes', '0010-audit-nodes-from-sixteen-leaves', '0011-audit-leaves-carry-their-nodes'],
+        ['0001-foundation', '0002-usage-records', '0003-policy', '0004-ledger', '0005-audit-log', '0006-embedded-deployments', '0007-charges-without-usage-index', '0008-audit-nodes-by-last-leaf', '0009-charges-in-fewer-indexes', '0010-audit-nodes-from-sixteen-leaves', '0011-audit-leaves-carry-their-nodes', '0012-usage-records-carry-credits'],
       );
     });
 
@@ -267,7 +267,16 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const written = [
         usageRecord('req_c', '2025-02-28T23:59:59.999Z'),
         usageRecord('req_A', '2025-03-01T00:00:00.000Z', { modelId: 'llama-3.1-8b', promptTokens: 1, completionTokens: 2, totalTokens: 3 }),
-        usageRecord('req_b', '2025-03-15T08:00:00.000Z', { usageEstimated: true, streamed: false, firstByteMs: null, promptTokens: 3_000_000_000 }),
+        usageRecord('req_b', '2025-03-15T08:00:00.000Z', {
+          usageEstimated: true,
+          streamed: false,
+          firstByteMs: null,
+          promptTokens: 3_000_000_000,
+          // Past 2^32, so that both stores must keep 64 bits.
+          creditsPricedMicro: 5_000_000_000_007,
+          creditsChargedMicro: 5_000_000_000_000,
+          creditsWrittenOffMicro: 7,
+        }),
         usageRecord('req_9', '2025-03-20T00:00:00.000Z', { organizationId: 'org_v' }),
       ];
       await store.db.transaction().execute(async (tx) => {
@@ -285,10 +294,20 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         promptTokens: 3_000_000_001,
         completionTokens: 22,
         totalTokens: 33,
+        creditsChargedMicro: 5_000_000_000_000,
+        creditsWrittenOffMicro: 7,
       });
       assert.deepEqual(await usage.totalsByModel({ since: '2025-03-01T00:00:00Z', until: '2025-04-01T00:00:00Z' }), [
-        { modelId: 'llama-3.1-8b', requests: 1, promptTokens: 1, completionTokens: 2, totalTokens: 3 },
-        { modelId: 'qwen3-8b', requests: 2, promptTokens: 3_000_000_010, completionTokens: 40, totalTokens: 60 },
+        { modelId: 'llama-3.1-8b', requests: 1, promptTokens: 1, completionTokens: 2, totalTokens: 3, creditsChargedMicro: 0, creditsWrittenOffMicro: 0 },
+        {
+          modelId: 'qwen3-8b',
+          requests: 2,
+          promptTokens: 3_000_000_010,
+          completionTokens: 40,
+          totalTokens: 60,
+          creditsChargedMicro: 5_000_000_000_000,
+          creditsWrittenOffMicro: 7,
+        },
       ]);
     });
 

@@ -173,7 +173,7 @@ const everyField = {
   guided_choice: ['yes', 'no'],
 } as const;
 
-test('every field the client sent reaches the upstream untouched but model, which becomes the upstream name', async () => {
+test('every field the client sent reaches the upstream untouched but model and the length bound', async () => {
   const patched = await callAdmin(fixture.platform.url, 'PATCH', '/admin/v1/deployments/dep-0', { body: { upstreamModel: 'acme/fake-model-v2' } });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
   try {
@@ -190,8 +190,11 @@ test('every field the client sent reaches the upstream untouched but model, whic
       const { upstream, recorded } = upstreamRequestFor(response.headers.get('x-request-id') ?? '');
       assert.equal(upstream, fixture.upstreams[Number(deployment.slice(4))]);
       const model = deployment === 'dep-0' ? 'acme/fake-model-v2' : 'fake-model';
-      // The one other change: a stream always asks for usage, so that it can be metered exactly.
-      const expected = stream ? { ...params, model, stream_options: { include_usage: true } } : { ...params, model };
+      // The length the hold paid for goes as the one field every server reads; and a stream
+      // always asks for usage, so that it can be metered exactly.
+      const { max_completion_tokens: maxTokens, ...rest } = params;
+      const sent = { ...rest, model, max_tokens: maxTokens };
+      const expected = stream ? { ...sent, stream_options: { include_usage: true } } : sent;
       assert.deepEqual(JSON.parse(recorded.body), expected);
       assert.equal(recorded.url, '/v1/chat/completions');
       assert.equal(recorded.headers.authorization, undefined, "the client's key never travels upstream");

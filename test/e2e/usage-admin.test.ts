@@ -20,6 +20,8 @@ interface Fixture {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly rejected?: boolean;
+  /** Priced, charged and written off, in micro-credits; unmetered when absent. */
+  readonly credits?: readonly [number, number, number];
 }
 
 /**
@@ -28,19 +30,22 @@ interface Fixture {
  */
 const fixtures: readonly Fixture[] = [
   { id: 'req-m', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-alpha', createdAt: '2026-03-01T10:00:00.000Z', promptTokens: 10, completionTokens: 5 },
-  { id: 'req-c', organizationId: 'acme', projectId: 'acme-side', modelId: 'm-beta', createdAt: '2026-03-02T10:00:00.000Z', promptTokens: 20, completionTokens: 7 },
-  { id: 'req-x', organizationId: 'globex', projectId: 'globex-main', modelId: 'm-alpha', createdAt: '2026-03-02T12:00:00.000Z', promptTokens: 100, completionTokens: 50 },
+  { id: 'req-c', organizationId: 'acme', projectId: 'acme-side', modelId: 'm-beta', createdAt: '2026-03-02T10:00:00.000Z', promptTokens: 20, completionTokens: 7, credits: [30, 30, 0] },
+  { id: 'req-x', organizationId: 'globex', projectId: 'globex-main', modelId: 'm-alpha', createdAt: '2026-03-02T12:00:00.000Z', promptTokens: 100, completionTokens: 50, credits: [900, 1, 899] },
   { id: 'req-a', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-alpha', createdAt: '2026-03-03T10:00:00.000Z', promptTokens: 0, completionTokens: 0, rejected: true },
-  { id: 'req-q', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-beta', createdAt: '2026-03-04T10:00:00.000Z', promptTokens: 40, completionTokens: 9 },
+  { id: 'req-q', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-beta', createdAt: '2026-03-04T10:00:00.000Z', promptTokens: 40, completionTokens: 9, credits: [70, 52, 18] },
   { id: 'req-f', organizationId: 'globex', projectId: 'globex-main', modelId: 'm-beta', createdAt: '2026-03-05T10:00:00.000Z', promptTokens: 1000, completionTokens: 500 },
   { id: 'req-t', organizationId: 'acme', projectId: 'acme-side', modelId: 'm-alpha', createdAt: '2026-03-06T10:00:00.000Z', promptTokens: 5, completionTokens: 5 },
   { id: 'req-b', organizationId: 'departed', projectId: 'departed-main', modelId: 'm-gamma', createdAt: '2026-03-07T10:00:00.000Z', promptTokens: 1, completionTokens: 1 },
 ];
 
 function fixtureUsage(fixture: Omit<Fixture, 'createdAt'>): UsageInput {
-  const { rejected = false, ...fields } = fixture;
+  const { rejected = false, credits, ...fields } = fixture;
   return usageInput(fixture.id, {
     ...fields,
+    ...(credits === undefined
+      ? {}
+      : { creditsPricedMicro: credits[0], creditsChargedMicro: credits[1], creditsWrittenOffMicro: credits[2] }),
     apiKeyId: `key_${fixture.projectId}`,
     deploymentId: rejected ? null : 'dep-fra',
     totalTokens: fixture.promptTokens + fixture.completionTokens,
@@ -71,6 +76,8 @@ function totalsOf(rows: readonly Fixture[]) {
     promptTokens: rows.reduce((sum, r) => sum + r.promptTokens, 0),
     completionTokens: rows.reduce((sum, r) => sum + r.completionTokens, 0),
     totalTokens: rows.reduce((sum, r) => sum + r.promptTokens + r.completionTokens, 0),
+    creditsChargedMicro: rows.reduce((sum, r) => sum + (r.credits?.[1] ?? 0), 0),
+    creditsWrittenOffMicro: rows.reduce((sum, r) => sum + (r.credits?.[2] ?? 0), 0),
   };
 }
 
@@ -163,6 +170,9 @@ test('the operator sees every record in write order, with totals and per-model t
     errorCode: 'rate_limited',
     streamed: false,
     policyVersion: null,
+    creditsPricedMicro: null,
+    creditsChargedMicro: null,
+    creditsWrittenOffMicro: null,
   });
 });
 
@@ -185,7 +195,14 @@ test('filters by organization, project and model, alone and combined; totals fol
   }
   const none = await usageOk('organizationId=globex&projectId=acme-main');
   assert.deepEqual(none.data, []);
-  assert.deepEqual(none.totals, { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 });
+  assert.deepEqual(none.totals, {
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    totalTokens: 0,
+    creditsChargedMicro: 0,
+    creditsWrittenOffMicro: 0,
+  });
   assert.deepEqual(none.byModel, []);
 });
 
@@ -282,28 +299,28 @@ test('commonweal usage prints the records and totals of a spawned server; --proj
     const table = await runCli(['usage', '--org', 'acme'], env);
     assert.equal(table.code, 0, table.stderr);
     const out = table.stdout;
-    assert.match(out, /^TIME\s+ORG\s+PROJECT\s+MODEL\s+DEPLOYMENT\s+SITE\s+PROMPT\s+COMPLETION\s+STATUS\s+OUTCOME$/m);
-    assert.match(out, /^\S+\s+acme\s+acme-main\s+m-alpha\s+dep-fra\s+fra-1\s+10\s+5\s+200\s+success$/m);
-    assert.match(out, /^\S+\s+acme\s+acme-side\s+m-beta\s+dep-fra\s+fra-1\s+20\s+7\s+200\s+success$/m);
-    assert.match(out, /^\S+\s+acme\s+acme-main\s+m-alpha\s+-\s+-\s+30\s+0\s+429\s+rejected$/m);
+    assert.match(out, /^TIME\s+ORG\s+PROJECT\s+MODEL\s+DEPLOYMENT\s+SITE\s+PROMPT\s+COMPLETION\s+CHARGED MICRO\s+WRITTEN OFF MICRO\s+STATUS\s+OUTCOME$/m);
+    assert.match(out, /^\S+\s+acme\s+acme-main\s+m-alpha\s+dep-fra\s+fra-1\s+10\s+5\s+-\s+-\s+200\s+success$/m);
+    assert.match(out, /^\S+\s+acme\s+acme-side\s+m-beta\s+dep-fra\s+fra-1\s+20\s+7\s+-\s+-\s+200\s+success$/m);
+    assert.match(out, /^\S+\s+acme\s+acme-main\s+m-alpha\s+-\s+-\s+30\s+0\s+-\s+-\s+429\s+rejected$/m);
     assert.doesNotMatch(out, /globex/);
-    assert.match(out, /^MODEL\s+REQUESTS\s+PROMPT TOKENS\s+COMPLETION TOKENS\s+TOTAL TOKENS$/m);
-    assert.match(out, /^m-alpha\s+2\s+40\s+5\s+45$/m);
-    assert.match(out, /^m-beta\s+1\s+20\s+7\s+27$/m);
-    assert.match(out, /^\(all models\)\s+3\s+60\s+12\s+72$/m);
+    assert.match(out, /^MODEL\s+REQUESTS\s+PROMPT TOKENS\s+COMPLETION TOKENS\s+TOTAL TOKENS\s+CHARGED MICRO\s+WRITTEN OFF MICRO$/m);
+    assert.match(out, /^m-alpha\s+2\s+40\s+5\s+45\s+0\s+0$/m);
+    assert.match(out, /^m-beta\s+1\s+20\s+7\s+27\s+0\s+0$/m);
+    assert.match(out, /^\(all models\)\s+3\s+60\s+12\s+72\s+0\s+0$/m);
 
     const firstPage = await runCli(['usage', '--limit', '1'], env);
     assert.equal(firstPage.code, 0, firstPage.stderr);
     assert.match(firstPage.stdout, /--after cli-1\)/);
-    assert.match(firstPage.stdout, /^\(all models\)\s+4\s+160\s+62\s+222$/m, 'totals cover the filter, not the page');
+    assert.match(firstPage.stdout, /^\(all models\)\s+4\s+160\s+62\s+222\s+0\s+0$/m, 'totals cover the filter, not the page');
 
     const json = await runCli(['usage', '--limit', '1', '--all', '--json', '--model', 'm-alpha'], env);
     assert.equal(json.code, 0, json.stderr);
     const answer = JSON.parse(json.stdout);
     assert.deepEqual(answer.data.map((r: { id: string }) => r.id), ['cli-1', 'cli-3', 'cli-4']);
     assert.deepEqual([answer.first_id, answer.last_id, answer.has_more], ['cli-1', 'cli-4', false]);
-    assert.deepEqual(answer.totals, { requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195 });
-    assert.deepEqual(answer.byModel, [{ modelId: 'm-alpha', requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195 }]);
+    assert.deepEqual(answer.totals, { requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195, creditsChargedMicro: 0, creditsWrittenOffMicro: 0 });
+    assert.deepEqual(answer.byModel, [{ modelId: 'm-alpha', requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195, creditsChargedMicro: 0, creditsWrittenOffMicro: 0 }]);
 
     const usageJson = async (...args: string[]) => {
       const run = await runCli(['usage', '--json', ...args], env);

@@ -1,4 +1,4 @@
-import type { UsageInput, UsageRecord } from '../../src/metering/index.js';
+import { type UsageInput, type UsageRecord, unmetered } from '../../src/metering/index.js';
 
 /**
  * A valid usage input for request `id`: a successful, streamed chat completion of
@@ -26,6 +26,7 @@ export function usageInput(id: string, fields: Partial<UsageInput> = {}): UsageI
     outcome: 'success',
     errorCode: null,
     streamed: true,
+    ...unmetered,
     ...fields,
   };
 }
