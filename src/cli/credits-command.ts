@@ -64,6 +64,9 @@ export function creditsCommand(client: () => AdminHttpClient): Command {
       else if (o.json) console.log(JSON.stringify(statement, null, 2));
       else {
         console.log(`opening ${formatCredits(statement.openingBalanceMicro)}, closing ${formatCredits(statement.closingBalanceMicro)}`);
+        if (statement.writtenOffMicro > 0) {
+          console.log(`written off by the platform, not charged: ${formatCredits(statement.writtenOffMicro)} (usage beyond what requests held)`);
+        }
         console.log(statement.lines.length === 0 ? '(no transfers)' : formatTable(statement.lines as unknown as Row[], statementColumns));
       }
     });

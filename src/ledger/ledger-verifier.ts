@@ -165,6 +165,7 @@ async function mispricedUsage(db: Kysely<Database>): Promise<string[]> {
         eb(eb.fn.coalesce('t.writtenOff', eb.lit(0)), '<>', eb.ref('u.creditsWrittenOffMicro')),
       ]),
     )
+    .orderBy('u.seq')
     .limit(sampleMax)
     .execute();
   return rows.map(

@@ -3,7 +3,7 @@ import type { Database } from '../store/index.js';
 import { CommonwealError } from '../errors/index.js';
 import { type CsvColumn, toCsv } from './csv.js';
 import type { Ledger } from './ledger.js';
-import { revenueAccountId } from './ledger-account.js';
+import { revenueAccountId, writeOffAccountId } from './ledger-account.js';
 import { toLedgerTransfer, type TransferCode } from './ledger-transfer.js';
 
 /** One posted transfer on an organization's accounts, with the balance it left. */
@@ -32,6 +32,12 @@ export interface Statement {
   readonly until: string | null;
   readonly openingBalanceMicro: number;
   readonly closingBalanceMicro: number;
+  /**
+   * Usage of the organization's requests in the period that model servers reported beyond
+   * what the requests held: priced, but written off by the platform rather than charged.
+   * It moves none of the organization's credits, so it is not among the lines.
+   */
+  readonly writtenOffMicro: number;
   readonly lines: readonly StatementLine[];
 }
 
@@ -77,7 +83,10 @@ export async function buildStatement(ledger: Ledger, organizationId: string, per
   const accountIds = ledger.book.ofOrganization(organizationId).map((a) => a.id);
   const mine = new Set(accountIds);
   const db = ledger.repository.db;
-  if (accountIds.length === 0) return { object: 'statement', organizationId, since, until, openingBalanceMicro: 0, closingBalanceMicro: 0, lines: [] };
+  const writtenOffMicro = await writtenOffIn(db, organizationId, since, until);
+  if (accountIds.length === 0) {
+    return { object: 'statement', organizationId, since, until, openingBalanceMicro: 0, closingBalanceMicro: 0, writtenOffMicro, lines: [] };
+  }
   const posted = postedTransfersQuery(db, accountIds);
   let openingBalanceMicro = 0;
   if (since !== null) {
@@ -119,7 +128,19 @@ export async function buildStatement(ledger: Ledger, organizationId: string, per
       memo: t.memo,
     };
   });
-  return { object: 'statement', organizationId, since, until, openingBalanceMicro, closingBalanceMicro: balanceMicro, lines };
+  return { object: 'statement', organizationId, since, until, openingBalanceMicro, closingBalanceMicro: balanceMicro, writtenOffMicro, lines };
+}
+
+/** The write-offs of an organization's requests in the period, found through the write-off account's debits. */
+async function writtenOffIn(db: Kysely<Database>, organizationId: string, since: string | null, until: string | null): Promise<number> {
+  let query = db
+    .selectFrom('ledgerTransfers')
+    .select(sql<string | number>`coalesce(sum(amount_micro), 0)`.as('total'))
+    .where('debitAccountId', '=', writeOffAccountId)
+    .where('organizationId', '=', organizationId);
+  if (since !== null) query = query.where('createdAt', '>=', since);
+  if (until !== null) query = query.where('createdAt', '<', until);
+  return Number((await query.executeTakeFirstOrThrow()).total);
 }
 
 /**

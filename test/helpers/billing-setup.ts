@@ -7,7 +7,7 @@ export const fakeModelPrices = { inputPriceMicroPerMtok: 1_000_000, outputPriceM
 export const fakeAnswerCostMicro = 5 * 1 + 4 * 2;
 
 /** Calls the admin API as the operator and insists on a 2xx answer. */
-export async function operatorCall(baseUrl: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any> {
+export async function operatorCall(baseUrl: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<any> {
   const answer = await callAdmin(baseUrl, method, `/admin/v1${path}`, body === undefined ? {} : { body });
   assert.ok(answer.status >= 200 && answer.status < 300, `${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body;

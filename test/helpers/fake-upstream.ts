@@ -18,7 +18,9 @@ export type FakeFault =
   /** Sends this many stream chunks, then an OpenAI error event and `[DONE]` inside the 200 stream, as vLLM does when generation fails. */
   | { readonly kind: 'error_event'; readonly chunksBefore: number }
   /** Waits this long before each stream chunk; plain answers are not slowed. */
-  | { readonly kind: 'slow_stream'; readonly eventDelayMs: number };
+  | { readonly kind: 'slow_stream'; readonly eventDelayMs: number }
+  /** Answers plain requests as usual but reports this many completion tokens, whatever `max_tokens` said. */
+  | { readonly kind: 'overreport'; readonly completionTokens: number };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -247,13 +249,14 @@ export class FakeUpstream {
     const request = JSON.parse(body) as { stream?: boolean; stream_options?: { include_usage?: boolean } };
     if (request.stream !== true) {
       const message = { role: 'assistant', content: streamPieces.join('') };
+      const completionTokens = this.fault?.kind === 'overreport' ? this.fault.completionTokens : streamPieces.length;
       sendJson(res, 200, {
         id: 'chatcmpl-fake',
         object: 'chat.completion',
         created: 0,
         model: fakeModelId,
         choices: [{ index: 0, message, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 5, completion_tokens: streamPieces.length, total_tokens: 5 + streamPieces.length },
+        usage: { prompt_tokens: 5, completion_tokens: completionTokens, total_tokens: 5 + completionTokens },
       });
       return;
     }
