@@ -8,6 +8,7 @@ import type { UsageEndpoint } from '../metering/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import type { Admission } from './admission.js';
+import { AccessLine } from './access-line.js';
 import { answerBillingStatement, billingStatementPath } from './billing-statement-endpoint.js';
 import { completionLengthOf } from './completion-length.js';
 import type { InferenceCatalog } from './inference-catalog.js';
@@ -48,17 +49,26 @@ export function createInferenceHandler(deps: InferenceHandlerDeps): (req: Incomi
   return (req, res) => {
     const requestId = newTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
-    handle(deps, req, res, requestId).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (writeError(res, error)) deps.log.error({ err: error, requestId }, 'inference request failed');
-    });
+    const line = new AccessLine(requestId, req);
+    handle(deps, req, res, line, requestId)
+      .catch((error: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (writeError(res, error)) deps.log.error({ err: error, requestId }, 'inference request failed');
+      })
+      .finally(() => line.write(res, deps.log));
   };
 }
 
-async function handle(deps: InferenceHandlerDeps, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+async function handle(
+  deps: InferenceHandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  line: AccessLine,
+  requestId: string,
+): Promise<void> {
   const startedAtMs = performance.now();
   const path = (req.url ?? '/').split('?')[0]!;
   const endpoint = completionPaths[path];
@@ -68,11 +78,18 @@ async function handle(deps: InferenceHandlerDeps, req: IncomingMessage, res: Ser
   const expected = endpoint === undefined ? 'GET' : 'POST';
   if (req.method !== expected) throw new CommonwealError('method_not_allowed', `${path} takes ${expected}, not ${req.method}`);
   const caller = deps.catalog.keys.authenticate(req.headers.authorization, Date.now());
+  line.caller = caller;
   if (isStatement) return answerBillingStatement(deps.ledger!, caller, req.url ?? path, res);
   if (endpoint === undefined) return answerModels(deps, res, path, caller);
   const raw = await readBody(req, deps.bodySizeBytesMax);
   const body = parseJsonObject(raw);
-  await serveAdmitted(deps, inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res }), res);
+  line.modelId = typeof body.model === 'string' ? body.model.slice(0, 128) : null;
+  const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });
+  try {
+    await serveAdmitted(deps, request, res);
+  } finally {
+    line.tokens = request.meteredTokens;
+  }
   // A client that went away mid-answer leaves the response unfinished; closing its socket
   // frees the connection now rather than at shutdown.
   if (!res.writableEnded) res.destroy();
@@ -145,6 +162,7 @@ function inferenceRequest(
     signal: abort.signal,
     policy: deps.policy.decide(input.caller.organizationId, input.caller.projectId, model.id),
     hold: null,
+    meteredTokens: null,
   };
 }
 

@@ -191,6 +191,9 @@ export class InferenceProxy {
       completionTokens: completionTokensOf(answer),
     });
     const firstByteMs = Math.round(performance.now() - request.startedAtMs);
+    // The client asked for the catalog's model, and is told that name, not the upstream's own.
+    const named = answerNamed(answer, request.model.id);
+    if (named !== undefined) body = Buffer.from(JSON.stringify(named));
     request.digest.relayed(body);
     await this.#record(request, { routed, tokens, status: upstream.statusCode, outcome: 'success', errorCode: null, firstByteMs });
     res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'content-length': body.length });
@@ -198,7 +201,7 @@ export class InferenceProxy {
   }
 
   async #relayStream(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse): Promise<void> {
-    const filter = new SseUsageFilter(request.clientWantsUsage);
+    const filter = new SseUsageFilter(request.clientWantsUsage, request.model.id);
     let firstByteMs: number | null = null;
     const tokens = () =>
       usageFromAnswer(filter.usage, { promptBytes: request.bodySizeBytes, completionTokens: filter.contentEvents });
@@ -264,6 +267,7 @@ export class InferenceProxy {
    * fails the answer must not be delivered as complete, so the failure propagates.
    */
   async #record(request: InferenceRequest, ending: Ending): Promise<void> {
+    request.meteredTokens = ending.tokens;
     const site = ending.routed === null ? undefined : this.#deps.catalog.site(ending.routed.deployment.siteId);
     await this.#deps.usage.recordUsage({
       id: request.requestId,
@@ -286,6 +290,13 @@ export class InferenceProxy {
       ...(request.hold?.price(ending.tokens) ?? unmetered),
     }, { request, routed: ending.routed, site });
   }
+}
+
+/** The answer renamed to `modelId`; undefined when it needs no renaming. */
+function answerNamed(answer: unknown, modelId: string): object | undefined {
+  if (typeof answer !== 'object' || answer === null) return undefined;
+  const { model } = answer as { model?: unknown };
+  return typeof model === 'string' && model !== modelId ? { ...answer, model: modelId } : undefined;
 }
 
 function forwardable(upstream: UpstreamResponse): Record<string, string> {

@@ -1,7 +1,7 @@
 import type { ExchangeDigest } from '../audit/index.js';
 import type { Model } from '../catalog/index.js';
 import type { CreditHold } from '../ledger/index.js';
-import type { UsageEndpoint } from '../metering/index.js';
+import type { TokenUsage, UsageEndpoint } from '../metering/index.js';
 import type { PolicyDecision } from '../policy/index.js';
 import type { CompletionLength } from './completion-length.js';
 import type { InferenceCaller } from './key-table.js';
@@ -36,6 +36,8 @@ export interface InferenceRequest {
    * own, and every later read of a request field then missed V8's inline caches.
    */
   hold: CreditHold | null;
+  /** The tokens its usage record metered, set by the proxy when it records them; for the access line. */
+  meteredTokens: TokenUsage | null;
 }
 
 /**

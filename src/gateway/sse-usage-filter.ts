@@ -8,6 +8,11 @@ export interface OpenAiUsage {
 }
 
 const eventEnd = /\r?\n\r?\n/g;
+/**
+ * A `model` key and its string value. Outside a JSON string a quote is never escaped, so
+ * the pattern can only meet a key, never text the model generated.
+ */
+const modelField = /"model"\s*:\s*"(?:[^"\\]|\\.)*"/g;
 /** Far above any chat chunk, even with logprobs; only a broken upstream reaches it. */
 const eventSizeMaxDefault = 1024 * 1024;
 
@@ -26,11 +31,14 @@ export type SseStreamFault = 'error_event' | 'malformed_event';
  *   durable, so a client never sees a finished answer that was not metered;
  * - an error event or a data event that is not a JSON object stops the filter: that
  *   event and everything after it are held back, and `fault` says which, so the
- *   caller can meter the failure before it ends the stream with its own error event.
+ *   caller can meter the failure before it ends the stream with its own error event;
+ * - `model` names the catalog's model, which the client asked for, not the upstream's
+ *   own name for it.
  * Only events that mention "usage" or "error" are parsed; the rest are forwarded as bytes.
  */
 export class SseUsageFilter {
   readonly #clientWantsUsage: boolean;
+  readonly #modelField: string;
   readonly #decoder = new StringDecoder('utf8');
   #pending = '';
   #usage: OpenAiUsage | undefined;
@@ -39,9 +47,13 @@ export class SseUsageFilter {
   #fault: SseStreamFault | undefined;
   readonly #eventSizeMax: number;
 
-  /** `eventSizeMax` bounds one event (in characters), so an upstream that never ends one cannot fill memory. */
-  constructor(clientWantsUsage: boolean, eventSizeMax: number = eventSizeMaxDefault) {
+  /**
+   * `modelId` is the catalog's name of the model; `eventSizeMax` bounds one event (in
+   * characters), so an upstream that never ends one cannot fill memory.
+   */
+  constructor(clientWantsUsage: boolean, modelId: string, eventSizeMax: number = eventSizeMaxDefault) {
     this.#clientWantsUsage = clientWantsUsage;
+    this.#modelField = `"model":${JSON.stringify(modelId)}`;
     this.#eventSizeMax = eventSizeMax;
   }
 
@@ -109,8 +121,8 @@ export class SseUsageFilter {
     const parsed = mentionsUsage || data.includes('"error"') ? parseEvent(data) : undefined;
     if (typeof parsed?.error === 'object' && parsed.error !== null) return this.#stop('error_event');
     if (data.includes('"choices":[{') || data.includes('"choices": [{')) this.#contentEvents += 1;
-    if (!mentionsUsage || parsed === undefined) return raw;
-    return this.#usageEvent(raw, parsed);
+    const forward = !mentionsUsage || parsed === undefined ? raw : this.#usageEvent(raw, parsed);
+    return forward.includes('"model"') ? forward.replace(modelField, this.#modelField) : forward;
   }
 
   #stop(fault: SseStreamFault): string {

@@ -184,7 +184,11 @@ test('every field the client sent reaches the upstream untouched but model and t
       const { data, response } = await client.chat.completions
         .create(params as unknown as ChatCompletionCreateParamsNonStreaming & ChatCompletionCreateParamsStreaming)
         .withResponse();
-      if (stream) for await (const _chunk of data as unknown as AsyncIterable<unknown>);
+      // The upstream answers with its own name (`acme/fake-model-v2` for dep-0); the client is told the one it asked for.
+      const names = new Set<string>();
+      if (stream) for await (const chunk of data as unknown as AsyncIterable<{ model: string }>) names.add(chunk.model);
+      else names.add((data as unknown as { model: string }).model);
+      assert.deepEqual([...names], ['fake-model']);
       const deployment = assertPlaceHeaders(response.headers);
       served.add(deployment);
       const { upstream, recorded } = upstreamRequestFor(response.headers.get('x-request-id') ?? '');

@@ -39,20 +39,20 @@ export const upstreamErrorEvent = {
 const streamPieces = ['Hello', ',', ' world', '!'] as const;
 export const fakeModelId = 'fake-model';
 
-function chunkEvent(id: string, delta: object, finishReason: string | null): string {
-  const chunk = { id, object: 'chat.completion.chunk', created: 0, model: fakeModelId, choices: [{ index: 0, delta, finish_reason: finishReason }] };
+function chunkEvent(id: string, model: string, delta: object, finishReason: string | null): string {
+  const chunk = { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finishReason }] };
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
-/** Every event of a streamed chat completion, in order, ending with `[DONE]`. */
-function streamEvents(includeUsage: boolean): string[] {
+/** Every event of a streamed chat completion, in order, ending with `[DONE]`; `model` is the name asked for, as vLLM answers. */
+function streamEvents(includeUsage: boolean, model: string): string[] {
   const id = 'chatcmpl-fake';
-  const events = [chunkEvent(id, { role: 'assistant', content: '' }, null)];
-  for (const piece of streamPieces) events.push(chunkEvent(id, { content: piece }, null));
-  events.push(chunkEvent(id, {}, 'stop'));
+  const events = [chunkEvent(id, model, { role: 'assistant', content: '' }, null)];
+  for (const piece of streamPieces) events.push(chunkEvent(id, model, { content: piece }, null));
+  events.push(chunkEvent(id, model, {}, 'stop'));
   if (includeUsage) {
     const usage = { prompt_tokens: 5, completion_tokens: streamPieces.length, total_tokens: 5 + streamPieces.length };
-    events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: fakeModelId, choices: [], usage })}\n\n`);
+    events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`);
   }
   events.push('data: [DONE]\n\n');
   return events;
@@ -246,7 +246,7 @@ export class FakeUpstream {
   }
 
   async #chat(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
-    const request = JSON.parse(body) as { stream?: boolean; stream_options?: { include_usage?: boolean } };
+    const request = JSON.parse(body) as { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
     if (request.stream !== true) {
       const message = { role: 'assistant', content: streamPieces.join('') };
       const completionTokens = this.fault?.kind === 'overreport' ? this.fault.completionTokens : streamPieces.length;
@@ -254,13 +254,13 @@ export class FakeUpstream {
         id: 'chatcmpl-fake',
         object: 'chat.completion',
         created: 0,
-        model: fakeModelId,
+        model: request.model ?? fakeModelId,
         choices: [{ index: 0, message, finish_reason: 'stop' }],
         usage: { prompt_tokens: 5, completion_tokens: completionTokens, total_tokens: 5 + completionTokens },
       });
       return;
     }
-    const events = streamEvents(request.stream_options?.include_usage === true);
+    const events = streamEvents(request.stream_options?.include_usage === true, request.model ?? fakeModelId);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
     const fault = this.fault;
