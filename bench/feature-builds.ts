@@ -41,7 +41,7 @@ function buildReceiptsOff(): string {
   const src = `${receiptsOffRoot}build/src/`;
   cpSync(`${distRoot}src`, src, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map') });
   cpSync(`${distRoot}../package.json`, `${receiptsOffRoot}package.json`);
-  patch(`${src}main.js`, 'receiptWriter(transparency.tree, receiptFacts)', 'undefined');
+  patch(`${src}main.js`, 'receipts: transparency.tree', 'receipts: undefined');
   patch(`${src}gateway/inference-handler.js`, 'new ExchangeDigest(input.raw)', "{ requestSha256: '', relayed() {}, responseSha256: () => null }");
   return `${src}cli/commonweal.js`;
 }

@@ -2,14 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { AdminChangeLog, CheckpointPublisher, createLogHttpHandler, defaultLogOrigin, LogSigner, receiptWriter, TransparencyLog } from './audit/index.js';
+import { AdminChangeLog, CheckpointPublisher, createLogHttpHandler, defaultLogOrigin, LogSigner, TransparencyLog } from './audit/index.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from './catalog/index.js';
 import type { ServerConfig } from './config/index.js';
 import { createEngine, EmbeddedRuntime, type EngineStatus, type OpenAiUpstreamOptions } from './engines/index.js';
-import { Admission, chargeStep, createInferenceHandler, InferenceCatalog, InferenceProxy, receiptFacts } from './gateway/index.js';
+import { Admission, createInferenceHandler, InferenceCatalog, InferenceProxy } from './gateway/index.js';
 import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
 import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
-import { GroupCommitWriter, UsageRecorder, UsageRepository } from './metering/index.js';
+import { UsageRepository } from './metering/index.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
 import {
   Balancer,
@@ -23,7 +23,7 @@ import {
 } from './routing/index.js';
 import { type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
 import { createAppServer } from './server/index.js';
-import { openStore, type Store } from './store/index.js';
+import { GroupCommitWriter, openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
 import { version } from './version.js';
 
@@ -199,7 +199,8 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     catalog,
     balancer: new Balancer(),
     retry: new RetryPolicy({ ...retryPolicyDefaults, attemptsMax: config.gateway.attemptsMax }),
-    usage: new UsageRecorder(writer, usage, [chargeStep], receiptWriter(transparency.tree, receiptFacts)),
+    writer,
+    settlement: { usage, receipts: transparency.tree },
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,
     log,
   });

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ExchangeDigest, type ReceiptFacts, receiptWriter, TransparencyLog } from '../../src/audit/index.js';
-import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
-import { openSqliteStore } from '../../src/store/index.js';
+import { ExchangeDigest, type ReceiptFacts, receiptText, TransparencyLog, toReceipt } from '../../src/audit/index.js';
+import { newUsageRecord, UsageRepository } from '../../src/metering/index.js';
+import { GroupCommitWriter, openSqliteStore } from '../../src/store/index.js';
 import { usageInput } from '../../test/helpers/usage-input.js';
 
 /** What each metered request does beyond its usage record. */
@@ -53,7 +53,7 @@ export async function measureAppends(mode: AppendMode, requests: number, concurr
   const store = await openSqliteStore(join(dir, 'commonweal.sqlite'));
   const writer = new GroupCommitWriter(store);
   const log = new TransparencyLog(store);
-  const facts = (_record: unknown, digest: ExchangeDigest): ReceiptFacts => ({
+  const facts = (digest: ExchangeDigest): ReceiptFacts => ({
     requestSha256: digest.requestSha256,
     responseSha256: digest.responseSha256(),
     engineKind: 'openai',
@@ -61,7 +61,7 @@ export async function measureAppends(mode: AppendMode, requests: number, concurr
     accelerators: [{ vendor: 'nvidia', type: 'H200' }],
     creditsChargedMicro: null,
   });
-  const recorder = new UsageRecorder<ExchangeDigest>(writer, new UsageRepository(store), [], receipts ? receiptWriter(log, facts) : undefined);
+  const usage = new UsageRepository(store);
   let next = 0;
   const worker = async () => {
     while (next < requests) {
@@ -72,7 +72,11 @@ export async function measureAppends(mode: AppendMode, requests: number, concurr
         for (let i = 0; i < answerChunks; i += 1) digest.relayed(answerChunk);
         digest.responseSha256();
       }
-      await recorder.recordUsage({ ...template, id }, digest);
+      const record = newUsageRecord({ ...template, id });
+      await writer.submit(async (tx) => {
+        const leaf = receipts ? await log.append(tx, receiptText(toReceipt(record, facts(digest)))) : null;
+        await usage.record(tx, record, leaf);
+      });
     }
   };
   const cpuBefore = process.cpuUsage();

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { CreditHold, Ledger } from '../../src/ledger/index.js';
-import { GroupCommitWriter } from '../../src/metering/index.js';
-import { openSqliteStore } from '../../src/store/index.js';
+import { GroupCommitWriter, openSqliteStore } from '../../src/store/index.js';
 
 /**
  * `npm run bench:ledger`: postings per second through the group-commit writer on SQLite
@@ -57,8 +56,7 @@ async function run(scenario: Scenario): Promise<Result> {
       const subject = { organizationId: 'bench', projectId: 'main', apiKeyId: 'key', modelId: 'model' };
       const hold: CreditHold = ledger.hold(subject, 500, prices, null);
       const usage = { id: `req_${index}`, createdAt: new Date().toISOString(), ...hold.price({ promptTokens: 5, completionTokens: 4 }) };
-      const afterCommit = await writer.submit((tx) => hold.writeCharge(tx, usage));
-      afterCommit();
+      await writer.submit((tx) => hold.writeCharge(tx, usage));
       hold.release();
     };
     const startedMs = performance.now();

@@ -1,19 +1,13 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { receiptWriter, TransparencyLog } from '../../src/audit/index.js';
+import { ExchangeDigest, TransparencyLog } from '../../src/audit/index.js';
+import type { Site } from '../../src/catalog/index.js';
+import { type InferenceRequest, settleRequest } from '../../src/gateway/index.js';
 import { Ledger } from '../../src/ledger/index.js';
-import {
-  GroupCommitWriter,
-  type SettlementStep,
-  type UsageInput,
-  UsageRecorder,
-  UsageRepository,
-  unmetered,
-} from '../../src/metering/index.js';
-import { newTimeOrderedId, openSqliteStore } from '../../src/store/index.js';
+import { newUsageRecord, UsageRepository, unmetered } from '../../src/metering/index.js';
+import { GroupCommitWriter, newTimeOrderedId, openSqliteStore } from '../../src/store/index.js';
 
 /*
  * `npm run bench:records`: the CPU a gateway request spends on its durable records, on
@@ -51,12 +45,6 @@ interface Sample {
   readonly jobsPerTransaction: number;
 }
 
-interface Context {
-  readonly hold: ReturnType<Ledger['hold']> | null;
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 async function measure(level: Level): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'commonweal-bench-records-'));
   const store = await openSqliteStore(join(dir, 'commonweal.db'));
@@ -65,30 +53,15 @@ async function measure(level: Level): Promise<Sample> {
     const ledger = await Ledger.open(store, writer);
     await ledger.openAccount({ id: 'org:bench', kind: 'organization', organizationId: 'bench' });
     await ledger.transfer({ id: 'seed', debitAccountId: 'issuance', creditAccountId: 'org:bench', amountMicro: 1e15, code: 'deposit' });
-    const log = new TransparencyLog(store);
-    const steps: SettlementStep<Context>[] = [];
-    if (level === 'charge' || level === 'receipt') {
-      steps.push(async (tx, record, { hold }) => hold?.writeCharge(tx, { ...record, ...hold.price(record) }));
-    }
-    const receipt =
-      level === 'receipt'
-        ? receiptWriter<Context>(log, (record, { hold }) => ({
-            requestSha256: sha256(requestBody),
-            responseSha256: sha256(responseBody),
-            engineKind: 'openai',
-            modelSha256: null,
-            accelerators: [{ vendor: 'nvidia', type: 'H100' }],
-            creditsChargedMicro: record.creditsChargedMicro,
-          }))
-        : undefined;
-    const recorder = new UsageRecorder<Context>(writer, new UsageRepository(store), steps, receipt);
+    const settlement = { usage: new UsageRepository(store), receipts: level === 'receipt' ? new TransparencyLog(store) : undefined };
+    const site = { accelerators: [{ vendor: 'nvidia', type: 'H100' }] } as unknown as Site;
     const request = async (): Promise<void> => {
       if (level === 'transaction') {
         await writer.submit(async () => undefined);
         return;
       }
       const hold = level === 'usage' ? null : ledger.hold({ organizationId: 'bench', projectId: 'main', apiKeyId: 'key_bench', modelId: 'm1' }, 10_000, prices, null);
-      const usage: UsageInput = {
+      const record = newUsageRecord({
         id: newTimeOrderedId('req'),
         organizationId: 'bench',
         projectId: 'main',
@@ -110,9 +83,13 @@ async function measure(level: Level): Promise<Sample> {
         streamed: false,
         policyVersion: 1,
         ...(hold?.price({ promptTokens: 12, completionTokens: 9 }) ?? unmetered),
-      };
+      });
+      // The request as settlement reads it: its hold, and for its receipt the digests of what was exchanged.
+      const digest = level === 'receipt' ? new ExchangeDigest(Buffer.from(requestBody)) : undefined;
+      digest?.relayed(responseBody);
+      const request = { hold, digest } as unknown as InferenceRequest;
       try {
-        await recorder.recordUsage(usage, { hold });
+        await writer.submit((tx) => settleRequest(tx, settlement, record, { request, routed: null, site }));
       } finally {
         hold?.release();
       }

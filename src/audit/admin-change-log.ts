@@ -1,6 +1,4 @@
-import type { Transaction } from 'kysely';
-import type { GroupCommitWriter } from '../metering/index.js';
-import { type Database, newRecordId, nowIso } from '../store/index.js';
+import { type GroupCommitWriter, newRecordId, nowIso, type WriteTransaction } from '../store/index.js';
 import { type AdminChange, type AdminChangeInput, toAdminChange } from './admin-change.js';
 import { canonicalJson } from './canonical-json.js';
 import type { TransparencyLog } from './transparency-log.js';
@@ -35,13 +33,13 @@ export class AdminChangeLog implements AdminChangeRecorder {
     });
   }
 
-  async appendAdminChange(tx: Transaction<Database>, change: AdminChangeInput): Promise<AdminChange> {
+  async appendAdminChange(tx: WriteTransaction, change: AdminChangeInput): Promise<AdminChange> {
     const entry = toAdminChange(newRecordId('chg'), nowIso(), change);
     await this.#append(tx, entry);
     return entry;
   }
 
-  async #append(tx: Transaction<Database>, entry: AdminChange): Promise<void> {
+  async #append(tx: WriteTransaction, entry: AdminChange): Promise<void> {
     await this.#log.append(tx, canonicalJson(entry));
   }
 }

@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { testFacts } from '../../test/helpers/audit-log-fixture.js';
 import { usageInput } from '../../test/helpers/usage-input.js';
-import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../metering/index.js';
-import { openSqliteStore } from '../store/index.js';
+import { TestUsageRecorder } from '../../test/helpers/test-usage-recorder.js';
+import { UsageRepository } from '../metering/index.js';
+import { GroupCommitWriter, openSqliteStore } from '../store/index.js';
 import { openCheckpoint } from './checkpoint.js';
 import { LogSigner } from './log-signer.js';
-import { type ReceiptFacts } from './receipt.js';
-import { receiptWriter } from './receipt-writer.js';
 import { verifyStoredLog } from './verify-stored-log.js';
 import { TransparencyLog } from './transparency-log.js';
 import { verifyConsistency } from './verify-proofs.js';
@@ -27,18 +26,19 @@ import { verifyConsistency } from './verify-proofs.js';
 
 // Bounded, so that a child the test fails to kill still ends on its own.
 const childSource = `
-const [auditUrl, storeUrl, meteringUrl, path, pem, templateJson, factsJson] = process.argv.slice(1);
+const [auditUrl, storeUrl, meteringUrl, recorderUrl, path, pem, templateJson, factsJson] = process.argv.slice(1);
 const { createPrivateKey, createPublicKey } = await import('node:crypto');
-const { CheckpointPublisher, LogSigner, TransparencyLog, receiptWriter } = await import(auditUrl);
-const { openSqliteStore } = await import(storeUrl);
-const { GroupCommitWriter, UsageRecorder, UsageRepository } = await import(meteringUrl);
+const { CheckpointPublisher, LogSigner, TransparencyLog } = await import(auditUrl);
+const { GroupCommitWriter, openSqliteStore } = await import(storeUrl);
+const { UsageRepository } = await import(meteringUrl);
+const { TestUsageRecorder } = await import(recorderUrl);
 const store = await openSqliteStore(path);
 const writer = new GroupCommitWriter(store);
 const log = new TransparencyLog(store);
 const key = createPrivateKey(pem);
 const signer = new LogSigner('test.example/log', key, createPublicKey(key));
 const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 1000, onError: () => {} });
-const recorder = new UsageRecorder(writer, new UsageRepository(store), [], receiptWriter(log, (_r, facts) => facts));
+const recorder = new TestUsageRecorder(writer, new UsageRepository(store), log);
 const template = JSON.parse(templateJson);
 const facts = JSON.parse(factsJson);
 let next = 0;
@@ -71,6 +71,7 @@ test('after SIGKILL during appends, the log is consistent with the last checkpoi
       new URL('./index.js', import.meta.url).href,
       new URL('../store/index.js', import.meta.url).href,
       new URL('../metering/index.js', import.meta.url).href,
+      new URL('../../test/helpers/test-usage-recorder.js', import.meta.url).href,
       path,
       privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       JSON.stringify(usageInput('template')),
@@ -107,7 +108,7 @@ test('after SIGKILL during appends, the log is consistent with the last checkpoi
     assert.ok(verifyConsistency(last.size, size, proof, last.root, await log.rootAt(size)));
     assert.deepEqual((await verifyStoredLog(store, key, { trustedCheckpoints: notes })).problems, []);
     // The restarted log appends on top of what survived, and stays consistent with the checkpoint.
-    const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [], receiptWriter(log, (_record, facts: ReceiptFacts) => facts));
+    const recorder = new TestUsageRecorder(writer, new UsageRepository(store), log);
     await recorder.recordUsage(usageInput('req_after_restart'), testFacts);
     const grown = await log.size();
     assert.equal(grown, size + 1);

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { GroupCommitWriter } from '../metering/index.js';
-import { type Database, nowIso, type Store } from '../store/index.js';
+import { type Database, type GroupCommitWriter, nowIso, type Store } from '../store/index.js';
 import type { LogSigner } from './log-signer.js';
 import type { TransparencyLog } from './transparency-log.js';
 
@@ -69,7 +68,7 @@ export class CheckpointPublisher {
 
   /** Signs a checkpoint of the whole committed tree unless the newest stored one already is one. */
   publish(): Promise<PublishedCheckpoint> {
-    this.#publishing ??= this.#deps.writer.submit((tx) => this.#publishIn(tx)).finally(() => {
+    this.#publishing ??= this.#deps.writer.submit((tx) => this.#publishIn(tx.db)).finally(() => {
       this.#publishing = undefined;
     });
     return this.#publishing;

@@ -4,14 +4,14 @@ import type { TestContext } from 'node:test';
 import { testFacts } from '../../test/helpers/audit-log-fixture.js';
 import { usageInput } from '../../test/helpers/usage-input.js';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
-import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../metering/index.js';
-import type { Store } from '../store/index.js';
+import { TestUsageRecorder } from '../../test/helpers/test-usage-recorder.js';
+import { UsageRepository } from '../metering/index.js';
+import { GroupCommitWriter, type Store } from '../store/index.js';
 import { AdminChangeLog } from './admin-change-log.js';
 import { CheckpointPublisher } from './checkpoint-publisher.js';
 import { LogSigner } from './log-signer.js';
-import type { Receipt, ReceiptFacts } from './receipt.js';
+import type { Receipt } from './receipt.js';
 import { type ReceiptBundle, ReceiptVerificationError, verifyReceiptBundle } from './receipt-bundle.js';
-import { receiptWriter } from './receipt-writer.js';
 import { verifyStoredLog } from './verify-stored-log.js';
 import { TransparencyLog } from './transparency-log.js';
 
@@ -26,7 +26,7 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const signer = new LogSigner('test.example/log', privateKey, publicKey);
   const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
-  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [], receiptWriter(log, (_record, facts: ReceiptFacts) => facts));
+  const recorder = new TestUsageRecorder(writer, new UsageRepository(store), log);
   const admin = new AdminChangeLog(writer, log);
   try {
     await t.test('every receipt and admin change verifies, whole and one by one', async () => {

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { referenceConsistencyProof, referenceInclusionProof, referenceRoot } from '../../test/helpers/rfc9162-reference.js';
 import { CommonwealError } from '../errors/index.js';
-import { beforeCommit, GroupCommitWriter } from '../metering/index.js';
-import type { Store } from '../store/index.js';
+import { writeOnce } from '../../test/helpers/write-once.js';
+import { GroupCommitWriter, type Store, type WriteTransaction } from '../store/index.js';
 import { leafHash } from './merkle-hash.js';
 import { TransparencyLog } from './transparency-log.js';
 import { verifyConsistency, verifyInclusion } from './verify-proofs.js';
@@ -15,6 +15,13 @@ import { verifyConsistency, verifyInclusion } from './verify-proofs.js';
  * both stores: for random leaves appended in random batches, every root, every
  * inclusion proof and every consistency proof must be the reference's, and verify.
  */
+
+/** Makes `tx` fail after every batch opened before this call has been written, as a failing COMMIT would. */
+function failAtCommit(tx: WriteTransaction): void {
+  tx.batch({}, () => null, async () => {
+    throw new CommonwealError('conflict', 'refused at commit');
+  });
+}
 
 async function clear(store: Store): Promise<void> {
   await store.db.deleteFrom('auditLeaves').execute();
@@ -117,10 +124,8 @@ async function contract(t: TestContext, store: Store): Promise<void> {
     const failing = Promise.allSettled([
       writer.submit((tx) => log.append(tx, 'b')),
       writer.submit(async (tx) => {
-        // Registered after the log's, so it runs after the leaves are inserted, as a failing COMMIT would.
-        beforeCommit(tx, {}, async () => {
-          throw new CommonwealError('conflict', 'refused at commit');
-        });
+        // Opened after the log's batch, so it fails after the leaves are inserted, as a failing COMMIT would.
+        failAtCommit(tx);
       }),
     ]);
     assert.deepEqual((await failing).map((r) => r.status), ['fulfilled', 'rejected']);
@@ -130,9 +135,7 @@ async function contract(t: TestContext, store: Store): Promise<void> {
     await assert.rejects(
       writer.submit(async (tx) => {
         await log.append(tx, 'ghost');
-        beforeCommit(tx, {}, async () => {
-          throw new CommonwealError('conflict', 'refused at commit');
-        });
+        failAtCommit(tx);
       }),
     );
     await writer.submit((tx) => log.append(tx, 'd'));
@@ -147,9 +150,7 @@ async function contract(t: TestContext, store: Store): Promise<void> {
     await assert.rejects(
       writer.submit(async (tx) => {
         await log.append(tx, 'ghost');
-        beforeCommit(tx, {}, async () => {
-          throw new CommonwealError('conflict', 'refused at commit');
-        });
+        failAtCommit(tx);
       }),
     );
     const replica = new TransparencyLog(store);
@@ -171,13 +172,10 @@ async function contract(t: TestContext, store: Store): Promise<void> {
     assert.ok((await log.rootAt(513)).equals(referenceRoot(texts.slice(0, 513).map((text) => Buffer.from(text)))));
   });
 
-  await t.test("appends in another module's own transaction are written at once, in the same tree", async () => {
+  await t.test("appends in another module's own write transaction go into the same tree", async () => {
     await clear(store);
     await writer.submit((tx) => log.append(tx, 'a'));
-    await store.db.transaction().execute(async (tx) => {
-      assert.equal(await log.append(tx, 'b'), 1);
-      assert.equal(await log.size(tx), 2);
-    });
+    assert.equal(await writeOnce(store, (tx) => log.append(tx, 'b')), 1);
     await writer.submit((tx) => log.append(tx, 'c'));
     assert.ok((await log.rootAt(3)).equals(referenceRoot([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')])));
   });

@@ -1,6 +1,5 @@
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import { type Database, lockAppendOrder, RowInserter, type Store } from '../store/index.js';
-import { beforeCommit } from '../metering/index.js';
+import { CompiledQuery, type Kysely } from 'kysely';
+import { type Database, RowInserter, type Store, type WriteTransaction } from '../store/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, hashSizeBytes, leafHash } from './merkle-hash.js';
 import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, type NodeId, nodeKey, perfectNodes } from './tree-ranges.js';
@@ -38,13 +37,14 @@ export const lowestStoredLevel = 4;
  */
 const lastLeaf = CompiledQuery.raw('select idx as last, entry from audit_leaves where idx = (select max(idx) from audit_leaves)', []);
 
-/** The appends of one open transaction: the tree's right edge after them, and the rows not yet written. */
+/**
+ * The appends of one open transaction: the tree's right edge after them (read from the
+ * store at its first append), and the rows not yet written.
+ */
 interface OpenAppends {
-  edge: CompactRange;
+  edge: CompactRange | undefined;
   /** The text of the last leaf appended, which identifies the tree's state along with its size: every leaf's text is unique. */
   lastText: string | undefined;
-  /** True in a group-commit writer transaction: rows are written together just before COMMIT. */
-  batched: boolean;
   readonly leaves: PendingLeaf[];
 }
 
@@ -56,13 +56,6 @@ interface OpenAppends {
  */
 export class TransparencyLog {
   readonly #store: Store;
-  /**
-   * The appends of each open transaction. A write job may run more than once and only
-   * the transaction that commits counts, so the tree's edge is read from the store at a
-   * transaction's first append and dies with the transaction: a rolled-back append can
-   * never leak into the next one.
-   */
-  readonly #open = new WeakMap<Transaction<Database>, OpenAppends>();
   /**
    * The edge as this process's last batch left it, just before its COMMIT. The next
    * transaction uses it only if the store's last leaf is that batch's last leaf: every
@@ -82,39 +75,31 @@ export class TransparencyLog {
   /**
    * Appends the leaf `text` in `tx` and returns its index; it joins the tree when `tx`
    * commits. The text must be unique in the log: it is how a committed batch is known.
-   * In a group-commit writer transaction the rows of all its leaves are written by a
-   * few multi-row inserts just before COMMIT — statements per request would cost more
-   * CPU than the rest of the receipt — so reads inside `tx` do not see them yet.
+   * The rows of all the transaction's leaves are written by a few multi-row inserts just
+   * before COMMIT — statements per request would cost more CPU than the rest of the
+   * receipt — so reads inside `tx` do not see them yet. A write job may run more than
+   * once and only the transaction that commits counts, so the tree's edge is read from
+   * the store at a transaction's first append and dies with the transaction: a
+   * rolled-back append can never leak into the next one.
    */
-  async append(tx: Transaction<Database>, text: string): Promise<number> {
-    const open = this.#open.get(tx) ?? (await this.#begin(tx));
-    const index = open.edge.size;
-    const hash = leafHash(text);
-    open.lastText = text;
-    if (open.batched) {
-      open.leaves.push({ index, text, subtreeHashes: subtreeHashes(open.edge.append(hash)) });
-      return index;
+  async append(tx: WriteTransaction, text: string): Promise<number> {
+    const open = tx.batch(this, (): OpenAppends => ({ edge: undefined, lastText: undefined, leaves: [] }), (committing, appends) =>
+      this.#write(committing, appends),
+    );
+    // Replicas sharing PostgreSQL take turns from here to commit, so that each reads the edge the last one left.
+    if (open.edge === undefined) {
+      await tx.lockAppendOrder('auditLeaves');
+      open.edge = await this.#loadEdge(tx.db);
     }
-    // The edge moves on only once the row is in, so a refused leaf leaves it as it was.
-    const edge = open.edge.clone();
-    await this.#insertLeaves(tx, [{ index, text, subtreeHashes: subtreeHashes(edge.append(hash)) }]);
-    open.edge = edge;
+    const index = open.edge.size;
+    open.lastText = text;
+    open.leaves.push({ index, text, subtreeHashes: subtreeHashes(open.edge.append(leafHash(text))) });
     return index;
   }
 
-  async #begin(tx: Transaction<Database>): Promise<OpenAppends> {
-    // Replicas sharing PostgreSQL take turns from here to commit, so that each reads the edge the last one left.
-    await lockAppendOrder(this.#store, tx, 'auditLeaves');
-    const open: OpenAppends = { edge: await this.#loadEdge(tx), lastText: undefined, batched: false, leaves: [] };
-    open.batched = beforeCommit(tx, this, async (committing) => {
-      // Forgotten as soon as it is written: a WeakMap entry outlives its transaction until a
-      // major collection, and kept the batch's leaf texts alive long enough to be promoted.
-      this.#open.delete(committing);
-      await this.#insertLeaves(committing, open.leaves);
-      if (open.lastText !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastText: open.lastText };
-    });
-    this.#open.set(tx, open);
-    return open;
+  async #write(tx: WriteTransaction, open: OpenAppends): Promise<void> {
+    await this.#insertLeaves(tx.db, open.leaves);
+    if (open.edge !== undefined && open.lastText !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastText: open.lastText };
   }
 
   /** The number of leaves committed so far. */

@@ -1,6 +1,6 @@
 export { InferenceCatalog } from './inference-catalog.js';
 export { createInferenceHandler } from './inference-handler.js';
 export { InferenceProxy } from './inference-proxy.js';
-export { receiptFacts } from './receipt-facts.js';
+export type { InferenceRequest } from './inference-request.js';
+export { type Settlement, type SettlementDeps, settleRequest } from './settle-request.js';
 export { Admission } from './admission.js';
-export { chargeStep } from './charge-step.js';

@@ -4,12 +4,13 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { CommonwealError, toErrorAnswer, writeError } from '../errors/index.js';
 import type { UpstreamResponse } from '../engines/index.js';
-import { type TokenUsage, type UsageOutcome, type UsageRecorder, unmetered } from '../metering/index.js';
+import { newUsageRecord, type TokenUsage, type UsageOutcome, unmetered } from '../metering/index.js';
 import { noCompliantDeploymentError, policyDeniedError } from '../policy/index.js';
 import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '../routing/index.js';
 import type { InferenceCatalog } from './inference-catalog.js';
 import { type InferenceRequest, upstreamBodies } from './inference-request.js';
-import type { Settlement } from './settlement.js';
+import type { GroupCommitWriter } from '../store/index.js';
+import { type SettlementDeps, settleRequest } from './settle-request.js';
 import { type SseStreamFault, SseUsageFilter } from './sse-usage-filter.js';
 import { clientErrorFor, readUpstreamBody } from './upstream-answer.js';
 import { completionTokensOf, usageFromAnswer } from './usage-from-answer.js';
@@ -18,7 +19,9 @@ export interface InferenceProxyDeps {
   readonly catalog: InferenceCatalog;
   readonly balancer: Balancer;
   readonly retry: RetryPolicy;
-  readonly usage: UsageRecorder<Settlement>;
+  /** The one writer every request's records go through. */
+  readonly writer: GroupCommitWriter;
+  readonly settlement: SettlementDeps;
   readonly responseSizeBytesMax: number;
   readonly log: Logger;
 }
@@ -268,16 +271,17 @@ export class InferenceProxy {
    */
   async #record(request: InferenceRequest, ending: Ending): Promise<void> {
     request.meteredTokens = ending.tokens;
-    const site = ending.routed === null ? undefined : this.#deps.catalog.site(ending.routed.deployment.siteId);
-    await this.#deps.usage.recordUsage({
+    const { routed } = ending;
+    const site = routed === null ? undefined : this.#deps.catalog.site(routed.deployment.siteId);
+    const record = newUsageRecord({
       id: request.requestId,
       organizationId: request.caller.organizationId,
       projectId: request.caller.projectId,
       apiKeyId: request.caller.keyId,
       modelId: request.model.id,
       endpoint: request.endpoint,
-      deploymentId: ending.routed?.deployment.id ?? null,
-      siteId: ending.routed?.deployment.siteId ?? null,
+      deploymentId: routed?.deployment.id ?? null,
+      siteId: routed?.deployment.siteId ?? null,
       jurisdiction: site?.jurisdiction ?? null,
       ...ending.tokens,
       firstByteMs: ending.firstByteMs,
@@ -288,8 +292,11 @@ export class InferenceProxy {
       streamed: request.stream,
       policyVersion: request.policy.version,
       ...(request.hold?.price(ending.tokens) ?? unmetered),
-    }, { request, routed: ending.routed, site });
+    });
+    const settlement = { request, routed, site };
+    await this.#deps.writer.submit((tx) => settleRequest(tx, this.#deps.settlement, record, settlement));
   }
+
 }
 
 /** The answer renamed to `modelId`; undefined when it needs no renaming. */

@@ -1,6 +1,6 @@
 import type { ReceiptFacts } from '../audit/index.js';
 import type { UsageRecord } from '../metering/index.js';
-import type { Settlement } from './settlement.js';
+import type { Settlement } from './settle-request.js';
 
 /**
  * What a request's receipt says beyond its usage record: the digests of what was

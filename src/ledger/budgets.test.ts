@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { GroupCommitWriter } from '../metering/index.js';
+import { GroupCommitWriter } from '../store/index.js';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { Budgets } from './budgets.js';
 import { Ledger } from './ledger.js';
@@ -26,7 +26,7 @@ testOnEachStore("a budget's spending is read back from the charges of its period
     await ledger.transfer({ id: 'grant-a', debitAccountId: issuanceAccountId, creditAccountId: 'grant:a', amountMicro: 30, code: 'grant' });
     const charge = async (id: string, organizationId: string, projectId: string, apiKeyId: string, promptTokens: number, createdAt: string) => {
       const hold = ledger.hold({ organizationId, projectId, apiKeyId, modelId: 'm' }, 100, prices, null);
-      (await writer.submit((tx) => hold.writeCharge(tx, { id, createdAt, ...hold.price({ promptTokens, completionTokens: 0 }) })))();
+      await writer.submit((tx) => hold.writeCharge(tx, { id, createdAt, ...hold.price({ promptTokens, completionTokens: 0 }) }));
     };
     const today = '2027-03-01T09:00:00.000Z';
     // 40 taken as 30 from the grant and 10 from the organization's own account.

@@ -52,8 +52,8 @@ export class Budgets {
     const window = budgetWindow(budget, this.#ledger.nowMs());
     const spentMicro = await this.#ledger.writer.submit(async (tx) => {
       const { object: _kind, ...row } = budget;
-      await tx.insertInto('ledgerBudgets').values(row).execute();
-      return window === undefined ? 0 : this.#spent(tx, budget, window.startMs, window.endMs);
+      await tx.db.insertInto('ledgerBudgets').values(row).execute();
+      return window === undefined ? 0 : this.#spent(tx.db, budget, window.startMs, window.endMs);
     });
     this.book.add(budget, spentMicro, window?.key ?? '');
     return this.#view(budget);
@@ -61,7 +61,7 @@ export class Budgets {
 
   async delete(organizationId: string, budgetId: string): Promise<boolean> {
     const result = await this.#ledger.writer.submit((tx) =>
-      tx.deleteFrom('ledgerBudgets').where('id', '=', budgetId).where('organizationId', '=', organizationId).executeTakeFirst(),
+      tx.db.deleteFrom('ledgerBudgets').where('id', '=', budgetId).where('organizationId', '=', organizationId).executeTakeFirst(),
     );
     this.book.remove(organizationId, budgetId);
     return Number(result.numDeletedRows) === 1;

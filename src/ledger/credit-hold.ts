@@ -1,6 +1,4 @@
-import type { Transaction } from 'kysely';
-import type { AfterCommit, RequestCredits } from '../metering/index.js';
-import type { Database } from '../store/index.js';
+import type { WriteTransaction } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
 import type { BudgetReservation } from './budget-book.js';
 import { revenueAccountId, writeOffAccountId } from './ledger-account.js';
@@ -21,6 +19,13 @@ export interface ChargeSubject {
   readonly projectId: string;
   readonly apiKeyId: string;
   readonly modelId: string;
+}
+
+/** A metered request's cost in the ledger: `pricedMicro = chargedMicro + writtenOffMicro`. */
+export interface RequestCredits {
+  readonly creditsPricedMicro: number;
+  readonly creditsChargedMicro: number;
+  readonly creditsWrittenOffMicro: number;
 }
 
 /** The metered end of a request, as its charge needs it: `credits` are what `price` gave for its tokens. */
@@ -60,10 +65,10 @@ export class CreditHold {
   }
 
   /**
-   * Writes the charge for `usage` and returns what to do once it has committed. May run
-   * more than once (the writer retries), so it changes nothing outside `tx`.
+   * Writes the charge for `usage`; memory follows once `tx` has committed. May run more
+   * than once (the writer retries), so it changes nothing outside `tx` before then.
    */
-  async writeCharge(tx: Transaction<Database>, usage: MeteredUsage): Promise<AfterCommit> {
+  async writeCharge(tx: WriteTransaction, usage: MeteredUsage): Promise<void> {
     const { repository, subject } = this.#parts;
     const costMicro = usage.creditsChargedMicro;
     const deltas: AccountDelta[] = [];
@@ -90,14 +95,14 @@ export class CreditHold {
       await repository.writeOff(tx, row, pair);
       deltas.push(...pair);
     }
-    return () => {
+    tx.afterCommit(() => {
       // The charge has committed, so memory takes it whatever else happened to the hold.
       this.#parts.book.apply(deltas);
       this.#parts.budgets?.settle(costMicro, Date.parse(usage.createdAt));
       if (this.#ended) return;
       this.#ended = true;
       this.#unreserve();
-    };
+    });
   }
 
   /**

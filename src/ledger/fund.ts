@@ -71,7 +71,7 @@ export class Fund {
       createdAt: nowIso,
     };
     await this.#ledger.openAccount({ id: programPoolAccountId(id), kind: 'program_pool', programId: id });
-    await this.#ledger.writer.submit((tx) => tx.insertInto('fundPrograms').values(row).execute());
+    await this.#ledger.writer.submit((tx) => tx.db.insertInto('fundPrograms').values(row).execute());
     const program = toFundProgram(row);
     this.#ledger.setProgramModels(id, program.eligibleModels);
     return program;
@@ -117,7 +117,7 @@ export class Fund {
       decidedAt: null,
       createdAt: new Date(nowMs).toISOString(),
     };
-    await this.#ledger.writer.submit((tx) => tx.insertInto('fundApplications').values(row).execute());
+    await this.#ledger.writer.submit((tx) => tx.db.insertInto('fundApplications').values(row).execute());
     return toFundApplication(row);
   }
 
@@ -173,7 +173,7 @@ export class Fund {
     }
     const decidedAt = new Date(this.#ledger.nowMs()).toISOString();
     await this.#ledger.writer.submit((tx) =>
-      tx.updateTable('fundApplications').set({ status: 'rejected', reason, decidedAt }).where('id', '=', applicationId).where('status', '=', 'pending').execute(),
+      tx.db.updateTable('fundApplications').set({ status: 'rejected', reason, decidedAt }).where('id', '=', applicationId).where('status', '=', 'pending').execute(),
     );
     return this.application(programId, applicationId);
   }
@@ -209,7 +209,7 @@ export class Fund {
           close,
         );
       } else if (closes) {
-        await this.#ledger.writer.submit(close);
+        await this.#ledger.writer.submit((tx) => close(tx.db));
       }
       if (closes) account.closedAt = closedAt;
     }

@@ -1,6 +1,6 @@
 export { budgetPeriods, budgetScopes } from './budget.js';
 export { Budgets } from './budgets.js';
-export { CreditHold } from './credit-hold.js';
+export { CreditHold, type RequestCredits } from './credit-hold.js';
 export { Fund } from './fund.js';
 export { Ledger } from './ledger.js';
 export { issuanceAccountId, organizationAccountId } from './ledger-account.js';

@@ -1,7 +1,6 @@
-import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { batchBeforeCommit } from '../metering/index.js';
-import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect } from '../store/index.js';
+import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect, type WriteTransaction } from '../store/index.js';
 import { type AccountDelta, availableLoweredMicro, delta } from './account-delta.js';
 import { type Charge, chargeRow, type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
 import { revenueAccountId } from './ledger-account.js';
@@ -97,9 +96,8 @@ export class LedgerRepository {
    * every committed state; a batch that would break it fails whole, and the writer writes
    * its jobs one by one to find the charge at fault.
    */
-  async writeCharge(tx: Transaction<Database>, charge: Charge, deltas: readonly AccountDelta[]): Promise<void> {
+  async writeCharge(tx: WriteTransaction, charge: Charge, deltas: readonly AccountDelta[]): Promise<void> {
     const pending = this.#pendingCharges(tx);
-    if (pending === undefined) return this.writeTransfer(tx, chargeRow(charge), deltas);
     pending.rows.push(chargeColumns.map(([field]) => charge[field]));
     addPendingDeltas(pending, deltas);
   }
@@ -108,24 +106,23 @@ export class LedgerRepository {
    * A transfer that settles a request beside its charge, such as a write-off: batched with
    * the charges, so that its accounts are locked in the same order as theirs.
    */
-  async writeOff(tx: Transaction<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
+  async writeOff(tx: WriteTransaction, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
     const pending = this.#pendingCharges(tx);
-    if (pending === undefined) return this.writeTransfer(tx, row, deltas);
     pending.others.push(transferColumns.map(([field]) => row[field]));
     addPendingDeltas(pending, deltas);
   }
 
-  #pendingCharges(tx: Transaction<Database>): PendingCharges | undefined {
+  #pendingCharges(tx: WriteTransaction): PendingCharges {
     const open = (): PendingCharges => ({ rows: [], others: [], deltas: new Map() });
-    return batchBeforeCommit(tx, this, open, (committing, batch) => this.#writeCharges(committing, batch));
+    return tx.batch(this, open, (committing, batch) => this.#writeCharges(committing.db, batch));
   }
 
-  async #writeCharges(tx: Transaction<Database>, pending: PendingCharges): Promise<void> {
-    if (pending.rows.length > 0) await this.#chargeRows.insert(tx, pending.rows);
-    if (pending.others.length > 0) await this.#transferRows.insert(tx, pending.others);
+  async #writeCharges(db: Kysely<Database>, pending: PendingCharges): Promise<void> {
+    if (pending.rows.length > 0) await this.#chargeRows.insert(db, pending.rows);
+    if (pending.others.length > 0) await this.#transferRows.insert(db, pending.others);
     // Replicas sharing PostgreSQL lock accounts in one order, so that two batches never wait on each other.
     const accountIds = [...pending.deltas.keys()].sort();
-    for (const accountId of accountIds) await this.#applyDelta(tx, pending.deltas.get(accountId)!);
+    for (const accountId of accountIds) await this.#applyDelta(db, pending.deltas.get(accountId)!);
   }
 
   async #applyDelta(db: Kysely<Database>, delta: AccountDelta): Promise<void> {

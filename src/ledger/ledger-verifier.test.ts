@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { GroupCommitWriter, UsageRepository } from '../metering/index.js';
-import type { Store } from '../store/index.js';
+import { UsageRepository } from '../metering/index.js';
+import { GroupCommitWriter, type Store } from '../store/index.js';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { usageRecord } from '../../test/helpers/usage-input.js';
 import { Ledger } from './ledger.js';
@@ -35,12 +35,10 @@ async function settle(ledger: Ledger, writer: GroupCommitWriter, store: Store, i
   const credits = hold.price({ promptTokens, completionTokens: 0 });
   const record = usageRecord(id, new Date().toISOString(), { promptTokens, completionTokens: 0, totalTokens: promptTokens, ...credits });
   const usage = new UsageRepository(store);
-  const afterCommit = await writer.submit(async (tx) => {
-    const after = await hold.writeCharge(tx, { id, createdAt: record.createdAt, ...credits });
+  await writer.submit(async (tx) => {
+    await hold.writeCharge(tx, { id, createdAt: record.createdAt, ...credits });
     await usage.record(tx, record);
-    return after;
   });
-  afterCommit();
   hold.release();
   return credits;
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CommonwealError } from '../errors/index.js';
-import { GroupCommitWriter, UsageRepository } from '../metering/index.js';
-import { openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
+import { UsageRepository } from '../metering/index.js';
+import { GroupCommitWriter, openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
 import { requireService } from '../../test/helpers/require-service.js';
 import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
 import { usageRecord } from '../../test/helpers/usage-input.js';
@@ -240,8 +240,7 @@ test('on PostgreSQL: transfers, holds, idempotency, floors and verification beha
     await ledger.post('h1', { id: 'p1', amountMicro: 250 });
     const hold = ledger.hold({ organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }, 100, { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 }, null);
     await store.db.insertInto('usageRecords').values(usageRow('req_pg')).execute();
-    const afterCommit = await writer.submit((tx) => hold.writeCharge(tx, { id: 'req_pg', createdAt: new Date().toISOString(), ...hold.price({ promptTokens: 30, completionTokens: 0 }) }));
-    afterCommit();
+    await writer.submit((tx) => hold.writeCharge(tx, { id: 'req_pg', createdAt: new Date().toISOString(), ...hold.price({ promptTokens: 30, completionTokens: 0 }) }));
     hold.release();
     assert.equal(ledger.account('org:a')?.balanceMicro, 1_000 - 250 - 30);
     const reloaded = await Ledger.open(store, writer);
@@ -263,7 +262,7 @@ test('ledger verify names every usage record of a metered organization that has 
     const at = new Date(r.clock.ms + 1_000).toISOString();
     await r.store.db.insertInto('usageRecords').values([{ ...usageRow('req_charged'), createdAt: at }, { ...usageRow('req_free'), createdAt: at }]).execute();
     const hold = r.ledger.hold({ organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }, 100, { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 }, null);
-    (await r.writer.submit((tx) => hold.writeCharge(tx, { id: 'req_charged', createdAt: at, ...hold.price({ promptTokens: 30, completionTokens: 0 }) })))();
+    await r.writer.submit((tx) => hold.writeCharge(tx, { id: 'req_charged', createdAt: at, ...hold.price({ promptTokens: 30, completionTokens: 0 }) }));
     hold.release();
     assert.deepEqual((await verifyLedger(r.store.db, r.clock.ms, 0)).problems, ['usage record req_free has no charge transfer']);
   } finally {

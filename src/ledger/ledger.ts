@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import type { GroupCommitWriter } from '../metering/index.js';
-import type { Database, Store } from '../store/index.js';
+import type { Database, GroupCommitWriter, Store } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
 import type { BudgetReservation } from './budget-book.js';
 import { type ChargeSubject, CreditHold, type HoldLeg } from './credit-hold.js';
@@ -152,9 +151,9 @@ export class Ledger {
     if (existing !== undefined) return this.#sameAccount(existing, spec);
     const row = toLedgerAccountRow(spec, new Date(this.#now()).toISOString());
     const stored = await this.#writer.submit(async (tx) => {
-      const found = await this.repository.findAccount(tx, spec.id);
+      const found = await this.repository.findAccount(tx.db, spec.id);
       if (found !== undefined) return found;
-      await this.repository.insertAccount(tx, row);
+      await this.repository.insertAccount(tx.db, row);
       return row;
     });
     return this.#sameAccount(this.book.add(stored), spec);
@@ -310,10 +309,10 @@ export class Ledger {
     }
     try {
       const result = await this.#writer.submit(async (tx): Promise<TransferResult> => {
-        const found = await this.repository.findTransfer(tx, row.id);
+        const found = await this.repository.findTransfer(tx.db, row.id);
         if (found !== undefined) return { transfer: found, created: false };
-        await this.repository.writeTransfer(tx, row, deltas);
-        await alsoWrite?.(tx);
+        await this.repository.writeTransfer(tx.db, row, deltas);
+        await alsoWrite?.(tx.db);
         return { transfer: { object: 'ledger_transfer', seq: 0, ...row }, created: true };
       });
       if (!result.created) return this.#same(result.transfer, row);

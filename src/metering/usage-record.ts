@@ -55,19 +55,12 @@ export interface UsageRecord extends TokenUsage {
   readonly creditsWrittenOffMicro: number | null;
 }
 
-/** A metered request's cost in the ledger: `pricedMicro = chargedMicro + writtenOffMicro`. */
-export interface RequestCredits {
-  readonly creditsPricedMicro: number;
-  readonly creditsChargedMicro: number;
-  readonly creditsWrittenOffMicro: number;
-}
-
 /** The credit fields of a request that ran unmetered. */
-export const unmetered: Readonly<Record<keyof RequestCredits, null>> = Object.freeze({
+export const unmetered = Object.freeze({
   creditsPricedMicro: null,
   creditsChargedMicro: null,
   creditsWrittenOffMicro: null,
-});
+} as const);
 
 export function toUsageRecord(row: Selectable<UsageRecordsTable>): UsageRecord {
   const { seq: _internal, receiptLeaf: _receiptLeaf, ...rest } = row;

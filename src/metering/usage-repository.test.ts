@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { usageRecord } from '../../test/helpers/usage-input.js';
+import { after, before, describe, it, test } from 'node:test';
+import { usageInput, usageRecord } from '../../test/helpers/usage-input.js';
+import { writeOnce } from '../../test/helpers/write-once.js';
 import { CommonwealError } from '../errors/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import type { UsageRecord } from './usage-record.js';
@@ -49,7 +52,7 @@ describe('UsageRepository', () => {
     dir = mkdtempSync(join(tmpdir(), 'commonweal-usage-'));
     store = await openSqliteStore(join(dir, 'commonweal.db'));
     repository = new UsageRepository(store);
-    await store.db.transaction().execute(async (tx) => {
+    await writeOnce(store, async (tx) => {
       for (const record of records) await repository.record(tx, record);
     });
   });
@@ -69,7 +72,7 @@ describe('UsageRepository', () => {
 
   it('refuses a second record for the same request', async () => {
     await assert.rejects(
-      store.db.transaction().execute((tx) => repository.record(tx, usageRecord('req_1', '2025-03-01T12:00:00.000Z'))),
+      writeOnce(store, (tx) => repository.record(tx, usageRecord('req_1', '2025-03-01T12:00:00.000Z'))),
       { code: 'already_exists' },
     );
   });
@@ -143,3 +146,68 @@ describe('UsageRepository', () => {
     ]);
   });
 });
+
+test('keeps every record the writer confirmed when the process is killed', async () => {
+  // A child process records usage as fast as it can and prints each id once its write
+  // resolves; it is killed without warning in the middle of that work.
+  const dir = mkdtempSync(join(tmpdir(), 'commonweal-usage-kill-'));
+  const path = join(dir, 'commonweal.db');
+  try {
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        childSource,
+        new URL('../store/index.js', import.meta.url).href,
+        new URL('./index.js', import.meta.url).href,
+        path,
+        JSON.stringify(usageInput('template')),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(child, 'close');
+    let output = '';
+    const printedEnough = new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+        if (output.split('\n').length > 500) resolve();
+      });
+    });
+    await Promise.race([printedEnough, exited]);
+    assert.equal(child.exitCode, null, 'the child stopped before it was killed');
+    child.kill('SIGKILL');
+    const [, signal] = await exited;
+    assert.equal(signal, 'SIGKILL');
+    const printed = output.split('\n').slice(0, -1);
+    assert.ok(printed.length >= 500);
+    const reopened = await openSqliteStore(path);
+    const stored = new Set((await reopened.db.selectFrom('usageRecords').select('id').execute()).map((row) => row.id));
+    await reopened.close();
+    assert.deepEqual(printed.filter((id) => !stored.has(id)), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Bounded, so that a child the test fails to kill still ends on its own.
+const childSource = `
+const [storeUrl, meteringUrl, path, templateJson] = process.argv.slice(1);
+const { GroupCommitWriter, openSqliteStore } = await import(storeUrl);
+const { newUsageRecord, UsageRepository } = await import(meteringUrl);
+const store = await openSqliteStore(path);
+const writer = new GroupCommitWriter(store);
+const usage = new UsageRepository(store);
+const template = JSON.parse(templateJson);
+let next = 0;
+function recordNext() {
+  if (next >= 200000) return;
+  const id = 'req_' + next++;
+  const record = newUsageRecord({ ...template, id });
+  writer.submit((tx) => usage.record(tx, record)).then(() => {
+    process.stdout.write(id + '\\n');
+    recordNext();
+  });
+}
+for (let i = 0; i < 64; i += 1) recordNext();
+`;

@@ -1,7 +1,16 @@
-import type { Expression, ExpressionBuilder, Insertable, SqlBool, Transaction } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, SqlBool } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { type Database, insertUnique, lockAppendOrder, type Page, type PageRequest, RowInserter, type Store, toPage, type UsageRecordsTable } from '../store/index.js';
-import { batchBeforeCommit } from './before-commit.js';
+import {
+  type Database,
+  insertUnique,
+  type Page,
+  type PageRequest,
+  RowInserter,
+  type Store,
+  toPage,
+  type UsageRecordsTable,
+  type WriteTransaction,
+} from '../store/index.js';
 import { toUsageRecord, type UsageRecord } from './usage-record.js';
 
 export interface UsageFilter {
@@ -123,25 +132,29 @@ export class UsageRepository {
   }
 
   /**
-   * Adds one record to the caller's transaction. In a group-commit writer transaction the
-   * records of all its requests go in together just before COMMIT, as a few multi-row
-   * inserts, so reads inside `tx` do not see them yet; elsewhere the record goes in at once.
-   * `receiptLeaf` is the log index of the record's receipt, when it has one.
+   * Adds one record to the caller's transaction. The records of all its requests go in
+   * together just before COMMIT, as a few multi-row inserts, so reads inside `tx` do not
+   * see them yet. `receiptLeaf` is the log index of the record's receipt, when it has one.
    */
-  async record(tx: Transaction<Database>, usage: UsageRecord, receiptLeaf: number | null = null): Promise<void> {
-    const row: UsageRow = { ...usage, policyVersion: usage.policyVersion ?? null, usageEstimated: usage.usageEstimated ? 1 : 0, streamed: usage.streamed ? 1 : 0, receiptLeaf };
-    const values = rowColumns.map((column) => row[column]);
-    const batch = batchBeforeCommit(tx, this, (): unknown[][] => [], (committing, rows) => this.#insert(committing, rows));
-    if (batch === undefined) return this.#insert(tx, [values]);
-    batch.push(values);
+  async record(tx: WriteTransaction, usage: UsageRecord, receiptLeaf: number | null = null): Promise<void> {
+    const row: UsageRow = {
+      ...usage,
+      policyVersion: usage.policyVersion ?? null,
+      usageEstimated: usage.usageEstimated ? 1 : 0,
+      streamed: usage.streamed ? 1 : 0,
+      receiptLeaf,
+    };
+    tx.batch(this, (): unknown[][] => [], (committing, rows) => this.#insert(committing, rows)).push(
+      rowColumns.map((column) => row[column]),
+    );
   }
 
-  async #insert(tx: Transaction<Database>, rows: readonly (readonly unknown[])[]): Promise<void> {
+  async #insert(tx: WriteTransaction, rows: readonly (readonly unknown[])[]): Promise<void> {
     // `query` pages by `seq`; with several writers on PostgreSQL, numbers follow commit order only under this lock.
-    await lockAppendOrder(this.#store, tx, 'usageRecords');
+    await tx.lockAppendOrder('usageRecords');
     // A batch that repeats an id cannot say whose it is; the writer then halves the batch until the job is alone, and alone it is named.
-    if (rows.length > 1) return this.#rows.insert(tx, rows);
-    await insertUnique(this.#store, 'a usage record', String(rows[0]![0]), () => this.#rows.insert(tx, rows));
+    if (rows.length > 1) return this.#rows.insert(tx.db, rows);
+    await insertUnique(this.#store, 'a usage record', String(rows[0]![0]), () => this.#rows.insert(tx.db, rows));
   }
 
   /**

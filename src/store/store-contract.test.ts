@@ -12,7 +12,9 @@ import { createTempPostgresDatabase, postgresService } from '../../test/helpers/
 import { usageInput, usageRecord } from '../../test/helpers/usage-input.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from '../catalog/index.js';
 import { CommonwealError } from '../errors/index.js';
-import { GroupCommitWriter, type UsageRecord, UsageRecorder, UsageRepository } from '../metering/index.js';
+import { type UsageRecord, UsageRepository } from '../metering/index.js';
+import { TestUsageRecorder } from '../../test/helpers/test-usage-recorder.js';
+import { writeOnce } from '../../test/helpers/write-once.js';
 import { SecretBox } from '../secrets/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from '../tenancy/index.js';
 import { insertUnique } from './insert-unique.js';
@@ -20,6 +22,8 @@ import { migrateToLatest } from './migrate.js';
 import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
+import { GroupCommitWriter } from './group-commit-writer.js';
+import { WriteTransaction } from './write-transaction.js';
 
 /*
  * One contract, two stores: every module queries through the same Kysely code, so
@@ -279,13 +283,13 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         }),
         usageRecord('req_9', '2025-03-20T00:00:00.000Z', { organizationId: 'org_v' }),
       ];
-      await store.db.transaction().execute(async (tx) => {
+      await writeOnce(store, async (tx) => {
         for (const record of written) await usage.record(tx, record);
       });
       assert.deepEqual((await usage.query({}, { limit: 10 })).data, written);
       assert.deepEqual(await walk((after) => usage.query({ organizationId: 'org_a' }, { limit: 1, after })), ['req_c', 'req_A', 'req_b']);
       await assert.rejects(
-        store.db.transaction().execute((tx) => usage.record(tx, written[0] as UsageRecord)),
+        writeOnce(store, (tx) => usage.record(tx, written[0] as UsageRecord)),
         { code: 'already_exists' },
       );
       await assert.rejects(usage.query({ organizationId: 'org_a' }, { limit: 1, after: 'req_9' }), { code: 'invalid_request', param: 'after' });
@@ -314,7 +318,7 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
     await t.test('metering: the group-commit writer batches, isolates a duplicate and is durable for other connections', async () => {
       const usage = new UsageRepository(store);
       const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
-      const recorder = new UsageRecorder(writer, usage);
+      const recorder = new TestUsageRecorder(writer, usage);
       const reader = await open();
       try {
         const ids = Array.from({ length: 300 }, (_, i) => `gc_${i}`);
@@ -381,8 +385,10 @@ test('PostgreSQL store', async (t) => {
       const firstInsertedSignal = new Promise<void>((resolve) => {
         firstInserted = resolve;
       });
-      const firstCommit = first.db.transaction().execute(async (tx) => {
+      const firstCommit = first.db.transaction().execute(async (db) => {
+        const tx = new WriteTransaction(db, first.dialect);
         await firstUsage.record(tx, usageRecord('order_1', now, { organizationId: 'org_order' }));
+        await tx.writeBatches();
         firstInserted();
         await firstHeld;
       });
@@ -390,9 +396,7 @@ test('PostgreSQL store', async (t) => {
       let secondCommit: Promise<void> = Promise.resolve();
       try {
         await firstInsertedSignal;
-        secondCommit = second.db
-          .transaction()
-          .execute((tx) => secondUsage.record(tx, usageRecord('order_2', now, { organizationId: 'org_order' })))
+        secondCommit = writeOnce(second, (tx) => secondUsage.record(tx, usageRecord('order_2', now, { organizationId: 'org_order' })))
           .then(() => {
             secondCommitted = true;
           });

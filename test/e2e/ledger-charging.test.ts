@@ -3,7 +3,14 @@ import { after, before, test } from 'node:test';
 import OpenAI, { APIError } from 'openai';
 import { request } from 'undici';
 import { callAdmin } from '../helpers/admin-client.js';
-import { assertLedgerVerifies, balanceOf, billedOrganization, fakeAnswerCostMicro, operatorCall } from '../helpers/billing-setup.js';
+import {
+  assertLedgerVerifies,
+  balanceOf,
+  billedOrganization,
+  fakeAnswerCostMicro,
+  operatorCall,
+  settledBalanceOf,
+} from '../helpers/billing-setup.js';
 import { expectApiError, usageRecordOf, waitForUsageRecord } from '../helpers/gateway-calls.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
 
@@ -73,7 +80,8 @@ test('a client that aborts mid-stream is charged for what was produced and its h
     assert.ok(charge, 'the aborted request has its charge');
     const expected = record.promptTokens * 1 + record.completionTokens * 2;
     assert.equal(-charge.amountMicro, expected);
-    assert.deepEqual(await balanceOf(url, 'aborter'), { balanceMicro: 1_000_000 - expected, availableMicro: 1_000_000 - expected });
+    const settled = { balanceMicro: 1_000_000 - expected, availableMicro: 1_000_000 - expected };
+    assert.deepEqual(await settledBalanceOf(url, 'aborter', settled), settled);
   } finally {
     upstream.fault = null;
     upstream.release();

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { GroupCommitWriter, type UsageInput, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
-import { openSqliteStore, type Store } from '../../src/store/index.js';
+import { type UsageInput, UsageRepository } from '../../src/metering/index.js';
+import { GroupCommitWriter, openSqliteStore, type Store } from '../../src/store/index.js';
+import { TestUsageRecorder } from '../helpers/test-usage-recorder.js';
 import { callAdmin, type JsonAnswer } from '../helpers/admin-client.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { exitOf, runCli, spawnServe } from '../helpers/spawn-cli.js';
@@ -59,7 +60,7 @@ function fixtureUsage(fixture: Omit<Fixture, 'createdAt'>): UsageInput {
 /** Writes records as the gateway will: through the recorder and the group-commit writer. */
 async function recordAll(store: Store, inputs: readonly UsageInput[]): Promise<void> {
   const writer = new GroupCommitWriter(store);
-  const recorder = new UsageRecorder(writer, new UsageRepository(store));
+  const recorder = new TestUsageRecorder(writer, new UsageRepository(store));
   for (const input of inputs) await recorder.recordUsage(input);
   await writer.close();
 }

@@ -2,9 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdminChangeLog, CheckpointPublisher, LogSigner, type ReceiptFacts, receiptWriter, TransparencyLog } from '../../src/audit/index.js';
-import { GroupCommitWriter, UsageRecorder, UsageRepository } from '../../src/metering/index.js';
-import { openSqliteStore, type Store } from '../../src/store/index.js';
+import { AdminChangeLog, CheckpointPublisher, LogSigner, type ReceiptFacts, TransparencyLog } from '../../src/audit/index.js';
+import { UsageRepository } from '../../src/metering/index.js';
+import { GroupCommitWriter, openSqliteStore, type Store } from '../../src/store/index.js';
+import { TestUsageRecorder } from './test-usage-recorder.js';
 
 /** A transparency log wired as the server wires it, on a SQLite file of its own, without HTTP. */
 export interface AuditLogFixture {
@@ -15,7 +16,7 @@ export interface AuditLogFixture {
   readonly log: TransparencyLog;
   readonly signer: LogSigner;
   readonly checkpoints: CheckpointPublisher;
-  readonly recorder: UsageRecorder<ReceiptFacts>;
+  readonly recorder: TestUsageRecorder;
   readonly adminChanges: AdminChangeLog;
   /** Closes the store and removes the directory. */
   dispose(): Promise<void>;
@@ -39,7 +40,7 @@ export async function startAuditLogFixture(): Promise<AuditLogFixture> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const signer = new LogSigner('test.example/log', privateKey, publicKey);
   const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
-  const recorder = new UsageRecorder<ReceiptFacts>(writer, new UsageRepository(store), [], receiptWriter(log, (_record, facts: ReceiptFacts) => facts));
+  const recorder = new TestUsageRecorder(writer, new UsageRepository(store), log);
   return {
     dir,
     path,

@@ -31,6 +31,24 @@ export async function balanceOf(baseUrl: string, orgId: string): Promise<{ balan
   return { balanceMicro: body.balanceMicro, availableMicro: body.availableMicro };
 }
 
+/**
+ * The balance once it shows what the test expects, or the last one read. A record is
+ * readable from its COMMIT on, while the balances in memory follow once the commit is
+ * durable: a test that found the record may read the balance a sync too early.
+ */
+export async function settledBalanceOf(
+  baseUrl: string,
+  orgId: string,
+  expected: { balanceMicro: number; availableMicro: number },
+): Promise<{ balanceMicro: number; availableMicro: number }> {
+  let balance = await balanceOf(baseUrl, orgId);
+  for (let attempt = 0; attempt < 100 && JSON.stringify(balance) !== JSON.stringify(expected); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    balance = await balanceOf(baseUrl, orgId);
+  }
+  return balance;
+}
+
 export async function assertLedgerVerifies(baseUrl: string): Promise<void> {
   const verification = await operatorCall(baseUrl, 'GET', '/ledger/verify');
   assert.deepEqual(verification.problems, [], 'ledger verify');

@@ -10,7 +10,7 @@ import { requireService } from '../../../test/helpers/require-service.js';
 import { referenceInclusionProof, referenceRoot } from '../../../test/helpers/rfc9162-reference.js';
 import { createTempPostgresDatabase, postgresService } from '../../../test/helpers/temp-postgres-database.js';
 import { CompactRange, leafHash, TransparencyLog } from '../../audit/index.js';
-import { GroupCommitWriter } from '../../metering/index.js';
+import { GroupCommitWriter } from '../group-commit-writer.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../index.js';
 import { schemaMigrator } from '../migrate.js';
 import type { StoreDialect } from '../store.js';

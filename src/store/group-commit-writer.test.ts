@@ -6,17 +6,17 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { openSqliteStore, type Store } from '../store/index.js';
-import { beforeCommit } from './before-commit.js';
 import { GroupCommitWriter, type WriteJob } from './group-commit-writer.js';
 import { resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { Store } from './store.js';
 
 // The writer is generic, so these tests write to scratch tables of their own rather than
 // to any domain's table.
 const insert =
   (id: string): WriteJob =>
   async (tx) => {
-    await sql`insert into scratch (id) values (${id})`.execute(tx);
+    await sql`insert into scratch (id) values (${id})`.execute(tx.db);
   };
 
 const ids = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
@@ -107,7 +107,7 @@ describe('GroupCommitWriter', () => {
     const writer = new GroupCommitWriter(store);
     const count = await writer.submit(async (tx) => {
       await insert('a')(tx);
-      const { rows } = await sql<{ n: number }>`select count(*) as n from scratch`.execute(tx);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from scratch`.execute(tx.db);
       return rows[0]?.n;
     });
     assert.equal(count, 1);
@@ -183,10 +183,10 @@ describe('GroupCommitWriter', () => {
   it('finds the job behind a failure at commit by halving the batch', async () => {
     const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
     await writer.submit(async (tx) => {
-      await sql`insert into parent (id) values ('p')`.execute(tx);
+      await sql`insert into parent (id) values ('p')`.execute(tx.db);
     });
     const child = (id: string, parentId: string): WriteJob => async (tx) => {
-      await sql`insert into child (id, parent_id) values (${id}, ${parentId})`.execute(tx);
+      await sql`insert into child (id, parent_id) values (${id}, ${parentId})`.execute(tx.db);
     };
     const results = await Promise.allSettled([writer.submit(child('c1', 'p')), writer.submit(child('orphan', 'missing')), writer.submit(child('c2', 'p'))]);
     assert.deepEqual(
@@ -205,18 +205,12 @@ describe('GroupCommitWriter', () => {
   it('finds the job behind a failing batched write in a few transactions, and commits the rest', async () => {
     const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
     await writer.submit(insert('taken'));
-    const pendingIds = new WeakMap<object, string[]>();
-    const hookKey = {};
-    // Each job only adds its id to a list that one insert per transaction writes before COMMIT, as the usage records do.
+    const owner = {};
+    // Each job only adds its id to a batch that one insert per transaction writes before COMMIT, as the usage records do.
     const batched = (id: string): WriteJob => async (tx) => {
-      let list = pendingIds.get(tx);
-      if (list === undefined) {
-        const fresh: string[] = [];
-        assert.ok(beforeCommit(tx, hookKey, async (committing) => {
-          for (const each of fresh) await sql`insert into scratch (id) values (${each})`.execute(committing);
-        }));
-        pendingIds.set(tx, (list = fresh));
-      }
+      const list = tx.batch(owner, (): string[] => [], async (committing, rows) => {
+        for (const each of rows) await sql`insert into scratch (id) values (${each})`.execute(committing.db);
+      });
       list.push(id);
     };
     const good = ids('ok_', 200);

@@ -1,18 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Transaction } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import type { Database, Store } from '../store/index.js';
-import { openHooks, runHooks } from './before-commit.js';
 import { type GroupCommitWriterOptions, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
+import type { Store } from './store.js';
+import { WriteTransaction } from './write-transaction.js';
 
 /**
  * One unit of work in a shared transaction. A job may run more than once (when its
  * transaction is retried or its batch is split), and only the run that commits counts,
- * so it must touch nothing but `tx`. It must not catch a database error and carry on:
- * on PostgreSQL a failed statement aborts the whole transaction, so the error has to
- * reach the writer for it to take that job out of the batch.
+ * so it must touch nothing but `tx`, and leave what must change in memory to
+ * `tx.afterCommit`. It must not catch a database error and carry on: on PostgreSQL a
+ * failed statement aborts the whole transaction, so the error has to reach the writer
+ * for it to take that job out of the batch.
  */
-export type WriteJob<T = void> = (tx: Transaction<Database>) => Promise<T>;
+export type WriteJob<T = void> = (tx: WriteTransaction) => Promise<T>;
 
 export interface GroupCommitStats {
   readonly transactionsCommitted: number;
@@ -23,7 +23,7 @@ export interface GroupCommitStats {
 }
 
 interface Entry {
-  run(tx: Transaction<Database>): Promise<void>;
+  run(tx: WriteTransaction): Promise<void>;
   committed(): void;
   failed(error: unknown): void;
 }
@@ -184,16 +184,17 @@ export class GroupCommitWriter {
 
   async #transact(entries: readonly Entry[]): Promise<Failure | undefined> {
     let culprit: Entry | undefined;
+    let transaction: WriteTransaction | undefined;
     try {
-      await this.#store.db.transaction().execute(async (tx) => {
-        openHooks(tx);
+      await this.#store.db.transaction().execute(async (db) => {
+        const tx = new WriteTransaction(db, this.#store.dialect);
+        transaction = tx;
         for (const entry of entries) {
           culprit = entry;
           await entry.run(tx);
         }
         culprit = undefined;
-        // Writes the jobs batched with `beforeCommit`; a failure here names no job, as one at COMMIT does not.
-        await runHooks(tx);
+        await tx.writeBatches();
       });
     } catch (error) {
       this.#transactionsFailed += 1;
@@ -202,8 +203,10 @@ export class GroupCommitWriter {
     this.#transactionsCommitted += 1;
     this.#jobsCommitted += entries.length;
     // A job is acknowledged once its commit is durable.
+    const committed = transaction!;
     this.#synced = this.#store.durable().then(
       () => {
+        committed.committed();
         for (const entry of entries) entry.committed();
       },
       (error: unknown) => this.#fail(entries, error),
