@@ -21,7 +21,7 @@ import {
   RetryPolicy,
   retryPolicyDefaults,
 } from './routing/index.js';
-import { type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
+import { dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
 import { createAppServer } from './server/index.js';
 import { openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
@@ -153,6 +153,8 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
 
 async function assemblePlatform(config: ServerConfig, log: Logger, closers: Closer[]): Promise<RunningPlatform> {
   const secrets = loadDataDirSecrets(config.dataDir, config.adminToken);
+  const accessWarning = dataDirAccessWarning(config.dataDir);
+  if (accessWarning !== undefined) log.warn(accessWarning);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
   closers.push(() => store.close());
   const sources = {

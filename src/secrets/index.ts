@@ -1,3 +1,4 @@
+export { dataDirAccessWarning } from './data-dir-access-warning.js';
 export { loadDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
 export { SecretBox } from './secret-box.js';
 export { randomTokenBody, sha256Hex, tokenMatchesHash } from './token-hash.js';
