@@ -21,7 +21,7 @@ import {
   RetryPolicy,
   retryPolicyDefaults,
 } from './routing/index.js';
-import { dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
+import { AdminTokenFile, dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
 import { createAppServer } from './server/index.js';
 import { openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
@@ -242,6 +242,9 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   });
   closers.push(() => app.close());
   await app.listen({ host: config.host, port: config.port });
+  // Stored only now that nothing can fail before the caller prints it: a first start that
+  // could not listen would otherwise keep the hash of a token that nobody ever saw.
+  if (secrets.generatedAdminToken !== undefined) new AdminTokenFile(config.dataDir).create(secrets.adminTokenHash);
   health.start();
   transparency.checkpoints.start();
   billing.sweeper.start();

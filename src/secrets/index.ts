@@ -1,3 +1,4 @@
+export { AdminTokenFile, newAdminToken } from './admin-token-file.js';
 export { dataDirAccessWarning } from './data-dir-access-warning.js';
 export { loadDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
 export { SecretBox } from './secret-box.js';
