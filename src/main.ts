@@ -183,7 +183,15 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   );
   await catalog.reload();
   const transparency = transparencyLogParts(config, store, writer, secrets, log);
-  closers.push(() => transparency.checkpoints.stop());
+  // A checkpoint at start covers what an earlier run appended after its last one (a killed
+  // process signs none on the way out), and one at shutdown what this run appended since
+  // its last interval: `audit verify` then finds the whole log signed at once, not after
+  // the first interval. The writer closes after this closer, so the last one is written.
+  await transparency.checkpoints.publish();
+  closers.push(async () => {
+    await transparency.checkpoints.stop();
+    await transparency.checkpoints.publish();
+  });
   const billing = await billingParts(config, store, writer, log);
   closers.push(() => billing.limiter.close());
   closers.push(() => billing.sweeper.stop());
