@@ -26,7 +26,8 @@ async function verify(): Promise<{ code: number; report: VerifyReport }> {
 }
 
 async function start(): Promise<string> {
-  server = await spawnServe(['--data-dir', dataDir, '--config', configFile], { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
+  const env = { COMMONWEAL_ADMIN_TOKEN: testAdminToken };
+  server = await spawnServe(['--data-dir', dataDir, '--config', configFile], env);
   return server.url;
 }
 
