@@ -20,7 +20,9 @@ function resetCommand(): Command {
       const { dataDir } = loadServerConfig({ configFile: options.config, dataDir: options.dataDir });
       const file = new AdminTokenFile(dataDir);
       // Only a data directory a server has started on is reset: another is a mistyped path.
-      if (!existsSync(dirname(file.path))) throw new CliError(`no Commonweal data directory at ${dataDir} (--data-dir)`);
+      if (!existsSync(dirname(file.path))) {
+        throw new CliError(`no Commonweal data directory at ${dataDir} (--data-dir)`);
+      }
       const token = newAdminToken();
       file.replace(sha256Hex(token));
       console.log(

@@ -78,7 +78,8 @@ test('in an existing data directory every file is 0600 whatever the umask; an op
   assert.equal((await callAdmin(first.url, 'POST', '/admin/v1/orgs', { body: org })).status, 201);
   // While the server runs, the WAL and shared-memory files exist beside the database.
   const running = modesUnder(dataDir);
-  assert.ok(running.has('commonweal.sqlite-wal') && running.has('commonweal.sqlite-shm'), [...running.keys()].join(', '));
+  const names = [...running.keys()].join(', ');
+  assert.ok(running.has('commonweal.sqlite-wal') && running.has('commonweal.sqlite-shm'), names);
   assertPrivate('while serving');
   assert.ok(first.output().includes(`to close it: chmod 700 ${dataDir}`), first.output());
   await stop(first);
