@@ -1,13 +1,5 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomTokenBody } from './token-hash.js';
-
-const adminTokenPrefix = 'cw_admin_';
-
-/** A fresh admin token: the prefix names what it is in a leaked log or shell history. */
-export function newAdminToken(): string {
-  return adminTokenPrefix + randomTokenBody(40);
-}
 
 /**
  * The file in a data directory's `secrets/` that keeps the admin token's SHA-256; the

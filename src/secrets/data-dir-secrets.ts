@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminTokenFile, newAdminToken } from './admin-token-file.js';
+import { AdminTokenFile } from './admin-token-file.js';
+import { newAdminToken } from './new-admin-token.js';
 import { SecretBox } from './secret-box.js';
 import { sha256Hex } from './token-hash.js';
 
