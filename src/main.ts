@@ -21,7 +21,7 @@ import {
   RetryPolicy,
   retryPolicyDefaults,
 } from './routing/index.js';
-import { type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
+import { AdminTokenFile, dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
 import { createAppServer } from './server/index.js';
 import { GroupCommitWriter, openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
@@ -153,6 +153,8 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
 
 async function assemblePlatform(config: ServerConfig, log: Logger, closers: Closer[]): Promise<RunningPlatform> {
   const secrets = loadDataDirSecrets(config.dataDir, config.adminToken);
+  const accessWarning = dataDirAccessWarning(config.dataDir);
+  if (accessWarning !== undefined) log.warn(accessWarning);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
   closers.push(() => store.close());
   const sources = {
@@ -181,7 +183,15 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   );
   await catalog.reload();
   const transparency = transparencyLogParts(config, store, writer, secrets, log);
-  closers.push(() => transparency.checkpoints.stop());
+  // A checkpoint at start covers what an earlier run appended after its last one (a killed
+  // process signs none on the way out), and one at shutdown what this run appended since
+  // its last interval: `audit verify` then finds the whole log signed at once, not after
+  // the first interval. The writer closes after this closer, so the last one is written.
+  await transparency.checkpoints.publish();
+  closers.push(async () => {
+    await transparency.checkpoints.stop();
+    await transparency.checkpoints.publish();
+  });
   const billing = await billingParts(config, store, writer, log);
   closers.push(() => billing.limiter.close());
   closers.push(() => billing.sweeper.stop());
@@ -241,6 +251,9 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   });
   closers.push(() => app.close());
   await app.listen({ host: config.host, port: config.port });
+  // Stored only now that nothing can fail before the caller prints it: a first start that
+  // could not listen would otherwise keep the hash of a token that nobody ever saw.
+  if (secrets.generatedAdminToken !== undefined) new AdminTokenFile(config.dataDir).create(secrets.adminTokenHash);
   health.start();
   transparency.checkpoints.start();
   billing.sweeper.start();

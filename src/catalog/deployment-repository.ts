@@ -95,7 +95,9 @@ export class DeploymentRepository {
   async listAllWithSecrets(): Promise<readonly DeploymentWithSecret[]> {
     const rows = await this.#store.db.selectFrom('deployments').selectAll().orderBy('id').execute();
     return rows.map((row) => ({
-      deployment: toDeployment(row),
+      // The engine gets the base URL as stored: one with credentials is then refused and left out
+      // of routing with the reason, rather than called without the credentials it was given.
+      deployment: { ...toDeployment(row), baseUrl: row.baseUrl },
       upstreamApiKey: row.upstreamApiKeySealed === null ? null : this.#secretBox.open(row.upstreamApiKeySealed),
     }));
   }

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { DeploymentsTable } from '../store/index.js';
+import { withoutUrlCredentials } from './without-url-credentials.js';
 
 export const engineKinds = ['openai', 'embedded'] as const;
 export type EngineKind = (typeof engineKinds)[number];
@@ -41,11 +42,13 @@ export interface Deployment {
   readonly updatedAt: string;
 }
 
+/** A stored deployment as the API shows it: no upstream key, and no credentials in its base URL. */
 export function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
   const { upstreamApiKeySealed, ...rest } = row;
   return {
     object: 'deployment',
     ...rest,
+    baseUrl: row.baseUrl === null ? null : withoutUrlCredentials(row.baseUrl),
     kind: row.kind as EngineKind,
     source: row.source ?? null,
     engineOptions: row.engineOptions == null ? null : (JSON.parse(row.engineOptions) as EmbeddedEngineOptions),

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadCliSettings } from '../config/index.js';
 import { version } from '../version.js';
 import { AdminHttpClient, CliError } from './admin-http-client.js';
+import { adminTokenCommand } from './admin-token-command.js';
 import { creditsCommand } from './credits-command.js';
 import { auditCommand } from './audit-command.js';
 import { initCommand } from './init-command.js';
@@ -32,6 +33,7 @@ const settings = () => loadCliSettings(program.opts<{ server?: string; token?: s
 const client = () => new AdminHttpClient(settings());
 
 program.addCommand(serveCommand());
+program.addCommand(adminTokenCommand());
 program.addCommand(initCommand(client, () => settings().server));
 for (const spec of [organizationsSpec, projectsSpec, keysSpec, modelsSpec, sitesSpec, deploymentsSpec]) {
   program.addCommand(resourceCommand(spec, client));

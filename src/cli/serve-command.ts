@@ -4,7 +4,7 @@ import { type RunningPlatform, startPlatform } from '../main.js';
 import { CliError } from './admin-http-client.js';
 import { parseInteger } from './option-parsers.js';
 
-function announceGeneratedToken(token: string, url: string): void {
+function announceGeneratedToken(token: string, url: string, dataDir: string): void {
   console.log(
     [
       '',
@@ -15,6 +15,8 @@ function announceGeneratedToken(token: string, url: string): void {
       'Use it with the CLI:',
       `    export COMMONWEAL_ADMIN_TOKEN=${token}`,
       `    commonweal init --server ${url}`,
+      '',
+      `If it is lost: commonweal admin-token reset --data-dir ${dataDir}, then restart the server.`,
       '',
     ].join('\n'),
   );
@@ -44,7 +46,9 @@ export function serveCommand(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env COMMONWEAL_LOG_LEVEL; default info)')
     .addHelpText(
       'after',
-      '\nThe admin token is generated at first start and printed once; set COMMONWEAL_ADMIN_TOKEN to choose it instead.\nSIGINT or SIGTERM stop the server gracefully.',
+      '\nThe admin token is generated at first start and printed once; set COMMONWEAL_ADMIN_TOKEN to choose it\n' +
+        'instead. A lost one is replaced with "commonweal admin-token reset" on this machine.\n' +
+        'SIGINT or SIGTERM stop the server gracefully.',
     )
     .action(async (options) => {
       const config = loadServerConfig({
@@ -62,7 +66,8 @@ export function serveCommand(): Command {
       }
       const storeName = config.database.url === undefined ? 'SQLite' : 'PostgreSQL';
       console.log(`Commonweal listening on ${platform.url} (${storeName} store; data directory ${config.dataDir})`);
-      if (platform.secrets.generatedAdminToken !== undefined) announceGeneratedToken(platform.secrets.generatedAdminToken, platform.url);
+      const generated = platform.secrets.generatedAdminToken;
+      if (generated !== undefined) announceGeneratedToken(generated, platform.url, config.dataDir);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) {

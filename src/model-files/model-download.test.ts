@@ -47,6 +47,19 @@ describe('downloadModelFile', () => {
     assert.ok(!existsSync(`${destination}.part`));
   });
 
+  it('creates the file 0600 and its folders 0700 whatever the umask', async () => {
+    // The umask is the process's; node --test runs each test file in its own process.
+    const umask = process.umask(0o000);
+    try {
+      await downloadModelFile({ url: new URL(`${files.origin}/model.gguf`), destination: fresh() });
+    } finally {
+      process.umask(umask);
+    }
+    assert.equal(statSync(destination).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'models')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'models', 'sub')).mode & 0o777, 0o700);
+  });
+
   it('resumes an interrupted download where it stopped', async () => {
     files.fault = { kind: 'cut_after', bytes: 400_000 };
     const url = new URL(`${files.origin}/model.gguf`);

@@ -128,7 +128,7 @@ export async function downloadModelFile(options: DownloadOptions): Promise<Downl
     if (expected !== null && sha256 !== expected) throw new DownloadError(`${destination} exists with another SHA-256 (${sha256}); move it away to download again`);
     return { path: destination, sizeBytes: presentBytes, sha256, resumedFromBytes: 0, alreadyPresent: true };
   }
-  await mkdir(dirname(destination), { recursive: true });
+  await mkdir(dirname(destination), { recursive: true, mode: 0o700 });
   return transfer(options, expected, `${destination}.part`);
 }
 
@@ -167,7 +167,8 @@ async function receive(
   const { startAtBytes, totalBytes } = placement(answer, onDisk);
   const sizeBytesMax = options.sizeBytesMax ?? sizeBytesMaxDefault;
   if (totalBytes !== null && totalBytes > sizeBytesMax) throw new DownloadError(`the file is ${totalBytes} bytes, more than the limit of ${sizeBytesMax}`);
-  const file = await open(partial, startAtBytes === 0 ? 'w' : 'a');
+  // 0600 whatever the umask, like every file in the data directory; the finished file keeps it.
+  const file = await open(partial, startAtBytes === 0 ? 'w' : 'a', 0o600);
   let receivedBytes = startAtBytes;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {

@@ -1,20 +1,24 @@
 import { generateKeyPairSync, randomBytes, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomTokenBody, sha256Hex } from './token-hash.js';
+import { AdminTokenFile } from './admin-token-file.js';
+import { newAdminToken } from './new-admin-token.js';
 import { SecretBox } from './secret-box.js';
+import { sha256Hex } from './token-hash.js';
 
 /** The secrets a server keeps in its data directory, loaded once at start. */
 export interface DataDirSecrets {
   readonly adminTokenHash: string;
-  /** Set only on the start that generated the token, so that it can be printed once. */
+  /**
+   * Set only on a start that generated the token, so that it can be printed once. Its
+   * hash is not stored yet: the server stores it with `AdminTokenFile.create` once it
+   * listens, just before printing it, so that a start that fails loses no token.
+   */
   readonly generatedAdminToken: string | undefined;
   readonly auditSigningKey: KeyObject;
   readonly auditPublicKey: KeyObject;
   readonly secretBox: SecretBox;
 }
-
-export const adminTokenPrefix = 'cw_admin_';
 
 function writeSecretFile(path: string, content: string): void {
   // `wx` refuses to overwrite, so two servers starting at once cannot swap keys under each other.
@@ -27,29 +31,35 @@ function loadOrCreate(path: string, create: () => string): string {
   return readFileSync(path, 'utf8');
 }
 
-function resolveAdminToken(dir: string, fromConfig: string | undefined): { hash: string; generated: string | undefined } {
-  const path = join(dir, 'admin-token.sha256');
+interface ResolvedAdminToken {
+  readonly hash: string;
+  readonly generated: string | undefined;
+}
+
+function resolveAdminToken(dataDir: string, fromConfig: string | undefined): ResolvedAdminToken {
+  const file = new AdminTokenFile(dataDir);
   if (fromConfig !== undefined) {
     const hash = sha256Hex(fromConfig);
-    writeFileSync(path, hash, { mode: 0o600 });
+    file.replace(hash);
     return { hash, generated: undefined };
   }
-  if (existsSync(path)) return { hash: readFileSync(path, 'utf8').trim(), generated: undefined };
-  const token = adminTokenPrefix + randomTokenBody(40);
-  writeSecretFile(path, sha256Hex(token));
+  const stored = file.read();
+  if (stored !== undefined) return { hash: stored, generated: undefined };
+  const token = newAdminToken();
   return { hash: sha256Hex(token), generated: token };
 }
 
 /**
  * Creates the data directory's secrets on first start and reads them on every later
- * one: the admin token's hash, the Ed25519 key that signs the transparency log, and
- * the key that encrypts upstream credentials. All files are mode 0600.
+ * one: the admin token's hash (stored later on a first start, see `generatedAdminToken`),
+ * the Ed25519 key that signs the transparency log, and the key that encrypts upstream
+ * credentials. All files are mode 0600.
  */
 export function loadDataDirSecrets(dataDir: string, adminTokenFromConfig: string | undefined): DataDirSecrets {
   const dir = join(dataDir, 'secrets');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const admin = resolveAdminToken(dir, adminTokenFromConfig);
+  const admin = resolveAdminToken(dataDir, adminTokenFromConfig);
   const signingPem = loadOrCreate(join(dir, 'audit-signing-key.pem'), () =>
     generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   );

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, SqliteDialect, sql } from 'kysely';
 import { withCachedStatements } from './cached-statements.js';
+import { createPrivateSqliteFile } from './create-private-sqlite-file.js';
 import type { Database } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import type { ConstraintViolation, Store } from './store.js';
@@ -11,7 +12,10 @@ import { WalSync } from './wal-sync.js';
 
 /** The embedded default: one SQLite file in WAL mode, migrated on open. */
 export async function openSqliteStore(path: string): Promise<Store> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    createPrivateSqliteFile(path);
+  }
   const sqlite = new BetterSqlite3(path);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL writes each commit to the WAL without syncing it, which survives a killed

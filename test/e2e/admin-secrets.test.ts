@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { DeploymentRepository } from '../../src/catalog/index.js';
 import { callAdmin, type JsonAnswer } from '../helpers/admin-client.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
+import { runCli } from '../helpers/spawn-cli.js';
 import { startTempPlatform, type TempPlatform, testAdminToken } from '../helpers/temp-platform.js';
 
 let platform: TempPlatform;
@@ -162,4 +163,61 @@ test('the secrets directory is private: the directory is 0700 and every file in 
   for (const name of names) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
   // The admin token itself is never written, only its hash.
   assert.equal(readFileSync(join(dir, 'admin-token.sha256'), 'utf8').trim(), sha256Hex(testAdminToken));
+});
+
+const urlPassword = 'pw-in-url-5e6f7a8b9c';
+
+test('a base URL with credentials is refused, pointing to the upstream API key', async () => {
+  const baseUrl = `http://svc:${urlPassword}@10.9.9.8/v1`;
+  const body = { id: 'url-cred-dep', modelId: 'secret-model', siteId: 'secret-site', kind: 'openai', baseUrl };
+  const userOnly = { ...body, baseUrl: 'http://svc@10.9.9.8/v1' };
+  const refusals: [string, JsonAnswer][] = [
+    ['create', await callAdmin(platform.url, 'POST', '/admin/v1/deployments', { body })],
+    ['user only', await callAdmin(platform.url, 'POST', '/admin/v1/deployments', { body: userOnly })],
+    ['patch', await callAdmin(platform.url, 'PATCH', '/admin/v1/deployments/secret-dep', { body: { baseUrl } })],
+  ];
+  for (const [label, answer] of refusals) {
+    assertAdminError(answer, 400, 'invalid_request', 'baseUrl');
+    assert.match(answer.body.error.message, /upstreamApiKey \(--upstream-api-key in the CLI\)/, label);
+    assertHidesSecrets(answer, [urlPassword], label);
+  }
+  await operator('GET', '/deployments/url-cred-dep', 404);
+  assert.equal((await operator('GET', '/deployments/secret-dep', 200)).body.baseUrl, 'http://10.9.9.9:8000/v1');
+
+  // The CLI prints the server's reason.
+  const env = {
+    COMMONWEAL_SERVER: platform.url,
+    COMMONWEAL_ADMIN_TOKEN: testAdminToken,
+    COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+  };
+  const create = ['deployments', 'create', '--id', 'url-cred-cli', '--model', 'secret-model', '--site', 'secret-site'];
+  const cli = await runCli([...create, '--base-url', baseUrl], env);
+  assert.equal(cli.code, 1, cli.stdout);
+  assert.match(cli.stderr, /must not contain credentials.*--upstream-api-key/);
+  assert.ok(!cli.stderr.includes(urlPassword), cli.stderr);
+});
+
+test('a base URL with credentials stored by an earlier version is returned without them', async () => {
+  const storedUrl = `http://svc:${urlPassword}@10.9.9.7:8000/v1`;
+  const now = new Date().toISOString();
+  await platform.store.db
+    .insertInto('deployments')
+    .values({
+      ...{ id: 'old-cred-dep', modelId: 'secret-model', siteId: 'secret-site', kind: 'openai', baseUrl: storedUrl },
+      ...{ source: null, engineOptions: null, upstreamModel: null, upstreamApiKeySealed: null, weight: 1, enabled: 1 },
+      ...{ createdAt: now, updatedAt: now },
+    })
+    .execute();
+  const answers: [string, JsonAnswer][] = [
+    ['get', await operator('GET', '/deployments/old-cred-dep', 200)],
+    ['list', await operator('GET', '/deployments', 200)],
+    ['patch', await operator('PATCH', '/deployments/old-cred-dep', 200, { weight: 2 })],
+  ];
+  for (const [label, answer] of answers) assertHidesSecrets(answer, [urlPassword, 'svc:'], label);
+  assert.equal(answers[0]![1].body.baseUrl, 'http://10.9.9.7:8000/v1');
+  // The engine still gets the URL as stored, and refuses it, rather than calling the server without its
+  // credentials.
+  const opened = await new DeploymentRepository(platform.store, platform.secrets.secretBox).listAllWithSecrets();
+  assert.equal(opened.find((item) => item.deployment.id === 'old-cred-dep')?.deployment.baseUrl, storedUrl);
+  await operator('DELETE', '/deployments/old-cred-dep', 200);
 });

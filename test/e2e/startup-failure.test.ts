@@ -61,6 +61,32 @@ test('serve on a port already in use exits 1 with a message naming the port, its
   assert.equal((await callAdmin(server.url, 'GET', '/readyz', { token: null })).status, 200);
 });
 
+const firstStartTest = 'a first start that cannot listen keeps no admin token; the next start prints one';
+test(firstStartTest, { timeout: 60_000 }, async () => {
+  const dataDir = dataDirForTest();
+  const port = await occupyPort();
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', String(port), '--data-dir', dataDir], {
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.resume();
+  assert.equal(await exitOf(child), 1);
+  assert.doesNotMatch(stdout, /cw_admin_/, 'a start that failed printed a token');
+  assert.ok(existsSync(join(dataDir, 'secrets')), 'the failed start got as far as the secrets');
+  assert.equal(existsSync(join(dataDir, 'secrets', 'admin-token.sha256')), false, 'no hash of an unseen token is kept');
+
+  let server: ServeProcess | undefined;
+  cleanups.push(() => killServe(server));
+  server = await spawnServe(['--data-dir', dataDir]);
+  // The announcement follows the address line: wait until the token and the recovery line are both out.
+  while (!server.output().includes('admin-token reset')) await new Promise((resolve) => setTimeout(resolve, 20));
+  const token = /(cw_admin_[A-Za-z0-9]+)/.exec(server.output())?.[1];
+  assert.ok(token, server.output());
+  assert.equal((await callAdmin(server.url, 'GET', '/admin/v1/orgs', { token })).status, 200);
+  assert.ok(server.output().includes(`commonweal admin-token reset --data-dir ${dataDir}`), server.output());
+});
+
 test('a start that fails after the store opened closes everything it opened before rethrowing', async () => {
   const dataDir = dataDirForTest();
   const first = await startTempPlatform(dataDir);

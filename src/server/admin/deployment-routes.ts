@@ -37,10 +37,18 @@ const DeploymentParams = Type.Object({ deploymentId: Type.String() });
 
 function checkBaseUrl(baseUrl: string | undefined): void {
   if (baseUrl === undefined) return;
+  let url: URL;
   try {
-    new URL(baseUrl);
+    url = new URL(baseUrl);
   } catch {
     throw new CommonwealError('invalid_request', `baseUrl "${baseUrl}" is not a valid URL`, { param: 'baseUrl' });
+  }
+  // A URL is stored and shown as it is, so credentials in it would be neither sealed nor hidden.
+  if (url.username !== '' || url.password !== '') {
+    const message =
+      'baseUrl must not contain credentials (user:password@); give the server\'s key as upstreamApiKey ' +
+      '(--upstream-api-key in the CLI), which is stored encrypted and never returned';
+    throw new CommonwealError('invalid_request', message, { param: 'baseUrl' });
   }
 }
 
