@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { callAdmin } from '../helpers/admin-client.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
@@ -13,10 +15,14 @@ import { testAdminToken } from '../helpers/temp-platform.js';
 describe('embedded deployments in the admin API and the CLI', () => {
   let fixture: GatewayFixture;
   let env: Record<string, string>;
+  /** A file on the server, as an embedded source must be; nothing loads it here. */
+  let modelFile: string;
 
   before(async () => {
     fixture = await startGatewayFixture({ config: { gateway: { healthCheckIntervalMs: 600_000 } } });
     env = { COMMONWEAL_SERVER: fixture.platform.url, COMMONWEAL_ADMIN_TOKEN: testAdminToken };
+    modelFile = join(fixture.platform.dataDir, 'tiny.gguf');
+    writeFileSync(modelFile, 'never loaded');
   });
 
   after(() => fixture.dispose());
@@ -32,10 +38,23 @@ describe('embedded deployments in the admin API and the CLI', () => {
     assert.equal(created.body.source, 'hf:someone/tiny-GGUF/tiny.gguf');
     assert.deepEqual(created.body.engineOptions, engineOptions);
     assert.equal(created.body.baseUrl, null);
-    const changed = await patch('emb-1', { source: '/srv/models/tiny.gguf', engineOptions: { contextSize: 'auto' } });
+    const changed = await patch('emb-1', { source: modelFile, engineOptions: { contextSize: 'auto' } });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.deepEqual(changed.body.engineOptions, { contextSize: 'auto' });
-    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-1')).body.source, '/srv/models/tiny.gguf');
+    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-1')).body.source, modelFile);
+  });
+
+  it('refuses an embedded deployment whose source file is not on the server, naming the path', async () => {
+    const missing = join(fixture.platform.dataDir, 'models', 'not-there.gguf');
+    const created = await post({ ...base, id: 'emb-missing', kind: 'embedded', source: missing });
+    assertAdminError(created, 400, 'invalid_request', 'source');
+    assert.equal(created.body.error.message, `source ${missing} does not exist on the server`);
+    const changed = await patch('emb-1', { source: missing });
+    assertAdminError(changed, 400, 'invalid_request', 'source');
+    assert.equal(changed.body.error.message, `source ${missing} does not exist on the server`);
+    const directory = await post({ ...base, id: 'emb-dir', kind: 'embedded', source: fixture.platform.dataDir });
+    assert.equal(directory.body.error.message, `source ${fixture.platform.dataDir} is not a file`);
+    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-missing')).status, 404);
   });
 
   it('asks each kind for its own fields', async () => {
@@ -67,7 +86,7 @@ describe('embedded deployments in the admin API and the CLI', () => {
 
   it('creates embedded deployments from the CLI', async () => {
     const args = ['deployments', 'create', '--id', 'emb-cli', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'];
-    const created = await runCli([...args, '--source', '/srv/models/tiny.gguf', '--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2', '--json'], env);
+    const created = await runCli([...args, '--source', modelFile, '--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2', '--json'], env);
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(JSON.parse(created.stdout).engineOptions, { contextSize: 1024, gpuLayers: 'auto', threads: 2 });
     const refused = await runCli(['deployments', 'create', '--id', 'emb-bad', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'], env);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -115,10 +115,14 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
   it('answers a missing or broken model file with engine_unavailable and its reason, and serves on', async () => {
     const garbage = join(fixture.platform.dataDir, 'garbage.gguf');
     writeFileSync(garbage, 'not a model');
-    await addEmbedded(fixture, 'missing', join(fixture.platform.dataDir, 'no-such-file.gguf'));
+    // A missing file is refused when the deployment is created, so this one goes after.
+    const deleted = join(fixture.platform.dataDir, 'deleted-later.gguf');
+    writeFileSync(deleted, 'soon gone');
+    await addEmbedded(fixture, 'missing', deleted);
+    rmSync(deleted);
     await addEmbedded(fixture, 'broken', garbage);
     const missing = await expectApiError(fixture.client.chat.completions.create({ model: 'missing', messages: hi }), APIError, 503, 'engine_unavailable');
-    assert.match(missing.message, /the model file does not exist/);
+    assert.ok(missing.message.includes(`the model file ${deleted} does not exist`), missing.message);
     const broken = await expectApiError(fixture.client.chat.completions.create({ model: 'broken', messages: hi }), APIError, 503, 'engine_unavailable');
     assert.match(broken.message, /not a usable GGUF model/);
     assert.ok(!broken.message.includes(fixture.platform.dataDir), 'clients see no server path');
