@@ -5,3 +5,4 @@ export { readGgufHeader } from './gguf-header.js';
 export { type GgufModelInfo, ggufModelInfo } from './gguf-model-info.js';
 export { type DownloadProgress, downloadModelFile } from './model-download.js';
 export { downloadUrlOf, huggingFaceEndpoint, localModelPath, type ModelRef, parseModelRef } from './model-ref.js';
+export { tinyLlamaGguf, tinyModel, tinyModelVocabSize, writeTinyLlamaModel } from './tiny-llama-model.js';
