@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { tinyLlamaGguf } from '../../src/model-files/index.js';
 import { callAdmin } from '../helpers/admin-client.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
+import { RangeFileServer } from '../helpers/range-file-server.js';
 import { runCli } from '../helpers/spawn-cli.js';
 import { testAdminToken } from '../helpers/temp-platform.js';
 
@@ -94,8 +96,25 @@ describe('embedded deployments in the admin API and the CLI', () => {
     assert.match(refused.stderr, /400 invalid_request: a deployment of kind "embedded" needs a source/);
   });
 
+  it('pulls into the server\'s own data directory, whatever the CLI\'s directory, showing progress', async () => {
+    const files = await RangeFileServer.start({ 'tiny-remote.gguf': tinyLlamaGguf() });
+    try {
+      const pulled = await runCli(['models', 'pull', `${files.origin}/tiny-remote.gguf`, '--no-register'], env);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      const host = new URL(files.origin).host.replace(':', '_');
+      const path = join(fixture.platform.dataDir, 'models', 'url', host, 'tiny-remote.gguf');
+      assert.deepEqual(readFileSync(path), tinyLlamaGguf());
+      assert.ok(pulled.stderr.includes(`to ${path}`), pulled.stderr);
+      assert.match(pulled.stderr, /^[\d.]+ KB \/ [\d.]+ KB {2}100% /m);
+      assert.match(pulled.stdout, /^Commonweal tiny test model: llama, [\d,]+ parameters, context 2048/m);
+      assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/models/tiny-remote')).status, 404);
+    } finally {
+      await files.close();
+    }
+  });
+
   it('fails a pull without network with a clear message, and the server serves on', async () => {
-    const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', '--hf-endpoint', 'https://hf-mirror.invalid', '--data-dir', fixture.platform.dataDir], env);
+    const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', '--hf-endpoint', 'https://hf-mirror.invalid'], env);
     assert.equal(pull.code, 1);
     assert.match(pull.stderr, /^error: cannot download https:\/\/hf-mirror\.invalid\/someone\/tiny-GGUF\/resolve\/main\/tiny\.gguf: cannot reach hf-mirror\.invalid \((ENOTFOUND|EAI_AGAIN)\)/m);
     assert.doesNotMatch(pull.stderr, /\n\s+at /, 'no stack trace');

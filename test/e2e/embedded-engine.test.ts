@@ -141,7 +141,7 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
     const files = await RangeFileServer.start({ 'tiny-pulled.gguf': model });
     try {
       const env = { COMMONWEAL_SERVER: fixture.platform.url, COMMONWEAL_ADMIN_TOKEN: testAdminToken };
-      const args = ['models', 'pull', `${files.origin}/tiny-pulled.gguf`, '--data-dir', fixture.platform.dataDir, '--site', 'fra-1'];
+      const args = ['models', 'pull', `${files.origin}/tiny-pulled.gguf`, '--site', 'fra-1'];
       const options = ['--engine-options', 'contextSize=512,threads=1'];
       files.fault = { kind: 'cut_after', bytes: Math.floor(model.length / 3) };
       const cut = await runCli([...args, ...options], env);

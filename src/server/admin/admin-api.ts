@@ -10,6 +10,7 @@ import { fundRoutes } from './fund-routes.js';
 import { jurisdictionGroupRoutes } from './jurisdiction-group-routes.js';
 import { ledgerRoutes } from './ledger-routes.js';
 import { limitRoutes } from './limit-routes.js';
+import { modelPullRoutes } from './model-pull-routes.js';
 import { modelRoutes } from './model-routes.js';
 import { organizationRoutes } from './organization-routes.js';
 import { policyExplainRoutes } from './policy-explain-routes.js';
@@ -35,6 +36,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
   projectRoutes(app, deps);
   apiKeyRoutes(app, deps);
   modelRoutes(app, deps);
+  modelPullRoutes(app, deps);
   siteRoutes(app, deps);
   deploymentRoutes(app, deps);
   deploymentStatusRoutes(app, deps);
