@@ -244,6 +244,8 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       audit: new AdminChangeLog(writer, transparency.tree),
       billing,
       modelPulls,
+      modelsDir: embedded.options.modelsDir,
+      embeddedInstalled: embedded.installed,
     },
   });
   closers.push(() => app.close());

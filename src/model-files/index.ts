@@ -1,3 +1,4 @@
+export { type DemoModel, writeDemoModel } from './demo-model.js';
 export { DownloadError } from './download-error.js';
 export { formatBytes, formatProgress } from './download-progress.js';
 export { GgufFormatError } from './gguf-format-error.js';

@@ -5,6 +5,7 @@ import { apiKeyRoutes } from './api-key-routes.js';
 import { creditRoutes } from './credit-routes.js';
 import { applicationRoutes } from './application-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
+import { demoModelRoutes } from './demo-model-routes.js';
 import { deploymentStatusRoutes } from './deployment-status-routes.js';
 import { fundRoutes } from './fund-routes.js';
 import { jurisdictionGroupRoutes } from './jurisdiction-group-routes.js';
@@ -37,6 +38,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
   apiKeyRoutes(app, deps);
   modelRoutes(app, deps);
   modelPullRoutes(app, deps);
+  demoModelRoutes(app, deps);
   siteRoutes(app, deps);
   deploymentRoutes(app, deps);
   deploymentStatusRoutes(app, deps);

@@ -31,6 +31,10 @@ export interface AdminDeps {
   readonly audit: AdminChangeRecorder;
   /** The credits ledger, the fund, budgets and rate limits. */
   readonly billing: BillingAdmin;
-  /** Downloads of model files into the data directory's `models/`, run by this server. */
+  /** Downloads of model files into `modelsDir`, run by this server. */
   readonly modelPulls: ModelPulls;
+  /** The data directory's `models/`, where pulled files and the demo model go. */
+  readonly modelsDir: string;
+  /** Whether node-llama-cpp can be found, so that embedded deployments can run here. */
+  readonly embeddedInstalled: boolean;
 }
