@@ -66,7 +66,12 @@ function progressPrinter(): { readonly onProgress: (p: DownloadProgress) => void
  * end. The loop ends because the server ends every pull: a download without a byte for
  * its idle timeout fails.
  */
-async function pullOnServer(client: AdminHttpClient, ref: ModelRef, source: string, options: PullOptions): Promise<ModelPull> {
+async function pullOnServer(
+  client: AdminHttpClient,
+  ref: ModelRef,
+  source: string,
+  options: PullOptions,
+): Promise<ModelPull> {
   const body = { source, sha256: options.sha256, hfEndpoint: ref.kind === 'hf' ? options.hfEndpoint : undefined };
   let pull = await client.call<ModelPull>('POST', '/model-pulls', body);
   if (ref.kind !== 'file') console.error(`the server is downloading ${source}\n       to ${pull.path}`);
@@ -131,7 +136,8 @@ async function deploy(client: AdminHttpClient, modelId: string, source: string, 
 export function modelsPullCommand(client: () => AdminHttpClient): Command {
   return new Command('pull')
     .description(
-      'have the server download a GGUF model into its data directory, and register it in the catalog with the metadata of its header',
+      'have the server download a GGUF model into its data directory, ' +
+        'and register it in the catalog with the metadata of its header',
     )
     .argument('<ref>', 'hf:<user>/<repo>/<file>.gguf (optionally #revision), an http(s) URL of a .gguf file, or an absolute path to one')
     .option('--id <id>', 'catalog model id (default: from the file name)')

@@ -304,7 +304,8 @@ describe('EmbeddedLlamaEngine on a file it cannot use', { skip: llamaSkip() }, (
 
   it('reports an hf: model that was not pulled, with the command that pulls it', async () => {
     // --no-register: the deployment has its model already; a pull named after the file would add another.
-    await expectFailure('hf:someone/tiny-GGUF/tiny.gguf', /"commonweal models pull hf:someone\/tiny-GGUF\/tiny\.gguf --no-register"/, true);
+    const hint = /"commonweal models pull hf:someone\/tiny-GGUF\/tiny\.gguf --no-register"/;
+    await expectFailure('hf:someone/tiny-GGUF/tiny.gguf', hint, true);
   });
 
   it('reports a file that is not GGUF', async () => {

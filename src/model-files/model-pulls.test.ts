@@ -52,7 +52,11 @@ describe('ModelPulls', () => {
   let stalling: Server;
   let files: RangeFileServer;
   const unexpected: unknown[] = [];
-  const options = () => ({ modelsDir: join(dir, 'models'), concurrentMax: 1, onUnexpected: (e: unknown) => unexpected.push(e) });
+  const options = () => ({
+    modelsDir: join(dir, 'models'),
+    concurrentMax: 1,
+    onUnexpected: (error: unknown) => unexpected.push(error),
+  });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'commonweal-pulls-'));
@@ -110,7 +114,8 @@ describe('ModelPulls', () => {
     const missing = join(dir, 'nowhere.gguf');
     const pull = await ended(pulls, pulls.start({ source: missing }).id);
     assert.equal(pull.error, `${missing} does not exist or cannot be read`);
-    assert.throws(() => pulls.start({ source: 'relative.gguf' }), (e) => e instanceof CommonwealError && e.code === 'invalid_request');
+    const notReference = (e: unknown) => e instanceof CommonwealError && e.code === 'invalid_request';
+    assert.throws(() => pulls.start({ source: 'relative.gguf' }), notReference);
     assert.deepEqual(unexpected, []);
     await pulls.close();
   });

@@ -67,16 +67,16 @@ export class ModelPulls {
     try {
       ref = parseModelRef(request.source);
     } catch (error) {
-      throw new CommonwealError('invalid_request', `source "${request.source}" is not usable: ${(error as Error).message}`, {
-        param: 'source',
-      });
+      const message = `source "${request.source}" is not usable: ${(error as Error).message}`;
+      throw new CommonwealError('invalid_request', message, { param: 'source' });
     }
     const path = localModelPath(ref, this.#options.modelsDir);
     const running = [...this.#pulls.values()].filter((pull) => pull.state === 'running');
     const same = running.find((pull) => pull.path === path);
     if (same !== undefined) return same;
     if (running.length >= this.#options.concurrentMax) {
-      throw new CommonwealError('overloaded', `${running.length} model pulls are running already; try again once one ends`);
+      const message = `${running.length} model pulls are running already; try again once one ends`;
+      throw new CommonwealError('overloaded', message);
     }
     const pull: ModelPull = {
       object: 'model.pull',
@@ -111,7 +111,9 @@ export class ModelPulls {
   }
 
   async #run(pull: ModelPull, url: URL | null, sha256: string | undefined): Promise<void> {
-    const update = (change: Partial<ModelPull>) => this.#pulls.set(pull.id, { ...this.#pulls.get(pull.id)!, ...change });
+    const update = (change: Partial<ModelPull>) => {
+      this.#pulls.set(pull.id, { ...this.#pulls.get(pull.id)!, ...change });
+    };
     try {
       let download: ModelPull['download'] = null;
       if (url === null) await this.#checkPresent(pull.path);
@@ -123,7 +125,12 @@ export class ModelPulls {
     }
   }
 
-  async #download(url: URL, destination: string, sha256: string | undefined, onProgress: (p: DownloadProgress) => void) {
+  async #download(
+    url: URL,
+    destination: string,
+    sha256: string | undefined,
+    onProgress: (progress: DownloadProgress) => void,
+  ): Promise<ModelPull['download']> {
     const { path: _, ...result } = await downloadModelFile({
       url,
       destination,
@@ -147,7 +154,8 @@ export class ModelPulls {
       return ggufModelInfo(await readGgufHeader(path));
     } catch (error) {
       if (!(error instanceof GgufFormatError)) throw error;
-      throw new CommonwealError('invalid_request', `${path} is not a usable GGUF model: ${error.message}`, { cause: error });
+      const message = `${path} is not a usable GGUF model: ${error.message}`;
+      throw new CommonwealError('invalid_request', message, { cause: error });
     }
   }
 

@@ -88,7 +88,8 @@ describe('embedded deployments in the admin API and the CLI', () => {
 
   it('creates embedded deployments from the CLI', async () => {
     const args = ['deployments', 'create', '--id', 'emb-cli', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'];
-    const created = await runCli([...args, '--source', modelFile, '--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2', '--json'], env);
+    const engineOptions = ['--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2'];
+    const created = await runCli([...args, '--source', modelFile, ...engineOptions, '--json'], env);
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(JSON.parse(created.stdout).engineOptions, { contextSize: 1024, gpuLayers: 'auto', threads: 2 });
     const refused = await runCli(['deployments', 'create', '--id', 'emb-bad', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'], env);
@@ -114,7 +115,8 @@ describe('embedded deployments in the admin API and the CLI', () => {
   });
 
   it('fails a pull without network with a clear message, and the server serves on', async () => {
-    const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', '--hf-endpoint', 'https://hf-mirror.invalid'], env);
+    const mirror = ['--hf-endpoint', 'https://hf-mirror.invalid'];
+    const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', ...mirror], env);
     assert.equal(pull.code, 1);
     assert.match(pull.stderr, /^error: cannot download https:\/\/hf-mirror\.invalid\/someone\/tiny-GGUF\/resolve\/main\/tiny\.gguf: cannot reach hf-mirror\.invalid \((ENOTFOUND|EAI_AGAIN)\)/m);
     assert.doesNotMatch(pull.stderr, /\n\s+at /, 'no stack trace');

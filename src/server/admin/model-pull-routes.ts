@@ -9,7 +9,11 @@ const PullCreate = Type.Object(
     source: ModelSource,
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the SHA-256 the file must have' })),
     hfEndpoint: Type.Optional(
-      Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048, description: 'a Hugging Face mirror for hf: sources' }),
+      Type.String({
+        pattern: '^https?://[^\\s]+$',
+        maxLength: 2048,
+        description: 'a Hugging Face mirror for hf: sources',
+      }),
     ),
   },
   { additionalProperties: false },
