@@ -171,3 +171,38 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
     }
   });
 });
+
+describe('an embedded deployment of a source that was not pulled', { skip: llamaSkip() }, () => {
+  let fixture: GatewayFixture;
+  let files: RangeFileServer;
+
+  before(async () => {
+    // No wait after the failed load, so that the request after the pull loads the model.
+    const config = { gateway: { healthCheckIntervalMs: 600_000 }, embedded: { loadRetryMs: 0 } };
+    fixture = await startGatewayFixture({ config });
+    // Served as Hugging Face serves a repository's file, under /hf/.
+    const model = readFileSync(ensureTinyLlamaModel());
+    files = await RangeFileServer.start({ 'someone/tiny-GGUF/resolve/main/tiny.gguf': model });
+  });
+
+  after(async () => {
+    await files.close();
+    await fixture.dispose();
+  });
+
+  it('names the command that pulls it, and that command, run as printed, makes it serve', async () => {
+    await addEmbedded(fixture, 'unpulled', 'hf:someone/tiny-GGUF/tiny.gguf');
+    const request = { model: 'unpulled', messages: hi, max_tokens: 2, temperature: 0 };
+    const answer = fixture.client.chat.completions.create(request);
+    const refused = await expectApiError(answer, APIError, 503, 'engine_unavailable');
+    const command = /run "commonweal (models pull [^"]+)"/.exec(refused.message)?.[1];
+    assert.ok(command !== undefined, refused.message);
+    const env = { COMMONWEAL_SERVER: fixture.platform.url, COMMONWEAL_ADMIN_TOKEN: testAdminToken };
+    // The mirror option only stands in for huggingface.co, which this test cannot reach.
+    const pulled = await runCli([...command.split(' '), '--hf-endpoint', `${files.origin}/hf`], env);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal((await fixture.client.chat.completions.create(request)).usage?.completion_tokens, 2);
+    const namedAfterFile = await callAdmin(fixture.platform.url, 'GET', '/admin/v1/models/tiny');
+    assert.equal(namedAfterFile.status, 404, 'no second catalog entry');
+  });
+});
