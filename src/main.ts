@@ -10,6 +10,7 @@ import { Admission, createInferenceHandler, InferenceCatalog, InferenceProxy } f
 import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
 import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
 import { UsageRepository } from './metering/index.js';
+import { ModelPulls } from './model-files/index.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
 import {
   Balancer,
@@ -169,6 +170,12 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   const embedded = embeddedRuntime(config, log);
   closers.push(() => embedded.close());
   const engineSettings = { openai: engineOptions(config), embedded };
+  const modelPulls = new ModelPulls({
+    modelsDir: embedded.options.modelsDir,
+    concurrentMax: config.embedded.pullsConcurrentMax,
+    onUnexpected: (err) => log.error({ err }, 'model pull failed'),
+  });
+  closers.push(() => modelPulls.close());
   const registry = new DeploymentRegistry((item) => createEngine(item, engineSettings), statsOptions(config));
   closers.push(() => registry.close());
   const policyEngine = new PolicyEngine(config.policy.defaultResidency);
@@ -247,6 +254,9 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       engineStatus: (deploymentId) => registry.get(deploymentId)?.engine.status?.(),
       audit: new AdminChangeLog(writer, transparency.tree),
       billing,
+      modelPulls,
+      modelsDir: embedded.options.modelsDir,
+      embeddedInstalled: embedded.installed,
     },
   });
   closers.push(() => app.close());

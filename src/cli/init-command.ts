@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { type AdminHttpClient, CliError } from './admin-http-client.js';
+import { demoLines, deployDemoModel, giveDemoCredits } from './demo-deployment.js';
 
 interface Created {
   readonly id: string;
@@ -12,6 +13,8 @@ interface InitOptions {
   readonly homeJurisdiction: string;
   readonly projectId: string;
   readonly projectName: string;
+  readonly demo?: boolean;
+  readonly json?: boolean;
 }
 
 interface InitRecords {
@@ -72,11 +75,18 @@ export function initCommand(client: () => AdminHttpClient, server: () => string)
     .option('--home-jurisdiction <code>', 'ISO 3166-1 alpha-2 country of the organization', 'DE')
     .option('--project-id <id>', 'project id', 'default')
     .option('--project-name <name>', 'project name', 'Default project')
+    .option(
+      '--demo',
+      'also deploy a tiny demo model on the embedded engine and give the organization credits, for a first answer',
+    )
     .option('--json', 'print the created records as JSON')
-    .action(async (options) => {
-      const { org, project, key } = await createAll(client(), options);
+    .action(async (options: InitOptions) => {
+      const api = client();
+      const demo = options.demo ? await deployDemoModel(api, options.homeJurisdiction) : null;
+      const { org, project, key } = await createAll(api, options);
+      if (demo !== null) await giveDemoCredits(api, org.id);
       if (options.json) {
-        console.log(JSON.stringify({ organization: org, project, key }, null, 2));
+        console.log(JSON.stringify({ organization: org, project, key, ...(demo === null ? {} : { demo }) }, null, 2));
         return;
       }
       console.log(
@@ -86,15 +96,21 @@ export function initCommand(client: () => AdminHttpClient, server: () => string)
           'Your API key (shown once, store it now):',
           `    ${key.secret}`,
           '',
-          'Call the OpenAI-compatible API with it, once a model and a deployment are registered:',
-          `    curl ${server()}/v1/models -H "Authorization: Bearer ${key.secret}"`,
-          '',
-          'or from any OpenAI SDK:',
-          `    OPENAI_BASE_URL=${server()}/v1 OPENAI_API_KEY=${key.secret}`,
-          '',
-          'Requests are charged in credits; give the organization some first (billing is on by default):',
-          `    commonweal credits add --org ${org.id} --amount 1000 --id welcome-credits`,
+          ...(demo === null ? nextSteps(server(), org.id, key.secret!) : demoLines(server(), key.secret!, demo)),
         ].join('\n'),
       );
     });
+}
+
+function nextSteps(server: string, orgId: string, secret: string): string[] {
+  return [
+    'Call the OpenAI-compatible API with it, once a model and a deployment are registered:',
+    `    curl ${server}/v1/models -H "Authorization: Bearer ${secret}"`,
+    '',
+    'or from any OpenAI SDK:',
+    `    OPENAI_BASE_URL=${server}/v1 OPENAI_API_KEY=${secret}`,
+    '',
+    'Requests are charged in credits; give the organization some first (billing is on by default):',
+    `    commonweal credits add --org ${orgId} --amount 1000 --id welcome-credits`,
+  ];
 }

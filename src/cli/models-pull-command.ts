@@ -1,23 +1,16 @@
-import { access } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { loadServerConfig } from '../config/index.js';
 import {
-  DownloadError,
   type DownloadProgress,
-  downloadModelFile,
-  downloadUrlOf,
   formatBytes,
   formatProgress,
-  GgufFormatError,
   type GgufModelInfo,
-  ggufModelInfo,
   huggingFaceEndpoint,
-  localModelPath,
+  type ModelPull,
   type ModelRef,
   parseModelRef,
-  readGgufHeader,
 } from '../model-files/index.js';
 import { type AdminHttpClient, CliError } from './admin-http-client.js';
 import { parseEngineOptions, parseInteger } from './option-parsers.js';
@@ -25,8 +18,6 @@ import { parseEngineOptions, parseInteger } from './option-parsers.js';
 interface PullOptions {
   readonly id?: string;
   readonly sha256?: string;
-  readonly dataDir?: string;
-  readonly config?: string;
   readonly inputPrice: number;
   readonly outputPrice: number;
   readonly site?: string;
@@ -37,6 +28,8 @@ interface PullOptions {
 }
 
 const progressIntervalMs = 1_000;
+// Often enough for the progress line to move smoothly, rarely enough to cost the server nothing.
+const pollIntervalMs = 250;
 
 /** A catalog id from a file name: `Qwen2.5-0.5B-Instruct-Q4_K_M.gguf` → `qwen2.5-0.5b-instruct-q4_k_m`. */
 function modelIdFrom(path: string): string {
@@ -49,8 +42,10 @@ function progressPrinter(): { readonly onProgress: (p: DownloadProgress) => void
   const startedAtMs = performance.now();
   let printedAtMs = -Infinity;
   let last: DownloadProgress | null = null;
+  let lastPrinted: DownloadProgress | null = null;
   const print = (final: boolean) => {
-    if (last === null) return;
+    if (last === null || (final && last === lastPrinted && !process.stderr.isTTY)) return;
+    lastPrinted = last;
     const line = formatProgress(last, performance.now() - startedAtMs);
     if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(72)}${final ? '\n' : ''}`);
     else process.stderr.write(`${line}\n`);
@@ -66,37 +61,38 @@ function progressPrinter(): { readonly onProgress: (p: DownloadProgress) => void
   };
 }
 
-async function fetchFile(ref: ModelRef, path: string, options: PullOptions): Promise<void> {
-  const url = downloadUrlOf(ref, options.hfEndpoint);
-  if (url === null) {
-    try {
-      await access(path);
-    } catch {
-      throw new CliError(`${path} does not exist or cannot be read`);
-    }
-    return;
-  }
-  console.error(`downloading ${url.href}\n       to ${path}`);
+/**
+ * Has the server pull the file into its own models directory and follows the pull to its
+ * end. The loop ends because the server ends every pull: a download without a byte for
+ * its idle timeout fails.
+ */
+async function pullOnServer(
+  client: AdminHttpClient,
+  ref: ModelRef,
+  source: string,
+  options: PullOptions,
+): Promise<ModelPull> {
+  const body = { source, sha256: options.sha256, hfEndpoint: ref.kind === 'hf' ? options.hfEndpoint : undefined };
+  let pull = await client.call<ModelPull>('POST', '/model-pulls', body);
+  if (ref.kind !== 'file') console.error(`the server is downloading ${source}\n       to ${pull.path}`);
   const progress = progressPrinter();
-  try {
-    const result = await downloadModelFile({ url, destination: path, expectedSha256: options.sha256, onProgress: progress.onProgress });
-    progress.end();
-    const how = result.alreadyPresent ? 'already downloaded' : result.resumedFromBytes > 0 ? `resumed at ${formatBytes(result.resumedFromBytes)}` : 'downloaded';
-    console.error(`${how}: ${formatBytes(result.sizeBytes)}, sha256 ${result.sha256}`);
-  } catch (error) {
-    progress.end();
-    if (error instanceof DownloadError) throw new CliError(`cannot download ${url.href}: ${error.message}`);
-    throw error;
+  while (pull.state === 'running') {
+    await sleep(pollIntervalMs);
+    pull = await client.call<ModelPull>('GET', `/model-pulls/${encodeURIComponent(pull.id)}`);
+    if (pull.progress !== null) progress.onProgress(pull.progress);
   }
-}
-
-async function readInfo(path: string): Promise<GgufModelInfo> {
-  try {
-    return ggufModelInfo(await readGgufHeader(path));
-  } catch (error) {
-    if (error instanceof GgufFormatError) throw new CliError(`${path} is not a usable GGUF model: ${error.message}`);
-    throw error;
+  progress.end();
+  if (pull.state === 'failed') throw new CliError(pull.error ?? 'the pull failed');
+  const { download } = pull;
+  if (download !== null) {
+    const how = download.alreadyPresent
+      ? 'already downloaded'
+      : download.resumedFromBytes > 0
+        ? `resumed at ${formatBytes(download.resumedFromBytes)}`
+        : 'downloaded';
+    console.error(`${how}: ${formatBytes(download.sizeBytes)}, sha256 ${download.sha256}`);
   }
+  return pull;
 }
 
 /** Creates the catalog entry, or brings the metadata of an existing one up to date. */
@@ -139,12 +135,13 @@ async function deploy(client: AdminHttpClient, modelId: string, source: string, 
 
 export function modelsPullCommand(client: () => AdminHttpClient): Command {
   return new Command('pull')
-    .description('download a GGUF model into the data directory and register it in the catalog with the metadata of its header')
+    .description(
+      'have the server download a GGUF model into its data directory, ' +
+        'and register it in the catalog with the metadata of its header',
+    )
     .argument('<ref>', 'hf:<user>/<repo>/<file>.gguf (optionally #revision), an http(s) URL of a .gguf file, or an absolute path to one')
     .option('--id <id>', 'catalog model id (default: from the file name)')
     .option('--sha256 <hex>', 'the SHA-256 the file must have (Hugging Face files are checked against their own)')
-    .option('--data-dir <dir>', 'the server data directory; files go to <dir>/models (env COMMONWEAL_DATA_DIR; default ./.commonweal)')
-    .option('--config <file>', 'the server config file, to find its data directory (env COMMONWEAL_CONFIG)')
     .option('--input-price <micro>', 'micro-credits per million input tokens for a new catalog entry', parseInteger, 0)
     .option('--output-price <micro>', 'micro-credits per million output tokens for a new catalog entry', parseInteger, 0)
     .option('--site <id>', 'also deploy the model, embedded, at this site')
@@ -154,8 +151,10 @@ export function modelsPullCommand(client: () => AdminHttpClient): Command {
     .option('--no-register', 'only download; leave the catalog alone')
     .addHelpText(
       'after',
-      '\nAn interrupted download resumes where it stopped when the command is run again. The file is\n' +
-        'verified (size, and SHA-256 when known) before it takes its name, so a model file is always whole.\n\n' +
+      '\nThe server downloads into <its data directory>/models, so this works from any machine. An interrupted\n' +
+        'download resumes where it stopped when the command is run again; stopping this command leaves the\n' +
+        'server downloading, and running it again follows that download. The file is verified (size, and\n' +
+        'SHA-256 when known) before it takes its name, so a model file is always whole.\n\n' +
         'Example:\n  commonweal models pull hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf --site fra-1',
     )
     .action(async (refText: string, options: PullOptions) => {
@@ -165,16 +164,17 @@ export function modelsPullCommand(client: () => AdminHttpClient): Command {
       } catch (error) {
         throw new CliError(`"${refText}" is not a model reference: ${(error as Error).message}`);
       }
-      const config = loadServerConfig({ configFile: options.config, dataDir: options.dataDir });
-      const path = localModelPath(ref, join(config.dataDir, 'models'));
-      await fetchFile(ref, path, options);
-      const info = await readInfo(path);
+      const pull = await pullOnServer(client(), ref, refText, options);
+      const info = pull.model!;
       const params = `${info.parameterCount.toLocaleString('en-US')} parameters`;
-      console.log(`${info.name ?? basename(path)}: ${info.architecture ?? 'unknown architecture'}, ${params}, context ${info.contextLength ?? '?'}, license ${info.license ?? 'not stated'}`);
+      console.log(
+        `${info.name ?? basename(pull.path)}: ${info.architecture ?? 'unknown architecture'}, ${params}, ` +
+          `context ${info.contextLength ?? '?'}, license ${info.license ?? 'not stated'}`,
+      );
       if (!options.register) return;
-      const id = options.id ?? modelIdFrom(path);
+      const id = options.id ?? modelIdFrom(pull.path);
       await register(client(), id, info, options);
       // hf: references stay portable between machines; URLs and paths are served from the file.
-      await deploy(client(), id, ref.kind === 'hf' ? refText : path, options);
+      await deploy(client(), id, ref.kind === 'hf' ? refText : pull.path, options);
     });
 }

@@ -78,6 +78,8 @@ export const ServerConfigSchema = Type.Object(
         loadRetryMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
         /** Requests that may wait per embedded deployment while its parallel sequences are busy; one more gets 429. */
         queuedRequestsMax: Type.Integer({ minimum: 0, maximum: 10_000 }),
+        /** Model files the server downloads at once (`models pull`); one more pull is refused until one ends. */
+        pullsConcurrentMax: Type.Integer({ minimum: 1, maximum: 16 }),
       },
       { additionalProperties: false },
     ),
@@ -144,6 +146,8 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     idleUnloadMs: 15 * 60_000,
     loadRetryMs: 30_000,
     queuedRequestsMax: 64,
+    // Two: a second model can come while a large one downloads, without many sharing the link.
+    pullsConcurrentMax: 2,
   }),
   audit: Object.freeze({
     // Often enough that a witness sees new leaves within seconds, rarely enough to cost nothing.

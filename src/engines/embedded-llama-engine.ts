@@ -296,10 +296,12 @@ export class EmbeddedLlamaEngine implements Engine {
     try {
       await access(this.#path);
     } catch (error) {
+      // The path is the operator's to fix, and they read this reason in /readyz and the 503.
       const reason =
         this.#ref.kind === 'file'
-          ? 'the model file does not exist or cannot be read'
-          : `the model file has not been downloaded yet: run "commonweal models pull ${this.#target.source}"`;
+          ? `the model file ${this.#path} does not exist or cannot be read`
+          : `the model file has not been downloaded yet to ${this.#path}: ` +
+            `run "commonweal models pull ${this.#target.source} --no-register"`;
       throw new CommonwealError('engine_unavailable', reason, { cause: error });
     }
     try {

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { tinyLlamaGguf } from '../../src/model-files/index.js';
 import { callAdmin } from '../helpers/admin-client.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
+import { RangeFileServer } from '../helpers/range-file-server.js';
 import { runCli } from '../helpers/spawn-cli.js';
 import { testAdminToken } from '../helpers/temp-platform.js';
 
@@ -13,10 +17,14 @@ import { testAdminToken } from '../helpers/temp-platform.js';
 describe('embedded deployments in the admin API and the CLI', () => {
   let fixture: GatewayFixture;
   let env: Record<string, string>;
+  /** A file on the server, as an embedded source must be; nothing loads it here. */
+  let modelFile: string;
 
   before(async () => {
     fixture = await startGatewayFixture({ config: { gateway: { healthCheckIntervalMs: 600_000 } } });
     env = { COMMONWEAL_SERVER: fixture.platform.url, COMMONWEAL_ADMIN_TOKEN: testAdminToken };
+    modelFile = join(fixture.platform.dataDir, 'tiny.gguf');
+    writeFileSync(modelFile, 'never loaded');
   });
 
   after(() => fixture.dispose());
@@ -32,10 +40,23 @@ describe('embedded deployments in the admin API and the CLI', () => {
     assert.equal(created.body.source, 'hf:someone/tiny-GGUF/tiny.gguf');
     assert.deepEqual(created.body.engineOptions, engineOptions);
     assert.equal(created.body.baseUrl, null);
-    const changed = await patch('emb-1', { source: '/srv/models/tiny.gguf', engineOptions: { contextSize: 'auto' } });
+    const changed = await patch('emb-1', { source: modelFile, engineOptions: { contextSize: 'auto' } });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.deepEqual(changed.body.engineOptions, { contextSize: 'auto' });
-    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-1')).body.source, '/srv/models/tiny.gguf');
+    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-1')).body.source, modelFile);
+  });
+
+  it('refuses an embedded deployment whose source file is not on the server, naming the path', async () => {
+    const missing = join(fixture.platform.dataDir, 'models', 'not-there.gguf');
+    const created = await post({ ...base, id: 'emb-missing', kind: 'embedded', source: missing });
+    assertAdminError(created, 400, 'invalid_request', 'source');
+    assert.equal(created.body.error.message, `source ${missing} does not exist on the server`);
+    const changed = await patch('emb-1', { source: missing });
+    assertAdminError(changed, 400, 'invalid_request', 'source');
+    assert.equal(changed.body.error.message, `source ${missing} does not exist on the server`);
+    const directory = await post({ ...base, id: 'emb-dir', kind: 'embedded', source: fixture.platform.dataDir });
+    assert.equal(directory.body.error.message, `source ${fixture.platform.dataDir} is not a file`);
+    assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-missing')).status, 404);
   });
 
   it('asks each kind for its own fields', async () => {
@@ -67,7 +88,8 @@ describe('embedded deployments in the admin API and the CLI', () => {
 
   it('creates embedded deployments from the CLI', async () => {
     const args = ['deployments', 'create', '--id', 'emb-cli', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'];
-    const created = await runCli([...args, '--source', '/srv/models/tiny.gguf', '--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2', '--json'], env);
+    const engineOptions = ['--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2'];
+    const created = await runCli([...args, '--source', modelFile, ...engineOptions, '--json'], env);
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(JSON.parse(created.stdout).engineOptions, { contextSize: 1024, gpuLayers: 'auto', threads: 2 });
     const refused = await runCli(['deployments', 'create', '--id', 'emb-bad', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'], env);
@@ -75,8 +97,26 @@ describe('embedded deployments in the admin API and the CLI', () => {
     assert.match(refused.stderr, /400 invalid_request: a deployment of kind "embedded" needs a source/);
   });
 
+  it('pulls into the server\'s own data directory, whatever the CLI\'s directory, showing progress', async () => {
+    const files = await RangeFileServer.start({ 'tiny-remote.gguf': tinyLlamaGguf() });
+    try {
+      const pulled = await runCli(['models', 'pull', `${files.origin}/tiny-remote.gguf`, '--no-register'], env);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      const host = new URL(files.origin).host.replace(':', '_');
+      const path = join(fixture.platform.dataDir, 'models', 'url', host, 'tiny-remote.gguf');
+      assert.deepEqual(readFileSync(path), tinyLlamaGguf());
+      assert.ok(pulled.stderr.includes(`to ${path}`), pulled.stderr);
+      assert.match(pulled.stderr, /^[\d.]+ KB \/ [\d.]+ KB {2}100% /m);
+      assert.match(pulled.stdout, /^Commonweal tiny test model: llama, [\d,]+ parameters, context 2048/m);
+      assert.equal((await callAdmin(fixture.platform.url, 'GET', '/admin/v1/models/tiny-remote')).status, 404);
+    } finally {
+      await files.close();
+    }
+  });
+
   it('fails a pull without network with a clear message, and the server serves on', async () => {
-    const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', '--hf-endpoint', 'https://hf-mirror.invalid', '--data-dir', fixture.platform.dataDir], env);
+    const mirror = ['--hf-endpoint', 'https://hf-mirror.invalid'];
+    const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', ...mirror], env);
     assert.equal(pull.code, 1);
     assert.match(pull.stderr, /^error: cannot download https:\/\/hf-mirror\.invalid\/someone\/tiny-GGUF\/resolve\/main\/tiny\.gguf: cannot reach hf-mirror\.invalid \((ENOTFOUND|EAI_AGAIN)\)/m);
     assert.doesNotMatch(pull.stderr, /\n\s+at /, 'no stack trace');

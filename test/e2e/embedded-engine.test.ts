@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APIError, RateLimitError } from 'openai';
-import { ensureTinyLlamaModel, tinyModel } from '../fixtures/tiny-llama-model.js';
+import { tinyModel } from '../../src/model-files/index.js';
+import { ensureTinyLlamaModel } from '../fixtures/tiny-llama-model.js';
 import { callAdmin } from '../helpers/admin-client.js';
 import { expectApiError, usageRecordOf } from '../helpers/gateway-calls.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
@@ -115,10 +116,14 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
   it('answers a missing or broken model file with engine_unavailable and its reason, and serves on', async () => {
     const garbage = join(fixture.platform.dataDir, 'garbage.gguf');
     writeFileSync(garbage, 'not a model');
-    await addEmbedded(fixture, 'missing', join(fixture.platform.dataDir, 'no-such-file.gguf'));
+    // A missing file is refused when the deployment is created, so this one goes after.
+    const deleted = join(fixture.platform.dataDir, 'deleted-later.gguf');
+    writeFileSync(deleted, 'soon gone');
+    await addEmbedded(fixture, 'missing', deleted);
+    rmSync(deleted);
     await addEmbedded(fixture, 'broken', garbage);
     const missing = await expectApiError(fixture.client.chat.completions.create({ model: 'missing', messages: hi }), APIError, 503, 'engine_unavailable');
-    assert.match(missing.message, /the model file does not exist/);
+    assert.ok(missing.message.includes(`the model file ${deleted} does not exist`), missing.message);
     const broken = await expectApiError(fixture.client.chat.completions.create({ model: 'broken', messages: hi }), APIError, 503, 'engine_unavailable');
     assert.match(broken.message, /not a usable GGUF model/);
     assert.ok(!broken.message.includes(fixture.platform.dataDir), 'clients see no server path');
@@ -136,7 +141,7 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
     const files = await RangeFileServer.start({ 'tiny-pulled.gguf': model });
     try {
       const env = { COMMONWEAL_SERVER: fixture.platform.url, COMMONWEAL_ADMIN_TOKEN: testAdminToken };
-      const args = ['models', 'pull', `${files.origin}/tiny-pulled.gguf`, '--data-dir', fixture.platform.dataDir, '--site', 'fra-1'];
+      const args = ['models', 'pull', `${files.origin}/tiny-pulled.gguf`, '--site', 'fra-1'];
       const options = ['--engine-options', 'contextSize=512,threads=1'];
       files.fault = { kind: 'cut_after', bytes: Math.floor(model.length / 3) };
       const cut = await runCli([...args, ...options], env);
@@ -164,5 +169,40 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
     } finally {
       await files.close();
     }
+  });
+});
+
+describe('an embedded deployment of a source that was not pulled', { skip: llamaSkip() }, () => {
+  let fixture: GatewayFixture;
+  let files: RangeFileServer;
+
+  before(async () => {
+    // No wait after the failed load, so that the request after the pull loads the model.
+    const config = { gateway: { healthCheckIntervalMs: 600_000 }, embedded: { loadRetryMs: 0 } };
+    fixture = await startGatewayFixture({ config });
+    // Served as Hugging Face serves a repository's file, under /hf/.
+    const model = readFileSync(ensureTinyLlamaModel());
+    files = await RangeFileServer.start({ 'someone/tiny-GGUF/resolve/main/tiny.gguf': model });
+  });
+
+  after(async () => {
+    await files.close();
+    await fixture.dispose();
+  });
+
+  it('names the command that pulls it, and that command, run as printed, makes it serve', async () => {
+    await addEmbedded(fixture, 'unpulled', 'hf:someone/tiny-GGUF/tiny.gguf');
+    const request = { model: 'unpulled', messages: hi, max_tokens: 2, temperature: 0 };
+    const answer = fixture.client.chat.completions.create(request);
+    const refused = await expectApiError(answer, APIError, 503, 'engine_unavailable');
+    const command = /run "commonweal (models pull [^"]+)"/.exec(refused.message)?.[1];
+    assert.ok(command !== undefined, refused.message);
+    const env = { COMMONWEAL_SERVER: fixture.platform.url, COMMONWEAL_ADMIN_TOKEN: testAdminToken };
+    // The mirror option only stands in for huggingface.co, which this test cannot reach.
+    const pulled = await runCli([...command.split(' '), '--hf-endpoint', `${files.origin}/hf`], env);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal((await fixture.client.chat.completions.create(request)).usage?.completion_tokens, 2);
+    const namedAfterFile = await callAdmin(fixture.platform.url, 'GET', '/admin/v1/models/tiny');
+    assert.equal(namedAfterFile.status, 404, 'no second catalog entry');
   });
 });

@@ -46,6 +46,7 @@ export interface AdminRoute {
     readonly applicationId?: string;
     readonly budgetId?: string;
     readonly transferId?: string;
+    readonly pullId?: string;
   };
 }
 
@@ -79,6 +80,9 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'GET', template: '/sites/{siteId}', access: 'catalog-read' },
   { method: 'PATCH', template: '/sites/{siteId}', access: 'operator', body: () => ({ jurisdiction: 'US' }) },
   { method: 'DELETE', template: '/sites/{siteId}', access: 'operator' },
+  { method: 'POST', template: '/model-pulls', access: 'operator', body: () => ({ source: '/srv/intruder.gguf' }) },
+  { method: 'GET', template: '/model-pulls/{pullId}', access: 'operator', fixed: { pullId: 'pull_none' } },
+  { method: 'POST', template: '/demo-model', access: 'operator' },
   { method: 'GET', template: '/deployments', access: 'operator' },
   {
     method: 'POST',

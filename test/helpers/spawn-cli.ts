@@ -4,6 +4,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const cliPath = fileURLToPath(new URL('../../src/cli/commonweal.js', import.meta.url));
+/** `NODE_OPTIONS` under which a spawned server runs as if the optional node-llama-cpp were not installed. */
+const hideNodeLlamaCpp = fileURLToPath(new URL('./hide-node-llama-cpp.js', import.meta.url));
+export const hideNodeLlamaCppOptions = `--import ${hideNodeLlamaCpp}`;
 
 /**
  * The child's environment: this process's, less any COMMONWEAL_* setting a developer has

@@ -2,6 +2,7 @@ import type { AdminChangeRecorder } from '../../audit/index.js';
 import type { DeploymentRepository, ModelRepository, SiteRepository } from '../../catalog/index.js';
 import type { EngineStatus } from '../../engines/index.js';
 import type { UsageRepository } from '../../metering/index.js';
+import type { ModelPulls } from '../../model-files/index.js';
 import type { PolicyService } from '../../policy/index.js';
 import type { ApiKeyRepository, OrganizationRepository, ProjectRepository } from '../../tenancy/index.js';
 import type { BillingAdmin } from './billing-admin.js';
@@ -30,4 +31,10 @@ export interface AdminDeps {
   readonly audit: AdminChangeRecorder;
   /** The credits ledger, the fund, budgets and rate limits. */
   readonly billing: BillingAdmin;
+  /** Downloads of model files into `modelsDir`, run by this server. */
+  readonly modelPulls: ModelPulls;
+  /** The data directory's `models/`, where pulled files and the demo model go. */
+  readonly modelsDir: string;
+  /** Whether node-llama-cpp can be found, so that embedded deployments can run here. */
+  readonly embeddedInstalled: boolean;
 }

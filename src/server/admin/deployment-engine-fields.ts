@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import type { EngineKind } from '../../catalog/index.js';
 import { CommonwealError } from '../../errors/index.js';
@@ -50,5 +52,25 @@ export function checkEngineFields(kind: EngineKind, fields: EngineFields, creati
     parseModelRef(fields.source);
   } catch (error) {
     refuse(`source "${fields.source.slice(0, 200)}" is not usable: ${(error as Error).message}`, 'source');
+  }
+}
+
+/**
+ * Refuses a source that is a path to no readable file on this server, naming the path: such
+ * a deployment would only fail on its first request. `hf:` and URL sources are looked up
+ * under the models directory, where `models pull` may still put them, so they are let through.
+ */
+export async function checkSourceFile(source: string | undefined): Promise<void> {
+  if (source === undefined) return;
+  const ref = parseModelRef(source);
+  if (ref.kind !== 'file') return;
+  try {
+    if (!(await stat(ref.path)).isFile()) refuse(`source ${ref.path} is not a file`, 'source');
+    await access(ref.path, constants.R_OK);
+  } catch (error) {
+    if (error instanceof CommonwealError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist on the server' : `cannot be read by the server (${code})`;
+    refuse(`source ${ref.path} ${reason}`, 'source');
   }
 }

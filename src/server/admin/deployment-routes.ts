@@ -6,7 +6,7 @@ import { type Deployment, engineKinds } from '../../catalog/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery, RecordId } from './common-schemas.js';
-import { checkEngineFields, EngineOptions, ModelSource } from './deployment-engine-fields.js';
+import { checkEngineFields, checkSourceFile, EngineOptions, ModelSource } from './deployment-engine-fields.js';
 
 const BaseUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048, description: 'e.g. http://10.0.0.5:8000/v1' });
 const deploymentFields = {
@@ -76,6 +76,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
       requireOperator(request.principal);
       checkEngineFields(request.body.kind, request.body, true);
       checkBaseUrl(request.body.baseUrl);
+      await checkSourceFile(request.body.source);
       const deployment = await deps.deployments.create(request.body);
       await deps.audit.recordAdminChange(change(request.principal, 'create', deployment.id, null, deployment));
       await deps.onCatalogChange();
@@ -101,7 +102,10 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
       requireOperator(request.principal);
       checkBaseUrl(request.body.baseUrl);
       const before = await deps.deployments.find(request.params.deploymentId);
-      if (before !== undefined) checkEngineFields(before.kind, request.body, false);
+      if (before !== undefined) {
+        checkEngineFields(before.kind, request.body, false);
+        await checkSourceFile(request.body.source);
+      }
       const deployment = await deps.deployments.update(request.params.deploymentId, request.body);
       if (!deployment) throw notFound('deployment', request.params.deploymentId);
       await deps.audit.recordAdminChange(change(request.principal, 'update', deployment.id, before ?? null, deployment));

@@ -1,0 +1,50 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AdminDeps } from './admin-deps.js';
+import { notFound, requireOperator } from './admin-principal.js';
+import { ModelSource } from './deployment-engine-fields.js';
+
+const PullCreate = Type.Object(
+  {
+    source: ModelSource,
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the SHA-256 the file must have' })),
+    hfEndpoint: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^\\s]+$',
+        maxLength: 2048,
+        description: 'a Hugging Face mirror for hf: sources',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const PullParams = Type.Object({ pullId: Type.String() });
+
+/**
+ * Model files are fetched by the server into its own data directory, so that a pull from
+ * the CLI on another machine lands where the embedded engine looks. A pull runs in the
+ * background: POST starts it (or answers the one already running into the same file) and
+ * GET follows its progress. It changes no record, so it is no leaf of the transparency
+ * log; registering the model it fetched is.
+ */
+export function modelPullRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  app.post<{ Body: Static<typeof PullCreate> }>(
+    '/model-pulls',
+    { schema: { tags: ['models'], body: PullCreate } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      return reply.code(202).send(deps.modelPulls.start(request.body));
+    },
+  );
+
+  app.get<{ Params: Static<typeof PullParams> }>(
+    '/model-pulls/:pullId',
+    { schema: { tags: ['models'], params: PullParams } },
+    async (request) => {
+      requireOperator(request.principal);
+      const pull = deps.modelPulls.find(request.params.pullId);
+      if (pull === undefined) throw notFound('model pull', request.params.pullId);
+      return pull;
+    },
+  );
+}
