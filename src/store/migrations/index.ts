@@ -11,6 +11,7 @@ import { auditNodesByLastLeaf } from './0008-audit-nodes-by-last-leaf.js';
 import { chargesInFewerIndexes } from './0009-charges-in-fewer-indexes.js';
 import { auditNodesFromSixteenLeaves } from './0010-audit-nodes-from-sixteen-leaves.js';
 import { auditLeavesCarryTheirNodes } from './0011-audit-leaves-carry-their-nodes.js';
+import { rateLimitsPerOrganization } from './0012-rate-limits-per-organization.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -31,6 +32,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0009-charges-in-fewer-indexes': chargesInFewerIndexes(dialect),
     '0010-audit-nodes-from-sixteen-leaves': auditNodesFromSixteenLeaves(),
     '0011-audit-leaves-carry-their-nodes': auditLeavesCarryTheirNodes(dialect),
+    '0012-rate-limits-per-organization': rateLimitsPerOrganization(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
