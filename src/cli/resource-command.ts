@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { AdminHttpClient } from './admin-http-client.js';
 import { type Column, printRecord, printRows } from './output.js';
-import { parseInteger } from './option-parsers.js';
+import { apiValue, parseInteger } from './option-parsers.js';
 
 export interface FieldOption {
   /** Commander flags, e.g. `--home-jurisdiction <code>`. */
@@ -51,7 +51,7 @@ function bodyFrom(spec: ResourceSpec, options: Record<string, unknown>, forCreat
   for (const field of spec.fields) {
     if (!forCreate && field.createOnly) continue;
     const key = new Option(field.flags).attributeName();
-    if (options[key] !== undefined) body[field.field] = options[key];
+    if (options[key] !== undefined) body[field.field] = apiValue(options[key]);
   }
   return body;
 }

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { request } from 'undici';
 import { exitOf, killServe, runCli, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
-import { tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
+import { startTempPlatform, tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
 
 const dataDir = tempDataDir();
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -127,4 +127,23 @@ test('every command has --help', async () => {
   }
   assert.match((await runCli(['keys', 'create', '--help'])).stdout, /^create an API key$/m);
   assert.match((await runCli(['sites', 'create', '--help'])).stdout, /^create a site$/m);
+});
+
+test('"none" clears an optional field: sites update --region none sets it to null', async () => {
+  const platform = await startTempPlatform();
+  const env = {
+    COMMONWEAL_SERVER: platform.url,
+    COMMONWEAL_ADMIN_TOKEN: testAdminToken,
+    COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+  };
+  try {
+    const site = ['--id', 'fra-1', '--name', 'Frankfurt', '--jurisdiction', 'DE', '--region', 'Hesse'];
+    const created = await runCli(['sites', 'create', ...site], env);
+    assert.equal(created.code, 0, created.stderr);
+    const cleared = await runCli(['sites', 'update', 'fra-1', '--region', 'none', '--json'], env);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.equal(JSON.parse(cleared.stdout).region, null);
+  } finally {
+    await platform.dispose();
+  }
 });
