@@ -101,7 +101,11 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
     printRows(rows, spec.columns, options);
   });
 
-  const get = withOrganization(new Command('get').description(`show one ${spec.singular}`).argument('<id>'), spec)
+  const idArgument = `the ${spec.singular}'s id`;
+  const get = withOrganization(
+    new Command('get').description(`show one ${spec.singular}`).argument('<id>', idArgument),
+    spec,
+  )
     .option('--json', 'print JSON')
     .action(async (id: string, options) => {
       printRecord(await client().call('GET', `${collectionPath(spec, options)}/${encodeURIComponent(id)}`), options);
@@ -116,7 +120,9 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
   });
 
   const remove = withOrganization(
-    new Command('delete').description(`${spec.deleteVerb ?? 'delete'} a ${spec.singular}`).argument('<id>'),
+    new Command('delete')
+      .description(`${spec.deleteVerb ?? 'delete'} ${withArticle(spec.singular)}`)
+      .argument('<id>', idArgument),
     spec,
   )
     .option('--json', 'print JSON')
@@ -126,10 +132,10 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
 
   command.addCommand(list).addCommand(get).addCommand(create);
   if (spec.supportsUpdate) {
-    const update = withOrganization(new Command('update').description(`change a ${spec.singular}`).argument('<id>'), spec).option(
-      '--json',
-      'print JSON',
-    );
+    const update = withOrganization(
+      new Command('update').description(`change ${withArticle(spec.singular)}`).argument('<id>', idArgument),
+      spec,
+    ).option('--json', 'print JSON');
     addFieldOptions(update, spec, false);
     update.action(async (id: string, options) => {
       const body = bodyFrom(spec, options, false);
