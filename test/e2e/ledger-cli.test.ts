@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { callAdmin } from '../helpers/admin-client.js';
 import { runCli } from '../helpers/spawn-cli.js';
 import { startTempPlatform, testAdminToken } from '../helpers/temp-platform.js';
 
@@ -65,6 +66,9 @@ test('commonweal credits set-rate-limit changes only the limits it names, in eac
     const neither = await runCli(setLimit('y'), cliEnv(platform));
     assert.equal(neither.code, 1);
     assert.match(neither.stderr, /give --rpm, --tpm or both/);
+    const body = { scope: 'project', scopeId: 'p' };
+    const emptyChange = await callAdmin(platform.url, 'POST', '/admin/v1/orgs/y/rate-limits', { body });
+    assert.deepEqual([emptyChange.status, emptyChange.body.error.param], [400, 'requestsPerMinute']);
     assert.deepEqual(await limitsOf('y', '--rpm', '31'), [31, 2000], 'organization y kept its own rule throughout');
   } finally {
     await platform.dispose();
