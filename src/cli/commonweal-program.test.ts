@@ -25,7 +25,7 @@ test('every command, option and argument of commonweal says what it is', () => {
  * start with a vowel letter but sound a consonant (a unique, a user, a one) and acronyms
  * read letter by letter (an API, an ISO code) are told apart by these two patterns.
  */
-const aBeforeVowel = /\ba (?:[aeio](?!ne\b)|u(?:n(?!i)|p|t|m)|API\b|ISO\b|HTTP\b|LLM\b|SSE\b|MB\b)/i;
+const aBeforeVowel = /\ba (?:[aeio](?!ne\b)|u(?:n(?!i)|p)|API\b|ISO\b|HTTP\b|LLM\b|SSE\b|MB\b)/i;
 const anBeforeConsonant = /\ban (?![aeiou]|API\b|ISO\b|HTTP\b|LLM\b|SSE\b|MB\b|hour\b)[a-z]/i;
 
 test('no --help of commonweal puts "a" before a vowel sound or "an" before a consonant', () => {
