@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { type Statement, statementCsv } from '../ledger/index.js';
 import type { AdminHttpClient } from './admin-http-client.js';
 import { formatCredits, parseCredits } from './credits-amount.js';
-import { parseInteger } from './option-parsers.js';
+import { apiValue, parseIntegerOrNone } from './option-parsers.js';
 import { type Column, formatTable, printRecord, printRows } from './output.js';
 
 type Row = Record<string, unknown>;
@@ -20,6 +20,19 @@ function orgOption(command: Command): Command {
   return command.requiredOption('--org <id>', 'the organization');
 }
 
+/**
+ * A retried `credits add` is answered with the transfer its id already recorded, which
+ * the API marks as not created: saying "added" then would claim credits that were not.
+ */
+function depositMessage(transfer: Row, org: string): string {
+  const amount = formatCredits(transfer.amountMicro as number);
+  if (transfer.created === false) {
+    return `nothing added: transfer ${String(transfer.id)} was already recorded at ${String(transfer.createdAt)} ` +
+      `(${amount} credits to ${org})`;
+  }
+  return `added ${amount} credits to ${org} (transfer ${String(transfer.id)})`;
+}
+
 /** `commonweal credits …`: an organization's credits, statement, budgets and rate limits. */
 export function creditsCommand(client: () => AdminHttpClient): Command {
   const credits = new Command('credits').description("an organization's credits: add, balance, statement, budgets, rate limits");
@@ -30,9 +43,10 @@ export function creditsCommand(client: () => AdminHttpClient): Command {
     .option('--memo <text>', 'a note kept with the transfer')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const transfer = await client().call<Row>('POST', `/orgs/${encodeURIComponent(o.org)}/credits`, { amountMicro: o.amount, id: o.id, memo: o.memo });
+      const body = { amountMicro: o.amount, id: o.id, memo: o.memo };
+      const transfer = await client().call<Row>('POST', `/orgs/${encodeURIComponent(o.org)}/credits`, body);
       if (o.json) console.log(JSON.stringify(transfer, null, 2));
-      else console.log(`added ${formatCredits(o.amount)} credits to ${o.org} (transfer ${String(transfer.id)})`);
+      else console.log(depositMessage(transfer, o.org));
     });
 
   orgOption(credits.command('balance').description("an organization's balance, per account"))
@@ -103,14 +117,27 @@ function addLimitCommands(credits: Command, client: () => AdminHttpClient): void
       printRecord(await client().call<Row>('POST', `/orgs/${encodeURIComponent(o.org)}/budgets`, body), o);
     });
 
-  orgOption(credits.command('set-rate-limit').description('requests and tokens per minute for a project or key (operator); "none" removes a limit'))
+  const deleteBudget = credits.command('delete-budget').description('remove a budget');
+  orgOption(deleteBudget.argument('<budgetId>', 'the budget, as listed by budgets'))
+    .option('--json', 'print JSON')
+    .action(async (budgetId: string, o) => {
+      const path = `/orgs/${encodeURIComponent(o.org)}/budgets/${encodeURIComponent(budgetId)}`;
+      printRecord(await client().call<Row>('DELETE', path), o);
+    });
+
+  const setRateLimit = credits
+    .command('set-rate-limit')
+    .description('requests and tokens per minute for a project or key (operator); a limit not given is kept');
+  orgOption(setRateLimit)
     .requiredOption('--scope <scope>', 'project or key')
     .requiredOption('--scope-id <id>', 'the project or key id')
-    .option('--rpm <n>', 'requests per minute', parseInteger)
-    .option('--tpm <n>', 'tokens per minute', parseInteger)
+    .option('--rpm <n>', 'requests per minute, or "none" to remove the limit', parseIntegerOrNone)
+    .option('--tpm <n>', 'tokens per minute, or "none" to remove the limit', parseIntegerOrNone)
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const body = { scope: o.scope, scopeId: o.scopeId, requestsPerMinute: o.rpm ?? null, tokensPerMinute: o.tpm ?? null };
+      if (o.rpm === undefined && o.tpm === undefined) setRateLimit.error('error: give --rpm, --tpm or both');
+      const limits = { requestsPerMinute: apiValue(o.rpm), tokensPerMinute: apiValue(o.tpm) };
+      const body = { scope: o.scope, scopeId: o.scopeId, ...limits };
       printRecord(await client().call<Row>('POST', `/orgs/${encodeURIComponent(o.org)}/rate-limits`, body), o);
     });
 }

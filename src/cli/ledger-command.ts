@@ -26,6 +26,7 @@ export function ledgerCommand(client: () => AdminHttpClient): Command {
 
   ledger
     .command('accounts')
+    .description('every account with its balance, pending debits and floor')
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await client().call<{ data: Row[] }>('GET', '/ledger/accounts');

@@ -26,16 +26,33 @@ export function parseAccelerators(value: string): { vendor: string; type: string
   });
 }
 
-/** Text to null: lets `--region none` clear an optional field. */
-export function parseNullableText(value: string): string | null {
-  return value === 'none' ? null : value;
+/**
+ * What a parser returns for `none`: commander replaces a parser's null with "" (it reads
+ * null as "no argument given"), so "clear this field" travels as this symbol and becomes
+ * null only in the API body, through `apiValue`.
+ */
+export const noneValue: unique symbol = Symbol('none');
+
+/** An option's value as the API takes it: `none` is null. */
+export function apiValue(value: unknown): unknown {
+  return value === noneValue ? null : value;
+}
+
+/** A limit, or `none`: lets `--rpm none` remove a limit. */
+export function parseIntegerOrNone(value: string): number | typeof noneValue {
+  return value === 'none' ? noneValue : parseInteger(value);
+}
+
+/** Text, or `none`: lets `--region none` clear an optional field. */
+export function parseNullableText(value: string): string | typeof noneValue {
+  return value === 'none' ? noneValue : value;
 }
 
 const engineOptionKeys: ReadonlySet<string> = new Set(['contextSize', 'gpuLayers', 'parallelSequences', 'threads']);
 
 /** `contextSize=4096,gpuLayers=auto,…` to an embedded deployment's engine options; `none` clears them. */
-export function parseEngineOptions(value: string): Record<string, number | string> | null {
-  if (value === 'none') return null;
+export function parseEngineOptions(value: string): Record<string, number | string> | typeof noneValue {
+  if (value === 'none') return noneValue;
   const options: Record<string, number | string> = {};
   for (const item of parseList(value)) {
     const match = /^([A-Za-z]+)=(\w+)$/.exec(item);

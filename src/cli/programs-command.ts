@@ -35,6 +35,7 @@ export function programsCommand(client: () => AdminHttpClient): Command {
 
   programs
     .command('list')
+    .description('the programs, with their default grant, its duration and the models grants may pay for')
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await client().call<{ data: Row[] }>('GET', '/programs');
@@ -64,7 +65,8 @@ export function programsCommand(client: () => AdminHttpClient): Command {
     });
 
   programs
-    .command('fund <programId>')
+    .command('fund')
+    .argument('<programId>', 'the program, as listed by programs list')
     .description("move credits from issuance into the program's pool (operator)")
     .requiredOption('--amount <credits>', 'credits', parseCredits)
     .option('--id <id>', 'an idempotency key')
@@ -74,7 +76,8 @@ export function programsCommand(client: () => AdminHttpClient): Command {
   addApplicationCommands(programs, client);
 
   programs
-    .command('report <programId>')
+    .command('report')
+    .argument('<programId>', 'the program, as listed by programs list')
     .description('funded, granted, used, expired and remaining credits; top consumers; usage by model')
     .option('--csv', 'print CSV')
     .option('--json', 'print JSON')
@@ -91,7 +94,8 @@ export function programsCommand(client: () => AdminHttpClient): Command {
 /** Applications and the decisions on them, under `programs`. */
 function addApplicationCommands(programs: Command, client: () => AdminHttpClient): void {
   programs
-    .command('apply <programId>')
+    .command('apply')
+    .argument('<programId>', 'the program, as listed by programs list')
     .description('apply for a grant on behalf of an organization')
     .requiredOption('--org <id>', 'the organization applying')
     .requiredOption('--description <text>', 'what the credits are for')
@@ -101,7 +105,8 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     );
 
   programs
-    .command('applications <programId>')
+    .command('applications')
+    .argument('<programId>', 'the program, as listed by programs list')
     .description("a program's applications (operator)")
     .option('--json', 'print JSON')
     .action(async (programId: string, o) => {
@@ -110,7 +115,9 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     });
 
   programs
-    .command('approve <programId> <applicationId>')
+    .command('approve')
+    .argument('<programId>', 'the program, as listed by programs list')
+    .argument('<applicationId>', 'the application, as listed by programs applications')
     .description("approve: credits move from the pool to the organization's grant (operator)")
     .option('--amount <credits>', "the grant (default: the program's)", parseCredits)
     .option('--expires-at <time>', "when unused credits return to the pool (default: the program's grant duration)")
@@ -120,7 +127,9 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     );
 
   programs
-    .command('reject <programId> <applicationId>')
+    .command('reject')
+    .argument('<programId>', 'the program, as listed by programs list')
+    .argument('<applicationId>', 'the application, as listed by programs applications')
     .description('reject with a reason (operator)')
     .requiredOption('--reason <text>', 'why, as the organization will read it')
     .option('--json', 'print JSON')

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { AdminHttpClient } from './admin-http-client.js';
 import { type Column, printRecord, printRows } from './output.js';
-import { parseInteger } from './option-parsers.js';
+import { apiValue, parseInteger } from './option-parsers.js';
 
 export interface FieldOption {
   /** Commander flags, e.g. `--home-jurisdiction <code>`. */
@@ -51,7 +51,7 @@ function bodyFrom(spec: ResourceSpec, options: Record<string, unknown>, forCreat
   for (const field of spec.fields) {
     if (!forCreate && field.createOnly) continue;
     const key = new Option(field.flags).attributeName();
-    if (options[key] !== undefined) body[field.field] = options[key];
+    if (options[key] !== undefined) body[field.field] = apiValue(options[key]);
   }
   return body;
 }
@@ -101,7 +101,11 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
     printRows(rows, spec.columns, options);
   });
 
-  const get = withOrganization(new Command('get').description(`show one ${spec.singular}`).argument('<id>'), spec)
+  const idArgument = `the ${spec.singular}'s id`;
+  const get = withOrganization(
+    new Command('get').description(`show one ${spec.singular}`).argument('<id>', idArgument),
+    spec,
+  )
     .option('--json', 'print JSON')
     .action(async (id: string, options) => {
       printRecord(await client().call('GET', `${collectionPath(spec, options)}/${encodeURIComponent(id)}`), options);
@@ -116,7 +120,9 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
   });
 
   const remove = withOrganization(
-    new Command('delete').description(`${spec.deleteVerb ?? 'delete'} a ${spec.singular}`).argument('<id>'),
+    new Command('delete')
+      .description(`${spec.deleteVerb ?? 'delete'} ${withArticle(spec.singular)}`)
+      .argument('<id>', idArgument),
     spec,
   )
     .option('--json', 'print JSON')
@@ -126,10 +132,10 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
 
   command.addCommand(list).addCommand(get).addCommand(create);
   if (spec.supportsUpdate) {
-    const update = withOrganization(new Command('update').description(`change a ${spec.singular}`).argument('<id>'), spec).option(
-      '--json',
-      'print JSON',
-    );
+    const update = withOrganization(
+      new Command('update').description(`change ${withArticle(spec.singular)}`).argument('<id>', idArgument),
+      spec,
+    ).option('--json', 'print JSON');
     addFieldOptions(update, spec, false);
     update.action(async (id: string, options) => {
       const body = bodyFrom(spec, options, false);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadServerConfig } from './load-server-config.js';
+import { patternExpectation } from './pattern-string.js';
+import { ServerConfigSchema } from './server-config.js';
 
 test('defaults apply when nothing is set, and the result is frozen', () => {
   const config = loadServerConfig({}, {});
@@ -58,4 +60,24 @@ test('COMMONWEAL_DATABASE_URL wins over the file, and only PostgreSQL URLs are a
   assert.equal(loadServerConfig({ configFile: file }, env).database.url, 'postgresql://env@127.0.0.1/b');
   assert.equal(loadServerConfig({}, {}).database.url, undefined, 'no URL: the embedded SQLite store');
   assert.throws(() => loadServerConfig({}, { COMMONWEAL_DATABASE_URL: 'mysql://x@127.0.0.1/c' }), /"database\.url"/);
+});
+
+/** The paths of the schemas under `node` that have a pattern but no words for it. */
+function patternsWithoutWords(node: unknown, where: string): string[] {
+  if (node === null || typeof node !== 'object') return [];
+  const record = node as Record<string, unknown>;
+  const own = typeof record.pattern === 'string' && patternExpectation(record) === undefined ? [where] : [];
+  return [...own, ...Object.entries(record).flatMap(([key, child]) => patternsWithoutWords(child, `${where}.${key}`))];
+}
+
+test('a value that does not match a pattern is refused in words, never with the regular expression', () => {
+  assert.deepEqual(patternsWithoutWords(ServerConfigSchema, 'config'), []);
+  assert.throws(
+    () => loadServerConfig({}, { COMMONWEAL_DATABASE_URL: 'mysql://x@127.0.0.1/c' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message, 'invalid configuration "database.url": must be a postgres:// or postgresql:// URL');
+      return true;
+    },
+  );
 });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
+import { patternExpectation } from './pattern-string.js';
 import { type ServerConfig, ServerConfigSchema, serverConfigDefaults } from './server-config.js';
 
 /** Values given on the command line; they win over the environment and the file. */
@@ -86,7 +88,10 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   if (firstError) {
     const key = firstError.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
     const where = configFile ? ` (config file ${configFile}, environment or flags)` : '';
-    throw new ConfigError(`invalid configuration "${key}": ${firstError.message}${where}`);
+    const pattern = firstError.type === ValueErrorType.StringPattern;
+    const expected = pattern ? patternExpectation(firstError.schema) : undefined;
+    const message = expected === undefined ? firstError.message : `must be ${expected}`;
+    throw new ConfigError(`invalid configuration "${key}": ${message}${where}`);
   }
   const config = merged as ServerConfig;
   return deepFreeze({ ...config, dataDir: resolve(config.dataDir) });

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { patternString } from './pattern-string.js';
 
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
 
@@ -14,7 +15,7 @@ export const ServerConfigSchema = Type.Object(
     database: Type.Object(
       {
         /** PostgreSQL for several replicas; absent means the embedded SQLite file in the data directory. */
-        url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+        url: Type.Optional(patternString('^postgres(ql)?://', 'a postgres:// or postgresql:// URL')),
       },
       { additionalProperties: false },
     ),
@@ -59,7 +60,7 @@ export const ServerConfigSchema = Type.Object(
     limits: Type.Object(
       {
         /** Rate limits shared by replicas in Redis, e.g. `redis://127.0.0.1:6379`; absent means in memory, per process. */
-        redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+        redisUrl: Type.Optional(patternString('^rediss?://', 'a redis:// or rediss:// URL')),
       },
       { additionalProperties: false },
     ),
@@ -86,7 +87,9 @@ export const ServerConfigSchema = Type.Object(
     audit: Type.Object(
       {
         /** The transparency log's name in its checkpoints, e.g. `ai.example.gov/commonweal/log`; derived from the key when absent. */
-        origin: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
+        origin: Type.Optional(
+          patternString('^[^\\s+]+$', 'a name without spaces or "+"', { minLength: 1, maxLength: 200 }),
+        ),
         checkpointIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
       },
       { additionalProperties: false },

@@ -1,11 +1,12 @@
 import type { Store } from '../store/index.js';
 import { type RateLimitRule, rateLimitRuleId, type RateLimitScope, toRateLimitRule } from './rate-limit-rule.js';
 
+/** A change to one rule: a number sets that limit, null removes it, undefined keeps it as it is. */
 export interface RateLimitInput {
   readonly scope: RateLimitScope;
   readonly scopeId: string;
-  readonly requestsPerMinute: number | null;
-  readonly tokensPerMinute: number | null;
+  readonly requestsPerMinute?: number | null | undefined;
+  readonly tokensPerMinute?: number | null | undefined;
 }
 
 /**
@@ -44,16 +45,41 @@ export class RateLimits {
     return rows.map(toRateLimitRule);
   }
 
-  /** Sets a rule; with both limits null the rule is removed. */
+  /**
+   * Changes the limits a rule names and keeps the others, in one upsert so that two
+   * changes of different limits at once both hold; a rule left with no limit is removed.
+   */
   async set(organizationId: string, input: RateLimitInput): Promise<RateLimitRule | null> {
     const id = rateLimitRuleId(input.scope, input.scopeId);
-    const row = { id, organizationId, ...input, updatedAt: new Date().toISOString() };
-    await this.#store.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('rateLimits').where('organizationId', '=', organizationId).where('id', '=', id).execute();
-      if (input.requestsPerMinute !== null || input.tokensPerMinute !== null) await tx.insertInto('rateLimits').values(row).execute();
+    const { requestsPerMinute, tokensPerMinute } = input;
+    const changed = {
+      ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }),
+      ...(tokensPerMinute === undefined ? {} : { tokensPerMinute }),
+      updatedAt: new Date().toISOString(),
+    };
+    const row = await this.#store.db.transaction().execute(async (tx) => {
+      const { scope, scopeId } = input;
+      await tx
+        .insertInto('rateLimits')
+        .values({ id, organizationId, scope, scopeId, requestsPerMinute: null, tokensPerMinute: null, ...changed })
+        .onConflict((oc) => oc.columns(['organizationId', 'id']).doUpdateSet(changed))
+        .execute();
+      await tx
+        .deleteFrom('rateLimits')
+        .where('organizationId', '=', organizationId)
+        .where('id', '=', id)
+        .where('requestsPerMinute', 'is', null)
+        .where('tokensPerMinute', 'is', null)
+        .execute();
+      return tx
+        .selectFrom('rateLimits')
+        .selectAll()
+        .where('organizationId', '=', organizationId)
+        .where('id', '=', id)
+        .executeTakeFirst();
     });
     await this.#reload();
-    return input.requestsPerMinute === null && input.tokensPerMinute === null ? null : toRateLimitRule(row);
+    return row === undefined ? null : toRateLimitRule(row);
   }
 
   async #reload(): Promise<void> {

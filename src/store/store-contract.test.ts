@@ -68,7 +68,21 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const { rows } = await sql<{ name: string }>`select name from schema_migrations order by name`.execute(store.db);
       assert.deepEqual(
         rows.map((row) => row.name),
-        ['0001-foundation', '0002-usage-records', '0003-policy', '0004-ledger', '0005-audit-log', '0006-embedded-deployments', '0007-charges-without-usage-index', '0008-audit-nodes-by-last-leaf', '0009-charges-in-fewer-indexes', '0010-audit-nodes-from-sixteen-leaves', '0011-audit-leaves-carry-their-nodes', '0012-usage-records-carry-credits'],
+        [
+          '0001-foundation',
+          '0002-usage-records',
+          '0003-policy',
+          '0004-ledger',
+          '0005-audit-log',
+          '0006-embedded-deployments',
+          '0007-charges-without-usage-index',
+          '0008-audit-nodes-by-last-leaf',
+          '0009-charges-in-fewer-indexes',
+          '0010-audit-nodes-from-sixteen-leaves',
+          '0011-audit-leaves-carry-their-nodes',
+          '0012-usage-records-carry-credits',
+          '0013-rate-limits-per-organization',
+        ],
       );
     });
 

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { request } from 'undici';
 import { exitOf, killServe, runCli, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
-import { tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
+import { startTempPlatform, tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
 
 const dataDir = tempDataDir();
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -87,7 +87,7 @@ test('init prints its key once with how to use it; a second init creates nothing
     // A project the server refuses undoes the organization created before it, so the corrected init succeeds.
     const refused = await runCli(['init', '--org-id', 'second', '--project-id', 'not valid!'], env);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^error: 400 invalid_request: id must match pattern/);
+    assert.match(refused.stderr, /^error: 400 invalid_request: id must be an id of 1 to 64 letters, digits/);
     assert.deepEqual((await listJson('orgs')).map((o) => o.id), ['default']);
     const retried = await runCli(['init', '--org-id', 'second', '--json'], env);
     assert.equal(retried.code, 0, retried.stderr);
@@ -127,4 +127,45 @@ test('every command has --help', async () => {
   }
   assert.match((await runCli(['keys', 'create', '--help'])).stdout, /^create an API key$/m);
   assert.match((await runCli(['sites', 'create', '--help'])).stdout, /^create a site$/m);
+});
+
+test('"none" clears an optional field: sites update --region none sets it to null', async () => {
+  const platform = await startTempPlatform();
+  const env = {
+    COMMONWEAL_SERVER: platform.url,
+    COMMONWEAL_ADMIN_TOKEN: testAdminToken,
+    COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+  };
+  try {
+    const site = ['--id', 'fra-1', '--name', 'Frankfurt', '--jurisdiction', 'DE', '--region', 'Hesse'];
+    const created = await runCli(['sites', 'create', ...site], env);
+    assert.equal(created.code, 0, created.stderr);
+    const cleared = await runCli(['sites', 'update', 'fra-1', '--region', 'none', '--json'], env);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.equal(JSON.parse(cleared.stdout).region, null);
+  } finally {
+    await platform.dispose();
+  }
+});
+
+test('a value of the wrong form is refused in words, not with a regular expression', async () => {
+  const platform = await startTempPlatform();
+  const env = {
+    COMMONWEAL_SERVER: platform.url,
+    COMMONWEAL_ADMIN_TOKEN: testAdminToken,
+    COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+  };
+  try {
+    const site = await runCli(['sites', 'create', '--id', 'fra-1', '--name', 'Fra', '--jurisdiction', 'Germany'], env);
+    assert.equal(site.code, 1);
+    assert.equal(
+      site.stderr.trim(),
+      'error: 400 invalid_request: jurisdiction must be an ISO 3166-1 alpha-2 country code in capitals, such as DE',
+    );
+    const statement = await runCli(['credits', 'statement', '--org', 'any', '--since', 'yesterday'], env);
+    assert.equal(statement.code, 1);
+    assert.match(statement.stderr, /^error: 400 invalid_request: querystring\.since must be an ISO 8601 date such as/);
+  } finally {
+    await platform.dispose();
+  }
 });

@@ -47,7 +47,9 @@ export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
       });
       const { orgId } = request.params;
       if (result.created) await auditBillingChange(deps, request.principal, { action: 'create', resource: 'deposit', resourceId: result.transfer.id, organizationId: orgId, after: result.transfer });
-      return reply.code(result.created ? 201 : 200).send({ ...result.transfer, account: ledger.account(accountId) });
+      // `created` says in the body what the status says, for clients that read only the body: a retry added nothing.
+      const answer = { ...result.transfer, created: result.created, account: ledger.account(accountId) };
+      return reply.code(result.created ? 201 : 200).send(answer);
     },
   );
 

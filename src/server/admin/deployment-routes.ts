@@ -3,12 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import { CommonwealError } from '../../errors/index.js';
 import type { AdminChangeInput } from '../../audit/index.js';
 import { type Deployment, engineKinds } from '../../catalog/index.js';
+import { patternString } from '../../config/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery, RecordId } from './common-schemas.js';
 import { checkEngineFields, checkSourceFile, EngineOptions, ModelSource } from './deployment-engine-fields.js';
 
-const BaseUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048, description: 'e.g. http://10.0.0.5:8000/v1' });
+const BaseUrl = patternString('^https?://[^\\s]+$', 'an http:// or https:// URL without spaces', {
+  maxLength: 2048,
+  description: 'e.g. http://10.0.0.5:8000/v1',
+});
 const deploymentFields = {
   baseUrl: Type.Optional(BaseUrl),
   source: Type.Optional(ModelSource),

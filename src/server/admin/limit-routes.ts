@@ -23,9 +23,18 @@ const BudgetBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const PerMinute = Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), Type.Null()]);
+const PerMinute = Type.Optional(
+  Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), Type.Null()], {
+    description: 'a number sets this limit, null removes it, and leaving it out keeps it as it is',
+  }),
+);
 const RateLimitBody = Type.Object(
-  { scope: Type.Union(rateLimitScopes.map((s) => Type.Literal(s))), scopeId: RecordId, requestsPerMinute: PerMinute, tokensPerMinute: PerMinute },
+  {
+    scope: Type.Union(rateLimitScopes.map((s) => Type.Literal(s))),
+    scopeId: RecordId,
+    requestsPerMinute: PerMinute,
+    tokensPerMinute: PerMinute,
+  },
   { additionalProperties: false },
 );
 
@@ -75,7 +84,8 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
     return { object: 'list', data: await rateLimits.list(request.params.orgId) };
   });
 
-  // Limits protect the platform's capacity, so the operator sets them; with both values null the rule is removed.
+  // Limits protect the platform's capacity, so the operator sets them. A change names the limits it changes and
+  // keeps the other, so that setting one never clears the other by accident; a rule left with none is removed.
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof RateLimitBody> }>(
     '/orgs/:orgId/rate-limits',
     { schema: { tags, params: OrgParams, body: RateLimitBody } },
@@ -83,7 +93,11 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const { orgId } = request.params;
       await enterOrganization(deps, request.principal, orgId);
       requireOperator(request.principal);
-      const { scope, scopeId } = request.body;
+      const { scope, scopeId, requestsPerMinute, tokensPerMinute } = request.body;
+      if (requestsPerMinute === undefined && tokensPerMinute === undefined) {
+        const message = 'name requestsPerMinute, tokensPerMinute or both (null removes a limit)';
+        throw new CommonwealError('invalid_request', message, { param: 'requestsPerMinute' });
+      }
       await checkScopeTarget(deps, orgId, scope, scopeId);
       const rule = await rateLimits.set(orgId, request.body);
       await auditBillingChange(deps, request.principal, { action: 'update', resource: 'rate_limit', resourceId: `${scope}:${scopeId}`, organizationId: orgId, after: rule });

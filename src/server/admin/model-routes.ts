@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminChangeInput } from '../../audit/index.js';
 import type { Model } from '../../catalog/index.js';
+import { patternString } from '../../config/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery } from './common-schemas.js';
@@ -9,6 +10,10 @@ import { deleted, PageQuery } from './common-schemas.js';
 const NullableText = (maxLength: number) => Type.Union([Type.String({ minLength: 1, maxLength }), Type.Null()]);
 const NullableCount = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]);
 const PriceMicro = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-credits per million tokens' });
+const Tag = patternString(
+  '^[a-z0-9][a-z0-9._:-]{0,63}$',
+  'a tag of 1 to 64 lower-case letters, digits, ".", "_", ":" or "-" that starts with a letter or digit',
+);
 
 const modelFields = {
   family: Type.Optional(NullableText(128)),
@@ -16,10 +21,13 @@ const modelFields = {
   license: Type.Optional(NullableText(128)),
   parameterCount: Type.Optional(NullableCount),
   contextLength: Type.Optional(NullableCount),
-  tags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._:-]{0,63}$' }), { maxItems: 64, uniqueItems: true })),
+  tags: Type.Optional(Type.Array(Tag, { maxItems: 64, uniqueItems: true })),
 };
 /** The public model name clients send; slashes are allowed for names like `meta-llama/Llama-3.1-8B`. */
-const ModelId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$' });
+const ModelId = patternString(
+  '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
+  'a model id of 1 to 128 letters, digits, ".", "_", ":", "/" or "-" that starts with a letter or digit',
+);
 const ModelCreate = Type.Object(
   { id: ModelId, ...modelFields, inputPriceMicroPerMtok: PriceMicro, outputPriceMicroPerMtok: PriceMicro },
   { additionalProperties: false },

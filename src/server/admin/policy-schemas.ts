@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { acceleratorVendors } from '../../catalog/index.js';
 import { jurisdictionGroupIdPattern, jurisdictionGroupMembersMax, policyRulesMax } from '../../policy/index.js';
-import { Name, RecordId } from './common-schemas.js';
+import { patternString } from '../../config/index.js';
+import { Name, plainText, RecordId } from './common-schemas.js';
 
 /*
  * The shapes of policy bodies. The schema checks shapes and bounds; whether a code names
@@ -11,10 +12,11 @@ import { Name, RecordId } from './common-schemas.js';
 
 const listMax = 300;
 
-export const JurisdictionCode = Type.String({
-  pattern: '^[A-Z][A-Z0-9_]{1,31}$',
-  description: 'an ISO 3166-1 alpha-2 country code (DE) or a jurisdiction group id (EU, EEA, FIVE_EYES …)',
-});
+export const JurisdictionCode = patternString(
+  '^[A-Z][A-Z0-9_]{1,31}$',
+  'an ISO 3166-1 alpha-2 country code such as DE or a jurisdiction group id such as EU, in capitals',
+  { description: 'an ISO 3166-1 alpha-2 country code (DE) or a jurisdiction group id (EU, EEA, FIVE_EYES …)' },
+);
 const JurisdictionList = Type.Array(JurisdictionCode, { maxItems: listMax });
 const Text = Type.String({ minLength: 1, maxLength: 200 });
 const Vendor = Type.Union(acceleratorVendors.map((v) => Type.Literal(v)));
@@ -60,8 +62,8 @@ export const RuleMatchBody = Type.Object(
 );
 
 const Effect = Type.Union([Type.Literal('allow'), Type.Literal('deny')]);
-const Reason = Type.String({ minLength: 1, maxLength: 500, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
-const Reference = Type.Union([Type.String({ minLength: 1, maxLength: 500, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }), Type.Null()]);
+const Reason = plainText(500);
+const Reference = Type.Union([plainText(500), Type.Null()]);
 const Position = Type.Integer({ minimum: 0, maximum: policyRulesMax, description: 'place in the order, from 0; a new rule goes last when absent' });
 
 export const RuleCreate = Type.Object(
@@ -76,10 +78,14 @@ export const RulePatch = Type.Object(
 
 const Members = Type.Array(JurisdictionCode, { minItems: 1, maxItems: jurisdictionGroupMembersMax });
 
-export const GroupCreate = Type.Object(
-  { id: Type.String({ pattern: jurisdictionGroupIdPattern, description: 'A-Z 0-9 _, up to 32 characters, never two letters alone (those are country codes), e.g. NORDICS or G20' }), name: Name, members: Members },
-  { additionalProperties: false },
+const GroupId = patternString(
+  jurisdictionGroupIdPattern,
+  'a group id of 2 to 32 capitals, digits or "_" that starts with a capital and is not two letters alone ' +
+    '(those are country codes), such as NORDICS or G20',
+  { description: 'A-Z 0-9 _, up to 32 characters, never two letters alone (those are country codes), e.g. G20' },
 );
+
+export const GroupCreate = Type.Object({ id: GroupId, name: Name, members: Members }, { additionalProperties: false });
 
 export const GroupPatch = Type.Object({ name: Type.Optional(Name), members: Type.Optional(Members) }, { additionalProperties: false, minProperties: 1 });
 

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+import { patternExpectation } from '../../config/index.js';
 import { CommonwealError } from '../../errors/index.js';
 
 /*
@@ -8,7 +9,8 @@ import { CommonwealError } from '../../errors/index.js';
  * becomes a silently ignored setting. Query strings and path parameters are text by
  * nature, so they are coerced.
  */
-const shared = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
+// verbose: an error carries the schema it failed, whose words replace a pattern's regular expression.
+const shared = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false, verbose: true } as const;
 const bodyAjv = new Ajv({ ...shared, coerceTypes: false });
 const textAjv = new Ajv({ ...shared, coerceTypes: true });
 
@@ -37,5 +39,12 @@ export function validationError(context: string, errors: readonly FastifySchemaV
     return new CommonwealError('invalid_request', `missing required field "${field}" in ${context}`, { param: field });
   }
   const where = path || context;
-  return new CommonwealError('invalid_request', `${where} ${first.message ?? 'is invalid'}`, path ? { param: path } : {});
+  const message = first.keyword === 'pattern' ? patternMessage(first) : (first.message ?? 'is invalid');
+  return new CommonwealError('invalid_request', `${where} ${message}`, path ? { param: path } : {});
+}
+
+/** What a pattern asks for, in words: Ajv's own message quotes the regular expression. */
+function patternMessage(error: FastifySchemaValidationError): string {
+  const expected = patternExpectation((error as { parentSchema?: unknown }).parentSchema);
+  return expected === undefined ? 'is not in the form this field takes' : `must be ${expected}`;
 }

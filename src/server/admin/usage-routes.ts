@@ -3,12 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { UsageFilter } from '../../metering/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, requireOrganizationAccess } from './admin-principal.js';
-import { PageQuery } from './common-schemas.js';
+import { dateOrInstant, PageQuery } from './common-schemas.js';
 
 const FilterId = Type.String({ minLength: 1, maxLength: 128 });
-
-// A bare date is accepted besides a full timestamp because reports are mostly by day; it means midnight UTC.
-const instantPattern = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
 
 const UsageQuery = Type.Object(
   {
@@ -17,8 +14,8 @@ const UsageQuery = Type.Object(
     organizationId: Type.Optional(FilterId),
     projectId: Type.Optional(FilterId),
     modelId: Type.Optional(FilterId),
-    since: Type.Optional(Type.String({ pattern: instantPattern, description: 'records created at or after this ISO 8601 instant (a bare date is midnight UTC)' })),
-    until: Type.Optional(Type.String({ pattern: instantPattern, description: 'records created before this ISO 8601 instant (a bare date is midnight UTC)' })),
+    since: Type.Optional(dateOrInstant('records created at or after this ISO 8601 instant (a date: midnight UTC)')),
+    until: Type.Optional(dateOrInstant('records created before this ISO 8601 instant (a bare date is midnight UTC)')),
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,7 @@ import { chargesInFewerIndexes } from './0009-charges-in-fewer-indexes.js';
 import { auditNodesFromSixteenLeaves } from './0010-audit-nodes-from-sixteen-leaves.js';
 import { auditLeavesCarryTheirNodes } from './0011-audit-leaves-carry-their-nodes.js';
 import { usageRecordsCarryCredits } from './0012-usage-records-carry-credits.js';
+import { rateLimitsPerOrganization } from './0013-rate-limits-per-organization.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -33,6 +34,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0010-audit-nodes-from-sixteen-leaves': auditNodesFromSixteenLeaves(),
     '0011-audit-leaves-carry-their-nodes': auditLeavesCarryTheirNodes(dialect),
     '0012-usage-records-carry-credits': usageRecordsCarryCredits(dialect),
+    '0013-rate-limits-per-organization': rateLimitsPerOrganization(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
