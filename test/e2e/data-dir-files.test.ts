@@ -4,7 +4,7 @@ import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { callAdmin } from '../helpers/admin-client.js';
-import { cliPath, exitOf } from '../helpers/spawn-cli.js';
+import { cliPath, exitOf, type ServeProcess, whenListening } from '../helpers/spawn-cli.js';
 import { tempDataDir, testAdminToken } from '../helpers/temp-platform.js';
 
 const dataDir = tempDataDir();
@@ -16,33 +16,17 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface UmaskServer {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly url: string;
-  output(): string;
-}
-
 /** `commonweal serve` started by a shell with umask 000, so that any file created without an explicit mode is 0666. */
-function serveWithOpenUmask(): Promise<UmaskServer> {
+function serveWithOpenUmask(): Promise<ServeProcess> {
   const serve = [cliPath, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
   const child = spawn('sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, ...serve], {
     env: { PATH: process.env.PATH ?? '', COMMONWEAL_ADMIN_TOKEN: testAdminToken },
   });
   children.push(child);
-  let stdout = '';
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve({ child, url: match[1]!, output: () => stdout });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-  });
+  return whenListening(child);
 }
 
-async function stop(server: UmaskServer): Promise<void> {
+async function stop(server: ServeProcess): Promise<void> {
   server.child.kill('SIGTERM');
   assert.equal(await exitOf(server.child), 0, server.output());
 }

@@ -80,6 +80,7 @@ test('a client that aborts mid-stream is charged for what was produced and its h
     assert.ok(charge, 'the aborted request has its charge');
     const expected = record.promptTokens * 1 + record.completionTokens * 2;
     assert.equal(-charge.amountMicro, expected);
+    assert.deepEqual([record.creditsPricedMicro, record.creditsChargedMicro, record.creditsWrittenOffMicro], [expected, expected, 0]);
     const settled = { balanceMicro: 1_000_000 - expected, availableMicro: 1_000_000 - expected };
     assert.deepEqual(await settledBalanceOf(url, 'aborter', settled), settled);
   } finally {

@@ -10,7 +10,8 @@ import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fix
  * a request that gets a usage record gets exactly one settlement, `priced = charged +
  * written off`, with a charge transfer (of nothing when nothing was produced) whenever its
  * organization has a credits account; a request refused before admission gets neither a
- * record nor a transfer. `ledger verify` must pass after all of them.
+ * record nor a transfer. `ledger verify` must pass after all of them. A client abort
+ * mid-stream, the one ending this file leaves out, has its test in ledger-charging.test.ts.
  */
 
 let fixture: GatewayFixture;
@@ -121,30 +122,5 @@ test('every ending of a request settles by one rule, and ledger verify passes af
       ['charge', 0, policy.requestId],
     ],
   );
-  await assertLedgerVerifies(url);
-});
-
-test('a client that goes away mid-stream is settled for what was produced, and the books still verify', async () => {
-  const { secret } = await billedOrganization(url, 'e-aborted', 1_000_000);
-  const upstream = fixture.upstreams[0]!;
-  upstream.fault = { kind: 'stall_mid_stream', chunksBefore: 2 };
-  try {
-    const controller = new AbortController();
-    const answer = await request(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...ask, stream: true }),
-      signal: controller.signal,
-    });
-    const requestId = answer.headers['x-request-id'] as string;
-    for await (const _chunk of answer.body) break;
-    controller.abort();
-    const record = await waitForUsageRecord(url, requestId);
-    assert.equal(record.outcome, 'client_aborted');
-    assertSettled(record, record.promptTokens * 1 + record.completionTokens * 2, 0);
-  } finally {
-    upstream.fault = null;
-    upstream.release();
-  }
   await assertLedgerVerifies(url);
 });

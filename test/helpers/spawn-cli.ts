@@ -46,6 +46,11 @@ export function spawnServe(args: readonly string[], env: Readonly<Record<string,
   const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     env: childEnv(env),
   });
+  return whenListening(child);
+}
+
+/** Resolves once a spawned `commonweal serve` prints its address; rejects if it exits first. */
+export function whenListening(child: ChildProcessWithoutNullStreams): Promise<ServeProcess> {
   let stdout = '';
   let stderr = '';
   return new Promise((resolve, reject) => {
