@@ -10,7 +10,7 @@ import { GroupCommitWriter, openSqliteStore } from '../../src/store/index.js';
  * `npm run bench:ledger`: postings per second through the group-commit writer on SQLite
  * (the store as the server opens it), for the two ways credits move:
  * client transfers (`Ledger.transfer`, idempotency lookup included) and gateway charges
- * (a hold reserved in memory, its charge written in a job as the settlement step writes
+ * (a hold reserved in memory, its charge written in a job as the gateway's settlement writes
  * it). Writes bench/results/ledger.md.
  */
 

@@ -12,7 +12,7 @@ import { GroupCommitWriter, newTimeOrderedId, openSqliteStore } from '../../src/
 /*
  * `npm run bench:records`: the CPU a gateway request spends on its durable records, on
  * their own: the usage record, its charge and its receipt, written through the real
- * recorder, settlement steps and group-commit writer into an SQLite file opened as the
+ * settlement function (`settleRequest`) and group-commit writer into an SQLite file opened as the
  * server opens it (WAL, each acknowledged commit synced). CPU time is the whole
  * process's, every thread included (the syncs on libuv's pool, the WAL checkpointer),
  * as the gateway benchmark counts it for the pinned proxy. Set beside the bare proxy's
@@ -164,7 +164,7 @@ function report(samples: readonly Sample[]): string {
     '',
     `Measured by \`npm run bench:records\` on ${new Date().toISOString()}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Linux ${release()}, load average ${loadavg()[0]!.toFixed(1)} at the end.`,
     `${concurrency} requests in flight, as the gateway benchmark's connections; ${requestsPerRun.toLocaleString('en-US')} requests per run after ${warmupRequests.toLocaleString('en-US')} to warm up;`,
-    `${rounds} rounds, the levels interleaved, median. Each level is the real recorder, settlement steps and group-commit writer`,
+    `${rounds} rounds, the levels interleaved, median. Each level is the real settlement function and group-commit writer`,
     'on an SQLite file opened as the server opens it; CPU is the whole process\'s, every thread included.',
     '',
     '| what each request writes | CPU µs per request | of which this line | requests per transaction | every round |',
