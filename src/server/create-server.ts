@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
+import { writeError } from '../errors/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
+import { checkPathEncoding } from './check-path-encoding.js';
+import { clientErrorHandler } from './client-error-handler.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
 
 /** The inference API's handler: plain node:http, outside Fastify, for speed on the hot path. */
@@ -32,12 +35,23 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: parts.log,
     bodyLimit: config.http.bodySizeBytesMax,
+    clientErrorHandler: clientErrorHandler(config.http),
+    // Bad URLs and over-long path parameters, found before routing, answer like every other error.
+    frameworkErrors: fastifyErrorHandler,
     serverFactory: (fastifyHandler) => {
       const server: Server = createServer((req, res) => {
         const path = req.url?.split('?')[0] ?? '/';
-        if (parts.transparencyLog?.handles(path)) parts.transparencyLog.handle(req, res);
-        else if (parts.inference !== undefined && req.url !== undefined && req.url.startsWith('/v1/')) parts.inference(req, res);
-        else fastifyHandler(req, res);
+        const isLog = parts.transparencyLog?.handles(path) === true;
+        const isInference = parts.inference !== undefined && path.startsWith('/v1/');
+        if (!isLog && !isInference) return fastifyHandler(req, res);
+        try {
+          checkPathEncoding(path);
+        } catch (error) {
+          writeError(res, error);
+          return;
+        }
+        if (isLog) parts.transparencyLog!.handle(req, res);
+        else parts.inference!(req, res);
       });
       server.headersTimeout = config.http.headersTimeoutMs;
       server.requestTimeout = config.http.requestTimeoutMs;

@@ -1,0 +1,47 @@
+import { maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../config/index.js';
+import { CommonwealError, toErrorAnswer } from '../errors/index.js';
+
+function fromClientError(error: NodeJS.ErrnoException, http: ServerConfig['http']): CommonwealError {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const limits = `headers within ${http.headersTimeoutMs} ms, the whole request within ${http.requestTimeoutMs} ms`;
+    return new CommonwealError('request_timeout', `the request did not arrive in time (${limits})`, { cause: error });
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    const message = `the request line and headers are larger than the ${maxHeaderSize} bytes the server reads`;
+    return new CommonwealError('headers_too_large', message, { cause: error });
+  }
+  // llhttp's codes name the fault (HPE_UNEXPECTED_CONTENT_LENGTH, HPE_INVALID_METHOD, …) and carry no request data.
+  const reason = error.code === undefined ? '' : ` (${error.code})`;
+  return new CommonwealError('invalid_request', `the request is not well-formed HTTP/1.1${reason}`, { cause: error });
+}
+
+/**
+ * Node's `clientError`: the request could not be parsed, or did not arrive in time, so no
+ * handler ever saw it. The answer is written straight to the socket in the same OpenAI
+ * shape as every other error, then the connection is closed, since what follows on it
+ * cannot be framed. As Node does, nothing is written once an answer to an earlier request
+ * on the connection has begun: bytes added to it would corrupt that answer.
+ */
+export function clientErrorHandler(http: ServerConfig['http']) {
+  return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (!socket.writable || inFlight?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const answer = toErrorAnswer(fromClientError(error, http));
+    this.log.debug({ err: error }, 'malformed or late request');
+    const body = JSON.stringify(answer.body);
+    const head = [
+      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}`,
+      'content-type: application/json',
+      `content-length: ${Buffer.byteLength(body)}`,
+      'connection: close',
+    ];
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  };
+}
