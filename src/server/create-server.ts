@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
 import { writeError } from '../errors/index.js';
+import { checkJsonDepth } from '../gateway/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
 import { checkPathEncoding } from './check-path-encoding.js';
 import { clientErrorHandler } from './client-error-handler.js';
@@ -60,6 +61,19 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     },
   });
   app.setValidatorCompiler(validatorCompiler);
+  // Fastify's own JSON parsing (with its prototype-poisoning guard, at its defaults), behind
+  // the same nesting bound as /v1: a deep body never reaches validation or the store.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
   app.setErrorHandler(fastifyErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { jsonDepthMax } from '../../src/gateway/index.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
 import { type RawAnswer, rawHttp } from '../helpers/raw-http.js';
@@ -23,6 +24,16 @@ function assertError(answer: RawAnswer, status: number, code: string, label: str
 
 function get(path: string, token: string): string {
   return `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`;
+}
+
+function post(path: string, token: string, body: string): string {
+  const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n`;
+  return `${head}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** A JSON value nested `depth` levels deep, alternating arrays and objects. */
+function nestedJson(depth: number): string {
+  return `${'[{"a":'.repeat(depth / 2)}1${'}]'.repeat(depth / 2)}`;
 }
 
 test('HTTP that cannot be parsed is answered in the OpenAI shape, not with Node or Fastify bodies', async () => {
@@ -61,6 +72,28 @@ test('a path with a malformed percent-escape is a 400 on every route, never a 50
 test('a path parameter longer than the router reads is a 400 in the OpenAI shape', async () => {
   const path = `/admin/v1/orgs/${'a'.repeat(500)}`;
   assertError(await rawHttp(fixture.platform.url, get(path, testAdminToken)), 400, 'invalid_request', path);
+});
+
+test('a body nested deeper than the bound is a 400 that names it, on /v1 and on the management API', async () => {
+  const deep = nestedJson(6_000);
+  const cases: [string, string, string][] = [
+    ['/v1/chat/completions', fixture.apiKey, `{"model":"fake-model","messages":${deep}}`],
+    ['/v1/embeddings', fixture.apiKey, `{"model":"fake-model","input":${deep}}`],
+    ['/admin/v1/orgs', testAdminToken, `{"id":"deep","name":"Deep","homeJurisdiction":"DE","x":${deep}}`],
+    ['/admin/v1/policy/simulate', testAdminToken, `{"kind":"organization_policy","organizationId":"acme","policy":${deep}}`],
+  ];
+  for (const [path, token, body] of cases) {
+    const answer = await rawHttp(fixture.platform.url, post(path, token, body));
+    assertError(answer, 400, 'invalid_request', path);
+    assert.match(JSON.parse(answer.body).error.message, new RegExp(`nested deeper than ${jsonDepthMax} levels`), path);
+  }
+});
+
+test('a body nested as deep as the bound is served', async () => {
+  const messages = '[{"role":"user","content":"hi"}]';
+  const body = `{"model":"fake-model","messages":${messages},"metadata_extra":${nestedJson(jsonDepthMax - 2)}}`;
+  const answer = await rawHttp(fixture.platform.url, post('/v1/chat/completions', fixture.apiKey, body));
+  assert.equal(answer.status, 200, answer.body);
 });
 
 test('the server still serves after every malformed request', async () => {
