@@ -35,21 +35,22 @@ function parseAnswer(text: string, elapsedMs: number): RawAnswer {
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   const rest = headEnd === -1 ? '' : text.slice(headEnd + 4);
+  // An interim answer (100 Continue) comes before the one that answers the request.
+  if (status.startsWith('1') && rest !== '') return parseAnswer(rest, elapsedMs);
   const body = headers['transfer-encoding'] === 'chunked' ? unchunk(rest) : rest;
   return { status: Number(status), headers, body, elapsedMs };
 }
 
 /**
  * Writes `request` byte for byte to the server at `baseUrl`, with nothing checked or fixed
- * by a client library, and reads until the server closes the connection. `endAfterWrite`
- * half-closes the connection once written, so that a request the server waits on ends at
- * once instead of at a timeout. `pace` sends the parts one by one with that many ms between
- * them, for requests that trickle. The answer is the first one on the connection.
+ * by a client library, and reads until the server closes the connection. `paceMs` sends
+ * the parts one by one with that many ms between them, for requests that trickle. The
+ * answer is the first one on the connection.
  */
 export function rawHttp(
   baseUrl: string,
   request: string | Buffer | readonly (string | Buffer)[],
-  options: { readonly timeoutMs?: number; readonly endAfterWrite?: boolean; readonly paceMs?: number } = {},
+  options: { readonly timeoutMs?: number; readonly paceMs?: number } = {},
 ): Promise<RawAnswer> {
   const { hostname, port } = new URL(baseUrl);
   const parts = typeof request === 'string' || Buffer.isBuffer(request) ? [request] : request;
@@ -76,19 +77,14 @@ export function rawHttp(
         reject(error);
       }
     });
-    const finish = () => {
-      if (options.endAfterWrite === true) socket.end();
-    };
     if (options.paceMs === undefined) {
       for (const part of parts) socket.write(part);
-      finish();
       return;
     }
     let next = 0;
     pacer = setInterval(() => {
       if (socket.destroyed || next === parts.length) {
         clearInterval(pacer);
-        if (!socket.destroyed) finish();
         return;
       }
       socket.write(parts[next++]!);
