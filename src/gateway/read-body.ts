@@ -28,7 +28,12 @@ export function readBody(req: IncomingMessage, sizeBytesMax: number): Promise<Bu
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, sizeBytes)));
-    req.once('error', reject);
+    // The client went away, or the server cut a body that trickled in past http.requestTimeoutMs:
+    // an ending the client caused, not an unexpected error to log with its stack.
+    req.once('error', (error) => {
+      const message = 'the connection closed before the request body was complete';
+      reject(new CommonwealError('invalid_request', message, { cause: error }));
+    });
   });
 }
 
