@@ -31,6 +31,13 @@ function fromFastify(error: FastifyError): unknown {
   if (error.code?.startsWith('FST_') && status >= 400 && status < 500) {
     return new CommonwealError('invalid_request', error.message, { cause: error });
   }
+  // Fastify marks a failure of the body's stream 400: the client went away mid-body, or the
+  // server cut a body that trickled past http.requestTimeoutMs. Node's message ("aborted") is kept out.
+  if (error.code === 'ECONNRESET' && status === 400) {
+    return new CommonwealError('invalid_request', 'the connection closed before the request body was complete', {
+      cause: error,
+    });
+  }
   return error;
 }
 

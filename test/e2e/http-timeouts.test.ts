@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
 import { type RawAnswer, rawHttp } from '../helpers/raw-http.js';
-import { testAdminToken } from '../helpers/temp-platform.js';
+import { callAdmin } from '../helpers/admin-client.js';
+import { killServe, type ServeProcess, spawnServe } from '../helpers/spawn-cli.js';
+import { tempDataDir, testAdminToken, writeTestConfigFile } from '../helpers/temp-platform.js';
 
 const headersTimeoutMs = 300;
 const requestTimeoutMs = 500;
@@ -62,4 +65,43 @@ test('an answer that takes longer than both timeouts is not cut: only receiving 
   const answer = await fixture.client.chat.completions.create(chat);
   assert.equal(answer.choices[0]?.message.content, 'Hello, world!');
   fixture.upstreams[0]!.fault = null;
+});
+
+test('a body cut short, by the client or by the timeout, is not logged as an unexpected error', async () => {
+  const dataDir = tempDataDir();
+  const configFile = writeTestConfigFile(dataDir, { http: { headersTimeoutMs, requestTimeoutMs } });
+  let server: ServeProcess | undefined;
+  try {
+    server = await spawnServe(['--data-dir', dataDir, '--config', configFile], { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
+    const url = server.url;
+    const created = async (path: string, body: unknown) => {
+      const answer = await callAdmin(url, 'POST', `/admin/v1${path}`, { body });
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      return answer.body;
+    };
+    await created('/orgs', { id: 'cut', name: 'Cut', homeJurisdiction: 'DE' });
+    await created('/orgs/cut/projects', { id: 'cut-main', name: 'Main' });
+    const key = await created('/orgs/cut/keys', { role: 'project', projectId: 'cut-main' });
+    for (const [path, token] of [
+      ['/v1/chat/completions', key.secret as string],
+      ['/admin/v1/orgs', testAdminToken],
+    ]) {
+      const head =
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{';
+      // Cut by the server's request timeout, then by a client that leaves halfway.
+      await rawHttp(url, [head, ...Array.from({ length: 30 }, () => ' ')], { paceMs: 50, timeoutMs: guardMs });
+      await rawHttp(url, [head, ' '], { paceMs: 50, timeoutMs: 100 }).catch(() => {});
+    }
+    // The platform is still up, and nothing at error level was logged for the cut requests.
+    assert.equal((await callAdmin(url, 'GET', '/healthz', { token: null })).status, 200);
+    const errors = server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"level":50'));
+    assert.deepEqual(errors, []);
+  } finally {
+    await killServe(server);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
