@@ -72,7 +72,8 @@ test('a body cut short, by the client or by the timeout, is not logged as an une
   const configFile = writeTestConfigFile(dataDir, { http: { headersTimeoutMs, requestTimeoutMs } });
   let server: ServeProcess | undefined;
   try {
-    server = await spawnServe(['--data-dir', dataDir, '--config', configFile], { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
+    const args = ['--data-dir', dataDir, '--config', configFile];
+    server = await spawnServe(args, { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
     const url = server.url;
     const created = async (path: string, body: unknown) => {
       const answer = await callAdmin(url, 'POST', `/admin/v1${path}`, { body });
