@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
-import { writeError } from '../errors/index.js';
+import { CommonwealError, writeError } from '../errors/index.js';
 import { checkJsonDepth } from '../gateway/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
 import { checkPathEncoding } from './check-path-encoding.js';
@@ -39,6 +39,9 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     clientErrorHandler: clientErrorHandler(config.http),
     // Bad URLs and over-long path parameters, found before routing, answer like every other error.
     frameworkErrors: fastifyErrorHandler,
+    // Closing, Fastify answers a request that still arrives on a busy keep-alive connection with
+    // its own 503 body; the onRequest hook below answers it in the OpenAI shape instead.
+    return503OnClosing: false,
     serverFactory: (fastifyHandler) => {
       const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
       const timeouts = {
@@ -82,6 +85,13 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   });
   app.setErrorHandler(fastifyErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new CommonwealError('not_ready', 'the server is shutting down; retry the request');
+  });
 
   await app.register(swagger, {
     openapi: {
