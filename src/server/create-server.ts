@@ -1,13 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
-import { CommonwealError, writeError } from '../errors/index.js';
-import { checkJsonDepth } from '../gateway/index.js';
+import { CommonwealError } from '../errors/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
-import { checkPathEncoding } from './check-path-encoding.js';
 import { clientErrorHandler } from './client-error-handler.js';
+import { createDispatchingServer } from './dispatching-server.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
+import { useDepthBoundedJson } from './use-depth-bounded-json.js';
 
 /** The inference API's handler: plain node:http, outside Fastify, for speed on the hot path. */
 export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -42,47 +42,10 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     // Closing, Fastify answers a request that still arrives on a busy keep-alive connection with
     // its own 503 body; the onRequest hook below answers it in the OpenAI shape instead.
     return503OnClosing: false,
-    serverFactory: (fastifyHandler) => {
-      const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
-      const timeouts = {
-        headersTimeout: headersTimeoutMs,
-        requestTimeout: requestTimeoutMs,
-        keepAliveTimeout: keepAliveTimeoutMs,
-        // Node looks for late requests on this interval, 30 s by default, so a 10 s headers
-        // timeout took effect after up to 40 s; a tenth of it makes a timeout 10 % late at most.
-        connectionsCheckingInterval: Math.max(10, Math.floor(headersTimeoutMs / 10)),
-      };
-      const server: Server = createServer(timeouts, (req, res) => {
-        const path = req.url?.split('?')[0] ?? '/';
-        const isLog = parts.transparencyLog?.handles(path) === true;
-        const isInference = parts.inference !== undefined && path.startsWith('/v1/');
-        if (!isLog && !isInference) return fastifyHandler(req, res);
-        try {
-          checkPathEncoding(path);
-        } catch (error) {
-          writeError(res, error);
-          return;
-        }
-        if (isLog) parts.transparencyLog!.handle(req, res);
-        else parts.inference!(req, res);
-      });
-      return server;
-    },
+    serverFactory: (fastifyHandler) => createDispatchingServer(config.http, parts, fastifyHandler),
   });
   app.setValidatorCompiler(validatorCompiler);
-  // Fastify's own JSON parsing (with its prototype-poisoning guard, at its defaults), behind
-  // the same nesting bound as /v1: a deep body never reaches validation or the store.
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    try {
-      checkJsonDepth(body as string);
-    } catch (error) {
-      done(error as Error, undefined);
-      return;
-    }
-    parseJson(request, body as string, done);
-  });
+  useDepthBoundedJson(app);
   app.setErrorHandler(fastifyErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
   let closing = false;

@@ -5,7 +5,7 @@ import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { startGatewayFixture } from '../helpers/gateway-fixture.js';
 import { testAdminToken } from '../helpers/temp-platform.js';
 
-test('a request that arrives on a busy connection while the server closes gets not_ready in the OpenAI shape', async () => {
+test('a request on a busy connection while the server closes gets not_ready in the OpenAI shape', async () => {
   const fixture = await startGatewayFixture();
   // The first request streams slowly, so that its connection is busy when the server starts to close.
   fixture.upstreams[0]!.fault = { kind: 'slow_stream', eventDelayMs: 200 };

@@ -1,0 +1,47 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ServerConfig } from '../config/index.js';
+import { writeError } from '../errors/index.js';
+import { checkPathEncoding } from './check-path-encoding.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The handlers that bypass Fastify, for speed on the hot path. */
+export interface PlainRoutes {
+  readonly inference?: Handler | undefined;
+  /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
+  readonly transparencyLog?: { handles(path: string): boolean; handle: Handler } | undefined;
+}
+
+/**
+ * The node:http server under everything: the log's paths and /v1 go to their plain
+ * handlers, the rest to Fastify. It bounds how long a request may take to arrive.
+ */
+export function createDispatchingServer(
+  http: ServerConfig['http'],
+  routes: PlainRoutes,
+  fastifyHandler: Handler,
+): Server {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = http;
+  const timeouts = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // Node looks for late requests on this interval, 30 s by default, so a 10 s headers
+    // timeout took effect after up to 40 s; a tenth of it makes a timeout 10 % late at most.
+    connectionsCheckingInterval: Math.max(10, Math.floor(headersTimeoutMs / 10)),
+  };
+  return createServer(timeouts, (req, res) => {
+    const path = req.url?.split('?')[0] ?? '/';
+    const isLog = routes.transparencyLog?.handles(path) === true;
+    const isInference = routes.inference !== undefined && path.startsWith('/v1/');
+    if (!isLog && !isInference) return fastifyHandler(req, res);
+    try {
+      checkPathEncoding(path);
+    } catch (error) {
+      writeError(res, error);
+      return;
+    }
+    if (isLog) routes.transparencyLog!.handle(req, res);
+    else routes.inference!(req, res);
+  });
+}

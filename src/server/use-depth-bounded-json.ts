@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import { checkJsonDepth } from '../gateway/index.js';
+
+/**
+ * Puts Fastify's own JSON parser (its prototype-poisoning guard at its defaults) behind
+ * the nesting bound of /v1, so that a deep body never reaches validation or the store.
+ */
+export function useDepthBoundedJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+}
