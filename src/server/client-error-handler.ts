@@ -22,8 +22,8 @@ function fromClientError(error: NodeJS.ErrnoException, http: ServerConfig['http'
  * Node's `clientError`: the request could not be parsed, or did not arrive in time, so no
  * handler ever saw it. The answer is written straight to the socket in the same OpenAI
  * shape as every other error, then the connection is closed, since what follows on it
- * cannot be framed. As Node does, nothing is written once an answer to an earlier request
- * on the connection has begun: bytes added to it would corrupt that answer.
+ * cannot be framed. As Node does, nothing is written once the answer to a request on the
+ * connection has begun: bytes added to it would corrupt that answer.
  */
 export function clientErrorHandler(http: ServerConfig['http']) {
   return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
