@@ -1,8 +1,9 @@
-import { maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import { maxHeaderSize, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
-import { CommonwealError, toErrorAnswer } from '../errors/index.js';
+import { CommonwealError } from '../errors/index.js';
+import { writeSocketError } from './write-socket-error.js';
 
 function fromClientError(error: NodeJS.ErrnoException, http: ServerConfig['http']): CommonwealError {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
@@ -20,10 +21,9 @@ function fromClientError(error: NodeJS.ErrnoException, http: ServerConfig['http'
 
 /**
  * Node's `clientError`: the request could not be parsed, or did not arrive in time, so no
- * handler ever saw it. The answer is written straight to the socket in the same OpenAI
- * shape as every other error, then the connection is closed, since what follows on it
- * cannot be framed. As Node does, nothing is written once the answer to a request on the
- * connection has begun: bytes added to it would corrupt that answer.
+ * handler ever saw it. The answer is written straight to the socket, in the OpenAI shape,
+ * and the connection closed. As Node does, nothing is written once the answer to a request
+ * on the connection has begun: bytes added to it would corrupt that answer.
  */
 export function clientErrorHandler(http: ServerConfig['http']) {
   return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
@@ -33,15 +33,7 @@ export function clientErrorHandler(http: ServerConfig['http']) {
       socket.destroy();
       return;
     }
-    const answer = toErrorAnswer(fromClientError(error, http));
     this.log.debug({ err: error }, 'malformed or late request');
-    const body = JSON.stringify(answer.body);
-    const head = [
-      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}`,
-      'content-type: application/json',
-      `content-length: ${Buffer.byteLength(body)}`,
-      'connection: close',
-    ];
-    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+    writeSocketError(socket, fromClientError(error, http));
   };
 }

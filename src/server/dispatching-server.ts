@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ServerConfig } from '../config/index.js';
-import { writeError } from '../errors/index.js';
+import type { Duplex } from 'node:stream';
+import { CommonwealError, writeError } from '../errors/index.js';
 import { checkPathEncoding } from './check-path-encoding.js';
+import { writeSocketError } from './write-socket-error.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -30,7 +32,12 @@ export function createDispatchingServer(
     // timeout took effect after up to 40 s; a tenth of it makes a timeout 10 % late at most.
     connectionsCheckingInterval: Math.max(10, Math.floor(headersTimeoutMs / 10)),
   };
-  return createServer(timeouts, (req, res) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      const error = new CommonwealError('invalid_request', 'an HTTP/1.1 request must have a Host header');
+      writeError(res, error, { connection: 'close' });
+      return;
+    }
     const path = req.url?.split('?')[0] ?? '/';
     const isLog = routes.transparencyLog?.handles(path) === true;
     const isInference = routes.inference !== undefined && path.startsWith('/v1/');
@@ -43,5 +50,14 @@ export function createDispatchingServer(
     }
     if (isLog) routes.transparencyLog!.handle(req, res);
     else routes.inference!(req, res);
+  };
+  // Node would answer a missing Host (400), an Expect other than 100-continue (417) and a
+  // CONNECT (the connection closed) itself, outside the OpenAI shape. The Host check is
+  // done above instead; an unknown expectation is ignored, as RFC 9110 allows.
+  const server = createServer({ ...timeouts, requireHostHeader: false }, dispatch);
+  server.on('checkExpectation', dispatch);
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    writeSocketError(socket, new CommonwealError('method_not_allowed', 'CONNECT is not served: this is not a proxy'));
   });
+  return server;
 }

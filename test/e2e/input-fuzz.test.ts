@@ -253,6 +253,7 @@ const fuzzRequest = anyRoute.chain((route) => {
           ['Idempotency-Key', '%FF'],
           ['X-Forwarded-For', 'not-an-ip'],
           ['Expect', '100-continue'],
+          ['Expect', 'something-else'],
           // Framing that contradicts the request's own: two lengths, or a length and a transfer coding.
           ['Content-Length', '0'],
           ['Transfer-Encoding', 'identity'],
@@ -297,6 +298,9 @@ function rawExamples(): RawExample[] {
     'GET http://other.invalid/v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     'GET /v1/models HTTP/1.0\r\n\r\n',
+    'GET /admin/v1/orgs HTTP/1.1\r\nConnection: close\r\n\r\n',
+    'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
     // A declared body that never comes, whole or in part: ends at the request timeout.
     `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n${key}\r\nContent-Length: 100\r\n\r\n{"model":`,
     `POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\n${admin}\r\nContent-Type: application/json\r\n` +

@@ -67,6 +67,28 @@ test('HTTP that cannot be parsed is answered in the OpenAI shape, not with Node 
   }
 });
 
+test('what Node would answer itself is answered in the OpenAI shape: no Host, CONNECT', async () => {
+  const cases: [string, string, number, string][] = [
+    ['no Host header', 'GET /v1/models HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'invalid_request'],
+    ['no Host header (admin)', 'GET /admin/v1/orgs HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'invalid_request'],
+    ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 405, 'method_not_allowed'],
+  ];
+  for (const [label, request, status, code] of cases) {
+    const answer = await rawHttp(fixture.platform.url, request);
+    assertError(answer, status, code, label);
+    assert.equal(answer.headers.connection, 'close', label);
+  }
+});
+
+test('an Expect other than 100-continue is ignored: the request is served', async () => {
+  for (const path of ['/v1/models', '/admin/v1/orgs']) {
+    const token = path.startsWith('/admin/') ? testAdminToken : fixture.apiKey;
+    const request = get(path, token).replace('Host: x\r\n', 'Host: x\r\nExpect: something-else\r\n');
+    const answer = await rawHttp(fixture.platform.url, request);
+    assert.equal(answer.status, 200, `${path}: ${answer.status} ${answer.body}`);
+  }
+});
+
 test('a path with a malformed percent-escape is a 400 on every route, never a 500', async () => {
   const apiKeyPaths = ['/v1/models/%FF', '/v1/models/%E0%A4%A', '/v1/models/a%', '/v1/receipts/%C0%80', '/v1/log/%FF'];
   const adminPaths = ['/admin/v1/orgs/%FF', '/admin/v1/models/%E0%A4%A', '/healthz%FF'];
