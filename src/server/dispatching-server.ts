@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ServerConfig } from '../config/index.js';
 import type { Duplex } from 'node:stream';
 import { CommonwealError, writeError } from '../errors/index.js';
+import { checkNoNulInUrl } from './check-no-nul.js';
 import { checkPathEncoding } from './check-path-encoding.js';
 import { writeSocketError } from './write-socket-error.js';
 
@@ -33,23 +34,25 @@ export function createDispatchingServer(
     connectionsCheckingInterval: Math.max(10, Math.floor(headersTimeoutMs / 10)),
   };
   const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-      const error = new CommonwealError('invalid_request', 'an HTTP/1.1 request must have a Host header');
-      writeError(res, error, { connection: 'close' });
-      return;
-    }
     const path = req.url?.split('?')[0] ?? '/';
     const isLog = routes.transparencyLog?.handles(path) === true;
     const isInference = routes.inference !== undefined && path.startsWith('/v1/');
-    if (!isLog && !isInference) return fastifyHandler(req, res);
     try {
-      checkPathEncoding(path);
+      if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+        throw new CommonwealError('invalid_request', 'an HTTP/1.1 request must have a Host header', {
+          headers: { connection: 'close' },
+        });
+      }
+      checkNoNulInUrl(req.url ?? '/');
+      // Fastify checks the escapes of its own routes (FST_ERR_BAD_URL).
+      if (isLog || isInference) checkPathEncoding(path);
     } catch (error) {
       writeError(res, error);
       return;
     }
     if (isLog) routes.transparencyLog!.handle(req, res);
-    else routes.inference!(req, res);
+    else if (isInference) routes.inference!(req, res);
+    else fastifyHandler(req, res);
   };
   // Node would answer a missing Host (400), an Expect other than 100-continue (417) and a
   // CONNECT (the connection closed) itself, outside the OpenAI shape. The Host check is
