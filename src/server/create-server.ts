@@ -7,7 +7,7 @@ import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admi
 import { clientErrorHandler } from './client-error-handler.js';
 import { createDispatchingServer } from './dispatching-server.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
-import { useDepthBoundedJson } from './use-depth-bounded-json.js';
+import { useCheckedJsonParser } from './use-checked-json-parser.js';
 
 /** The inference API's handler: plain node:http, outside Fastify, for speed on the hot path. */
 export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -45,7 +45,7 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     serverFactory: (fastifyHandler) => createDispatchingServer(config.http, parts, fastifyHandler),
   });
   app.setValidatorCompiler(validatorCompiler);
-  useDepthBoundedJson(app);
+  useCheckedJsonParser(app);
   app.setErrorHandler(fastifyErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
   let closing = false;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ServerConfig } from '../config/index.js';
 import type { Duplex } from 'node:stream';
+import type { ServerConfig } from '../config/index.js';
 import { CommonwealError, writeError } from '../errors/index.js';
 import { checkNoNulInUrl } from './check-no-nul.js';
 import { checkPathEncoding } from './check-path-encoding.js';

@@ -7,7 +7,7 @@ import { checkNoNulInJson } from './check-no-nul.js';
  * the nesting bound of /v1 and the refusal of NUL characters, so that neither a deep body
  * nor a NUL reaches validation or the store.
  */
-export function useDepthBoundedJson(app: FastifyInstance): void {
+export function useCheckedJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
