@@ -41,6 +41,20 @@ test('an invalid value stops the start with a message naming the key', () => {
   assert.throws(() => loadServerConfig({ configFile: file }, {}), /not valid JSON/);
 });
 
+test('headers may not be given longer than the whole request, which Node would refuse at start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ http: { headersTimeoutMs: 2_000, requestTimeoutMs: 1_000 } }));
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /"http\.headersTimeoutMs": must not exceed http\.requestTimeoutMs/);
+    return true;
+  });
+  writeFileSync(file, JSON.stringify({ http: { requestTimeoutMs: 0 } }));
+  const unbounded = () => loadServerConfig({ configFile: file }, {});
+  assert.throws(unbounded, /"http\.requestTimeoutMs"/, 'a request is always bounded');
+});
+
 test('COMMONWEAL_CONFIG names the file when --config does not, and the flag wins over it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
   const fromEnv = join(dir, 'env.json');

@@ -94,5 +94,10 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     throw new ConfigError(`invalid configuration "${key}": ${message}${where}`);
   }
   const config = merged as ServerConfig;
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    const message = 'must not exceed http.requestTimeoutMs, which bounds the whole request, headers included';
+    throw new ConfigError(`invalid configuration "http.headersTimeoutMs": ${message}`);
+  }
   return deepFreeze({ ...config, dataDir: resolve(config.dataDir) });
 }

@@ -22,8 +22,10 @@ export const ServerConfigSchema = Type.Object(
     http: Type.Object(
       {
         bodySizeBytesMax: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+        /** Time to receive a request's line and headers. */
         headersTimeoutMs: Type.Integer({ minimum: 100 }),
-        requestTimeoutMs: Type.Integer({ minimum: 0 }),
+        /** Time to receive a whole request, headers and body; the answer, however long it streams, is not counted. */
+        requestTimeoutMs: Type.Integer({ minimum: 100 }),
         keepAliveTimeoutMs: Type.Integer({ minimum: 100 }),
         shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
       },
@@ -109,8 +111,9 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
   http: Object.freeze({
     bodySizeBytesMax: 4 * 1024 * 1024,
     headersTimeoutMs: 10_000,
-    // Streams of long answers may last minutes; the per-request limit is the engine's.
-    requestTimeoutMs: 0,
+    // A body trickled in a byte at a time would hold a connection open for good. A full
+    // body (4 MiB) arrives in this time at about 70 KB/s.
+    requestTimeoutMs: 60_000,
     keepAliveTimeoutMs: 65_000,
     shutdownGraceMs: 10_000,
   }),

@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'invalid_request'
   | 'unknown_field'
   | 'body_too_large'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'invalid_api_key'
   | 'invalid_admin_token'
   | 'forbidden'
@@ -43,6 +45,8 @@ export const errorCodeInfo: Readonly<Record<ErrorCode, CodeInfo>> = Object.freez
   invalid_request: { status: 400, type: 'invalid_request_error' },
   unknown_field: { status: 400, type: 'invalid_request_error' },
   body_too_large: { status: 413, type: 'invalid_request_error' },
+  headers_too_large: { status: 431, type: 'invalid_request_error' },
+  request_timeout: { status: 408, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'authentication_error' },
   invalid_admin_token: { status: 401, type: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error' },

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CommonwealError } from '../errors/index.js';
+import { checkJsonDepth } from './check-json-depth.js';
 
 /**
  * Reads a request body up to `sizeBytesMax`. A declared length over the limit is refused
@@ -27,15 +28,22 @@ export function readBody(req: IncomingMessage, sizeBytesMax: number): Promise<Bu
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, sizeBytes)));
-    req.once('error', reject);
+    // The client went away, or the server cut a body that trickled in past http.requestTimeoutMs:
+    // an ending the client caused, not an unexpected error to log with its stack.
+    req.once('error', (error) => {
+      const message = 'the connection closed before the request body was complete';
+      reject(new CommonwealError('invalid_request', message, { cause: error }));
+    });
   });
 }
 
-/** Parses a JSON object body; anything else is a 400 that names the problem. */
+/** Parses a JSON object body; anything else, or one nested too deep, is a 400 that names the problem. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8');
+  checkJsonDepth(text);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new CommonwealError('invalid_json', 'the request body is not valid JSON');
   }

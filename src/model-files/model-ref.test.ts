@@ -35,6 +35,7 @@ describe('parseModelRef', () => {
       'hf:user/repo/model.gguf#a#b',
       'https://h/..%2Fetc/x.gguf',
       'https://user:pw@h/x.gguf',
+      'https://h/%FF.gguf',
     ]) {
       assert.throws(() => parseModelRef(bad), TypeError, bad);
     }

@@ -21,6 +21,15 @@ function segments(path: string, what: string): string[] {
   return parts;
 }
 
+/** A URL's path, decoded; a malformed escape (`%FF`) is a TypeError like every other fault of a reference. */
+function decodedPath(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname.slice(1));
+  } catch {
+    throw new TypeError('a model URL has a malformed percent-escape');
+  }
+}
+
 function parseHuggingFace(rest: string): ModelRef {
   const [path = '', revision = 'main', extra] = rest.split('#');
   if (extra !== undefined) throw new TypeError('a Hugging Face reference has at most one #revision');
@@ -36,7 +45,7 @@ export function parseModelRef(ref: string): ModelRef {
   if (/^https?:\/\//i.test(ref)) {
     const url = new URL(ref);
     if (url.username !== '' || url.password !== '') throw new TypeError('a model URL must not contain credentials');
-    segments(decodeURIComponent(url.pathname.slice(1)), 'a model URL');
+    segments(decodedPath(url), 'a model URL');
     return { kind: 'url', url };
   }
   // Relative paths would depend on the directory the server was started from.
@@ -52,7 +61,7 @@ export function localModelPath(ref: ModelRef, modelsDir: string): string {
     case 'hf':
       return join(modelsDir, 'hf', ref.user, ref.repo, ref.revision, ...ref.file.split('/'));
     case 'url':
-      return join(modelsDir, 'url', ref.url.host.replace(':', '_'), ...decodeURIComponent(ref.url.pathname.slice(1)).split('/'));
+      return join(modelsDir, 'url', ref.url.host.replace(':', '_'), ...decodedPath(ref.url).split('/'));
   }
 }
 

@@ -1,9 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
+import { CommonwealError } from '../errors/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
+import { clientErrorHandler } from './client-error-handler.js';
+import { createDispatchingServer } from './dispatching-server.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
+import { useCheckedJsonParser } from './use-checked-json-parser.js';
 
 /** The inference API's handler: plain node:http, outside Fastify, for speed on the hot path. */
 export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -32,22 +36,25 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: parts.log,
     bodyLimit: config.http.bodySizeBytesMax,
-    serverFactory: (fastifyHandler) => {
-      const server: Server = createServer((req, res) => {
-        const path = req.url?.split('?')[0] ?? '/';
-        if (parts.transparencyLog?.handles(path)) parts.transparencyLog.handle(req, res);
-        else if (parts.inference !== undefined && req.url !== undefined && req.url.startsWith('/v1/')) parts.inference(req, res);
-        else fastifyHandler(req, res);
-      });
-      server.headersTimeout = config.http.headersTimeoutMs;
-      server.requestTimeout = config.http.requestTimeoutMs;
-      server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
-      return server;
-    },
+    clientErrorHandler: clientErrorHandler(config.http),
+    // Bad URLs and over-long path parameters, found before routing, answer like every other error.
+    frameworkErrors: fastifyErrorHandler,
+    // Closing, Fastify answers a request that still arrives on a busy keep-alive connection with
+    // its own 503 body; the onRequest hook below answers it in the OpenAI shape instead.
+    return503OnClosing: false,
+    serverFactory: (fastifyHandler) => createDispatchingServer(config.http, parts, fastifyHandler),
   });
   app.setValidatorCompiler(validatorCompiler);
+  useCheckedJsonParser(app);
   app.setErrorHandler(fastifyErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new CommonwealError('not_ready', 'the server is shutting down; retry the request');
+  });
 
   await app.register(swagger, {
     openapi: {

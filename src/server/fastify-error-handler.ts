@@ -13,10 +13,30 @@ function fromFastify(error: FastifyError): unknown {
       return new CommonwealError('body_too_large', 'the request body is larger than the server accepts', { cause: error });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new CommonwealError('invalid_request', 'the request body must be JSON (content-type: application/json)', { cause: error });
+    case 'FST_ERR_BAD_URL':
+      return new CommonwealError('invalid_request', 'the path has a malformed percent-escape', { cause: error });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new CommonwealError('invalid_request', 'a path parameter is longer than the server reads', {
+        cause: error,
+      });
   }
   // Errors thrown by JSON.parse inside Fastify's parser carry a 400 status but no FST code.
   if (error instanceof SyntaxError && error.statusCode === 400) {
     return new CommonwealError('invalid_json', 'the request body is not valid JSON', { cause: error });
+  }
+  // Any other client fault Fastify detects (a body that does not match its Content-Length,
+  // an unparsable content type, …) is bad input too: never a 500. Its messages are fixed
+  // sentences that name the fault and hold no internals.
+  const status = error.statusCode ?? 500;
+  if (error.code?.startsWith('FST_') && status >= 400 && status < 500) {
+    return new CommonwealError('invalid_request', error.message, { cause: error });
+  }
+  // Fastify marks a failure of the body's stream 400: the client went away mid-body, or the
+  // server cut a body that trickled past http.requestTimeoutMs. Node's message ("aborted") is kept out.
+  if (error.code === 'ECONNRESET' && status === 400) {
+    return new CommonwealError('invalid_request', 'the connection closed before the request body was complete', {
+      cause: error,
+    });
   }
   return error;
 }

@@ -1,0 +1,66 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ServerConfig } from '../config/index.js';
+import { CommonwealError, writeError } from '../errors/index.js';
+import { checkNoNulInUrl } from './check-no-nul.js';
+import { checkPathEncoding } from './check-path-encoding.js';
+import { writeSocketError } from './write-socket-error.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The handlers that bypass Fastify, for speed on the hot path. */
+export interface PlainRoutes {
+  readonly inference?: Handler | undefined;
+  /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
+  readonly transparencyLog?: { handles(path: string): boolean; handle: Handler } | undefined;
+}
+
+/**
+ * The node:http server under everything: the log's paths and /v1 go to their plain
+ * handlers, the rest to Fastify. It bounds how long a request may take to arrive.
+ */
+export function createDispatchingServer(
+  http: ServerConfig['http'],
+  routes: PlainRoutes,
+  fastifyHandler: Handler,
+): Server {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = http;
+  const timeouts = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // Node looks for late requests on this interval, 30 s by default, so a 10 s headers
+    // timeout took effect after up to 40 s; a tenth of it makes a timeout 10 % late at most.
+    connectionsCheckingInterval: Math.max(10, Math.floor(headersTimeoutMs / 10)),
+  };
+  const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url?.split('?')[0] ?? '/';
+    const isLog = routes.transparencyLog?.handles(path) === true;
+    const isInference = routes.inference !== undefined && path.startsWith('/v1/');
+    try {
+      if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+        throw new CommonwealError('invalid_request', 'an HTTP/1.1 request must have a Host header', {
+          headers: { connection: 'close' },
+        });
+      }
+      checkNoNulInUrl(req.url ?? '/');
+      // Fastify checks the escapes of its own routes (FST_ERR_BAD_URL).
+      if (isLog || isInference) checkPathEncoding(path);
+    } catch (error) {
+      writeError(res, error);
+      return;
+    }
+    if (isLog) routes.transparencyLog!.handle(req, res);
+    else if (isInference) routes.inference!(req, res);
+    else fastifyHandler(req, res);
+  };
+  // Node would answer a missing Host (400), an Expect other than 100-continue (417) and a
+  // CONNECT (the connection closed) itself, outside the OpenAI shape. The Host check is
+  // done above instead; an unknown expectation is ignored, as RFC 9110 allows.
+  const server = createServer({ ...timeouts, requireHostHeader: false }, dispatch);
+  server.on('checkExpectation', dispatch);
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    writeSocketError(socket, new CommonwealError('method_not_allowed', 'CONNECT is not served: this is not a proxy'));
+  });
+  return server;
+}
