@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
 import { CommonwealError } from '../errors/index.js';
+import { newTimeOrderedId } from '../store/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
 import { clientErrorHandler } from './client-error-handler.js';
 import { createDispatchingServer } from './dispatching-server.js';
@@ -35,6 +36,9 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   const { config } = parts;
   const app = Fastify({
     loggerInstance: parts.log,
+    // One id per request everywhere: what the client reads in x-request-id is what the log says, as on /v1.
+    genReqId: () => newTimeOrderedId('req'),
+    requestIdLogLabel: 'requestId',
     bodyLimit: config.http.bodySizeBytesMax,
     clientErrorHandler: clientErrorHandler(config.http),
     // Bad URLs and over-long path parameters, found before routing, answer like every other error.
@@ -52,7 +56,8 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async () => {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
     if (closing) throw new CommonwealError('not_ready', 'the server is shutting down; retry the request');
   });
 

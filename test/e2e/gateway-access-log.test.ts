@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { request } from 'undici';
 import { callAdmin } from '../helpers/admin-client.js';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
 import { postRaw } from '../helpers/gateway-calls.js';
@@ -32,19 +33,25 @@ after(async () => {
   await upstream.close();
 });
 
-/** The access line of one request, parsed from the server's JSON log; waits a little for it to be flushed. */
-async function accessLineOf(requestId: string): Promise<Record<string, unknown>> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const line = server
+/** The server's JSON log lines whose requestId is this one; waits a little for them to be flushed. */
+async function logLinesOf(requestId: string): Promise<Record<string, unknown>[]> {
+  let lines: Record<string, unknown>[] = [];
+  for (let attempt = 0; attempt < 50 && lines.length === 0; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    lines = server
       .output()
       .split('\n')
       .filter((text) => text.includes(requestId))
       .map((text) => JSON.parse(text) as Record<string, unknown>)
-      .find((entry) => entry.msg === 'inference request');
-    if (line !== undefined) return line;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+      .filter((entry) => entry.requestId === requestId);
   }
-  assert.fail(`no access line for ${requestId} in:\n${server.output()}`);
+  return lines;
+}
+
+/** The access line of one /v1 request. */
+async function accessLineOf(requestId: string): Promise<Record<string, unknown>> {
+  const line = (await logLinesOf(requestId)).find((entry) => entry.msg === 'inference request');
+  return line ?? assert.fail(`no access line for ${requestId} in:\n${server.output()}`);
 }
 
 test('every /v1 request has one access line under the id the client sees, without bodies or secrets', async () => {
@@ -92,4 +99,13 @@ test('every /v1 request has one access line under the id the client sees, withou
   assert.equal(logged.split('\n').filter((text) => text.includes(served.requestId)).length, 1, 'one line per request');
   assert.ok(!logged.includes(content), 'no body is logged');
   assert.ok(!logged.includes(secret) && !logged.includes('cw_wrong-key'), 'no key is logged');
+});
+
+test('a management API request carries the same request id in its answer and in the log', async () => {
+  const answer = await request(`${server.url}/admin/v1/orgs/acme`, { headers: { authorization: `Bearer ${testAdminToken}` } });
+  await answer.body.dump();
+  const requestId = answer.headers['x-request-id'];
+  assert.match(String(requestId), /^req_/);
+  const lines = await logLinesOf(String(requestId));
+  assert.ok(lines.length > 0, `no log line names ${requestId}`);
 });
