@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
+import { writeOnce } from '../../test/helpers/write-once.js';
 import { OrganizationRepository, ProjectRepository } from '../tenancy/index.js';
 import { RateLimits } from './rate-limits.js';
 
@@ -10,8 +11,8 @@ testOnEachStore('a project id used by two organizations has a rate limit in each
   const organizations = new OrganizationRepository(store);
   const projects = new ProjectRepository(store);
   for (const organizationId of ['x', 'y']) {
-    await organizations.create({ id: organizationId, name: organizationId, homeJurisdiction: 'DE' });
-    await projects.create(organizationId, { id: 'main', name: 'main' });
+    await writeOnce(store, (tx) => organizations.create(tx, { id: organizationId, name: organizationId, homeJurisdiction: 'DE' }));
+    await writeOnce(store, (tx) => projects.create(tx, organizationId, { id: 'main', name: 'main' }));
   }
   const limits = await RateLimits.open(store);
   await limits.set('x', { scope: 'project', scopeId: 'main', requestsPerMinute: 10, tokensPerMinute: 1000 });
@@ -24,8 +25,8 @@ testOnEachStore('a project id used by two organizations has a rate limit in each
 });
 
 testOnEachStore('a rate limit change keeps the limit it does not name and null removes one', async (_t, store) => {
-  await new OrganizationRepository(store).create({ id: 'x', name: 'x', homeJurisdiction: 'DE' });
-  await new ProjectRepository(store).create('x', { id: 'main', name: 'main' });
+  await writeOnce(store, (tx) => new OrganizationRepository(store).create(tx, { id: 'x', name: 'x', homeJurisdiction: 'DE' }));
+  await writeOnce(store, (tx) => new ProjectRepository(store).create(tx, 'x', { id: 'main', name: 'main' }));
   const limits = await RateLimits.open(store);
   const target = { scope: 'project', scopeId: 'main' } as const;
 
