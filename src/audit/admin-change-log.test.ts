@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from '../catalog/index.js';
 import { CommonwealError } from '../errors/index.js';
+import { PolicyEngine, PolicyService } from '../policy/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { GroupCommitWriter, type Store, type WriteTransaction } from '../store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from '../tenancy/index.js';
@@ -49,6 +50,7 @@ function kindsOn(store: Store): readonly Kind[] {
   const models = new ModelRepository(store);
   const sites = new SiteRepository(store);
   const deployments = new DeploymentRepository(store, new SecretBox(randomBytes(32)));
+  const policies = new PolicyService({ store, engine: new PolicyEngine('open'), listOrganizations: async () => [] });
   return [
     { resource: 'organization', create: (tx, id) => organizations.create(tx, { id, name: id, homeJurisdiction: 'DE' }), find: (id) => organizations.find(id) },
     { resource: 'project', create: (tx, id) => projects.create(tx, 'acme', { id, name: id }), find: (id) => projects.find('acme', id) },
@@ -71,6 +73,21 @@ function kindsOn(store: Store): readonly Kind[] {
       resource: 'deployment',
       create: (tx, id) => deployments.create(tx, { id, modelId: 'base-model', siteId: 'base-site', kind: 'openai', baseUrl: 'http://10.0.0.1/v1' }),
       find: (id) => deployments.find(id),
+    },
+    {
+      // A policy change is a new version of the policy state, written by the policy module in the same transaction.
+      resource: 'jurisdiction_group',
+      create: async (tx, id) => {
+        const saved = await policies.save(tx, { kind: 'jurisdiction_group', group: { id, name: id, members: ['DE'] } }, 'operator');
+        return saved.after as { readonly id: string };
+      },
+      find: async (id) => {
+        await policies.reload();
+        const view = policies.group(id);
+        if (view === undefined) return undefined;
+        const { countries: _countries, ...group } = view;
+        return group;
+      },
     },
   ];
 }

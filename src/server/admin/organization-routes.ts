@@ -31,10 +31,11 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
     assertCountryCode(request.body.homeJurisdiction, 'homeJurisdiction');
     const organization = await deps.audit.commit(async (tx) => {
       const created = await deps.organizations.create(tx, request.body);
+      // Its residency starts as the server's default (policy.defaultResidency), recorded as a policy version.
+      await deps.policy.initializeOrganization(tx, created, actorOf(request.principal));
       return { result: created, change: change(request.principal, 'create', created.id, null, created) };
     });
-    // Its residency starts as the server's default (policy.defaultResidency), recorded as a policy version.
-    await deps.policy.initializeOrganization(organization, actorOf(request.principal));
+    await deps.policy.reload();
     return reply.code(201).send(organization);
   });
 
