@@ -4,6 +4,7 @@ import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from '../catalog/index.js';
 import { CommonwealError } from '../errors/index.js';
 import { PolicyEngine, PolicyService } from '../policy/index.js';
+import { RateLimits } from '../limits/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { GroupCommitWriter, type Store, type WriteTransaction } from '../store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from '../tenancy/index.js';
@@ -43,7 +44,7 @@ interface Kind {
   readonly find: (id: string) => Promise<unknown>;
 }
 
-function kindsOn(store: Store): readonly Kind[] {
+async function kindsOn(store: Store): Promise<readonly Kind[]> {
   const organizations = new OrganizationRepository(store);
   const projects = new ProjectRepository(store);
   const keys = new ApiKeyRepository(store);
@@ -51,6 +52,7 @@ function kindsOn(store: Store): readonly Kind[] {
   const sites = new SiteRepository(store);
   const deployments = new DeploymentRepository(store, new SecretBox(randomBytes(32)));
   const policies = new PolicyService({ store, engine: new PolicyEngine('open'), listOrganizations: async () => [] });
+  const rateLimits = await RateLimits.open(store);
   return [
     { resource: 'organization', create: (tx, id) => organizations.create(tx, { id, name: id, homeJurisdiction: 'DE' }), find: (id) => organizations.find(id) },
     { resource: 'project', create: (tx, id) => projects.create(tx, 'acme', { id, name: id }), find: (id) => projects.find('acme', id) },
@@ -89,6 +91,11 @@ function kindsOn(store: Store): readonly Kind[] {
         return group;
       },
     },
+    {
+      resource: 'rate_limit',
+      create: async (tx, id) => (await rateLimits.set(tx, 'acme', { scope: 'key', scopeId: id, requestsPerMinute: 10 })).after!,
+      find: async (id) => (await rateLimits.list('acme')).find((rule) => rule.id === id),
+    },
   ];
 }
 
@@ -110,7 +117,7 @@ testOnEachStore('an admin change and its leaf commit together or not at all', as
     });
   await writeBase(store, organizations);
 
-  for (const kind of kindsOn(store)) {
+  for (const kind of await kindsOn(store)) {
     await t.test(`${kind.resource}: a committed change has its leaf, naming the record as stored`, async () => {
       const size = await log.size();
       const record = await create(kind, `ok-${kind.resource}`);
@@ -156,7 +163,7 @@ testOnEachStore('an admin change and its leaf commit together or not at all', as
   }
 
   await t.test('a duplicate answers already_exists and adds no leaf, while a change beside it commits', async () => {
-    const [site] = kindsOn(store).filter((kind) => kind.resource === 'site');
+    const [site] = (await kindsOn(store)).filter((kind) => kind.resource === 'site');
     const size = await log.size();
     const [duplicate, fresh] = await Promise.allSettled([create(site!, 'base-site'), create(site!, 'fresh-site')]);
     assert.equal(duplicate.status, 'rejected');

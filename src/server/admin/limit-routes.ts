@@ -99,9 +99,14 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
         throw new CommonwealError('invalid_request', message, { param: 'requestsPerMinute' });
       }
       await checkScopeTarget(deps, orgId, scope, scopeId);
-      const rule = await rateLimits.set(orgId, request.body);
-      await auditBillingChange(deps, request.principal, { action: 'update', resource: 'rate_limit', resourceId: `${scope}:${scopeId}`, organizationId: orgId, after: rule });
-      return rule ?? deleted('rate_limit', `${scope}:${scopeId}`);
+      const ruleId = `${scope}:${scopeId}`;
+      const rule = await deps.audit.commit(async (tx) => {
+        const { before, after } = await rateLimits.set(tx, orgId, request.body);
+        const change = { actor: request.principal, action: 'update', resource: 'rate_limit', resourceId: ruleId, organizationId: orgId };
+        return { result: after, change: { ...change, before, after } };
+      });
+      await rateLimits.reload();
+      return rule ?? deleted('rate_limit', ruleId);
     },
   );
 }
