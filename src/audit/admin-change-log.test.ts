@@ -4,6 +4,7 @@ import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from '../catalog/index.js';
 import { CommonwealError } from '../errors/index.js';
 import { PolicyEngine, PolicyService } from '../policy/index.js';
+import { Budgets, Ledger } from '../ledger/index.js';
 import { RateLimits } from '../limits/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { GroupCommitWriter, type Store, type WriteTransaction } from '../store/index.js';
@@ -44,7 +45,7 @@ interface Kind {
   readonly find: (id: string) => Promise<unknown>;
 }
 
-async function kindsOn(store: Store): Promise<readonly Kind[]> {
+async function kindsOn(store: Store, writer: GroupCommitWriter): Promise<readonly Kind[]> {
   const organizations = new OrganizationRepository(store);
   const projects = new ProjectRepository(store);
   const keys = new ApiKeyRepository(store);
@@ -53,6 +54,7 @@ async function kindsOn(store: Store): Promise<readonly Kind[]> {
   const deployments = new DeploymentRepository(store, new SecretBox(randomBytes(32)));
   const policies = new PolicyService({ store, engine: new PolicyEngine('open'), listOrganizations: async () => [] });
   const rateLimits = await RateLimits.open(store);
+  const budgets = await Budgets.open(await Ledger.open(store, writer));
   return [
     { resource: 'organization', create: (tx, id) => organizations.create(tx, { id, name: id, homeJurisdiction: 'DE' }), find: (id) => organizations.find(id) },
     { resource: 'project', create: (tx, id) => projects.create(tx, 'acme', { id, name: id }), find: (id) => projects.find('acme', id) },
@@ -96,6 +98,12 @@ async function kindsOn(store: Store): Promise<readonly Kind[]> {
       create: async (tx, id) => (await rateLimits.set(tx, 'acme', { scope: 'key', scopeId: id, requestsPerMinute: 10 })).after!,
       find: async (id) => (await rateLimits.list('acme')).find((rule) => rule.id === id),
     },
+    {
+      // A budget's id is made by the ledger, like a key's.
+      resource: 'budget',
+      create: (tx) => budgets.create(tx, 'acme', { scope: 'organization', period: 'day', limitMicro: 1_000 }),
+      find: async (id) => (await budgets.list('acme')).find((budget) => budget.id === id),
+    },
   ];
 }
 
@@ -117,7 +125,7 @@ testOnEachStore('an admin change and its leaf commit together or not at all', as
     });
   await writeBase(store, organizations);
 
-  for (const kind of await kindsOn(store)) {
+  for (const kind of await kindsOn(store, writer)) {
     await t.test(`${kind.resource}: a committed change has its leaf, naming the record as stored`, async () => {
       const size = await log.size();
       const record = await create(kind, `ok-${kind.resource}`);
@@ -163,7 +171,7 @@ testOnEachStore('an admin change and its leaf commit together or not at all', as
   }
 
   await t.test('a duplicate answers already_exists and adds no leaf, while a change beside it commits', async () => {
-    const [site] = (await kindsOn(store)).filter((kind) => kind.resource === 'site');
+    const [site] = (await kindsOn(store, writer)).filter((kind) => kind.resource === 'site');
     const size = await log.size();
     const [duplicate, fresh] = await Promise.allSettled([create(site!, 'base-site'), create(site!, 'fresh-site')]);
     assert.equal(duplicate.status, 'rejected');
