@@ -23,12 +23,19 @@ const operator = { kind: 'operator' } as const;
 
 /** Makes `tx` fail after every batch opened before this call has been written, as a failing COMMIT would. */
 function failAtCommit(tx: WriteTransaction): void {
-  tx.batch({}, () => null, async () => {
-    throw new CommonwealError('conflict', 'refused at commit');
-  });
+  tx.batch(
+    {},
+    () => null,
+    async () => {
+      throw new CommonwealError('conflict', 'refused at commit');
+    },
+  );
 }
 
-/** A log that refuses, at commit, the leaf whose text contains `refusing`: its rows are written, then the transaction fails. */
+/**
+ * A log that refuses, at commit, a leaf whose text contains `refusing`: the leaf's rows
+ * are written, then its transaction fails.
+ */
 class RefusingLog extends TransparencyLog {
   refusing: string | undefined;
 
@@ -56,8 +63,16 @@ async function kindsOn(store: Store, writer: GroupCommitWriter): Promise<readonl
   const rateLimits = await RateLimits.open(store);
   const budgets = await Budgets.open(await Ledger.open(store, writer));
   return [
-    { resource: 'organization', create: (tx, id) => organizations.create(tx, { id, name: id, homeJurisdiction: 'DE' }), find: (id) => organizations.find(id) },
-    { resource: 'project', create: (tx, id) => projects.create(tx, 'acme', { id, name: id }), find: (id) => projects.find('acme', id) },
+    {
+      resource: 'organization',
+      create: (tx, id) => organizations.create(tx, { id, name: id, homeJurisdiction: 'DE' }),
+      find: (id) => organizations.find(id),
+    },
+    {
+      resource: 'project',
+      create: (tx, id) => projects.create(tx, 'acme', { id, name: id }),
+      find: (id) => projects.find('acme', id),
+    },
     {
       // A key's id is made by the repository, and its secret is shown once and never read back.
       resource: 'api_key',
@@ -67,7 +82,11 @@ async function kindsOn(store: Store, writer: GroupCommitWriter): Promise<readonl
       },
       find: (id) => keys.find('acme', id),
     },
-    { resource: 'site', create: (tx, id) => sites.create(tx, { id, name: id, jurisdiction: 'DE' }), find: (id) => sites.find(id) },
+    {
+      resource: 'site',
+      create: (tx, id) => sites.create(tx, { id, name: id, jurisdiction: 'DE' }),
+      find: (id) => sites.find(id),
+    },
     {
       resource: 'model',
       create: (tx, id) => models.create(tx, { id, inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 }),
@@ -75,14 +94,25 @@ async function kindsOn(store: Store, writer: GroupCommitWriter): Promise<readonl
     },
     {
       resource: 'deployment',
-      create: (tx, id) => deployments.create(tx, { id, modelId: 'base-model', siteId: 'base-site', kind: 'openai', baseUrl: 'http://10.0.0.1/v1' }),
+      create: (tx, id) =>
+        deployments.create(tx, {
+          id,
+          modelId: 'base-model',
+          siteId: 'base-site',
+          kind: 'openai',
+          baseUrl: 'http://10.0.0.1/v1',
+        }),
       find: (id) => deployments.find(id),
     },
     {
       // A policy change is a new version of the policy state, written by the policy module in the same transaction.
       resource: 'jurisdiction_group',
       create: async (tx, id) => {
-        const saved = await policies.save(tx, { kind: 'jurisdiction_group', group: { id, name: id, members: ['DE'] } }, 'operator');
+        const saved = await policies.save(
+          tx,
+          { kind: 'jurisdiction_group', group: { id, name: id, members: ['DE'] } },
+          'operator',
+        );
         return saved.after as { readonly id: string };
       },
       find: async (id) => {
@@ -95,7 +125,8 @@ async function kindsOn(store: Store, writer: GroupCommitWriter): Promise<readonl
     },
     {
       resource: 'rate_limit',
-      create: async (tx, id) => (await rateLimits.set(tx, 'acme', { scope: 'key', scopeId: id, requestsPerMinute: 10 })).after!,
+      create: async (tx, id) =>
+        (await rateLimits.set(tx, 'acme', { scope: 'key', scopeId: id, requestsPerMinute: 10 })).after!,
       find: async (id) => (await rateLimits.list('acme')).find((rule) => rule.id === id),
     },
     {
@@ -120,7 +151,13 @@ testOnEachStore('an admin change and its leaf commit together or not at all', as
   const create = (kind: Kind, id: string) =>
     changes.commit(async (tx) => {
       const record = await kind.create(tx, id);
-      const change = { actor: operator, action: 'create', resource: kind.resource, resourceId: record.id, organizationId: null };
+      const change = {
+        actor: operator,
+        action: 'create',
+        resource: kind.resource,
+        resourceId: record.id,
+        organizationId: null,
+      };
       return { result: record, change: { ...change, before: null, after: record } };
     });
   await writeBase(store, organizations);
@@ -145,7 +182,13 @@ testOnEachStore('an admin change and its leaf commit together or not at all', as
         changes.commit(async (tx) => {
           const record = await kind.create(tx, `failed-${kind.resource}`);
           attempted = record.id;
-          const change = { actor: operator, action: 'create', resource: kind.resource, resourceId: record.id, organizationId: null };
+          const change = {
+            actor: operator,
+            action: 'create',
+            resource: kind.resource,
+            resourceId: record.id,
+            organizationId: null,
+          };
           return { result: record, change: { ...change, before: null, after: record } };
         }),
       ]);
@@ -188,7 +231,11 @@ async function writeBase(store: Store, organizations: OrganizationRepository): P
   const writer = new GroupCommitWriter(store);
   await writer.submit(async (tx) => {
     await organizations.create(tx, { id: 'acme', name: 'Acme', homeJurisdiction: 'DE' });
-    await new ModelRepository(store).create(tx, { id: 'base-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 });
+    await new ModelRepository(store).create(tx, {
+      id: 'base-model',
+      inputPriceMicroPerMtok: 1,
+      outputPriceMicroPerMtok: 1,
+    });
     await new SiteRepository(store).create(tx, { id: 'base-site', name: 'Base', jurisdiction: 'DE' });
   });
   await writer.close();

@@ -40,7 +40,10 @@ export interface DeploymentWithSecret {
 
 export const deploymentWeightDefault = 100;
 
-/** Deployments in the store. Changes are written in the caller's transaction, so that their log leaf commits with them. */
+/**
+ * Deployments in the store. Changes are written in the caller's transaction, so that
+ * their log leaf commits with them.
+ */
 export class DeploymentRepository {
   readonly #store: Store;
   readonly #secretBox: SecretBox;
@@ -76,7 +79,8 @@ export class DeploymentRepository {
       createdAt: now,
       updatedAt: now,
     };
-    await insertUnique(this.#store, 'a deployment', row.id, () => tx.db.insertInto('deployments').values(row).execute());
+    const insert = () => tx.db.insertInto('deployments').values(row).execute();
+    await insertUnique(this.#store, 'a deployment', row.id, insert);
     return toDeployment(row);
   }
 
@@ -86,9 +90,13 @@ export class DeploymentRepository {
    */
   async #refuseMissingReference(db: Kysely<Database>, input: DeploymentInput): Promise<void> {
     const model = await db.selectFrom('models').select('id').where('id', '=', input.modelId).executeTakeFirst();
-    if (!model) throw new CommonwealError('invalid_request', `model "${input.modelId}" does not exist`, { param: 'modelId' });
+    if (!model) {
+      throw new CommonwealError('invalid_request', `model "${input.modelId}" does not exist`, { param: 'modelId' });
+    }
     const site = await db.selectFrom('sites').select('id').where('id', '=', input.siteId).executeTakeFirst();
-    if (!site) throw new CommonwealError('invalid_request', `site "${input.siteId}" does not exist`, { param: 'siteId' });
+    if (!site) {
+      throw new CommonwealError('invalid_request', `site "${input.siteId}" does not exist`, { param: 'siteId' });
+    }
   }
 
   async find(id: string, db: Kysely<Database> = this.#store.db): Promise<Deployment | undefined> {
@@ -116,7 +124,11 @@ export class DeploymentRepository {
   }
 
   /** Undefined when there is no such deployment. */
-  async update(tx: WriteTransaction, id: string, patch: DeploymentPatch): Promise<RecordUpdate<Deployment> | undefined> {
+  async update(
+    tx: WriteTransaction,
+    id: string,
+    patch: DeploymentPatch,
+  ): Promise<RecordUpdate<Deployment> | undefined> {
     const before = await this.find(id, tx.db);
     if (before === undefined) return undefined;
     const columns = { ...this.#toColumns(patch), updatedAt: nowIso() };

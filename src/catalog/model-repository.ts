@@ -28,7 +28,7 @@ export interface ModelInput {
 
 export type ModelPatch = Partial<Omit<ModelInput, 'id'>>;
 
-/** Models in the store. Changes are written in the caller's transaction, so that their log leaf commits with them. */
+/** Models in the store. Changes are written in the caller's transaction, so that their leaf commits with them. */
 export class ModelRepository {
   readonly #store: Store;
 

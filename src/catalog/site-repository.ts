@@ -26,7 +26,7 @@ export interface SiteInput {
 
 export type SitePatch = Partial<Omit<SiteInput, 'id'>>;
 
-/** Sites in the store. Changes are written in the caller's transaction, so that their log leaf commits with them. */
+/** Sites in the store. Changes are written in the caller's transaction, so that their leaf commits with them. */
 export class SiteRepository {
   readonly #store: Store;
 

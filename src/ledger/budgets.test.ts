@@ -46,7 +46,8 @@ testOnEachStore("a budget's spending is read back from the charges of its period
     ];
     const counted = (await budgets.list('a')).map((b) => [b.id, b.spentMicro]);
     const expected = created.filter((b) => b.organizationId === 'a').map((b) => [b.id, b.spentMicro]);
-    assert.deepEqual(counted.sort(), expected.sort(), 'the book counts each budget from the commit on, with what it had spent');
+    const what = 'the book counts each budget from the commit on, with what it had spent';
+    assert.deepEqual(counted.sort(), expected.sort(), what);
     assert.deepEqual(created.map((b) => b.spentMicro), [52, 47, 7, 11]);
     const reopened = await Budgets.open(ledger);
     const spent = async (organizationId: string) => (await reopened.list(organizationId)).map((b) => [b.id, b.spentMicro]);

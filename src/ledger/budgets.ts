@@ -70,7 +70,11 @@ export class Budgets {
       .where('organizationId', '=', organizationId)
       .executeTakeFirst();
     if (row === undefined) return undefined;
-    await tx.db.deleteFrom('ledgerBudgets').where('id', '=', budgetId).where('organizationId', '=', organizationId).execute();
+    await tx.db
+      .deleteFrom('ledgerBudgets')
+      .where('id', '=', budgetId)
+      .where('organizationId', '=', organizationId)
+      .execute();
     tx.afterCommit(() => this.book.remove(organizationId, budgetId));
     return toBudget(row);
   }

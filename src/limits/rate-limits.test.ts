@@ -19,7 +19,8 @@ testOnEachStore('a project id used by two organizations has a rate limit in each
   const organizations = new OrganizationRepository(store);
   const projects = new ProjectRepository(store);
   for (const organizationId of ['x', 'y']) {
-    await writeOnce(store, (tx) => organizations.create(tx, { id: organizationId, name: organizationId, homeJurisdiction: 'DE' }));
+    const organization = { id: organizationId, name: organizationId, homeJurisdiction: 'DE' };
+    await writeOnce(store, (tx) => organizations.create(tx, organization));
     await writeOnce(store, (tx) => projects.create(tx, organizationId, { id: 'main', name: 'main' }));
   }
   const limits = await RateLimits.open(store);
@@ -33,7 +34,8 @@ testOnEachStore('a project id used by two organizations has a rate limit in each
 });
 
 testOnEachStore('a rate limit change keeps the limit it does not name and null removes one', async (_t, store) => {
-  await writeOnce(store, (tx) => new OrganizationRepository(store).create(tx, { id: 'x', name: 'x', homeJurisdiction: 'DE' }));
+  const organizations = new OrganizationRepository(store);
+  await writeOnce(store, (tx) => organizations.create(tx, { id: 'x', name: 'x', homeJurisdiction: 'DE' }));
   await writeOnce(store, (tx) => new ProjectRepository(store).create(tx, 'x', { id: 'main', name: 'main' }));
   const limits = await RateLimits.open(store);
   const target = { scope: 'project', scopeId: 'main' } as const;
@@ -42,7 +44,8 @@ testOnEachStore('a rate limit change keeps the limit it does not name and null r
   assert.deepEqual(limitsOf(await set(store, limits, 'x', { ...target, tokensPerMinute: 500 })), [10, 500]);
   assert.deepEqual(limitsOf(await set(store, limits, 'x', { ...target, requestsPerMinute: null })), [null, 500]);
   assert.deepEqual(limitsOf(limits.forProject('x', 'main')), [null, 500]);
-  assert.equal(await set(store, limits, 'x', { ...target, tokensPerMinute: null }), null, 'a rule with no limit is removed');
+  const removed = await set(store, limits, 'x', { ...target, tokensPerMinute: null });
+  assert.equal(removed, null, 'a rule with no limit is removed');
   assert.equal(limits.forProject('x', 'main'), undefined);
   assert.deepEqual(await limits.list('x'), []);
 });

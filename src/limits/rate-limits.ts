@@ -51,7 +51,11 @@ export class RateLimits {
    * Written in `tx`, so that the change's log leaf commits with it; the rule as it was and
    * as it is, null where there is none. The hot path sees it after `reload`.
    */
-  async set(tx: WriteTransaction, organizationId: string, input: RateLimitInput): Promise<RecordUpdate<RateLimitRule | null>> {
+  async set(
+    tx: WriteTransaction,
+    organizationId: string,
+    input: RateLimitInput,
+  ): Promise<RecordUpdate<RateLimitRule | null>> {
     const id = rateLimitRuleId(input.scope, input.scopeId);
     const { requestsPerMinute, tokensPerMinute } = input;
     const changed = {
@@ -59,8 +63,15 @@ export class RateLimits {
       ...(tokensPerMinute === undefined ? {} : { tokensPerMinute }),
       updatedAt: new Date().toISOString(),
     };
-    const find = () =>
-      tx.db.selectFrom('rateLimits').selectAll().where('organizationId', '=', organizationId).where('id', '=', id).executeTakeFirst();
+    const find = async () => {
+      const row = await tx.db
+        .selectFrom('rateLimits')
+        .selectAll()
+        .where('organizationId', '=', organizationId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row === undefined ? null : toRateLimitRule(row);
+    };
     const before = await find();
     const { scope, scopeId } = input;
     await tx.db
@@ -75,8 +86,7 @@ export class RateLimits {
       .where('requestsPerMinute', 'is', null)
       .where('tokensPerMinute', 'is', null)
       .execute();
-    const after = await find();
-    return { before: before === undefined ? null : toRateLimitRule(before), after: after === undefined ? null : toRateLimitRule(after) };
+    return { before, after: await find() };
   }
 
   /** Reads every rule again, once a change has committed. */

@@ -70,7 +70,8 @@ describe('a new organization', () => {
 describe('simulate', () => {
   it('reports who would lose or gain service, and saves nothing', async () => {
     const policy = await service('open');
-    const euOnly = { kind: 'organization_policy', organizationId: 'acme', policy: toResidencyPolicy({ allowedJurisdictions: ['EU'] }) } as const;
+    const eu = toResidencyPolicy({ allowedJurisdictions: ['EU'] });
+    const euOnly = { kind: 'organization_policy', organizationId: 'acme', policy: eu } as const;
     await writeOnce(store, (tx) => policy.save(tx, euOnly, 'operator'));
     await policy.reload();
     const deny = { kind: 'rule' as const, rule: { id: 'frontier-g7', effect: 'deny' as const, match: { modelTags: { in: ['frontier'] }, organizationJurisdictions: { in: ['US'] } }, reason: 'r', reference: null } };

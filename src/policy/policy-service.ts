@@ -71,7 +71,11 @@ export class PolicyService {
   }
 
   /** Gives a new organization the server's default policy, as its first recorded version, in `tx`. */
-  initializeOrganization(tx: WriteTransaction, organization: OrganizationFacts, actor: string): Promise<PolicyChangeRecord> {
+  initializeOrganization(
+    tx: WriteTransaction,
+    organization: OrganizationFacts,
+    actor: string,
+  ): Promise<PolicyChangeRecord> {
     const policy = defaultPolicyFor(this.engine.snapshot.defaultResidency, organization);
     return this.save(tx, { kind: 'organization_policy', organizationId: organization.id, policy }, actor);
   }

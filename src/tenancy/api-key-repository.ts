@@ -27,7 +27,7 @@ export interface CreatedApiKey extends ApiKey {
 }
 
 
-/** API keys in the store. Changes are written in the caller's transaction, so that their log leaf commits with them. */
+/** API keys in the store. Changes are written in the caller's transaction, so that their leaf commits with them. */
 export class ApiKeyRepository {
   readonly #store: Store;
 
@@ -85,7 +85,11 @@ export class ApiKeyRepository {
    * Revocation is permanent and keeps the record, so usage stays attributable to the key.
    * Revoking a revoked key changes nothing; undefined when there is no such key.
    */
-  async revoke(tx: WriteTransaction, organizationId: string, id: string): Promise<RecordUpdate<ApiKey> | undefined> {
+  async revoke(
+    tx: WriteTransaction,
+    organizationId: string,
+    id: string,
+  ): Promise<RecordUpdate<ApiKey> | undefined> {
     const before = await this.find(organizationId, id, tx.db);
     if (before === undefined) return undefined;
     await tx.db

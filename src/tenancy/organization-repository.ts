@@ -26,7 +26,10 @@ export interface OrganizationPatch {
   readonly homeJurisdiction?: string | undefined;
 }
 
-/** Organizations in the store. Changes are written in the caller's transaction, so that their log leaf commits with them. */
+/**
+ * Organizations in the store. Changes are written in the caller's transaction, so that
+ * their log leaf commits with them.
+ */
 export class OrganizationRepository {
   readonly #store: Store;
 
@@ -38,7 +41,8 @@ export class OrganizationRepository {
     const now = nowIso();
     const id = input.id ?? newRecordId('org');
     const row = { id, name: input.name, homeJurisdiction: input.homeJurisdiction, createdAt: now, updatedAt: now };
-    await insertUnique(this.#store, 'an organization', row.id, () => tx.db.insertInto('organizations').values(row).execute());
+    const insert = () => tx.db.insertInto('organizations').values(row).execute();
+    await insertUnique(this.#store, 'an organization', row.id, insert);
     return toOrganization(row);
   }
 
@@ -61,10 +65,15 @@ export class OrganizationRepository {
   }
 
   /** Undefined when there is no such organization. */
-  async update(tx: WriteTransaction, id: string, patch: OrganizationPatch): Promise<RecordUpdate<Organization> | undefined> {
+  async update(
+    tx: WriteTransaction,
+    id: string,
+    patch: OrganizationPatch,
+  ): Promise<RecordUpdate<Organization> | undefined> {
     const before = await this.find(id, tx.db);
     if (before === undefined) return undefined;
-    await tx.db.updateTable('organizations').set({ ...definedColumns(patch), updatedAt: nowIso() }).where('id', '=', id).execute();
+    const columns = { ...definedColumns(patch), updatedAt: nowIso() };
+    await tx.db.updateTable('organizations').set(columns).where('id', '=', id).execute();
     return { before, after: (await this.find(id, tx.db))! };
   }
 
@@ -75,7 +84,8 @@ export class OrganizationRepository {
   async delete(tx: WriteTransaction, id: string): Promise<Organization | undefined> {
     const before = await this.find(id, tx.db);
     if (before === undefined) return undefined;
-    const project = await tx.db.selectFrom('projects').select('id').where('organizationId', '=', id).limit(1).executeTakeFirst();
+    const projects = tx.db.selectFrom('projects').select('id').where('organizationId', '=', id);
+    const project = await projects.limit(1).executeTakeFirst();
     if (project) throw new CommonwealError('conflict', `organization "${id}" still has projects; delete them first`);
     await this.#refuseActiveKeys(tx.db, id);
     await tx.db.deleteFrom('apiKeys').where('organizationId', '=', id).execute();

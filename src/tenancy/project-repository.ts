@@ -55,7 +55,12 @@ export class ProjectRepository {
   }
 
   /** Undefined when there is no such project in the organization. */
-  async rename(tx: WriteTransaction, organizationId: string, id: string, name: string): Promise<RecordUpdate<Project> | undefined> {
+  async rename(
+    tx: WriteTransaction,
+    organizationId: string,
+    id: string,
+    name: string,
+  ): Promise<RecordUpdate<Project> | undefined> {
     const before = await this.find(organizationId, id, tx.db);
     if (before === undefined) return undefined;
     await tx.db
@@ -83,7 +88,11 @@ export class ProjectRepository {
       .limit(1)
       .executeTakeFirst();
     if (active) throw new CommonwealError('conflict', `project "${id}" still has active keys; revoke them first`);
-    await tx.db.deleteFrom('apiKeys').where('organizationId', '=', organizationId).where('projectId', '=', id).execute();
+    await tx.db
+      .deleteFrom('apiKeys')
+      .where('organizationId', '=', organizationId)
+      .where('projectId', '=', id)
+      .execute();
     await tx.db.deleteFrom('projects').where('organizationId', '=', organizationId).where('id', '=', id).execute();
     return before;
   }

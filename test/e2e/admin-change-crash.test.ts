@@ -21,14 +21,24 @@ const acknowledgedBeforeKill = 40;
 const staggerMs = 1;
 const guardMs = 15_000;
 const kinds = [
-  { resource: 'site', table: 'sites', path: '/admin/v1/sites', body: (id: string) => ({ id, name: id, jurisdiction: 'DE' }) },
+  {
+    resource: 'site',
+    table: 'sites',
+    path: '/admin/v1/sites',
+    body: (id: string) => ({ id, name: id, jurisdiction: 'DE' }),
+  },
   {
     resource: 'model',
     table: 'models',
     path: '/admin/v1/models',
     body: (id: string) => ({ id, inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 }),
   },
-  { resource: 'organization', table: 'organizations', path: '/admin/v1/orgs', body: (id: string) => ({ id, name: id, homeJurisdiction: 'DE' }) },
+  {
+    resource: 'organization',
+    table: 'organizations',
+    path: '/admin/v1/orgs',
+    body: (id: string) => ({ id, name: id, homeJurisdiction: 'DE' }),
+  },
 ] as const;
 
 const dataDir = tempDataDir();
@@ -63,7 +73,8 @@ function createdByLeaves(entries: readonly string[]): Map<string, Set<string>> {
   const created = new Map<string, Set<string>>(kinds.map((kind) => [kind.resource, new Set<string>()]));
   for (const text of entries) {
     const entry = JSON.parse(text) as { type: string; action: string; resource: string; resourceId: string };
-    if (entry.type === 'commonweal.admin_change' && entry.action === 'create') created.get(entry.resource)?.add(entry.resourceId);
+    if (entry.type === 'commonweal.admin_change' && entry.action === 'create')
+      created.get(entry.resource)?.add(entry.resourceId);
   }
   return created;
 }
@@ -85,13 +96,20 @@ test('after SIGKILL amid admin changes, every stored change has its leaf and eve
   assert.deepEqual(JSON.parse(verified.stdout).problems, [], verified.stdout);
   const store = openReadOnlySqliteStore(join(dataDir, 'commonweal.sqlite'));
   try {
-    const leaves = createdByLeaves((await store.db.selectFrom('auditLeaves').select('entry').execute()).map((row) => row.entry));
+    const leaves = createdByLeaves(
+      (await store.db.selectFrom('auditLeaves').select('entry').execute()).map((row) => row.entry),
+    );
     for (const kind of kinds) {
       const rows = await store.db.selectFrom(kind.table).select('id').where('id', 'like', 'crash-%').execute();
       const stored = new Set(rows.map((row) => row.id));
-      assert.deepEqual(stored, leaves.get(kind.resource), `${kind.resource}: the records stored are exactly those with a leaf`);
+      assert.deepEqual(
+        stored,
+        leaves.get(kind.resource),
+        `${kind.resource}: the records stored are exactly those with a leaf`,
+      );
       for (const outcome of outcomes) {
-        if (outcome.acknowledged && outcome.resource === kind.resource) assert.ok(stored.has(outcome.id), `${outcome.id} was acknowledged`);
+        if (outcome.acknowledged && outcome.resource === kind.resource)
+          assert.ok(stored.has(outcome.id), `${outcome.id} was acknowledged`);
       }
     }
     t.diagnostic(`${outcomes.length - cutOff} changes acknowledged, ${cutOff} cut off by the kill`);

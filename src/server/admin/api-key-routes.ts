@@ -95,7 +95,8 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const key = await deps.audit.commit(async (tx) => {
       const revoked = await deps.apiKeys.revoke(tx, orgId, keyId);
       if (!revoked) throw notFound('key', keyId);
-      return { result: revoked.after, change: change(request.principal, 'revoke', revoked.after, revoked.before, revoked.after) };
+      const leaf = change(request.principal, 'revoke', revoked.after, revoked.before, revoked.after);
+      return { result: revoked.after, change: leaf };
     });
     await deps.onCatalogChange();
     return key;

@@ -116,7 +116,8 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const deployment = await deps.audit.commit(async (tx) => {
         const updated = await deps.deployments.update(tx, deploymentId, request.body);
         if (!updated) throw notFound('deployment', deploymentId);
-        return { result: updated.after, change: change(request.principal, 'update', deploymentId, updated.before, updated.after) };
+        const leaf = change(request.principal, 'update', deploymentId, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
       });
       await deps.onCatalogChange();
       return deployment;

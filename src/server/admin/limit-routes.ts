@@ -67,7 +67,8 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
       if (scope !== 'organization') await checkScopeTarget(deps, orgId, scope, scopeId);
       const budget = await deps.audit.commit(async (tx) => {
         const created = await budgets.create(tx, orgId, request.body);
-        const change = { actor: request.principal, action: 'create', resource: 'budget', resourceId: created.id, organizationId: orgId };
+        const subject = { resource: 'budget', resourceId: created.id, organizationId: orgId };
+        const change = { actor: request.principal, action: 'create', ...subject };
         return { result: created, change: { ...change, before: null, after: created } };
       });
       return reply.code(201).send(budget);
@@ -80,7 +81,8 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
     await deps.audit.commit(async (tx) => {
       const before = await budgets.delete(tx, orgId, budgetId);
       if (!before) throw notFound('budget', budgetId);
-      const change = { actor: request.principal, action: 'delete', resource: 'budget', resourceId: budgetId, organizationId: orgId };
+      const subject = { resource: 'budget', resourceId: budgetId, organizationId: orgId };
+      const change = { actor: request.principal, action: 'delete', ...subject };
       return { result: undefined, change: { ...change, before, after: null } };
     });
     return deleted('budget', budgetId);
@@ -109,7 +111,8 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const ruleId = `${scope}:${scopeId}`;
       const rule = await deps.audit.commit(async (tx) => {
         const { before, after } = await rateLimits.set(tx, orgId, request.body);
-        const change = { actor: request.principal, action: 'update', resource: 'rate_limit', resourceId: ruleId, organizationId: orgId };
+        const subject = { resource: 'rate_limit', resourceId: ruleId, organizationId: orgId };
+        const change = { actor: request.principal, action: 'update', ...subject };
         return { result: after, change: { ...change, before, after } };
       });
       await rateLimits.reload();

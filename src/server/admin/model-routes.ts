@@ -73,7 +73,8 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const model = await deps.audit.commit(async (tx) => {
         const updated = await deps.models.update(tx, request.params.modelId, request.body);
         if (!updated) throw notFound('model', request.params.modelId);
-        return { result: updated.after, change: change(request.principal, 'update', updated.after.id, updated.before, updated.after) };
+        const leaf = change(request.principal, 'update', updated.after.id, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
       });
       await deps.onCatalogChange();
       return model;

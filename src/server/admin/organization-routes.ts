@@ -58,7 +58,8 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
       const organization = await deps.audit.commit(async (tx) => {
         const updated = await deps.organizations.update(tx, orgId, request.body);
         if (!updated) throw organizationNotFound(orgId);
-        return { result: updated.after, change: change(request.principal, 'update', orgId, updated.before, updated.after) };
+        const leaf = change(request.principal, 'update', orgId, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
       });
       // Rules match on the home jurisdiction: decisions must follow it.
       await deps.policy.reload();

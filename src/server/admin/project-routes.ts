@@ -61,7 +61,8 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const project = await deps.audit.commit(async (tx) => {
         const renamed = await deps.projects.rename(tx, orgId, projectId, request.body.name);
         if (!renamed) throw notFound('project', projectId);
-        return { result: renamed.after, change: change(request.principal, 'update', renamed.after, renamed.before, renamed.after) };
+        const leaf = change(request.principal, 'update', renamed.after, renamed.before, renamed.after);
+        return { result: renamed.after, change: leaf };
       });
       return project;
     },

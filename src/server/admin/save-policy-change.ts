@@ -28,7 +28,11 @@ function leafOf(principal: AdminPrincipal, record: PolicyChangeRecord): AdminCha
  * after) and as a leaf of the transparency log, in one transaction like every other
  * admin change, then resolves once the gateway decides with it.
  */
-export async function savePolicyChange(deps: AdminDeps, principal: AdminPrincipal, change: PolicyChange): Promise<PolicyChangeRecord> {
+export async function savePolicyChange(
+  deps: AdminDeps,
+  principal: AdminPrincipal,
+  change: PolicyChange,
+): Promise<PolicyChangeRecord> {
   const record = await deps.audit.commit(async (tx) => {
     const saved = await deps.policy.save(tx, change, actorOf(principal));
     return { result: saved, change: leafOf(principal, saved) };

@@ -66,7 +66,8 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const site = await deps.audit.commit(async (tx) => {
         const updated = await deps.sites.update(tx, request.params.siteId, request.body);
         if (!updated) throw notFound('site', request.params.siteId);
-        return { result: updated.after, change: change(request.principal, 'update', updated.after.id, updated.before, updated.after) };
+        const leaf = change(request.principal, 'update', updated.after.id, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
       });
       await deps.onCatalogChange();
       return site;
