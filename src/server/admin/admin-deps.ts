@@ -25,8 +25,8 @@ export interface AdminDeps {
   readonly engineStatus: (deploymentId: string) => EngineStatus | undefined;
   /**
    * Makes a change a leaf of the transparency log: a route that changes a record writes
-   * it in `audit.commit(tx => ...)`, which appends the leaf in the same transaction, and
-   * reloads what the gateway holds in memory once that resolves.
+   * it in `audit.commit(tx => ...)`, which appends the leaf in the same transaction; once
+   * that resolves, the route reloads what the gateway holds in memory.
    */
   readonly audit: AdminChanges;
   /** The credits ledger, the fund, budgets and rate limits. */
