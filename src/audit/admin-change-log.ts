@@ -1,27 +1,40 @@
 import { type GroupCommitWriter, newRecordId, nowIso, type WriteTransaction } from '../store/index.js';
 import { type AdminChange, type AdminChangeInput, toAdminChange } from './admin-change.js';
+import type { AdminChangeJob } from './admin-write.js';
 import { canonicalJson } from './canonical-json.js';
 import type { TransparencyLog } from './transparency-log.js';
 
-/** The hook the management API calls after every change; see `AdminChangeLog`. */
-export interface AdminChangeRecorder {
+/** How the management API changes a record; see `AdminChangeLog`. */
+export interface AdminChanges {
+  commit<T>(job: AdminChangeJob<T>): Promise<T>;
   recordAdminChange(change: AdminChangeInput): Promise<AdminChange>;
 }
 
 /**
- * Makes administrative changes leaves of the transparency log. Routes call
- * `recordAdminChange` once their change is written; it resolves when the leaf is durable.
- * A module that writes its change in a transaction of its own (a ledger grant, a policy
- * version) should call `appendAdminChange` inside that transaction instead, so that the
- * change and its leaf commit together.
+ * Makes administrative changes leaves of the transparency log. `commit` writes a change
+ * and its leaf in one transaction, so that no crash can leave one without the other;
+ * caches that hold the record reload after it resolves. A module that writes its change
+ * in a transaction of its own (a ledger grant, a policy version) calls
+ * `appendAdminChange` inside that transaction instead. `recordAdminChange` appends a leaf
+ * on its own, after a change written elsewhere, and is kept only for the routes not yet
+ * moved to `commit`.
  */
-export class AdminChangeLog implements AdminChangeRecorder {
+export class AdminChangeLog implements AdminChanges {
   readonly #writer: GroupCommitWriter;
   readonly #log: TransparencyLog;
 
   constructor(writer: GroupCommitWriter, log: TransparencyLog) {
     this.#writer = writer;
     this.#log = log;
+  }
+
+  /** Runs `job`, then appends the leaf of the change it reports, in one transaction; resolves once both are durable. */
+  commit<T>(job: AdminChangeJob<T>): Promise<T> {
+    return this.#writer.submit(async (tx) => {
+      const { result, change } = await job(tx);
+      await this.appendAdminChange(tx, change);
+      return result;
+    });
   }
 
   recordAdminChange(change: AdminChangeInput): Promise<AdminChange> {

@@ -1,5 +1,6 @@
 export type { AdminChangeInput } from './admin-change.js';
-export { AdminChangeLog, type AdminChangeRecorder } from './admin-change-log.js';
+export { AdminChangeLog, type AdminChanges } from './admin-change-log.js';
+export type { AdminChangeJob, AdminWrite } from './admin-write.js';
 export { canonicalJson } from './canonical-json.js';
 export { openCheckpoint } from './checkpoint.js';
 export { CheckpointPublisher } from './checkpoint-publisher.js';

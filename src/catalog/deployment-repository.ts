@@ -1,6 +1,18 @@
 import { CommonwealError } from '../errors/index.js';
 import type { SecretBox } from '../secrets/index.js';
-import { definedColumns, insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import {
+  type Database,
+  definedColumns,
+  insertUnique,
+  nowIso,
+  type Page,
+  type PageRequest,
+  type RecordUpdate,
+  type Store,
+  toPage,
+  type WriteTransaction,
+} from '../store/index.js';
 import { type Deployment, type EmbeddedEngineOptions, type EngineKind, toDeployment } from './deployment.js';
 
 export interface DeploymentInput {
@@ -28,6 +40,10 @@ export interface DeploymentWithSecret {
 
 export const deploymentWeightDefault = 100;
 
+/**
+ * Deployments in the store. Changes are written in the caller's transaction, so that
+ * their log leaf commits with them.
+ */
 export class DeploymentRepository {
   readonly #store: Store;
   readonly #secretBox: SecretBox;
@@ -45,7 +61,8 @@ export class DeploymentRepository {
     return columns;
   }
 
-  async create(input: DeploymentInput): Promise<Deployment> {
+  async create(tx: WriteTransaction, input: DeploymentInput): Promise<Deployment> {
+    await this.#refuseMissingReference(tx.db, input);
     const now = nowIso();
     const row = {
       id: input.id,
@@ -62,24 +79,28 @@ export class DeploymentRepository {
       createdAt: now,
       updatedAt: now,
     };
-    try {
-      await insertUnique(this.#store, 'a deployment', row.id, () => this.#store.db.insertInto('deployments').values(row).execute());
-    } catch (error) {
-      if (this.#store.constraintViolation(error) === 'foreign_key') throw await this.#missingReference(input);
-      throw error;
-    }
+    const insert = () => tx.db.insertInto('deployments').values(row).execute();
+    await insertUnique(this.#store, 'a deployment', row.id, insert);
     return toDeployment(row);
   }
 
-  async #missingReference(input: DeploymentInput): Promise<CommonwealError> {
-    const model = await this.#store.db.selectFrom('models').select('id').where('id', '=', input.modelId).executeTakeFirst();
-    return model
-      ? new CommonwealError('invalid_request', `site "${input.siteId}" does not exist`, { param: 'siteId' })
-      : new CommonwealError('invalid_request', `model "${input.modelId}" does not exist`, { param: 'modelId' });
+  /**
+   * Checked before the insert rather than read from its foreign-key failure: on PostgreSQL
+   * a failed statement aborts the transaction, which then answers no further query.
+   */
+  async #refuseMissingReference(db: Kysely<Database>, input: DeploymentInput): Promise<void> {
+    const model = await db.selectFrom('models').select('id').where('id', '=', input.modelId).executeTakeFirst();
+    if (!model) {
+      throw new CommonwealError('invalid_request', `model "${input.modelId}" does not exist`, { param: 'modelId' });
+    }
+    const site = await db.selectFrom('sites').select('id').where('id', '=', input.siteId).executeTakeFirst();
+    if (!site) {
+      throw new CommonwealError('invalid_request', `site "${input.siteId}" does not exist`, { param: 'siteId' });
+    }
   }
 
-  async find(id: string): Promise<Deployment | undefined> {
-    const row = await this.#store.db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+  async find(id: string, db: Kysely<Database> = this.#store.db): Promise<Deployment | undefined> {
+    const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toDeployment(row);
   }
 
@@ -102,12 +123,24 @@ export class DeploymentRepository {
     }));
   }
 
-  async update(id: string, patch: DeploymentPatch): Promise<Deployment | undefined> {
-    await this.#store.db.updateTable('deployments').set({ ...this.#toColumns(patch), updatedAt: nowIso() }).where('id', '=', id).execute();
-    return this.find(id);
+  /** Undefined when there is no such deployment. */
+  async update(
+    tx: WriteTransaction,
+    id: string,
+    patch: DeploymentPatch,
+  ): Promise<RecordUpdate<Deployment> | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    const columns = { ...this.#toColumns(patch), updatedAt: nowIso() };
+    await tx.db.updateTable('deployments').set(columns).where('id', '=', id).execute();
+    return { before, after: (await this.find(id, tx.db))! };
   }
 
-  async delete(id: string): Promise<boolean> {
-    return (await this.#store.db.deleteFrom('deployments').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n;
+  /** The deployment as it was; undefined when there was none. */
+  async delete(tx: WriteTransaction, id: string): Promise<Deployment | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    await tx.db.deleteFrom('deployments').where('id', '=', id).execute();
+    return before;
   }
 }

@@ -1,4 +1,16 @@
-import { definedColumns, insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import {
+  type Database,
+  definedColumns,
+  insertUnique,
+  nowIso,
+  type Page,
+  type PageRequest,
+  type RecordUpdate,
+  type Store,
+  toPage,
+  type WriteTransaction,
+} from '../store/index.js';
 import { refuseWhileDeployed } from './refuse-while-deployed.js';
 import { type Model, toModel } from './model.js';
 
@@ -16,6 +28,7 @@ export interface ModelInput {
 
 export type ModelPatch = Partial<Omit<ModelInput, 'id'>>;
 
+/** Models in the store. Changes are written in the caller's transaction, so that their leaf commits with them. */
 export class ModelRepository {
   readonly #store: Store;
 
@@ -23,7 +36,7 @@ export class ModelRepository {
     this.#store = store;
   }
 
-  async create(input: ModelInput): Promise<Model> {
+  async create(tx: WriteTransaction, input: ModelInput): Promise<Model> {
     const now = nowIso();
     const row = {
       id: input.id,
@@ -38,12 +51,12 @@ export class ModelRepository {
       createdAt: now,
       updatedAt: now,
     };
-    await insertUnique(this.#store, 'a model', row.id, () => this.#store.db.insertInto('models').values(row).execute());
+    await insertUnique(this.#store, 'a model', row.id, () => tx.db.insertInto('models').values(row).execute());
     return toModel(row);
   }
 
-  async find(id: string): Promise<Model | undefined> {
-    const row = await this.#store.db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+  async find(id: string, db: Kysely<Database> = this.#store.db): Promise<Model | undefined> {
+    const row = await db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toModel(row);
   }
 
@@ -57,15 +70,21 @@ export class ModelRepository {
     return (await this.#store.db.selectFrom('models').selectAll().orderBy('id').execute()).map(toModel);
   }
 
-  async update(id: string, patch: ModelPatch): Promise<Model | undefined> {
-    await this.#store.db.updateTable('models').set({ ...definedColumns(patch, ['tags']), updatedAt: nowIso() }).where('id', '=', id).execute();
-    return this.find(id);
+  /** Undefined when there is no such model. */
+  async update(tx: WriteTransaction, id: string, patch: ModelPatch): Promise<RecordUpdate<Model> | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    const columns = { ...definedColumns(patch, ['tags']), updatedAt: nowIso() };
+    await tx.db.updateTable('models').set(columns).where('id', '=', id).execute();
+    return { before, after: (await this.find(id, tx.db))! };
   }
 
-  async delete(id: string): Promise<boolean> {
-    return this.#store.db.transaction().execute(async (tx) => {
-      await refuseWhileDeployed(tx, 'modelId', id, `model "${id}"`);
-      return (await tx.deleteFrom('models').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n;
-    });
+  /** The model as it was; undefined when there was none. */
+  async delete(tx: WriteTransaction, id: string): Promise<Model | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    await refuseWhileDeployed(tx.db, 'modelId', id, `model "${id}"`);
+    await tx.db.deleteFrom('models').where('id', '=', id).execute();
+    return before;
   }
 }

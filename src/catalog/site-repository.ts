@@ -1,4 +1,16 @@
-import { definedColumns, insertUnique, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import {
+  type Database,
+  definedColumns,
+  insertUnique,
+  nowIso,
+  type Page,
+  type PageRequest,
+  type RecordUpdate,
+  type Store,
+  toPage,
+  type WriteTransaction,
+} from '../store/index.js';
 import { refuseWhileDeployed } from './refuse-while-deployed.js';
 import { type Accelerator, type Site, toSite } from './site.js';
 
@@ -14,6 +26,7 @@ export interface SiteInput {
 
 export type SitePatch = Partial<Omit<SiteInput, 'id'>>;
 
+/** Sites in the store. Changes are written in the caller's transaction, so that their leaf commits with them. */
 export class SiteRepository {
   readonly #store: Store;
 
@@ -21,7 +34,7 @@ export class SiteRepository {
     this.#store = store;
   }
 
-  async create(input: SiteInput): Promise<Site> {
+  async create(tx: WriteTransaction, input: SiteInput): Promise<Site> {
     const now = nowIso();
     const row = {
       id: input.id,
@@ -34,12 +47,12 @@ export class SiteRepository {
       createdAt: now,
       updatedAt: now,
     };
-    await insertUnique(this.#store, 'a site', row.id, () => this.#store.db.insertInto('sites').values(row).execute());
+    await insertUnique(this.#store, 'a site', row.id, () => tx.db.insertInto('sites').values(row).execute());
     return toSite(row);
   }
 
-  async find(id: string): Promise<Site | undefined> {
-    const row = await this.#store.db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
+  async find(id: string, db: Kysely<Database> = this.#store.db): Promise<Site | undefined> {
+    const row = await db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toSite(row);
   }
 
@@ -53,15 +66,21 @@ export class SiteRepository {
     return (await this.#store.db.selectFrom('sites').selectAll().orderBy('id').execute()).map(toSite);
   }
 
-  async update(id: string, patch: SitePatch): Promise<Site | undefined> {
-    await this.#store.db.updateTable('sites').set({ ...definedColumns(patch, ['accelerators']), updatedAt: nowIso() }).where('id', '=', id).execute();
-    return this.find(id);
+  /** Undefined when there is no such site. */
+  async update(tx: WriteTransaction, id: string, patch: SitePatch): Promise<RecordUpdate<Site> | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    const columns = { ...definedColumns(patch, ['accelerators']), updatedAt: nowIso() };
+    await tx.db.updateTable('sites').set(columns).where('id', '=', id).execute();
+    return { before, after: (await this.find(id, tx.db))! };
   }
 
-  async delete(id: string): Promise<boolean> {
-    return this.#store.db.transaction().execute(async (tx) => {
-      await refuseWhileDeployed(tx, 'siteId', id, `site "${id}"`);
-      return (await tx.deleteFrom('sites').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n;
-    });
+  /** The site as it was; undefined when there was none. */
+  async delete(tx: WriteTransaction, id: string): Promise<Site | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    await refuseWhileDeployed(tx.db, 'siteId', id, `site "${id}"`);
+    await tx.db.deleteFrom('sites').where('id', '=', id).execute();
+    return before;
   }
 }

@@ -39,11 +39,15 @@ testOnEachStore("a budget's spending is read back from the charges of its period
     const budgets = await Budgets.open(ledger);
     const daily = { period: 'day', limitMicro: 1_000 } as const;
     const created = [
-      await budgets.create('a', { scope: 'organization', ...daily }),
-      await budgets.create('a', { scope: 'project', scopeId: 'p1', ...daily }),
-      await budgets.create('a', { scope: 'key', scopeId: 'k2', ...daily }),
-      await budgets.create('b', { scope: 'organization', ...daily }),
+      await writer.submit((tx) => budgets.create(tx, 'a', { scope: 'organization', ...daily })),
+      await writer.submit((tx) => budgets.create(tx, 'a', { scope: 'project', scopeId: 'p1', ...daily })),
+      await writer.submit((tx) => budgets.create(tx, 'a', { scope: 'key', scopeId: 'k2', ...daily })),
+      await writer.submit((tx) => budgets.create(tx, 'b', { scope: 'organization', ...daily })),
     ];
+    const counted = (await budgets.list('a')).map((b) => [b.id, b.spentMicro]);
+    const expected = created.filter((b) => b.organizationId === 'a').map((b) => [b.id, b.spentMicro]);
+    const what = 'the book counts each budget from the commit on, with what it had spent';
+    assert.deepEqual(counted.sort(), expected.sort(), what);
     assert.deepEqual(created.map((b) => b.spentMicro), [52, 47, 7, 11]);
     const reopened = await Budgets.open(ledger);
     const spent = async (organizationId: string) => (await reopened.list(organizationId)).map((b) => [b.id, b.spentMicro]);

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { type Database, newRecordId } from '../store/index.js';
+import { type Database, newRecordId, type WriteTransaction } from '../store/index.js';
 import { type Budget, type BudgetPeriod, type BudgetScope, budgetWindow, toBudget } from './budget.js';
 import { BudgetBook } from './budget-book.js';
 import type { Ledger } from './ledger.js';
@@ -47,24 +47,36 @@ export class Budgets {
     return rows.map((row) => this.#view(toBudget(row)));
   }
 
-  async create(organizationId: string, input: BudgetInput): Promise<BudgetView> {
+  /**
+   * Adds a budget in `tx`, so that the change's log leaf commits with it; the hot path
+   * counts against it once `tx` has committed. A new budget has reserved nothing yet.
+   */
+  async create(tx: WriteTransaction, organizationId: string, input: BudgetInput): Promise<BudgetView> {
     const budget = this.#checked(organizationId, input);
     const window = budgetWindow(budget, this.#ledger.nowMs());
-    const spentMicro = await this.#ledger.writer.submit(async (tx) => {
-      const { object: _kind, ...row } = budget;
-      await tx.db.insertInto('ledgerBudgets').values(row).execute();
-      return window === undefined ? 0 : this.#spent(tx.db, budget, window.startMs, window.endMs);
-    });
-    this.book.add(budget, spentMicro, window?.key ?? '');
-    return this.#view(budget);
+    const { object: _kind, ...row } = budget;
+    await tx.db.insertInto('ledgerBudgets').values(row).execute();
+    const spentMicro = window === undefined ? 0 : await this.#spent(tx.db, budget, window.startMs, window.endMs);
+    tx.afterCommit(() => this.book.add(budget, spentMicro, window?.key ?? ''));
+    return { ...budget, spentMicro, reservedMicro: 0 };
   }
 
-  async delete(organizationId: string, budgetId: string): Promise<boolean> {
-    const result = await this.#ledger.writer.submit((tx) =>
-      tx.db.deleteFrom('ledgerBudgets').where('id', '=', budgetId).where('organizationId', '=', organizationId).executeTakeFirst(),
-    );
-    this.book.remove(organizationId, budgetId);
-    return Number(result.numDeletedRows) === 1;
+  /** Deletes a budget in `tx`; the budget as it was, or undefined when there was none. */
+  async delete(tx: WriteTransaction, organizationId: string, budgetId: string): Promise<Budget | undefined> {
+    const row = await tx.db
+      .selectFrom('ledgerBudgets')
+      .selectAll()
+      .where('id', '=', budgetId)
+      .where('organizationId', '=', organizationId)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    await tx.db
+      .deleteFrom('ledgerBudgets')
+      .where('id', '=', budgetId)
+      .where('organizationId', '=', organizationId)
+      .execute();
+    tx.afterCommit(() => this.book.remove(organizationId, budgetId));
+    return toBudget(row);
   }
 
   #view(budget: Budget): BudgetView {

@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import type { RecordUpdate, Store, WriteTransaction } from '../store/index.js';
 import { type RateLimitRule, rateLimitRuleId, type RateLimitScope, toRateLimitRule } from './rate-limit-rule.js';
 
 /** A change to one rule: a number sets that limit, null removes it, undefined keeps it as it is. */
@@ -23,7 +23,7 @@ export class RateLimits {
 
   static async open(store: Store): Promise<RateLimits> {
     const limits = new RateLimits(store);
-    await limits.#reload();
+    await limits.reload();
     return limits;
   }
 
@@ -48,8 +48,14 @@ export class RateLimits {
   /**
    * Changes the limits a rule names and keeps the others, in one upsert so that two
    * changes of different limits at once both hold; a rule left with no limit is removed.
+   * Written in `tx`, so that the change's log leaf commits with it; the rule as it was and
+   * as it is, null where there is none. The hot path sees it after `reload`.
    */
-  async set(organizationId: string, input: RateLimitInput): Promise<RateLimitRule | null> {
+  async set(
+    tx: WriteTransaction,
+    organizationId: string,
+    input: RateLimitInput,
+  ): Promise<RecordUpdate<RateLimitRule | null>> {
     const id = rateLimitRuleId(input.scope, input.scopeId);
     const { requestsPerMinute, tokensPerMinute } = input;
     const changed = {
@@ -57,32 +63,34 @@ export class RateLimits {
       ...(tokensPerMinute === undefined ? {} : { tokensPerMinute }),
       updatedAt: new Date().toISOString(),
     };
-    const row = await this.#store.db.transaction().execute(async (tx) => {
-      const { scope, scopeId } = input;
-      await tx
-        .insertInto('rateLimits')
-        .values({ id, organizationId, scope, scopeId, requestsPerMinute: null, tokensPerMinute: null, ...changed })
-        .onConflict((oc) => oc.columns(['organizationId', 'id']).doUpdateSet(changed))
-        .execute();
-      await tx
-        .deleteFrom('rateLimits')
-        .where('organizationId', '=', organizationId)
-        .where('id', '=', id)
-        .where('requestsPerMinute', 'is', null)
-        .where('tokensPerMinute', 'is', null)
-        .execute();
-      return tx
+    const find = async () => {
+      const row = await tx.db
         .selectFrom('rateLimits')
         .selectAll()
         .where('organizationId', '=', organizationId)
         .where('id', '=', id)
         .executeTakeFirst();
-    });
-    await this.#reload();
-    return row === undefined ? null : toRateLimitRule(row);
+      return row === undefined ? null : toRateLimitRule(row);
+    };
+    const before = await find();
+    const { scope, scopeId } = input;
+    await tx.db
+      .insertInto('rateLimits')
+      .values({ id, organizationId, scope, scopeId, requestsPerMinute: null, tokensPerMinute: null, ...changed })
+      .onConflict((oc) => oc.columns(['organizationId', 'id']).doUpdateSet(changed))
+      .execute();
+    await tx.db
+      .deleteFrom('rateLimits')
+      .where('organizationId', '=', organizationId)
+      .where('id', '=', id)
+      .where('requestsPerMinute', 'is', null)
+      .where('tokensPerMinute', 'is', null)
+      .execute();
+    return { before, after: await find() };
   }
 
-  async #reload(): Promise<void> {
+  /** Reads every rule again, once a change has committed. */
+  async reload(): Promise<void> {
     const rows = await this.#store.db.selectFrom('rateLimits').selectAll().execute();
     this.#byScope = new Map(rows.map((row) => [`${row.organizationId}/${row.id}`, toRateLimitRule(row)]));
   }

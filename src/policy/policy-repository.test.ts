@@ -7,8 +7,9 @@ import { requireService } from '../../test/helpers/require-service.js';
 import { createTempPostgresDatabase, postgresService } from '../../test/helpers/temp-postgres-database.js';
 import { CommonwealError } from '../errors/index.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../store/index.js';
+import { writeOnce } from '../../test/helpers/write-once.js';
 import { PolicyRepository } from './policy-repository.js';
-import type { PolicyRuleInput } from './policy-change.js';
+import type { PolicyChange, PolicyChangeRecord, PolicyRuleInput } from './policy-change.js';
 import { toResidencyPolicy } from './residency-policy.js';
 
 const euOnly = toResidencyPolicy({ allowedJurisdictions: ['EU'] });
@@ -16,6 +17,11 @@ const frOnly = toResidencyPolicy({ allowedJurisdictions: ['FR'] });
 
 function ruleInput(id: string, siteJurisdictions: readonly string[] = ['CN']): PolicyRuleInput {
   return { id, effect: 'deny', match: { siteJurisdictions: { in: siteJurisdictions } }, reason: `no ${id}`, reference: null };
+}
+
+/** Saves `change` in a transaction of its own, as the admin API's job does in a shared one. */
+function save(store: Store, change: PolicyChange, actor: string): Promise<PolicyChangeRecord> {
+  return writeOnce(store, (tx) => new PolicyRepository(store).save(tx, change, actor));
 }
 
 function isCode(code: string) {
@@ -29,8 +35,8 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     try {
       const repository = new PolicyRepository(store);
       assert.equal((await repository.load()).version, 0);
-      const first = await repository.save({ kind: 'organization_policy', organizationId: 'acme', policy: euOnly }, 'operator');
-      const second = await repository.save({ kind: 'organization_policy', organizationId: 'acme', policy: frOnly }, 'org_admin:key_1');
+      const first = await save(store, { kind: 'organization_policy', organizationId: 'acme', policy: euOnly }, 'operator');
+      const second = await save(store, { kind: 'organization_policy', organizationId: 'acme', policy: frOnly }, 'org_admin:key_1');
       assert.deepEqual([first.version, first.before, first.after, first.actor], [1, null, euOnly, 'operator']);
       assert.deepEqual([second.version, second.before, second.after, second.actor, second.organizationId], [2, euOnly, frOnly, 'org_admin:key_1', 'acme']);
       assert.match(second.createdAt, /^\d{4}-\d{2}-\d{2}T/);
@@ -49,12 +55,12 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     const store = await open();
     try {
       const repository = new PolicyRepository(store);
-      await assert.rejects(repository.save({ kind: 'organization_policy', organizationId: 'acme', policy: toResidencyPolicy({ allowedJurisdictions: ['XX'] }) }, 'operator'), isCode('invalid_request'));
-      await assert.rejects(repository.save({ kind: 'rule_removal', ruleId: 'absent' }, 'operator'), isCode('not_found'));
+      await assert.rejects(save(store, { kind: 'organization_policy', organizationId: 'acme', policy: toResidencyPolicy({ allowedJurisdictions: ['XX'] }) }, 'operator'), isCode('invalid_request'));
+      await assert.rejects(save(store, { kind: 'rule_removal', ruleId: 'absent' }, 'operator'), isCode('not_found'));
       const state = await repository.load();
       assert.deepEqual([state.version, state.organizationPolicies.size], [0, 0]);
       assert.deepEqual((await repository.changes({}, { limit: 10 })).data, []);
-      assert.equal((await repository.save({ kind: 'organization_policy', organizationId: 'acme', policy: euOnly }, 'operator')).version, 1);
+      assert.equal((await save(store, { kind: 'organization_policy', organizationId: 'acme', policy: euOnly }, 'operator')).version, 1);
     } finally {
       await store.close();
     }
@@ -64,15 +70,15 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     const store = await open();
     try {
       const repository = new PolicyRepository(store);
-      for (const id of ['a', 'b', 'c']) await repository.save({ kind: 'rule', rule: ruleInput(id) }, 'operator');
-      await repository.save({ kind: 'rule', rule: ruleInput('d'), position: 1 }, 'operator');
-      await repository.save({ kind: 'rule', rule: ruleInput('c', ['RU']), position: 0 }, 'operator');
-      await repository.save({ kind: 'rule_removal', ruleId: 'a' }, 'operator');
+      for (const id of ['a', 'b', 'c']) await save(store, { kind: 'rule', rule: ruleInput(id) }, 'operator');
+      await save(store, { kind: 'rule', rule: ruleInput('d'), position: 1 }, 'operator');
+      await save(store, { kind: 'rule', rule: ruleInput('c', ['RU']), position: 0 }, 'operator');
+      await save(store, { kind: 'rule_removal', ruleId: 'a' }, 'operator');
       const { rules, version } = await repository.load();
       assert.deepEqual(rules.map((r) => [r.id, r.position]), [['c', 0], ['d', 1], ['b', 2]]);
       assert.deepEqual(rules[0]!.match, { siteJurisdictions: { in: ['RU'] } });
       assert.equal(version, 6);
-      await assert.rejects(repository.save({ kind: 'rule', rule: ruleInput('e'), position: 4 }, 'operator'), /position must be from 0 to 3/);
+      await assert.rejects(save(store, { kind: 'rule', rule: ruleInput('e'), position: 4 }, 'operator'), /position must be from 0 to 3/);
     } finally {
       await store.close();
     }
@@ -82,14 +88,14 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     const store = await open();
     try {
       const repository = new PolicyRepository(store);
-      await repository.save({ kind: 'jurisdiction_group', group: { id: 'NORDICS', name: 'Nordics', members: ['DK', 'FI', 'IS', 'NO', 'SE'] } }, 'operator');
-      await repository.save({ kind: 'jurisdiction_group', group: { id: 'PARTNERS', name: 'Partners', members: ['NORDICS', 'CH'] } }, 'operator');
-      await repository.save({ kind: 'project_policy', organizationId: 'acme', projectId: 'main', policy: toResidencyPolicy({ allowedJurisdictions: ['PARTNERS'] }) }, 'operator');
-      await repository.save({ kind: 'organization_policy', organizationId: 'globex', policy: euOnly }, 'operator');
-      await assert.rejects(repository.save({ kind: 'jurisdiction_group_removal', groupId: 'NORDICS' }, 'operator'), /still named by group PARTNERS/);
-      await assert.rejects(repository.save({ kind: 'jurisdiction_group_removal', groupId: 'PARTNERS' }, 'operator'), /still named by the policy of project "main"/);
-      await repository.save({ kind: 'project_policy', organizationId: 'acme', projectId: 'main', policy: null }, 'operator');
-      await repository.save({ kind: 'jurisdiction_group_removal', groupId: 'PARTNERS' }, 'operator');
+      await save(store, { kind: 'jurisdiction_group', group: { id: 'NORDICS', name: 'Nordics', members: ['DK', 'FI', 'IS', 'NO', 'SE'] } }, 'operator');
+      await save(store, { kind: 'jurisdiction_group', group: { id: 'PARTNERS', name: 'Partners', members: ['NORDICS', 'CH'] } }, 'operator');
+      await save(store, { kind: 'project_policy', organizationId: 'acme', projectId: 'main', policy: toResidencyPolicy({ allowedJurisdictions: ['PARTNERS'] }) }, 'operator');
+      await save(store, { kind: 'organization_policy', organizationId: 'globex', policy: euOnly }, 'operator');
+      await assert.rejects(save(store, { kind: 'jurisdiction_group_removal', groupId: 'NORDICS' }, 'operator'), /still named by group PARTNERS/);
+      await assert.rejects(save(store, { kind: 'jurisdiction_group_removal', groupId: 'PARTNERS' }, 'operator'), /still named by the policy of project "main"/);
+      await save(store, { kind: 'project_policy', organizationId: 'acme', projectId: 'main', policy: null }, 'operator');
+      await save(store, { kind: 'jurisdiction_group_removal', groupId: 'PARTNERS' }, 'operator');
       const state = await repository.load();
       assert.deepEqual([...state.groups.keys()], ['NORDICS']);
       assert.equal(state.projectPolicies.size, 0);
@@ -107,12 +113,12 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     const first = await open();
     const second = replicas ? await open() : first;
     try {
-      const writers = [new PolicyRepository(first), new PolicyRepository(second)];
+      const stores = [first, second];
       const records = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => writers[i % 2]!.save({ kind: 'rule', rule: ruleInput(`r${i}`) }, 'operator')),
+        Array.from({ length: 12 }, (_, i) => save(stores[i % 2]!, { kind: 'rule', rule: ruleInput(`r${i}`) }, 'operator')),
       );
       assert.deepEqual(records.map((r) => r.version).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1));
-      const { rules } = await writers[0]!.load();
+      const { rules } = await new PolicyRepository(first).load();
       assert.equal(rules.length, 12);
       assert.deepEqual(rules.map((r) => r.position), Array.from({ length: 12 }, (_, i) => i));
     } finally {

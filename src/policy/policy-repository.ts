@@ -1,6 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import { type Database, nowIso, type Page, type PageRequest, type PolicyChangesTable, type Store, toPage } from '../store/index.js';
+import {
+  type Database,
+  nowIso,
+  type Page,
+  type PageRequest,
+  type PolicyChangesTable,
+  type Store,
+  toPage,
+  type WriteTransaction,
+} from '../store/index.js';
 import { type AppliedPolicyChange, applyPolicyChange } from './apply-policy-change.js';
 import type { JurisdictionGroup } from './jurisdiction-group.js';
 import type { PolicyChange, PolicyChangeKind, PolicyChangeRecord } from './policy-change.js';
@@ -38,10 +47,11 @@ function toChangeRecord(row: Selectable<PolicyChangesTable>): PolicyChangeRecord
 }
 
 /**
- * The policy state in the database. Every change runs in one transaction that first
- * bumps the version row, which makes concurrent writers (replicas included) take turns,
- * then re-reads the state, applies the change with the same checks a simulation uses,
- * writes the subject and records who changed what, when, before and after.
+ * The policy state in the database. Every change, in the caller's transaction (so that
+ * its log leaf commits with it), first bumps the version row, which makes concurrent
+ * writers (replicas included) take turns, then re-reads the state, applies the change
+ * with the same checks a simulation uses, writes the subject and records who changed
+ * what, when, before and after.
  */
 export class PolicyRepository {
   readonly #store: Store;
@@ -54,31 +64,30 @@ export class PolicyRepository {
     return loadState(this.#store.db);
   }
 
-  async save(change: PolicyChange, actor: string): Promise<PolicyChangeRecord> {
-    return this.#store.db.transaction().execute(async (tx) => {
-      const head = await tx
-        .updateTable('policyHead')
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', 1)
-        .returning('version')
-        .executeTakeFirstOrThrow();
-      const version = Number(head.version);
-      const state = { ...(await loadState(tx)), version: version - 1 };
-      const applied = applyPolicyChange(state, change, { version, at: nowIso() });
-      await persist(tx, change, state, applied);
-      const row = {
-        version,
-        createdAt: nowIso(),
-        actor,
-        kind: change.kind,
-        subjectId: applied.subjectId,
-        organizationId: applied.organizationId,
-        before: json(applied.before),
-        after: json(applied.after),
-      };
-      await tx.insertInto('policyChanges').values(row).execute();
-      return toChangeRecord(row);
-    });
+  async save(tx: WriteTransaction, change: PolicyChange, actor: string): Promise<PolicyChangeRecord> {
+    const db = tx.db;
+    const head = await db
+      .updateTable('policyHead')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', 1)
+      .returning('version')
+      .executeTakeFirstOrThrow();
+    const version = Number(head.version);
+    const state = { ...(await loadState(db)), version: version - 1 };
+    const applied = applyPolicyChange(state, change, { version, at: nowIso() });
+    await persist(db, change, state, applied);
+    const row = {
+      version,
+      createdAt: nowIso(),
+      actor,
+      kind: change.kind,
+      subjectId: applied.subjectId,
+      organizationId: applied.organizationId,
+      before: json(applied.before),
+      after: json(applied.after),
+    };
+    await db.insertInto('policyChanges').values(row).execute();
+    return toChangeRecord(row);
   }
 
   /** Changes in version order, which is the order they were made. */

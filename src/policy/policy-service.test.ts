@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { writeOnce } from '../../test/helpers/write-once.js';
 import { CommonwealError } from '../errors/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import type { DefaultResidency } from './default-residency.js';
@@ -48,7 +49,8 @@ async function service(defaultResidency: DefaultResidency): Promise<PolicyServic
 describe('a new organization', () => {
   it('starts home-only under the `home` default, as a recorded first version', async () => {
     const policy = await service('home');
-    const record = await policy.initializeOrganization(organizations[0]!, 'operator');
+    const record = await writeOnce(store, (tx) => policy.initializeOrganization(tx, organizations[0]!, 'operator'));
+    await policy.reload();
     assert.deepEqual([record.version, record.kind, record.before], [1, 'organization_policy', null]);
     const view = policy.organizationPolicy(organizations[0]!);
     assert.deepEqual([view.source, view.version, view.allowedJurisdictions], ['stored', 1, ['DE']]);
@@ -57,7 +59,8 @@ describe('a new organization', () => {
 
   it('starts open under the `open` default; one that never had a policy reads as the server default', async () => {
     const policy = await service('open');
-    await policy.initializeOrganization(organizations[0]!, 'operator');
+    await writeOnce(store, (tx) => policy.initializeOrganization(tx, organizations[0]!, 'operator'));
+    await policy.reload();
     assert.equal(policy.organizationPolicy(organizations[0]!).allowedJurisdictions, null);
     const legacy = policy.organizationPolicy(organizations[1]!);
     assert.deepEqual([legacy.source, legacy.version], ['server_default', null]);
@@ -67,7 +70,10 @@ describe('a new organization', () => {
 describe('simulate', () => {
   it('reports who would lose or gain service, and saves nothing', async () => {
     const policy = await service('open');
-    await policy.save({ kind: 'organization_policy', organizationId: 'acme', policy: toResidencyPolicy({ allowedJurisdictions: ['EU'] }) }, 'operator');
+    const eu = toResidencyPolicy({ allowedJurisdictions: ['EU'] });
+    const euOnly = { kind: 'organization_policy', organizationId: 'acme', policy: eu } as const;
+    await writeOnce(store, (tx) => policy.save(tx, euOnly, 'operator'));
+    await policy.reload();
     const deny = { kind: 'rule' as const, rule: { id: 'frontier-g7', effect: 'deny' as const, match: { modelTags: { in: ['frontier'] }, organizationJurisdictions: { in: ['US'] } }, reason: 'r', reference: null } };
     const simulation = await policy.simulate(deny);
     assert.deepEqual(simulation.losing.map((s) => [s.organizationId, s.modelId]), [['globex', 'm']]);
@@ -93,7 +99,8 @@ describe('simulate', () => {
 describe('explain', () => {
   it('lists every deployment, allowed or with the clause that excludes it', async () => {
     const policy = await service('home');
-    await policy.initializeOrganization(organizations[0]!, 'operator');
+    await writeOnce(store, (tx) => policy.initializeOrganization(tx, organizations[0]!, 'operator'));
+    await policy.reload();
     const explanation = policy.explain('acme', null, 'm');
     assert.deepEqual(
       [explanation.served, explanation.allowedDeployments, explanation.policies, explanation.organizationJurisdiction],

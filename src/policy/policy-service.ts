@@ -1,5 +1,5 @@
 import { CommonwealError } from '../errors/index.js';
-import type { Page, PageRequest, Store } from '../store/index.js';
+import type { Page, PageRequest, Store, WriteTransaction } from '../store/index.js';
 import { applyPolicyChange } from './apply-policy-change.js';
 import { defaultPolicyFor } from './default-residency.js';
 import type { JurisdictionGroup } from './jurisdiction-group.js';
@@ -38,9 +38,9 @@ export interface PolicyServiceOptions {
 }
 
 /**
- * Policy for the management API: reads, explains, simulates and saves changes, then
- * reloads the engine the gateway decides with. Reloads run one at a time and always
- * read the newest state, so the last one wins.
+ * Policy for the management API: reads, explains, simulates and saves changes, and
+ * reloads the engine the gateway decides with once a change has committed. Reloads run
+ * one at a time and always read the newest state, so the last one wins.
  */
 export class PolicyService {
   readonly engine: PolicyEngine;
@@ -65,17 +65,19 @@ export class PolicyService {
     return this.#reloading;
   }
 
-  /** Saves a change as a new version and resolves once the gateway decides with it. */
-  async save(change: PolicyChange, actor: string): Promise<PolicyChangeRecord> {
-    const record = await this.#repository.save(change, actor);
-    await this.reload();
-    return record;
+  /** Saves a change as a new version in `tx`; the gateway decides with it after `reload`, once `tx` has committed. */
+  save(tx: WriteTransaction, change: PolicyChange, actor: string): Promise<PolicyChangeRecord> {
+    return this.#repository.save(tx, change, actor);
   }
 
-  /** Gives a new organization the server's default policy, as its first recorded version. */
-  async initializeOrganization(organization: OrganizationFacts, actor: string): Promise<PolicyChangeRecord> {
+  /** Gives a new organization the server's default policy, as its first recorded version, in `tx`. */
+  initializeOrganization(
+    tx: WriteTransaction,
+    organization: OrganizationFacts,
+    actor: string,
+  ): Promise<PolicyChangeRecord> {
     const policy = defaultPolicyFor(this.engine.snapshot.defaultResidency, organization);
-    return this.save({ kind: 'organization_policy', organizationId: organization.id, policy }, actor);
+    return this.save(tx, { kind: 'organization_policy', organizationId: organization.id, policy }, actor);
   }
 
   organizationPolicy(organization: OrganizationFacts): ResidencyPolicyView {

@@ -27,5 +27,6 @@ export { newRecordId, newTimeOrderedId, nowIso } from './record-id.js';
 export { insertUnique } from './insert-unique.js';
 export { RowInserter } from './insert-rows.js';
 export { definedColumns } from './defined-columns.js';
+export type { RecordUpdate } from './record-update.js';
 export { type AppendOnlyTable, WriteTransaction } from './write-transaction.js';
 export { GroupCommitWriter, type WriteJob } from './group-commit-writer.js';

@@ -89,8 +89,8 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
     await t.test('pages ids of mixed case and digits in the order it lists them', async () => {
       const organizations = new OrganizationRepository(store);
       const projects = new ProjectRepository(store);
-      await organizations.create({ id: 'org_paging', name: 'Paging', homeJurisdiction: 'DE' });
-      for (const id of mixedIds) await projects.create('org_paging', { id, name: `project ${id}` });
+      await writeOnce(store, (tx) => organizations.create(tx, { id: 'org_paging', name: 'Paging', homeJurisdiction: 'DE' }));
+      for (const id of mixedIds) await writeOnce(store, (tx) => projects.create(tx, 'org_paging', { id, name: `project ${id}` }));
       const expected = sortedByCodeUnit(mixedIds);
       const whole = await projects.list('org_paging', { limit: 200 });
       assert.deepEqual(
@@ -106,7 +106,9 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         afterLowerA.data.map((p) => p.id),
         expected.filter((id) => id > 'a'),
       );
-      for (const id of mixedIds) await organizations.create({ id: `Org${id}`, name: id, homeJurisdiction: 'FR' });
+      for (const id of mixedIds) {
+        await writeOnce(store, (tx) => organizations.create(tx, { id: `Org${id}`, name: id, homeJurisdiction: 'FR' }));
+      }
       const allOrganizations = await walk((after) => organizations.list({ limit: 4, after }));
       assert.deepEqual(allOrganizations, sortedByCodeUnit(allOrganizations));
       assert.equal(new Set(allOrganizations).size, allOrganizations.length);
@@ -115,7 +117,7 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
 
     await t.test('names the constraint a failed write violated', async () => {
       const organizations = new OrganizationRepository(store);
-      await organizations.create({ id: 'org_constraints', name: 'Constraints', homeJurisdiction: 'DE' });
+      await writeOnce(store, (tx) => organizations.create(tx, { id: 'org_constraints', name: 'Constraints', homeJurisdiction: 'DE' }));
       const duplicate = await store.db
         .insertInto('organizations')
         .values({ id: 'org_constraints', name: 'again', homeJurisdiction: 'DE', createdAt: now, updatedAt: now })
@@ -134,7 +136,8 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
           (error: unknown) => error,
         );
       assert.equal(store.constraintViolation(orphan), 'foreign_key');
-      const key = await new ApiKeyRepository(store).create('org_constraints', { role: 'org_admin', projectId: null });
+      const keyRepository = new ApiKeyRepository(store);
+      const key = await writeOnce(store, (tx) => keyRepository.create(tx, 'org_constraints', { role: 'org_admin', projectId: null }));
       const row = await store.db.selectFrom('apiKeys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow();
       const sameSecret = await store.db
         .insertInto('apiKeys')
@@ -168,7 +171,7 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         inputPriceMicroPerMtok: 9_000_000_000_000,
         outputPriceMicroPerMtok: Number.MAX_SAFE_INTEGER,
       };
-      await models.create(model);
+      await writeOnce(store, (tx) => models.create(tx, model));
       const found = await models.find('big-money');
       assert.equal(found?.inputPriceMicroPerMtok, 9_000_000_000_000);
       assert.equal(found?.outputPriceMicroPerMtok, Number.MAX_SAFE_INTEGER);
@@ -185,25 +188,27 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const organizations = new OrganizationRepository(store);
       const projects = new ProjectRepository(store);
       const keys = new ApiKeyRepository(store);
-      const org = await organizations.create({ name: 'Tenant', homeJurisdiction: 'DE' });
+      const org = await writeOnce(store, (tx) => organizations.create(tx, { name: 'Tenant', homeJurisdiction: 'DE' }));
       assert.match(org.id, /^org_[a-z0-9]{12}$/);
       assert.deepEqual(await organizations.find(org.id), org);
-      assert.equal((await organizations.update(org.id, { name: 'Renamed' }))?.name, 'Renamed');
+      assert.equal((await writeOnce(store, (tx) => organizations.update(tx, org.id, { name: 'Renamed' })))?.after.name, 'Renamed');
       assert.deepEqual(
         (await organizations.list({ limit: 10 }, org.id)).data.map((o) => o.id),
         [org.id],
       );
-      await assert.rejects(organizations.create({ id: org.id, name: 'again', homeJurisdiction: 'DE' }), { code: 'already_exists' });
+      await assert.rejects(writeOnce(store, (tx) => organizations.create(tx, { id: org.id, name: 'again', homeJurisdiction: 'DE' })), {
+        code: 'already_exists',
+      });
 
-      const project = await projects.create(org.id, { id: 'shared-name', name: 'Project' });
-      const other = await organizations.create({ name: 'Other', homeJurisdiction: 'FR' });
+      const project = await writeOnce(store, (tx) => projects.create(tx, org.id, { id: 'shared-name', name: 'Project' }));
+      const other = await writeOnce(store, (tx) => organizations.create(tx, { name: 'Other', homeJurisdiction: 'FR' }));
       // Project ids are per organization, so another tenant may use the same one.
-      await projects.create(other.id, { id: 'shared-name', name: 'Theirs' });
-      assert.equal((await projects.rename(org.id, project.id, 'Renamed'))?.name, 'Renamed');
+      await writeOnce(store, (tx) => projects.create(tx, other.id, { id: 'shared-name', name: 'Theirs' }));
+      assert.equal((await writeOnce(store, (tx) => projects.rename(tx, org.id, project.id, 'Renamed')))?.after.name, 'Renamed');
       assert.equal((await projects.find(other.id, project.id))?.name, 'Theirs');
 
-      const projectKey = await keys.create(org.id, { role: 'project', projectId: project.id, name: 'ci' });
-      const adminKey = await keys.create(org.id, { role: 'org_admin', projectId: null });
+      const projectKey = await writeOnce(store, (tx) => keys.create(tx, org.id, { role: 'project', projectId: project.id, name: 'ci' }));
+      const adminKey = await writeOnce(store, (tx) => keys.create(tx, org.id, { role: 'org_admin', projectId: null }));
       const found = await keys.find(org.id, projectKey.id);
       assert.equal(found?.projectId, project.id);
       assert.equal(found?.revokedAt, null);
@@ -220,16 +225,16 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         sortedByCodeUnit([projectKey.id, adminKey.id]),
       );
 
-      await assert.rejects(organizations.delete(org.id), { code: 'conflict' });
-      await assert.rejects(projects.delete(org.id, project.id), { code: 'conflict' });
-      assert.ok((await keys.revoke(org.id, projectKey.id))?.revokedAt);
-      assert.equal(await projects.delete(org.id, project.id), true);
-      assert.equal(await projects.delete(org.id, project.id), false);
+      await assert.rejects(writeOnce(store, (tx) => organizations.delete(tx, org.id)), { code: 'conflict' });
+      await assert.rejects(writeOnce(store, (tx) => projects.delete(tx, org.id, project.id)), { code: 'conflict' });
+      assert.ok((await writeOnce(store, (tx) => keys.revoke(tx, org.id, projectKey.id)))?.after.revokedAt);
+      assert.equal((await writeOnce(store, (tx) => projects.delete(tx, org.id, project.id)))?.id, project.id);
+      assert.equal(await writeOnce(store, (tx) => projects.delete(tx, org.id, project.id)), undefined);
       assert.equal((await projects.find(other.id, 'shared-name'))?.name, 'Theirs');
-      await assert.rejects(organizations.delete(org.id), { code: 'conflict' });
-      await keys.revoke(org.id, adminKey.id);
-      assert.equal(await organizations.delete(org.id), true);
-      assert.equal(await organizations.delete(org.id), false);
+      await assert.rejects(writeOnce(store, (tx) => organizations.delete(tx, org.id)), { code: 'conflict' });
+      await writeOnce(store, (tx) => keys.revoke(tx, org.id, adminKey.id));
+      assert.equal((await writeOnce(store, (tx) => organizations.delete(tx, org.id)))?.id, org.id);
+      assert.equal(await writeOnce(store, (tx) => organizations.delete(tx, org.id)), undefined);
       assert.equal(await organizations.find(org.id), undefined);
     });
 
@@ -237,26 +242,35 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const models = new ModelRepository(store);
       const sites = new SiteRepository(store);
       const deployments = new DeploymentRepository(store, new SecretBox(randomBytes(32)));
-      const model = await models.create({ id: 'meta-llama/Llama-3.1-8B', inputPriceMicroPerMtok: 100, outputPriceMicroPerMtok: 300, tags: ['chat'] });
-      await assert.rejects(models.create({ id: model.id, inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 }), { code: 'already_exists' });
-      assert.deepEqual((await models.update(model.id, { contextLength: 131_072, tags: ['chat', 'tools'] }))?.tags, ['chat', 'tools']);
-      const site = await sites.create({ id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE', accelerators: [{ vendor: 'nvidia', type: 'H200', count: 8 }], powerKw: 1200 });
+      const write = <T>(job: (tx: WriteTransaction) => Promise<T>) => writeOnce(store, job);
+      const llama = { id: 'meta-llama/Llama-3.1-8B', inputPriceMicroPerMtok: 100, outputPriceMicroPerMtok: 300, tags: ['chat'] };
+      const model = await write((tx) => models.create(tx, llama));
+      await assert.rejects(write((tx) => models.create(tx, { id: model.id, inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 })), {
+        code: 'already_exists',
+      });
+      const modelPatch = { contextLength: 131_072, tags: ['chat', 'tools'] };
+      assert.deepEqual((await write((tx) => models.update(tx, model.id, modelPatch)))?.after.tags, ['chat', 'tools']);
+      const frankfurt = { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE', accelerators: [{ vendor: 'nvidia', type: 'H200', count: 8 }], powerKw: 1200 } as const;
+      const site = await write((tx) => sites.create(tx, frankfurt));
       assert.deepEqual(await sites.find(site.id), site);
       assert.ok((await sites.listAll()).some((s) => s.id === 'fra-1'));
 
-      const deployment = await deployments.create({ id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai', baseUrl: 'http://10.0.0.5:8000/v1', upstreamApiKey: 'sk-up' });
+      const upstream = { baseUrl: 'http://10.0.0.5:8000/v1', upstreamApiKey: 'sk-up' };
+      const deployment = await write((tx) => deployments.create(tx, { id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai', ...upstream }));
       assert.equal(deployment.enabled, true);
       assert.equal(deployment.hasUpstreamApiKey, true);
-      await assert.rejects(deployments.create({ id: 'dep-2', modelId: 'no-such-model', siteId: site.id, kind: 'openai' }), {
+      await assert.rejects(write((tx) => deployments.create(tx, { id: 'dep-2', modelId: 'no-such-model', siteId: site.id, kind: 'openai' })), {
         code: 'invalid_request',
         param: 'modelId',
       });
-      await assert.rejects(deployments.create({ id: 'dep-2', modelId: model.id, siteId: 'no-such-site', kind: 'openai' }), {
+      await assert.rejects(write((tx) => deployments.create(tx, { id: 'dep-2', modelId: model.id, siteId: 'no-such-site', kind: 'openai' })), {
         code: 'invalid_request',
         param: 'siteId',
       });
-      await assert.rejects(deployments.create({ id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai' }), { code: 'already_exists' });
-      assert.equal((await deployments.update('dep-1', { enabled: false, weight: 7 }))?.enabled, false);
+      await assert.rejects(write((tx) => deployments.create(tx, { id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai' })), {
+        code: 'already_exists',
+      });
+      assert.equal((await write((tx) => deployments.update(tx, 'dep-1', { enabled: false, weight: 7 })))?.after.enabled, false);
       const withSecret = (await deployments.listAllWithSecrets()).find((d) => d.deployment.id === 'dep-1');
       assert.equal(withSecret?.upstreamApiKey, 'sk-up');
       assert.equal(withSecret?.deployment.weight, 7);
@@ -265,18 +279,19 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         ['dep-1'],
       );
       const embeddedOptions = { contextSize: 4096, gpuLayers: 'auto' as const, parallelSequences: 2 };
-      const embedded = await deployments.create({ id: 'dep-emb', modelId: model.id, siteId: site.id, kind: 'embedded', source: 'hf:org/repo/model.gguf', engineOptions: embeddedOptions });
+      const embeddedInput = { id: 'dep-emb', modelId: model.id, siteId: site.id, kind: 'embedded', source: 'hf:org/repo/model.gguf' } as const;
+      const embedded = await write((tx) => deployments.create(tx, { ...embeddedInput, engineOptions: embeddedOptions }));
       assert.deepEqual(await deployments.find('dep-emb'), embedded);
       assert.deepEqual(embedded.engineOptions, embeddedOptions);
-      assert.equal((await deployments.update('dep-emb', { engineOptions: null }))?.engineOptions, null);
-      assert.equal(await deployments.delete('dep-emb'), true);
+      assert.equal((await write((tx) => deployments.update(tx, 'dep-emb', { engineOptions: null })))?.after.engineOptions, null);
+      assert.equal((await write((tx) => deployments.delete(tx, 'dep-emb')))?.id, 'dep-emb');
 
-      await assert.rejects(models.delete(model.id), { code: 'conflict' });
-      await assert.rejects(sites.delete(site.id), { code: 'conflict' });
-      assert.equal(await deployments.delete('dep-1'), true);
-      assert.equal(await deployments.delete('dep-1'), false);
-      assert.equal(await models.delete(model.id), true);
-      assert.equal(await sites.delete(site.id), true);
+      await assert.rejects(write((tx) => models.delete(tx, model.id)), { code: 'conflict' });
+      await assert.rejects(write((tx) => sites.delete(tx, site.id)), { code: 'conflict' });
+      assert.equal((await write((tx) => deployments.delete(tx, 'dep-1')))?.id, 'dep-1');
+      assert.equal(await write((tx) => deployments.delete(tx, 'dep-1')), undefined);
+      assert.equal((await write((tx) => models.delete(tx, model.id)))?.id, model.id);
+      assert.equal((await write((tx) => sites.delete(tx, site.id)))?.id, site.id);
       assert.equal(await models.find(model.id), undefined);
     });
 

@@ -1,4 +1,15 @@
-import { newRecordId, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import {
+  type Database,
+  newRecordId,
+  nowIso,
+  type Page,
+  type PageRequest,
+  type RecordUpdate,
+  type Store,
+  toPage,
+  type WriteTransaction,
+} from '../store/index.js';
 import { type ApiKey, type ApiKeyRole, toApiKey } from './api-key.js';
 import { newApiKeySecret } from './api-key-secret.js';
 
@@ -16,6 +27,7 @@ export interface CreatedApiKey extends ApiKey {
 }
 
 
+/** API keys in the store. Changes are written in the caller's transaction, so that their leaf commits with them. */
 export class ApiKeyRepository {
   readonly #store: Store;
 
@@ -23,7 +35,7 @@ export class ApiKeyRepository {
     this.#store = store;
   }
 
-  async create(organizationId: string, input: ApiKeyInput): Promise<CreatedApiKey> {
+  async create(tx: WriteTransaction, organizationId: string, input: ApiKeyInput): Promise<CreatedApiKey> {
     const { secret, prefix, hash } = newApiKeySecret();
     const row = {
       id: newRecordId('key'),
@@ -37,12 +49,12 @@ export class ApiKeyRepository {
       revokedAt: null,
       createdAt: nowIso(),
     };
-    await this.#store.db.insertInto('apiKeys').values(row).execute();
+    await tx.db.insertInto('apiKeys').values(row).execute();
     return { ...toApiKey(row), secret };
   }
 
-  async find(organizationId: string, id: string): Promise<ApiKey | undefined> {
-    const row = await this.#store.db
+  async find(organizationId: string, id: string, db: Kysely<Database> = this.#store.db): Promise<ApiKey | undefined> {
+    const row = await db
       .selectFrom('apiKeys')
       .selectAll()
       .where('organizationId', '=', organizationId)
@@ -69,15 +81,24 @@ export class ApiKeyRepository {
     return toPage((await query.execute()).map(toApiKey), page.limit);
   }
 
-  /** Revocation is permanent and keeps the record, so usage stays attributable to the key. */
-  async revoke(organizationId: string, id: string): Promise<ApiKey | undefined> {
-    await this.#store.db
+  /**
+   * Revocation is permanent and keeps the record, so usage stays attributable to the key.
+   * Revoking a revoked key changes nothing; undefined when there is no such key.
+   */
+  async revoke(
+    tx: WriteTransaction,
+    organizationId: string,
+    id: string,
+  ): Promise<RecordUpdate<ApiKey> | undefined> {
+    const before = await this.find(organizationId, id, tx.db);
+    if (before === undefined) return undefined;
+    await tx.db
       .updateTable('apiKeys')
       .set({ revokedAt: nowIso() })
       .where('organizationId', '=', organizationId)
       .where('id', '=', id)
       .where('revokedAt', 'is', null)
       .execute();
-    return this.find(organizationId, id);
+    return { before, after: (await this.find(organizationId, id, tx.db))! };
   }
 }

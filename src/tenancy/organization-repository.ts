@@ -1,5 +1,18 @@
 import { CommonwealError } from '../errors/index.js';
-import { definedColumns, insertUnique, newRecordId, nowIso, type Page, type PageRequest, type Store, toPage } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import {
+  type Database,
+  definedColumns,
+  insertUnique,
+  newRecordId,
+  nowIso,
+  type Page,
+  type PageRequest,
+  type RecordUpdate,
+  type Store,
+  toPage,
+  type WriteTransaction,
+} from '../store/index.js';
 import { type Organization, toOrganization } from './organization.js';
 
 export interface OrganizationInput {
@@ -13,6 +26,10 @@ export interface OrganizationPatch {
   readonly homeJurisdiction?: string | undefined;
 }
 
+/**
+ * Organizations in the store. Changes are written in the caller's transaction, so that
+ * their log leaf commits with them.
+ */
 export class OrganizationRepository {
   readonly #store: Store;
 
@@ -20,15 +37,17 @@ export class OrganizationRepository {
     this.#store = store;
   }
 
-  async create(input: OrganizationInput): Promise<Organization> {
+  async create(tx: WriteTransaction, input: OrganizationInput): Promise<Organization> {
     const now = nowIso();
-    const row = { id: input.id ?? newRecordId('org'), name: input.name, homeJurisdiction: input.homeJurisdiction, createdAt: now, updatedAt: now };
-    await insertUnique(this.#store, 'an organization', row.id, () => this.#store.db.insertInto('organizations').values(row).execute());
+    const id = input.id ?? newRecordId('org');
+    const row = { id, name: input.name, homeJurisdiction: input.homeJurisdiction, createdAt: now, updatedAt: now };
+    const insert = () => tx.db.insertInto('organizations').values(row).execute();
+    await insertUnique(this.#store, 'an organization', row.id, insert);
     return toOrganization(row);
   }
 
-  async find(id: string): Promise<Organization | undefined> {
-    const row = await this.#store.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  async find(id: string, db: Kysely<Database> = this.#store.db): Promise<Organization | undefined> {
+    const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toOrganization(row);
   }
 
@@ -45,21 +64,33 @@ export class OrganizationRepository {
     return (await this.#store.db.selectFrom('organizations').selectAll().orderBy('id').execute()).map(toOrganization);
   }
 
-  async update(id: string, patch: OrganizationPatch): Promise<Organization | undefined> {
-    await this.#store.db.updateTable('organizations').set({ ...definedColumns(patch), updatedAt: nowIso() }).where('id', '=', id).execute();
-    return this.find(id);
+  /** Undefined when there is no such organization. */
+  async update(
+    tx: WriteTransaction,
+    id: string,
+    patch: OrganizationPatch,
+  ): Promise<RecordUpdate<Organization> | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    const columns = { ...definedColumns(patch), updatedAt: nowIso() };
+    await tx.db.updateTable('organizations').set(columns).where('id', '=', id).execute();
+    return { before, after: (await this.find(id, tx.db))! };
   }
 
-  /** Deletes an empty organization: one that still has projects or keys is refused, so nothing is orphaned. */
-  async delete(id: string): Promise<boolean> {
-    return this.#store.db.transaction().execute(async (tx) => {
-      const project = await tx.selectFrom('projects').select('id').where('organizationId', '=', id).limit(1).executeTakeFirst();
-      if (project) throw new CommonwealError('conflict', `organization "${id}" still has projects; delete them first`);
-      await this.#refuseActiveKeys(tx, id);
-      await tx.deleteFrom('apiKeys').where('organizationId', '=', id).execute();
-      const result = await tx.deleteFrom('organizations').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
-    });
+  /**
+   * Deletes an empty organization: one that still has projects or keys is refused, so
+   * nothing is orphaned. The organization as it was; undefined when there was none.
+   */
+  async delete(tx: WriteTransaction, id: string): Promise<Organization | undefined> {
+    const before = await this.find(id, tx.db);
+    if (before === undefined) return undefined;
+    const projects = tx.db.selectFrom('projects').select('id').where('organizationId', '=', id);
+    const project = await projects.limit(1).executeTakeFirst();
+    if (project) throw new CommonwealError('conflict', `organization "${id}" still has projects; delete them first`);
+    await this.#refuseActiveKeys(tx.db, id);
+    await tx.db.deleteFrom('apiKeys').where('organizationId', '=', id).execute();
+    await tx.db.deleteFrom('organizations').where('id', '=', id).execute();
+    return before;
   }
 
   async #refuseActiveKeys(tx: Pick<Store['db'], 'selectFrom'>, organizationId: string): Promise<void> {

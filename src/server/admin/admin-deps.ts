@@ -1,4 +1,4 @@
-import type { AdminChangeRecorder } from '../../audit/index.js';
+import type { AdminChanges } from '../../audit/index.js';
 import type { DeploymentRepository, ModelRepository, SiteRepository } from '../../catalog/index.js';
 import type { EngineStatus } from '../../engines/index.js';
 import type { UsageRepository } from '../../metering/index.js';
@@ -24,11 +24,11 @@ export interface AdminDeps {
   /** What the engine of a deployment running in this process is doing; undefined for proxies and unknown ids. */
   readonly engineStatus: (deploymentId: string) => EngineStatus | undefined;
   /**
-   * Makes a change a leaf of the transparency log: every route that changes a record
-   * calls `audit.recordAdminChange({ actor: request.principal, action, resource,
-   * resourceId, organizationId, before, after })` once the change is written.
+   * Makes a change a leaf of the transparency log: a route that changes a record writes
+   * it in `audit.commit(tx => ...)`, which appends the leaf in the same transaction; once
+   * that resolves, the route reloads what the gateway holds in memory.
    */
-  readonly audit: AdminChangeRecorder;
+  readonly audit: AdminChanges;
   /** The credits ledger, the fund, budgets and rate limits. */
   readonly billing: BillingAdmin;
   /** Downloads of model files into `modelsDir`, run by this server. */

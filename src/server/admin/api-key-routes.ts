@@ -64,15 +64,18 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request, reply) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       await checkKeyTarget(deps, request.params.orgId, request.body);
-      const key = await deps.apiKeys.create(request.params.orgId, {
+      const input = {
         role: request.body.role,
         projectId: request.body.projectId ?? null,
         name: request.body.name,
         expiresAt: request.body.expiresAt === undefined ? undefined : new Date(request.body.expiresAt).toISOString(),
+      };
+      const key = await deps.audit.commit(async (tx) => {
+        const created = await deps.apiKeys.create(tx, request.params.orgId, input);
+        // The secret is shown once to its creator and never enters the log, not even hashed.
+        const { secret: _secret, ...visible } = created;
+        return { result: created, change: change(request.principal, 'create', created, null, visible) };
       });
-      // The secret is shown once to its creator and never enters the log, not even hashed.
-      const { secret: _secret, ...visible } = key;
-      await deps.audit.recordAdminChange(change(request.principal, 'create', key, null, visible));
       await deps.onCatalogChange();
       return reply.code(201).send(key);
     },
@@ -88,10 +91,13 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   // Deleting a key revokes it: the record stays so that usage remains attributable.
   app.delete<{ Params: Static<typeof KeyParams> }>('/orgs/:orgId/keys/:keyId', { schema: { tags: ['keys'], params: KeyParams } }, async (request) => {
     await enterOrganization(deps, request.principal, request.params.orgId);
-    const before = await deps.apiKeys.find(request.params.orgId, request.params.keyId);
-    const key = await deps.apiKeys.revoke(request.params.orgId, request.params.keyId);
-    if (!key) throw notFound('key', request.params.keyId);
-    await deps.audit.recordAdminChange(change(request.principal, 'revoke', key, before ?? null, key));
+    const { orgId, keyId } = request.params;
+    const key = await deps.audit.commit(async (tx) => {
+      const revoked = await deps.apiKeys.revoke(tx, orgId, keyId);
+      if (!revoked) throw notFound('key', keyId);
+      const leaf = change(request.principal, 'revoke', revoked.after, revoked.before, revoked.after);
+      return { result: revoked.after, change: leaf };
+    });
     await deps.onCatalogChange();
     return key;
   });

@@ -81,8 +81,10 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
       checkEngineFields(request.body.kind, request.body, true);
       checkBaseUrl(request.body.baseUrl);
       await checkSourceFile(request.body.source);
-      const deployment = await deps.deployments.create(request.body);
-      await deps.audit.recordAdminChange(change(request.principal, 'create', deployment.id, null, deployment));
+      const deployment = await deps.audit.commit(async (tx) => {
+        const created = await deps.deployments.create(tx, request.body);
+        return { result: created, change: change(request.principal, 'create', created.id, null, created) };
+      });
       await deps.onCatalogChange();
       return reply.code(201).send(deployment);
     },
@@ -105,14 +107,18 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       requireOperator(request.principal);
       checkBaseUrl(request.body.baseUrl);
-      const before = await deps.deployments.find(request.params.deploymentId);
-      if (before !== undefined) {
-        checkEngineFields(before.kind, request.body, false);
-        await checkSourceFile(request.body.source);
-      }
-      const deployment = await deps.deployments.update(request.params.deploymentId, request.body);
-      if (!deployment) throw notFound('deployment', request.params.deploymentId);
-      await deps.audit.recordAdminChange(change(request.principal, 'update', deployment.id, before ?? null, deployment));
+      const { deploymentId } = request.params;
+      // A deployment's kind never changes, so the fields it allows can be checked before the transaction.
+      const current = await deps.deployments.find(deploymentId);
+      if (!current) throw notFound('deployment', deploymentId);
+      checkEngineFields(current.kind, request.body, false);
+      await checkSourceFile(request.body.source);
+      const deployment = await deps.audit.commit(async (tx) => {
+        const updated = await deps.deployments.update(tx, deploymentId, request.body);
+        if (!updated) throw notFound('deployment', deploymentId);
+        const leaf = change(request.principal, 'update', deploymentId, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
+      });
       await deps.onCatalogChange();
       return deployment;
     },
@@ -123,11 +129,14 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['deployments'], params: DeploymentParams } },
     async (request) => {
       requireOperator(request.principal);
-      const before = await deps.deployments.find(request.params.deploymentId);
-      if (!(await deps.deployments.delete(request.params.deploymentId))) throw notFound('deployment', request.params.deploymentId);
-      await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.deploymentId, before ?? null, null));
+      const { deploymentId } = request.params;
+      await deps.audit.commit(async (tx) => {
+        const before = await deps.deployments.delete(tx, deploymentId);
+        if (!before) throw notFound('deployment', deploymentId);
+        return { result: undefined, change: change(request.principal, 'delete', deploymentId, before, null) };
+      });
       await deps.onCatalogChange();
-      return deleted('deployment', request.params.deploymentId);
+      return deleted('deployment', deploymentId);
     },
   );
 }

@@ -5,7 +5,6 @@ import { budgetPeriods, budgetScopes } from '../../ledger/index.js';
 import { rateLimitScopes } from '../../limits/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound, requireOperator } from './admin-principal.js';
-import { auditBillingChange } from './billing-admin.js';
 import { AmountMicro } from './billing-schemas.js';
 import { deleted, RecordId, Timestamp } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
@@ -66,17 +65,27 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
       await enterOrganization(deps, request.principal, orgId);
       const { scope, scopeId } = request.body;
       if (scope !== 'organization') await checkScopeTarget(deps, orgId, scope, scopeId);
-      const budget = await budgets.create(orgId, request.body);
-      await auditBillingChange(deps, request.principal, { action: 'create', resource: 'budget', resourceId: budget.id, organizationId: orgId, after: budget });
+      const budget = await deps.audit.commit(async (tx) => {
+        const created = await budgets.create(tx, orgId, request.body);
+        const subject = { resource: 'budget', resourceId: created.id, organizationId: orgId };
+        const change = { actor: request.principal, action: 'create', ...subject };
+        return { result: created, change: { ...change, before: null, after: created } };
+      });
       return reply.code(201).send(budget);
     },
   );
 
   app.delete<{ Params: Static<typeof BudgetParams> }>('/orgs/:orgId/budgets/:budgetId', { schema: { tags, params: BudgetParams } }, async (request) => {
-    await enterOrganization(deps, request.principal, request.params.orgId);
-    if (!(await budgets.delete(request.params.orgId, request.params.budgetId))) throw notFound('budget', request.params.budgetId);
-    await auditBillingChange(deps, request.principal, { action: 'delete', resource: 'budget', resourceId: request.params.budgetId, organizationId: request.params.orgId, after: null });
-    return deleted('budget', request.params.budgetId);
+    const { orgId, budgetId } = request.params;
+    await enterOrganization(deps, request.principal, orgId);
+    await deps.audit.commit(async (tx) => {
+      const before = await budgets.delete(tx, orgId, budgetId);
+      if (!before) throw notFound('budget', budgetId);
+      const subject = { resource: 'budget', resourceId: budgetId, organizationId: orgId };
+      const change = { actor: request.principal, action: 'delete', ...subject };
+      return { result: undefined, change: { ...change, before, after: null } };
+    });
+    return deleted('budget', budgetId);
   });
 
   app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/rate-limits', { schema: { tags, params: OrgParams } }, async (request) => {
@@ -99,9 +108,15 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
         throw new CommonwealError('invalid_request', message, { param: 'requestsPerMinute' });
       }
       await checkScopeTarget(deps, orgId, scope, scopeId);
-      const rule = await rateLimits.set(orgId, request.body);
-      await auditBillingChange(deps, request.principal, { action: 'update', resource: 'rate_limit', resourceId: `${scope}:${scopeId}`, organizationId: orgId, after: rule });
-      return rule ?? deleted('rate_limit', `${scope}:${scopeId}`);
+      const ruleId = `${scope}:${scopeId}`;
+      const rule = await deps.audit.commit(async (tx) => {
+        const { before, after } = await rateLimits.set(tx, orgId, request.body);
+        const subject = { resource: 'rate_limit', resourceId: ruleId, organizationId: orgId };
+        const change = { actor: request.principal, action: 'update', ...subject };
+        return { result: after, change: { ...change, before, after } };
+      });
+      await rateLimits.reload();
+      return rule ?? deleted('rate_limit', ruleId);
     },
   );
 }

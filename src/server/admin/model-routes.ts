@@ -51,8 +51,10 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Body: Static<typeof ModelCreate> }>('/models', { schema: { tags: ['models'], body: ModelCreate } }, async (request, reply) => {
     requireOperator(request.principal);
-    const model = await deps.models.create(request.body);
-    await deps.audit.recordAdminChange(change(request.principal, 'create', model.id, null, model));
+    const model = await deps.audit.commit(async (tx) => {
+      const created = await deps.models.create(tx, request.body);
+      return { result: created, change: change(request.principal, 'create', created.id, null, created) };
+    });
     await deps.onCatalogChange();
     return reply.code(201).send(model);
   });
@@ -68,10 +70,12 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['models'], params: ModelParams, body: ModelPatch } },
     async (request) => {
       requireOperator(request.principal);
-      const before = await deps.models.find(request.params.modelId);
-      const model = await deps.models.update(request.params.modelId, request.body);
-      if (!model) throw notFound('model', request.params.modelId);
-      await deps.audit.recordAdminChange(change(request.principal, 'update', model.id, before ?? null, model));
+      const model = await deps.audit.commit(async (tx) => {
+        const updated = await deps.models.update(tx, request.params.modelId, request.body);
+        if (!updated) throw notFound('model', request.params.modelId);
+        const leaf = change(request.principal, 'update', updated.after.id, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
+      });
       await deps.onCatalogChange();
       return model;
     },
@@ -79,10 +83,13 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof ModelParams> }>('/models/:modelId', { schema: { tags: ['models'], params: ModelParams } }, async (request) => {
     requireOperator(request.principal);
-    const before = await deps.models.find(request.params.modelId);
-    if (!(await deps.models.delete(request.params.modelId))) throw notFound('model', request.params.modelId);
-    await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.modelId, before ?? null, null));
+    const { modelId } = request.params;
+    await deps.audit.commit(async (tx) => {
+      const before = await deps.models.delete(tx, modelId);
+      if (!before) throw notFound('model', modelId);
+      return { result: undefined, change: change(request.principal, 'delete', modelId, before, null) };
+    });
     await deps.onCatalogChange();
-    return deleted('model', request.params.modelId);
+    return deleted('model', modelId);
   });
 }

@@ -29,10 +29,13 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
   app.post<{ Body: Static<typeof OrgCreate> }>('/orgs', { schema: { tags: ['organizations'], body: OrgCreate } }, async (request, reply) => {
     requireOperator(request.principal);
     assertCountryCode(request.body.homeJurisdiction, 'homeJurisdiction');
-    const organization = await deps.organizations.create(request.body);
-    // Its residency starts as the server's default (policy.defaultResidency), recorded as a policy version.
-    await deps.policy.initializeOrganization(organization, actorOf(request.principal));
-    await deps.audit.recordAdminChange(change(request.principal, 'create', organization.id, null, organization));
+    const organization = await deps.audit.commit(async (tx) => {
+      const created = await deps.organizations.create(tx, request.body);
+      // Its residency starts as the server's default (policy.defaultResidency), recorded as a policy version.
+      await deps.policy.initializeOrganization(tx, created, actorOf(request.principal));
+      return { result: created, change: change(request.principal, 'create', created.id, null, created) };
+    });
+    await deps.policy.reload();
     return reply.code(201).send(organization);
   });
 
@@ -51,12 +54,15 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
       requireOrganizationAccess(request.principal, request.params.orgId);
       requireOperator(request.principal);
       assertCountryCode(request.body.homeJurisdiction, 'homeJurisdiction');
-      const before = await deps.organizations.find(request.params.orgId);
-      const organization = await deps.organizations.update(request.params.orgId, request.body);
-      if (!organization) throw organizationNotFound(request.params.orgId);
+      const { orgId } = request.params;
+      const organization = await deps.audit.commit(async (tx) => {
+        const updated = await deps.organizations.update(tx, orgId, request.body);
+        if (!updated) throw organizationNotFound(orgId);
+        const leaf = change(request.principal, 'update', orgId, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
+      });
       // Rules match on the home jurisdiction: decisions must follow it.
       await deps.policy.reload();
-      await deps.audit.recordAdminChange(change(request.principal, 'update', organization.id, before ?? null, organization));
       return organization;
     },
   );
@@ -64,10 +70,13 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
   app.delete<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId', { schema: { tags: ['organizations'], params: OrgParams } }, async (request) => {
     requireOrganizationAccess(request.principal, request.params.orgId);
     requireOperator(request.principal);
-    const before = await deps.organizations.find(request.params.orgId);
-    if (!(await deps.organizations.delete(request.params.orgId))) throw organizationNotFound(request.params.orgId);
+    const { orgId } = request.params;
+    await deps.audit.commit(async (tx) => {
+      const before = await deps.organizations.delete(tx, orgId);
+      if (!before) throw organizationNotFound(orgId);
+      return { result: undefined, change: change(request.principal, 'delete', orgId, before, null) };
+    });
     await deps.policy.reload();
-    await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.orgId, before ?? null, null));
-    return deleted('organization', request.params.orgId);
+    return deleted('organization', orgId);
   });
 }

@@ -33,8 +33,10 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['projects'], params: OrgParams, body: ProjectCreate } },
     async (request, reply) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
-      const project = await deps.projects.create(request.params.orgId, request.body);
-      await deps.audit.recordAdminChange(change(request.principal, 'create', project, null, project));
+      const project = await deps.audit.commit(async (tx) => {
+        const created = await deps.projects.create(tx, request.params.orgId, request.body);
+        return { result: created, change: change(request.principal, 'create', created, null, created) };
+      });
       return reply.code(201).send(project);
     },
   );
@@ -55,10 +57,13 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['projects'], params: ProjectParams, body: ProjectPatch } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
-      const before = await deps.projects.find(request.params.orgId, request.params.projectId);
-      const project = await deps.projects.rename(request.params.orgId, request.params.projectId, request.body.name);
-      if (!project) throw notFound('project', request.params.projectId);
-      await deps.audit.recordAdminChange(change(request.principal, 'update', project, before ?? null, project));
+      const { orgId, projectId } = request.params;
+      const project = await deps.audit.commit(async (tx) => {
+        const renamed = await deps.projects.rename(tx, orgId, projectId, request.body.name);
+        if (!renamed) throw notFound('project', projectId);
+        const leaf = change(request.principal, 'update', renamed.after, renamed.before, renamed.after);
+        return { result: renamed.after, change: leaf };
+      });
       return project;
     },
   );
@@ -68,16 +73,18 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags: ['projects'], params: ProjectParams } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
-      const before = await deps.projects.find(request.params.orgId, request.params.projectId);
-      if (!(await deps.projects.delete(request.params.orgId, request.params.projectId))) throw notFound('project', request.params.projectId);
-      await deps.audit.recordAdminChange(change(request.principal, 'delete', { organizationId: request.params.orgId, id: request.params.projectId }, before ?? null, null));
-      // A project created later under the same id must not inherit this one's policy.
       const { orgId, projectId } = request.params;
+      await deps.audit.commit(async (tx) => {
+        const before = await deps.projects.delete(tx, orgId, projectId);
+        if (!before) throw notFound('project', projectId);
+        return { result: undefined, change: change(request.principal, 'delete', before, before, null) };
+      });
+      // A project created later under the same id must not inherit this one's policy.
       if (deps.policy.projectPolicy(orgId, projectId) !== undefined) {
         await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy: null });
       }
       await deps.onCatalogChange();
-      return deleted('project', request.params.projectId);
+      return deleted('project', projectId);
     },
   );
 }

@@ -1,3 +1,4 @@
+import type { AdminChangeInput } from '../../audit/index.js';
 import type { PolicyChange, PolicyChangeRecord } from '../../policy/index.js';
 import { actorOf } from './admin-actor.js';
 import type { AdminDeps } from './admin-deps.js';
@@ -9,14 +10,9 @@ function resourceOf(record: PolicyChangeRecord): string {
   return 'residency_policy';
 }
 
-/**
- * Saves a policy change as a new version (its own change log keeps who, when, before and
- * after), then makes it a leaf of the transparency log like every other admin change.
- */
-export async function savePolicyChange(deps: AdminDeps, principal: AdminPrincipal, change: PolicyChange): Promise<PolicyChangeRecord> {
-  const record = await deps.policy.save(change, actorOf(principal));
+function leafOf(principal: AdminPrincipal, record: PolicyChangeRecord): AdminChangeInput {
   const action = record.before === null ? 'create' : record.after === null ? 'delete' : 'update';
-  await deps.audit.recordAdminChange({
+  return {
     actor: principal,
     action,
     resource: resourceOf(record),
@@ -24,6 +20,23 @@ export async function savePolicyChange(deps: AdminDeps, principal: AdminPrincipa
     organizationId: record.organizationId,
     before: record.before,
     after: record.after,
+  };
+}
+
+/**
+ * Saves a policy change as a new version (its own change log keeps who, when, before and
+ * after) and as a leaf of the transparency log, in one transaction like every other
+ * admin change, then resolves once the gateway decides with it.
+ */
+export async function savePolicyChange(
+  deps: AdminDeps,
+  principal: AdminPrincipal,
+  change: PolicyChange,
+): Promise<PolicyChangeRecord> {
+  const record = await deps.audit.commit(async (tx) => {
+    const saved = await deps.policy.save(tx, change, actorOf(principal));
+    return { result: saved, change: leafOf(principal, saved) };
   });
+  await deps.policy.reload();
   return record;
 }

@@ -43,8 +43,10 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post<{ Body: Static<typeof SiteCreate> }>('/sites', { schema: { tags: ['sites'], body: SiteCreate } }, async (request, reply) => {
     requireOperator(request.principal);
     assertCountryCode(request.body.jurisdiction, 'jurisdiction');
-    const site = await deps.sites.create(request.body);
-    await deps.audit.recordAdminChange(change(request.principal, 'create', site.id, null, site));
+    const site = await deps.audit.commit(async (tx) => {
+      const created = await deps.sites.create(tx, request.body);
+      return { result: created, change: change(request.principal, 'create', created.id, null, created) };
+    });
     await deps.onCatalogChange();
     return reply.code(201).send(site);
   });
@@ -61,10 +63,12 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       requireOperator(request.principal);
       assertCountryCode(request.body.jurisdiction, 'jurisdiction');
-      const before = await deps.sites.find(request.params.siteId);
-      const site = await deps.sites.update(request.params.siteId, request.body);
-      if (!site) throw notFound('site', request.params.siteId);
-      await deps.audit.recordAdminChange(change(request.principal, 'update', site.id, before ?? null, site));
+      const site = await deps.audit.commit(async (tx) => {
+        const updated = await deps.sites.update(tx, request.params.siteId, request.body);
+        if (!updated) throw notFound('site', request.params.siteId);
+        const leaf = change(request.principal, 'update', updated.after.id, updated.before, updated.after);
+        return { result: updated.after, change: leaf };
+      });
       await deps.onCatalogChange();
       return site;
     },
@@ -72,10 +76,13 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof SiteParams> }>('/sites/:siteId', { schema: { tags: ['sites'], params: SiteParams } }, async (request) => {
     requireOperator(request.principal);
-    const before = await deps.sites.find(request.params.siteId);
-    if (!(await deps.sites.delete(request.params.siteId))) throw notFound('site', request.params.siteId);
-    await deps.audit.recordAdminChange(change(request.principal, 'delete', request.params.siteId, before ?? null, null));
+    const { siteId } = request.params;
+    await deps.audit.commit(async (tx) => {
+      const before = await deps.sites.delete(tx, siteId);
+      if (!before) throw notFound('site', siteId);
+      return { result: undefined, change: change(request.principal, 'delete', siteId, before, null) };
+    });
     await deps.onCatalogChange();
-    return deleted('site', request.params.siteId);
+    return deleted('site', siteId);
   });
 }

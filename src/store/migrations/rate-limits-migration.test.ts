@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { requireService } from '../../../test/helpers/require-service.js';
 import { createTempPostgresDatabase, postgresService } from '../../../test/helpers/temp-postgres-database.js';
+import { writeOnce } from '../../../test/helpers/write-once.js';
 import { RateLimits } from '../../limits/index.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../index.js';
 import { schemaMigrator } from '../migrate.js';
@@ -36,7 +37,8 @@ async function checkMigratedRules(store: Store): Promise<void> {
   const limits = await RateLimits.open(store);
   const kept = limits.forProject('x', 'main');
   assert.deepEqual([kept?.requestsPerMinute, kept?.tokensPerMinute], [10, 1000], 'the rule from before 0013');
-  await limits.set('y', { scope: 'project', scopeId: 'main', requestsPerMinute: 20 });
+  await writeOnce(store, (tx) => limits.set(tx, 'y', { scope: 'project', scopeId: 'main', requestsPerMinute: 20 }));
+  await limits.reload();
   assert.equal(limits.forProject('y', 'main')?.requestsPerMinute, 20);
   assert.equal(limits.forProject('x', 'main')?.requestsPerMinute, 10);
 }
