@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { patternString } from '../../config/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound, requireOperator } from './admin-principal.js';
 import { ModelSource } from './deployment-engine-fields.js';
@@ -7,10 +8,13 @@ import { ModelSource } from './deployment-engine-fields.js';
 const PullCreate = Type.Object(
   {
     source: ModelSource,
-    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the SHA-256 the file must have' })),
+    sha256: Type.Optional(
+      patternString('^[0-9a-fA-F]{64}$', 'a SHA-256 digest: 64 hexadecimal digits', {
+        description: 'the SHA-256 the file must have',
+      }),
+    ),
     hfEndpoint: Type.Optional(
-      Type.String({
-        pattern: '^https?://[^\\s]+$',
+      patternString('^https?://[^\\s]+$', 'an http:// or https:// URL without spaces', {
         maxLength: 2048,
         description: 'a Hugging Face mirror for hf: sources',
       }),
