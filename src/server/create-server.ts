@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
 import { CommonwealError } from '../errors/index.js';
 import { newTimeOrderedId } from '../store/index.js';
@@ -38,7 +38,7 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     loggerInstance: parts.log,
     // One id per request everywhere: what the client reads in x-request-id is what the log says, as on /v1.
     genReqId: () => newTimeOrderedId('req'),
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.http.bodySizeBytesMax,
     clientErrorHandler: clientErrorHandler(config.http),
     // Bad URLs and over-long path parameters, found before routing, answer like every other error.
