@@ -7,7 +7,7 @@ export interface DeploymentStatsOptions {
   readonly breaker: CircuitBreakerOptions;
 }
 
-// About the last ten answers weigh in the average: one slow answer does not send traffic away.
+// A new sample moves the average a fifth of the way: one slow answer does not send traffic away.
 const latencySmoothingDefault = 0.2;
 
 /**

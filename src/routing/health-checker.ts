@@ -11,6 +11,7 @@ export interface HealthCheckerOptions {
   readonly concurrencyMax?: number;
 }
 
+// Enough to keep a round of a large fleet short, few enough to open no burst of connections.
 const concurrencyMaxDefault = 8;
 
 /** Hears a check's verdict: `failure` is undefined when the check passed. */
