@@ -5,23 +5,15 @@ import { type Logger, pino } from 'pino';
 import { AdminChangeLog, CheckpointPublisher, createLogHttpHandler, defaultLogOrigin, LogSigner, TransparencyLog } from './audit/index.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from './catalog/index.js';
 import type { ServerConfig } from './config/index.js';
-import { createEngine, EmbeddedRuntime, type EngineStatus, type OpenAiUpstreamOptions } from './engines/index.js';
+import { createEngine, EmbeddedRuntime, type EngineStatus } from './engines/index.js';
 import { Admission, createInferenceHandler, InferenceCatalog, InferenceProxy } from './gateway/index.js';
 import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
 import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
 import { UsageRepository } from './metering/index.js';
 import { ModelPulls } from './model-files/index.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
-import {
-  Balancer,
-  circuitBreakerDefaults,
-  DeploymentRegistry,
-  type DeploymentStatsOptions,
-  deploymentStatsDefaults,
-  HealthChecker,
-  RetryPolicy,
-  retryPolicyDefaults,
-} from './routing/index.js';
+import { gatewayOptions } from './gateway-options.js';
+import { Balancer, DeploymentRegistry, HealthChecker, RetryPolicy } from './routing/index.js';
 import { AdminTokenFile, dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
 import { createAppServer } from './server/index.js';
 import { GroupCommitWriter, openStore, type Store } from './store/index.js';
@@ -37,18 +29,6 @@ export interface RunningPlatform {
   close(): Promise<void>;
 }
 
-function engineOptions(config: ServerConfig): OpenAiUpstreamOptions {
-  const g = config.gateway;
-  return {
-    connectTimeoutMs: g.connectTimeoutMs,
-    firstByteTimeoutMs: g.firstByteTimeoutMs,
-    idleTimeoutMs: g.idleTimeoutMs,
-    totalTimeoutMs: g.totalTimeoutMs,
-    connectionsMax: g.connectionsPerDeploymentMax,
-    queuedCallsMax: g.queuedCallsPerDeploymentMax,
-  };
-}
-
 /** The embedded engine's shared runtime; node-llama-cpp is imported only when a model is first loaded. */
 function embeddedRuntime(config: ServerConfig, log: Logger): EmbeddedRuntime {
   return new EmbeddedRuntime({
@@ -56,7 +36,7 @@ function embeddedRuntime(config: ServerConfig, log: Logger): EmbeddedRuntime {
     idleUnloadMs: config.embedded.idleUnloadMs,
     loadRetryMs: config.embedded.loadRetryMs,
     queuedRequestsMax: config.embedded.queuedRequestsMax,
-    timeouts: engineOptions(config),
+    timeouts: gatewayOptions(config.gateway).upstream,
     moduleName: 'node-llama-cpp',
     log: (level, message, err) => log[level]({ err }, message),
   });
@@ -70,11 +50,6 @@ function engineStatuses(registry: DeploymentRegistry): Record<string, EngineStat
     if (status !== undefined) statuses[deployment.id] = status;
   }
   return statuses;
-}
-
-function statsOptions(config: ServerConfig): DeploymentStatsOptions {
-  const g = config.gateway;
-  return { ...deploymentStatsDefaults, breaker: { ...circuitBreakerDefaults, failuresMax: g.circuitFailuresMax, openMs: g.circuitOpenMs } };
 }
 
 /** The transparency log: its tree in the store, its signer, and the checkpoints it publishes through the one writer. */
@@ -169,14 +144,15 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   closers.push(() => writer.close());
   const embedded = embeddedRuntime(config, log);
   closers.push(() => embedded.close());
-  const engineSettings = { openai: engineOptions(config), embedded };
+  const gateway = gatewayOptions(config.gateway);
+  const engineSettings = { openai: gateway.upstream, embedded };
   const modelPulls = new ModelPulls({
     modelsDir: embedded.options.modelsDir,
     concurrentMax: config.embedded.pullsConcurrentMax,
     onUnexpected: (err) => log.error({ err }, 'model pull failed'),
   });
   closers.push(() => modelPulls.close());
-  const registry = new DeploymentRegistry((item) => createEngine(item, engineSettings), statsOptions(config));
+  const registry = new DeploymentRegistry((item) => createEngine(item, engineSettings), { breaker: gateway.breaker });
   closers.push(() => registry.close());
   const policyEngine = new PolicyEngine(config.policy.defaultResidency);
   const organizations = new OrganizationRepository(store);
@@ -206,7 +182,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   await billing.sweeper.sweep();
   const health = new HealthChecker(
     () => registry.all(),
-    { intervalMs: config.gateway.healthCheckIntervalMs, timeoutMs: config.gateway.healthCheckTimeoutMs, concurrencyMax: 8 },
+    gateway.healthCheck,
     (deploymentId, failure) => {
       if (failure !== undefined) log.warn({ deploymentId, err: failure }, 'health check failed');
     },
@@ -215,7 +191,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   const proxy = new InferenceProxy({
     catalog,
     balancer: new Balancer(),
-    retry: new RetryPolicy({ ...retryPolicyDefaults, attemptsMax: config.gateway.attemptsMax }),
+    retry: new RetryPolicy(gateway.retry),
     writer,
     settlement: { usage, receipts: transparency.tree },
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,

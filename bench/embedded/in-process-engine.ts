@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { serverConfigDefaults } from '../../src/config/index.js';
 import { EmbeddedLlamaEngine } from '../../src/engines/embedded-llama-engine.js';
 import { EmbeddedRuntime } from '../../src/engines/embedded-runtime.js';
-import { openAiUpstreamDefaults } from '../../src/engines/openai-upstream-engine.js';
+import { gatewayOptions } from '../../src/gateway-options.js';
 import type { GenerationSample } from './direct-generation.js';
 
 /**
@@ -18,7 +19,7 @@ export class InProcessEngine {
       idleUnloadMs: 3_600_000,
       loadRetryMs: 0,
       queuedRequestsMax: 1,
-      timeouts: openAiUpstreamDefaults,
+      timeouts: gatewayOptions(serverConfigDefaults.gateway).upstream,
       moduleName: 'node-llama-cpp',
       log: () => undefined,
     });

@@ -15,6 +15,7 @@ import { type PlatformSize, type SyntheticPlatform, syntheticPlatform } from './
 
 const size: PlatformSize = { organizations: 1_000, models: 100, deployments: 500, rules: 200, sites: 120, customGroups: 50, projectPolicies: 200 };
 const rounds = 5;
+const breaker = { failuresMax: 5, openMs: 10_000 };
 const coldDecisions = 20_000;
 const warmDecisions = 2_000_000;
 const hotPathRequests = 1_000_000;
@@ -103,7 +104,12 @@ function measureHotPath(platform: SyntheticPlatform, engine: PolicyEngine) {
   const byModel = new Map(
     platform.models.map((m) => [
       m.id,
-      platform.deployments.filter((d) => d.modelId === m.id).map((d) => ({ deployment: { id: d.id, weight: 100, enabled: d.enabled }, stats: new DeploymentStats() })),
+      platform.deployments
+        .filter((d) => d.modelId === m.id)
+        .map((d) => ({
+          deployment: { id: d.id, weight: 100, enabled: d.enabled },
+          stats: new DeploymentStats({ breaker }),
+        })),
     ]),
   );
   const requests = subjects(platform, 65_536);

@@ -223,6 +223,19 @@ async function contract(t: TestContext, store: Store): Promise<void> {
     );
   });
 
+  await t.test('appends of one transaction run at once are refused as a broken invariant', async () => {
+    await clear(store);
+    await writer.submit((tx) => log.append(tx, 'a'));
+    // Both find the batch's edge not yet read and read it; the second would reuse index 1.
+    await assert.rejects(
+      writer.submit((tx) => Promise.all([log.append(tx, 'b'), log.append(tx, 'c')])),
+      { name: 'InvariantViolation', message: "a leaf's index follows the one before it" },
+    );
+    await writer.submit((tx) => log.append(tx, 'b'));
+    assert.equal(await log.size(), 2);
+    assert.ok((await log.rootAt(2)).equals(referenceRoot([Buffer.from('a'), Buffer.from('b')])));
+  });
+
   await writer.close();
 }
 

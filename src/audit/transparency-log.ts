@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely';
+import { invariant } from '../errors/index.js';
 import { type Database, RowInserter, type Store, type WriteTransaction } from '../store/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, hashSizeBytes, leafHash } from './merkle-hash.js';
@@ -92,6 +93,10 @@ export class TransparencyLog {
       open.edge = await this.#loadEdge(tx.db);
     }
     const index = open.edge.size;
+    // Leaves are dense: a transaction's appends must run one after the other, or a second
+    // first append would read the edge again and give an index already handed out.
+    const previous = open.leaves.at(-1);
+    invariant(previous === undefined || previous.index + 1 === index, "a leaf's index follows the one before it");
     open.lastText = text;
     open.leaves.push({ index, text, subtreeHashes: subtreeHashes(open.edge.append(leafHash(text))) });
     return index;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadCliSettings } from '../config/index.js';
+import { defaultCliServer, loadCliSettings } from '../config/index.js';
 import { version } from '../version.js';
 import { AdminHttpClient } from './admin-http-client.js';
 import { adminTokenCommand } from './admin-token-command.js';
@@ -24,7 +24,7 @@ export function commonwealProgram(): Command {
   const program = new Command('commonweal')
     .description('Commonweal: a sovereign AI platform. One OpenAI-compatible endpoint over your own model servers.')
     .version(version)
-    .option('--server <url>', 'server for management commands (env COMMONWEAL_SERVER; default http://127.0.0.1:8080)')
+    .option('--server <url>', `server for management commands (env COMMONWEAL_SERVER; default ${defaultCliServer})`)
     .option('--token <token>', 'admin token or organization admin key (env COMMONWEAL_ADMIN_TOKEN)')
     .showHelpAfterError()
     .addHelpText(

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadServerConfig } from '../config/index.js';
+import { loadServerConfig, serverConfigDefaults as defaults } from '../config/index.js';
 import { type RunningPlatform, startPlatform } from '../main.js';
 import { CliError } from './admin-http-client.js';
 import { parseInteger } from './option-parsers.js';
@@ -39,11 +39,17 @@ function listenFailure(error: unknown, host: string, port: number): unknown {
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run the Commonweal server (management API, health, inference API) on the embedded SQLite store')
-    .option('--host <host>', 'address to listen on (env COMMONWEAL_HOST; default 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (env COMMONWEAL_PORT; default 8080)', parseInteger)
-    .option('--data-dir <dir>', 'where the database and secrets live (env COMMONWEAL_DATA_DIR; default ./.commonweal)')
+    .option('--host <host>', `address to listen on (env COMMONWEAL_HOST; default ${defaults.host})`)
+    .option('--port <port>', `port to listen on (env COMMONWEAL_PORT; default ${defaults.port})`, parseInteger)
+    .option(
+      '--data-dir <dir>',
+      `where the database and secrets live (env COMMONWEAL_DATA_DIR; default ${defaults.dataDir})`,
+    )
     .option('--config <file>', 'JSON config file (env COMMONWEAL_CONFIG); flags and env win over it')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env COMMONWEAL_LOG_LEVEL; default info)')
+    .option(
+      '--log-level <level>',
+      `fatal, error, warn, info, debug, trace or silent (env COMMONWEAL_LOG_LEVEL; default ${defaults.logLevel})`,
+    )
     .addHelpText(
       'after',
       '\nThe admin token is generated at first start and printed once; set COMMONWEAL_ADMIN_TOKEN to choose it\n' +

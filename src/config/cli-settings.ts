@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { serverConfigDefaults } from './server-config.js';
 
 /** Where the operator CLI finds its server and admin token. */
 export interface CliSettings {
@@ -10,6 +11,9 @@ export interface CliSettings {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The server a CLI with no settings manages: one started with the defaults, on this machine. */
+export const defaultCliServer = `http://${serverConfigDefaults.host}:${serverConfigDefaults.port}`;
 
 export function cliSettingsFile(env: Env = process.env): string {
   const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
@@ -39,7 +43,7 @@ export function loadCliSettings(flags: { server?: string; token?: string }, env:
   const settingsFile = cliSettingsFile(env);
   const file = readSettingsFile(settingsFile);
   return Object.freeze({
-    server: (flags.server || env.COMMONWEAL_SERVER || file.server || 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    server: (flags.server || env.COMMONWEAL_SERVER || file.server || defaultCliServer).replace(/\/+$/, ''),
     token: flags.token || env.COMMONWEAL_ADMIN_TOKEN || file.token || undefined,
     settingsFile,
   });

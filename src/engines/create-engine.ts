@@ -2,7 +2,7 @@ import type { DeploymentWithSecret } from '../catalog/index.js';
 import { EmbeddedLlamaEngine } from './embedded-llama-engine.js';
 import type { EmbeddedRuntime } from './embedded-runtime.js';
 import type { Engine } from './engine.js';
-import { OpenAiUpstreamEngine, type OpenAiUpstreamOptions, openAiUpstreamDefaults } from './openai-upstream-engine.js';
+import { OpenAiUpstreamEngine, type OpenAiUpstreamOptions } from './openai-upstream-engine.js';
 
 /** What the engines of every kind share: the upstream limits, and the embedded engine's runtime. */
 export interface EngineSettings {
@@ -12,7 +12,7 @@ export interface EngineSettings {
 }
 
 /** Builds the engine for a deployment, by its kind. Throws when the deployment cannot be served. */
-export function createEngine(item: DeploymentWithSecret, settings: EngineSettings = { openai: openAiUpstreamDefaults, embedded: null }): Engine {
+export function createEngine(item: DeploymentWithSecret, settings: EngineSettings): Engine {
   const { deployment, upstreamApiKey } = item;
   switch (deployment.kind) {
     case 'openai':

@@ -11,7 +11,6 @@ import { tinyModel } from '../model-files/index.js';
 import { EmbeddedLlamaEngine } from './embedded-llama-engine.js';
 import { EmbeddedRuntime, type EmbeddedRuntimeOptions, notInstalledMessage } from './embedded-runtime.js';
 import type { UpstreamCall, UpstreamResponse } from './engine.js';
-import { openAiUpstreamDefaults } from './openai-upstream-engine.js';
 import { UpstreamFailure } from './upstream-failure.js';
 
 interface Completion {
@@ -30,7 +29,7 @@ function runtimeOptions(changes: Partial<EmbeddedRuntimeOptions> = {}): Embedded
     idleUnloadMs: 600_000,
     loadRetryMs: 0,
     queuedRequestsMax: 2,
-    timeouts: openAiUpstreamDefaults,
+    timeouts: { connectTimeoutMs: 5_000, firstByteTimeoutMs: 60_000, idleTimeoutMs: 30_000, totalTimeoutMs: 600_000 },
     moduleName: 'node-llama-cpp',
     log: () => undefined,
     ...changes,

@@ -4,7 +4,6 @@ export type { Engine, EngineState, EngineStatus, UpstreamCall, UpstreamResponse 
 export { type OpenAiBaseUrl, parseOpenAiBaseUrl, toUpstreamPath } from './openai-base-url.js';
 export {
   OpenAiUpstreamEngine,
-  openAiUpstreamDefaults,
   type OpenAiUpstreamOptions,
   type OpenAiUpstreamTarget,
 } from './openai-upstream-engine.js';

@@ -5,14 +5,15 @@ import type { Readable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { FakeUpstream } from '../../test/helpers/fake-upstream.js';
 import type { UpstreamCall } from './engine.js';
-import { OpenAiUpstreamEngine, type OpenAiUpstreamOptions, openAiUpstreamDefaults } from './openai-upstream-engine.js';
+import { OpenAiUpstreamEngine, type OpenAiUpstreamOptions } from './openai-upstream-engine.js';
 import { UpstreamFailure } from './upstream-failure.js';
 
 const upstreamApiKey = 'sk-upstream-secret-1234';
 
 // Small limits keep the failure tests fast; no test asserts how long anything took.
 const fastOptions: OpenAiUpstreamOptions = Object.freeze({
-  ...openAiUpstreamDefaults,
+  connectionsMax: 64,
+  queuedCallsMax: 256,
   connectTimeoutMs: 200,
   firstByteTimeoutMs: 200,
   idleTimeoutMs: 200,

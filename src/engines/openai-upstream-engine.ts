@@ -12,16 +12,6 @@ export interface OpenAiUpstreamOptions extends UpstreamTimeouts {
   readonly queuedCallsMax: number;
 }
 
-export const openAiUpstreamDefaults: OpenAiUpstreamOptions = Object.freeze({
-  connectTimeoutMs: 5_000,
-  // Prefill of a long prompt on a busy server can take tens of seconds.
-  firstByteTimeoutMs: 60_000,
-  idleTimeoutMs: 30_000,
-  totalTimeoutMs: 600_000,
-  connectionsMax: 64,
-  queuedCallsMax: 256,
-});
-
 /** The deployment an engine serves, with its credential opened. */
 export interface OpenAiUpstreamTarget {
   readonly deploymentId: string;
@@ -52,7 +42,7 @@ export class OpenAiUpstreamEngine implements Engine {
   #callsInFlight = 0;
   #closing: Promise<void> | null = null;
 
-  constructor(target: OpenAiUpstreamTarget, options: OpenAiUpstreamOptions = openAiUpstreamDefaults) {
+  constructor(target: OpenAiUpstreamTarget, options: OpenAiUpstreamOptions) {
     checkOptions(options);
     this.#deploymentId = target.deploymentId;
     this.#base = parseOpenAiBaseUrl(target.baseUrl);

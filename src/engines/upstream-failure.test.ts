@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errors } from 'undici';
 import { CommonwealError } from '../errors/index.js';
-import { openAiUpstreamDefaults } from './openai-upstream-engine.js';
-import { toUpstreamFailure, UpstreamFailure } from './upstream-failure.js';
+import { toUpstreamFailure, UpstreamFailure, type UpstreamTimeouts } from './upstream-failure.js';
+
+const timeouts: UpstreamTimeouts = {
+  connectTimeoutMs: 5_000,
+  firstByteTimeoutMs: 60_000,
+  idleTimeoutMs: 30_000,
+  totalTimeoutMs: 600_000,
+};
 
 function classify(error: unknown): UpstreamFailure {
-  return toUpstreamFailure(error, 'dep-1', openAiUpstreamDefaults);
+  return toUpstreamFailure(error, 'dep-1', timeouts);
 }
 
 describe('toUpstreamFailure', () => {
@@ -38,7 +44,7 @@ describe('toUpstreamFailure', () => {
   });
 
   it('passes an UpstreamFailure through', () => {
-    const failure = new UpstreamFailure('total_timeout', 'dep-1', openAiUpstreamDefaults);
+    const failure = new UpstreamFailure('total_timeout', 'dep-1', timeouts);
     assert.equal(classify(failure), failure);
     assert.match(failure.message, /600000 ms/);
   });

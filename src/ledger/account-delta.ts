@@ -15,6 +15,20 @@ export function availableLoweredMicro(delta: AccountDelta): number {
 }
 
 /**
+ * Whether `deltas` debit exactly what they credit, posted and pending alike: the double
+ * entry that keeps the sum of all balances at zero.
+ */
+export function isDoubleEntry(deltas: readonly AccountDelta[]): boolean {
+  let postedMicro = 0;
+  let pendingMicro = 0;
+  for (const d of deltas) {
+    postedMicro += d.debitsPostedMicro - d.creditsPostedMicro;
+    pendingMicro += d.debitsPendingMicro - d.creditsPendingMicro;
+  }
+  return postedMicro === 0 && pendingMicro === 0;
+}
+
+/**
  * The two deltas of a transfer, as TigerBeetle applies them: a hold moves pending sums,
  * its post releases the whole hold and posts the amount (at most the hold), a void only
  * releases. `pendingMicro` is the hold's amount, for resolutions.

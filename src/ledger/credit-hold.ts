@@ -1,3 +1,4 @@
+import { invariant } from '../errors/index.js';
 import type { WriteTransaction } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
 import type { BudgetReservation } from './budget-book.js';
@@ -71,6 +72,14 @@ export class CreditHold {
   async writeCharge(tx: WriteTransaction, usage: MeteredUsage): Promise<void> {
     const { repository, subject } = this.#parts;
     const costMicro = usage.creditsChargedMicro;
+    // Checked inside the transaction, so a broken charge writes nothing. Beyond the hold,
+    // the split below would charge the legs less than the record says; a record whose
+    // parts do not add up would make the ledger and the usage records disagree.
+    invariant(costMicro >= 0 && costMicro <= this.maxCostMicro, 'a charge never exceeds its hold');
+    invariant(
+      usage.creditsWrittenOffMicro >= 0 && usage.creditsPricedMicro === costMicro + usage.creditsWrittenOffMicro,
+      'a priced request is charged or written off, to the micro-credit',
+    );
     const deltas: AccountDelta[] = [];
     for (const [index, piece] of this.#split(costMicro).entries()) {
       const charge: Charge = {

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { invariant } from '../errors/index.js';
 import type { LedgerAccountsTable } from '../store/index.js';
 import type { AccountDelta } from './account-delta.js';
 import type { LedgerAccount, LedgerAccountKind } from './ledger-account.js';
@@ -81,6 +82,8 @@ export class LedgerBook {
 
   /** Reserves `amountMicro` when the account can cover it; false (and nothing reserved) when not. */
   reserve(account: BookAccount, amountMicro: number): boolean {
+    // A negative reservation would raise what the account may spend, past its floor.
+    invariant(Number.isSafeInteger(amountMicro) && amountMicro >= 0, 'a reservation is a whole, non-negative amount');
     if (amountMicro > this.available(account)) return false;
     account.reservedMicro += amountMicro;
     return true;

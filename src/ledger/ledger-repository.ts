@@ -1,9 +1,12 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
-import { CommonwealError } from '../errors/index.js';
+import { CommonwealError, invariant } from '../errors/index.js';
 import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect, type WriteTransaction } from '../store/index.js';
-import { type AccountDelta, availableLoweredMicro, delta } from './account-delta.js';
+import { type AccountDelta, availableLoweredMicro, delta, isDoubleEntry } from './account-delta.js';
 import { type Charge, chargeRow, type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
 import { revenueAccountId } from './ledger-account.js';
+
+/** Every write of a transfer is checked before anything of it is written: one debit, one credit, equal. */
+const doubleEntry = 'a transfer debits exactly what it credits';
 
 /**
  * The settlements of one open writer transaction: their charges' rows, the few other
@@ -83,6 +86,7 @@ export class LedgerRepository {
    * rather than built per call.
    */
   async writeTransfer(db: Kysely<Database>, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
+    invariant(isDoubleEntry(deltas), doubleEntry);
     await this.#transferRows.insert(db, [transferColumns.map(([field]) => row[field])]);
     for (const delta of deltas) await this.#applyDelta(db, delta);
   }
@@ -97,6 +101,7 @@ export class LedgerRepository {
    * its jobs one by one to find the charge at fault.
    */
   async writeCharge(tx: WriteTransaction, charge: Charge, deltas: readonly AccountDelta[]): Promise<void> {
+    invariant(isDoubleEntry(deltas), doubleEntry);
     const pending = this.#pendingCharges(tx);
     pending.rows.push(chargeColumns.map(([field]) => charge[field]));
     addPendingDeltas(pending, deltas);
@@ -107,6 +112,7 @@ export class LedgerRepository {
    * the charges, so that its accounts are locked in the same order as theirs.
    */
   async writeOff(tx: WriteTransaction, row: TransferRow, deltas: readonly AccountDelta[]): Promise<void> {
+    invariant(isDoubleEntry(deltas), doubleEntry);
     const pending = this.#pendingCharges(tx);
     pending.others.push(transferColumns.map(([field]) => row[field]));
     addPendingDeltas(pending, deltas);

@@ -11,6 +11,8 @@ import type { PolicyRule, RuleCondition, RuleMatch } from './policy-rule.js';
 import type { PolicyState } from './policy-state.js';
 import { type AcceleratorMatcher, type ResidencyPolicy, toResidencyPolicy } from './residency-policy.js';
 
+const breaker = { failuresMax: 5, openMs: 10_000 };
+
 /*
  * Random platforms: sites, deployments, policies, custom groups and rules drawn from
  * small pools, so that they collide often enough to exercise every clause.
@@ -132,8 +134,8 @@ function routeWithFailover(platform: Platform, decision: PolicyDecision, seed: n
   // `openCircuits` holds indexes into the platform's deployments whose circuit breaker is open.
   const candidates = platform.deployments.flatMap((d, i) => {
     if (d.modelId !== decision.modelId) return [];
-    const stats = new DeploymentStats();
-    if (openCircuits.has(i)) for (let n = 0; n < 5; n++) stats.onFailure();
+    const stats = new DeploymentStats({ breaker });
+    if (openCircuits.has(i)) for (let n = 0; n < breaker.failuresMax; n++) stats.onFailure();
     return [{ deployment: { id: d.id, weight: d.weight, enabled: d.enabled }, stats }];
   });
   let state = seed >>> 0;

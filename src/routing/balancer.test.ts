@@ -24,7 +24,7 @@ interface Setup {
 }
 
 function candidate(setup: Setup): BalancerCandidate {
-  const stats = new DeploymentStats();
+  const stats = new DeploymentStats({ breaker: { failuresMax: 5, openMs: 10_000 } });
   for (let i = 0; i < (setup.outstanding ?? 0); i++) stats.onStart();
   if (setup.latencyMs !== undefined) stats.onFirstByte(setup.latencyMs);
   return { deployment: { id: setup.id, weight: setup.weight ?? 100, enabled: setup.enabled ?? true }, stats };

@@ -7,11 +7,9 @@ export interface CircuitBreakerOptions {
   readonly failuresMax: number;
   /** How long an open circuit refuses requests before letting probes through. */
   readonly openMs: number;
-  /** Requests let through as probes while half-open. */
-  readonly probesMax: number;
+  /** Requests let through as probes while half-open; one unless a test says otherwise. */
+  readonly probesMax?: number;
 }
-
-export const circuitBreakerDefaults: CircuitBreakerOptions = Object.freeze({ failuresMax: 5, openMs: 10_000, probesMax: 1 });
 
 /**
  * Keeps traffic away from a deployment that keeps failing. Closed, it counts consecutive
@@ -20,7 +18,9 @@ export const circuitBreakerDefaults: CircuitBreakerOptions = Object.freeze({ fai
  * opens it again. Time is read from the clock when asked, so it needs no timers.
  */
 export class CircuitBreaker {
-  readonly #options: CircuitBreakerOptions;
+  readonly #failuresMax: number;
+  readonly #openMs: number;
+  readonly #probesMax: number;
   readonly #clock: Clock;
   #state: CircuitState = 'closed';
   #failures = 0;
@@ -28,8 +28,11 @@ export class CircuitBreaker {
   #sinceMs = 0;
   #probes = 0;
 
-  constructor(options: CircuitBreakerOptions = circuitBreakerDefaults, clock: Clock = monotonicClock) {
-    this.#options = options;
+  constructor(options: CircuitBreakerOptions, clock: Clock = monotonicClock) {
+    this.#failuresMax = options.failuresMax;
+    this.#openMs = options.openMs;
+    // One probe is enough to tell a recovered deployment from a dead one.
+    this.#probesMax = options.probesMax ?? 1;
     this.#clock = clock;
   }
 
@@ -41,7 +44,7 @@ export class CircuitBreaker {
   /** Whether a request may be sent now. It reserves nothing: call `onRequest` when sending. */
   allowsRequest(): boolean {
     this.#advance();
-    return this.#state === 'closed' || (this.#state === 'half_open' && this.#probes < this.#options.probesMax);
+    return this.#state === 'closed' || (this.#state === 'half_open' && this.#probes < this.#probesMax);
   }
 
   /** A request was sent; while half-open it takes a probe slot. */
@@ -62,7 +65,7 @@ export class CircuitBreaker {
   onFailure(): void {
     this.#advance();
     this.#failures += 1;
-    if (this.#state !== 'closed' || this.#failures >= this.#options.failuresMax) this.#open();
+    if (this.#state !== 'closed' || this.#failures >= this.#failuresMax) this.#open();
   }
 
   /**
@@ -89,9 +92,9 @@ export class CircuitBreaker {
   #advance(): void {
     if (this.#state === 'closed') return;
     const nowMs = this.#clock();
-    if (nowMs - this.#sinceMs < this.#options.openMs) return;
+    if (nowMs - this.#sinceMs < this.#openMs) return;
     // Open long enough: probe. Half-open long enough with no verdict: the probes were
     // lost (cancelled by their clients), so open a new window rather than stay stuck.
-    if (this.#state === 'open' || this.#probes >= this.#options.probesMax) this.#halfOpen(nowMs);
+    if (this.#state === 'open' || this.#probes >= this.#probesMax) this.#halfOpen(nowMs);
   }
 }

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment, DeploymentWithSecret } from '../catalog/index.js';
+import { serverConfigDefaults } from '../config/index.js';
 import { createEngine, type Engine } from '../engines/index.js';
+import { gatewayOptions } from '../gateway-options.js';
 import { DeploymentRegistry } from './deployment-registry.js';
+
+const defaults = gatewayOptions(serverConfigDefaults.gateway);
+const engineSettings = { openai: defaults.upstream, embedded: null };
+const statsOptions = { breaker: defaults.breaker };
 
 function item(id: string, changes: Partial<Deployment> = {}, upstreamApiKey: string | null = null): DeploymentWithSecret {
   const deployment: Deployment = {
@@ -30,7 +36,7 @@ function trackingFactory(): { create: (i: DeploymentWithSecret) => Engine; built
   const built: Engine[] = [];
   const closed = new Set<Engine>();
   const create = (i: DeploymentWithSecret): Engine => {
-    const engine = createEngine(i);
+    const engine = createEngine(i, engineSettings);
     const close = engine.close.bind(engine);
     const tracked: Engine = {
       send: (call) => engine.send(call),
@@ -48,7 +54,7 @@ function trackingFactory(): { create: (i: DeploymentWithSecret) => Engine; built
 
 describe('DeploymentRegistry', () => {
   it('indexes deployments by id and by model', async () => {
-    const registry = new DeploymentRegistry(createEngine);
+    const registry = new DeploymentRegistry((i) => createEngine(i, engineSettings), statsOptions);
     const problems = registry.load([item('a'), item('b'), item('c', { modelId: 'qwen' })]);
     assert.deepEqual(problems, []);
     assert.equal(registry.get('a')?.deployment.id, 'a');
@@ -62,7 +68,7 @@ describe('DeploymentRegistry', () => {
 
   it('keeps the engine and statistics of a deployment whose connection is unchanged', async () => {
     const factory = trackingFactory();
-    const registry = new DeploymentRegistry(factory.create);
+    const registry = new DeploymentRegistry(factory.create, statsOptions);
     registry.load([item('a')]);
     const before = registry.get('a');
     before?.stats.onStart();
@@ -77,7 +83,7 @@ describe('DeploymentRegistry', () => {
 
   it('replaces and closes the engine when the base URL or key changes, and closes removed ones', async () => {
     const factory = trackingFactory();
-    const registry = new DeploymentRegistry(factory.create);
+    const registry = new DeploymentRegistry(factory.create, statsOptions);
     registry.load([item('a'), item('b')]);
     const [oldA, oldB] = factory.built;
     registry.load([item('a', {}, 'sk-new')]);
@@ -90,7 +96,7 @@ describe('DeploymentRegistry', () => {
   });
 
   it('reports deployments whose engine cannot be built and loads the rest', async () => {
-    const registry = new DeploymentRegistry(createEngine);
+    const registry = new DeploymentRegistry((i) => createEngine(i, engineSettings), statsOptions);
     const problems = registry.load([item('ok'), item('no-url', { baseUrl: null }), item('bad-url', { baseUrl: 'ftp://x' })]);
     assert.deepEqual(problems.map((p) => p.deploymentId), ['no-url', 'bad-url']);
     assert.deepEqual(registry.all().map((r) => r.deployment.id), ['ok']);

@@ -1,7 +1,7 @@
 import type { DeploymentWithSecret } from '../catalog/index.js';
 import type { Engine } from '../engines/index.js';
 import { type Clock, monotonicClock } from './clock.js';
-import { DeploymentStats, type DeploymentStatsOptions, deploymentStatsDefaults } from './deployment-stats.js';
+import { DeploymentStats, type DeploymentStatsOptions } from './deployment-stats.js';
 import type { RoutedDeployment } from './routed-deployment.js';
 
 export type EngineFactory = (item: DeploymentWithSecret) => Engine;
@@ -46,7 +46,7 @@ export class DeploymentRegistry {
   #all: readonly RoutedDeployment[] = none;
   readonly #closing = new Set<Promise<void>>();
 
-  constructor(createEngine: EngineFactory, statsOptions: DeploymentStatsOptions = deploymentStatsDefaults, clock: Clock = monotonicClock) {
+  constructor(createEngine: EngineFactory, statsOptions: DeploymentStatsOptions, clock: Clock = monotonicClock) {
     this.#createEngine = createEngine;
     this.#statsOptions = statsOptions;
     this.#clock = clock;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { circuitBreakerDefaults } from './circuit-breaker.js';
 import { DeploymentStats } from './deployment-stats.js';
+
+const breaker = { failuresMax: 5, openMs: 10_000 };
 
 describe('DeploymentStats', () => {
   it('counts outstanding requests and never below zero', () => {
-    const stats = new DeploymentStats();
+    const stats = new DeploymentStats({ breaker });
     stats.onStart();
     stats.onStart();
     assert.equal(stats.outstanding, 2);
@@ -16,7 +17,7 @@ describe('DeploymentStats', () => {
   });
 
   it('averages time to first byte, starting from the first sample', () => {
-    const stats = new DeploymentStats({ latencySmoothing: 0.5, breaker: circuitBreakerDefaults });
+    const stats = new DeploymentStats({ latencySmoothing: 0.5, breaker });
     assert.equal(stats.latencyEwmaMs, null);
     stats.onFirstByte(100);
     assert.equal(stats.latencyEwmaMs, 100);

@@ -1,16 +1,14 @@
-import { CircuitBreaker, type CircuitBreakerOptions, circuitBreakerDefaults } from './circuit-breaker.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { type Clock, monotonicClock } from './clock.js';
 
 export interface DeploymentStatsOptions {
   /** The weight of each new time-to-first-byte sample in the moving average, in (0, 1]. */
-  readonly latencySmoothing: number;
+  readonly latencySmoothing?: number;
   readonly breaker: CircuitBreakerOptions;
 }
 
-export const deploymentStatsDefaults: DeploymentStatsOptions = Object.freeze({
-  latencySmoothing: 0.2,
-  breaker: circuitBreakerDefaults,
-});
+// A new sample moves the average a fifth of the way: one slow answer does not send traffic away.
+const latencySmoothingDefault = 0.2;
 
 /**
  * What the balancer knows about one deployment: requests outstanding, an exponentially
@@ -24,9 +22,9 @@ export class DeploymentStats {
   #outstanding = 0;
   #latencyEwmaMs: number | null = null;
 
-  constructor(options: DeploymentStatsOptions = deploymentStatsDefaults, clock: Clock = monotonicClock) {
+  constructor(options: DeploymentStatsOptions, clock: Clock = monotonicClock) {
     this.breaker = new CircuitBreaker(options.breaker, clock);
-    this.#latencySmoothing = options.latencySmoothing;
+    this.#latencySmoothing = options.latencySmoothing ?? latencySmoothingDefault;
   }
 
   get outstanding(): number {

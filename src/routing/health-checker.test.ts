@@ -3,10 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { FakeUpstream } from '../../test/helpers/fake-upstream.js';
-import { type Engine, OpenAiUpstreamEngine, openAiUpstreamDefaults } from '../engines/index.js';
+import { serverConfigDefaults } from '../config/index.js';
+import { type Engine, OpenAiUpstreamEngine } from '../engines/index.js';
+import { gatewayOptions } from '../gateway-options.js';
 import { DeploymentStats } from './deployment-stats.js';
 import { HealthChecker, type HealthCheckTarget } from './health-checker.js';
 
+const defaults = gatewayOptions(serverConfigDefaults.gateway);
 const statsOptions = { latencySmoothing: 0.2, breaker: { failuresMax: 1, openMs: 60_000, probesMax: 1 } };
 
 async function refusedBaseUrl(): Promise<string> {
@@ -36,7 +39,7 @@ describe('HealthChecker', () => {
   });
 
   function target(id: string, baseUrl = fake.baseUrl, enabled = true): HealthCheckTarget {
-    const engine = new OpenAiUpstreamEngine({ deploymentId: id, baseUrl, upstreamApiKey: null }, openAiUpstreamDefaults);
+    const engine = new OpenAiUpstreamEngine({ deploymentId: id, baseUrl, upstreamApiKey: null }, defaults.upstream);
     engines.push(engine);
     return { deployment: { id, enabled }, engine, stats: new DeploymentStats(statsOptions) };
   }
@@ -45,7 +48,8 @@ describe('HealthChecker', () => {
     const healthy = target('healthy');
     const dead = target('dead', await refusedBaseUrl());
     const verdicts = new Map<string, unknown>();
-    await new HealthChecker(() => [healthy, dead], undefined, (id, failure) => verdicts.set(id, failure)).checkNow();
+    const checker = new HealthChecker(() => [healthy, dead], defaults.healthCheck, (id, f) => verdicts.set(id, f));
+    await checker.checkNow();
     assert.equal(healthy.stats.breaker.state, 'closed');
     assert.equal(dead.stats.breaker.state, 'open');
     assert.equal(verdicts.get('healthy'), undefined);
@@ -56,7 +60,7 @@ describe('HealthChecker', () => {
   it('counts an error status as a failure', async () => {
     fake.fault = { kind: 'status', statusCode: 500 };
     const sick = target('sick');
-    await new HealthChecker(() => [sick]).checkNow();
+    await new HealthChecker(() => [sick], defaults.healthCheck).checkNow();
     assert.equal(sick.stats.breaker.state, 'open');
   });
 
@@ -64,13 +68,13 @@ describe('HealthChecker', () => {
     const recovered = target('recovered');
     recovered.stats.onFailure();
     assert.equal(recovered.stats.breaker.state, 'open');
-    await new HealthChecker(() => [recovered]).checkNow();
+    await new HealthChecker(() => [recovered], defaults.healthCheck).checkNow();
     assert.equal(recovered.stats.breaker.state, 'half_open');
   });
 
   it('leaves disabled deployments alone', async () => {
     const requestsBefore = fake.requests.length;
-    await new HealthChecker(() => [target('off', fake.baseUrl, false)]).checkNow();
+    await new HealthChecker(() => [target('off', fake.baseUrl, false)], defaults.healthCheck).checkNow();
     assert.equal(fake.requests.length, requestsBefore);
   });
 

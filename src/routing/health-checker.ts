@@ -8,10 +8,11 @@ export interface HealthCheckerOptions {
   /** Time one check may take before it counts as failed. */
   readonly timeoutMs: number;
   /** Checks running at once, so a large fleet is not probed all in the same instant. */
-  readonly concurrencyMax: number;
+  readonly concurrencyMax?: number;
 }
 
-export const healthCheckerDefaults: HealthCheckerOptions = Object.freeze({ intervalMs: 10_000, timeoutMs: 2_000, concurrencyMax: 8 });
+// Enough to keep a round of a large fleet short, few enough to open no burst of connections.
+const concurrencyMaxDefault = 8;
 
 /** Hears a check's verdict: `failure` is undefined when the check passed. */
 export type HealthCheckListener = (deploymentId: string, failure: unknown) => void;
@@ -42,7 +43,11 @@ export class HealthChecker {
    * `targets` is asked at each round, so the checker follows changes to the fleet;
    * `onResult` hears every verdict, for logs and metrics.
    */
-  constructor(targets: () => Iterable<HealthCheckTarget>, options: HealthCheckerOptions = healthCheckerDefaults, onResult?: HealthCheckListener) {
+  constructor(
+    targets: () => Iterable<HealthCheckTarget>,
+    options: HealthCheckerOptions,
+    onResult?: HealthCheckListener,
+  ) {
     this.#targets = targets;
     this.#options = options;
     this.#onResult = onResult;
@@ -91,7 +96,8 @@ export class HealthChecker {
       while (next < queue.length && !this.#stopping.signal.aborted) await this.#check(queue[next++]!);
     };
     const workers: Promise<void>[] = [];
-    for (let i = 0; i < Math.min(this.#options.concurrencyMax, queue.length); i++) workers.push(worker());
+    const workersMax = Math.min(this.#options.concurrencyMax ?? concurrencyMaxDefault, queue.length);
+    for (let i = 0; i < workersMax; i++) workers.push(worker());
     await Promise.all(workers);
   }
 

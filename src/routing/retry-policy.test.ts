@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openAiUpstreamDefaults, UpstreamFailure, type UpstreamFailureKind } from '../engines/index.js';
+import { serverConfigDefaults } from '../config/index.js';
+import { UpstreamFailure, type UpstreamFailureKind } from '../engines/index.js';
+import { gatewayOptions } from '../gateway-options.js';
 import { RetryPolicy } from './retry-policy.js';
 
+const defaults = gatewayOptions(serverConfigDefaults.gateway);
+
 function failure(kind: UpstreamFailureKind): { error: UpstreamFailure } {
-  return { error: new UpstreamFailure(kind, 'dep-1', openAiUpstreamDefaults) };
+  return { error: new UpstreamFailure(kind, 'dep-1', defaults.upstream) };
 }
 
 describe('RetryPolicy', () => {
-  const policy = new RetryPolicy();
+  const policy = new RetryPolicy({ attemptsMax: 3 });
 
   it('retries unavailable upstreams and connection failures', () => {
     for (const statusCode of [429, 502, 503, 504]) assert.ok(policy.shouldRetry(1, { statusCode }), String(statusCode));

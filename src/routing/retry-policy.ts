@@ -8,14 +8,13 @@ export type AttemptOutcome = { readonly statusCode: number } | { readonly error:
 export interface RetryPolicyOptions {
   /** Attempts per request, the first included. */
   readonly attemptsMax: number;
-  /** Upstream statuses worth trying on another deployment. */
-  readonly retryableStatuses: readonly number[];
-  /** Failures worth trying on another deployment. */
-  readonly retryableFailures: readonly UpstreamFailureKind[];
+  /** Upstream statuses worth trying on another deployment; absent, the ones retried by default. */
+  readonly retryableStatuses?: readonly number[];
+  /** Failures worth trying on another deployment; absent, the ones retried by default. */
+  readonly retryableFailures?: readonly UpstreamFailureKind[];
 }
 
-export const retryPolicyDefaults: RetryPolicyOptions = Object.freeze({
-  attemptsMax: 3,
+const retryableByDefault = Object.freeze({
   // 429: this deployment is saturated, another may not be. 502/503/504: it or its proxy
   // is down or overloaded. Other statuses, 400/401/404 above all, are about the request
   // and go back to the client as they are.
@@ -40,11 +39,11 @@ export class RetryPolicy {
   readonly #statuses: ReadonlySet<number>;
   readonly #failures: ReadonlySet<UpstreamFailureKind>;
 
-  constructor(options: RetryPolicyOptions = retryPolicyDefaults) {
+  constructor(options: RetryPolicyOptions) {
     if (!Number.isSafeInteger(options.attemptsMax) || options.attemptsMax < 1) throw new RangeError('attemptsMax must be a positive integer');
     this.#attemptsMax = options.attemptsMax;
-    this.#statuses = new Set(options.retryableStatuses);
-    this.#failures = new Set(options.retryableFailures);
+    this.#statuses = new Set(options.retryableStatuses ?? retryableByDefault.retryableStatuses);
+    this.#failures = new Set(options.retryableFailures ?? retryableByDefault.retryableFailures);
   }
 
   /** `attempt` counts from 1 and is the attempt that just ended with `outcome`. */

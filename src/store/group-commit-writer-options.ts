@@ -1,3 +1,5 @@
+import { type OptionBounds, resolveBoundedOptions } from './resolve-bounded-options.js';
+
 export interface GroupCommitWriterOptions {
   /** How long the first job after a quiet spell waits for others to share its transaction. */
   readonly flushIntervalMs: number;
@@ -22,7 +24,7 @@ export const groupCommitWriterDefaults: GroupCommitWriterOptions = Object.freeze
   retryDelayMs: 10,
 });
 
-const bounds: Readonly<Record<keyof GroupCommitWriterOptions, readonly [number, number]>> = Object.freeze({
+const bounds: OptionBounds<GroupCommitWriterOptions> = Object.freeze({
   flushIntervalMs: [0, 1_000],
   jobsPerTransactionMax: [1, 10_000],
   queueLengthMax: [1, 1_000_000],
@@ -32,13 +34,5 @@ const bounds: Readonly<Record<keyof GroupCommitWriterOptions, readonly [number, 
 
 /** Fills in the defaults and checks every bound once, so the writer never meets a nonsensical limit. */
 export function resolveGroupCommitWriterOptions(options: Partial<GroupCommitWriterOptions> = {}): GroupCommitWriterOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const resolved: GroupCommitWriterOptions = { ...groupCommitWriterDefaults, ...given };
-  for (const [name, [min, max]] of Object.entries(bounds)) {
-    const value = resolved[name as keyof GroupCommitWriterOptions];
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new RangeError(`group commit writer option ${name} must be an integer from ${min} to ${max}, got ${value}`);
-    }
-  }
-  return Object.freeze(resolved);
+  return resolveBoundedOptions('group commit writer option', groupCommitWriterDefaults, bounds, options);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { CommonwealError } from '../errors/index.js';
+import { CommonwealError, InvariantViolation } from '../errors/index.js';
 import { GroupCommitWriter, type WriteJob } from './group-commit-writer.js';
 import { resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -177,6 +177,26 @@ describe('GroupCommitWriter', () => {
     assert.deepEqual(results[1], { status: 'rejected', reason: broken });
     // Once in the shared batch, then three times alone.
     assert.equal(runs, 4);
+    await writer.close();
+  });
+
+  it('fails a job that breaks an invariant at once, without retrying it, and keeps its batch', async () => {
+    const writer = new GroupCommitWriter(store, { retryDelayMs: 0, attemptsMax: 3 });
+    let runs = 0;
+    const violation = new InvariantViolation('a charge never exceeds its hold');
+    const results = await Promise.allSettled([
+      writer.submit(insert('a')),
+      writer.submit(async (tx) => {
+        runs += 1;
+        await insert('broken')(tx);
+        throw violation;
+      }),
+      writer.submit(insert('b')),
+    ]);
+    assert.deepEqual(results[1], { status: 'rejected', reason: violation });
+    // A violation is a bug, not a passing failure: running the job again would break it again.
+    assert.equal(runs, 1);
+    assert.deepEqual(await storedIds(), new Set(['a', 'b']));
     await writer.close();
   });
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommonwealError } from '../errors/index.js';
+import { CommonwealError, InvariantViolation } from '../errors/index.js';
 import { type GroupCommitWriterOptions, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
 import type { Store } from './store.js';
 import { WriteTransaction } from './write-transaction.js';
@@ -219,8 +219,12 @@ export class GroupCommitWriter {
     for (const entry of entries) entry.failed(error);
   }
 
-  /** A refusal on purpose or a violated constraint fails the same way every time; retrying cannot help. */
+  /**
+   * A refusal on purpose, a broken invariant or a violated constraint fails the same way
+   * every time; retrying cannot help.
+   */
   #isPermanent(error: unknown): boolean {
-    return error instanceof CommonwealError || this.#store.constraintViolation(error) !== undefined;
+    if (error instanceof CommonwealError || error instanceof InvariantViolation) return true;
+    return this.#store.constraintViolation(error) !== undefined;
   }
 }

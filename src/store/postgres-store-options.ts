@@ -1,3 +1,5 @@
+import { type OptionBounds, resolveBoundedOptions } from './resolve-bounded-options.js';
+
 export interface PostgresStoreOptions {
   /** Connections one process holds at most; the database's own limit is shared by every replica. */
   readonly connectionsMax: number;
@@ -21,7 +23,7 @@ export const postgresStoreDefaults: PostgresStoreOptions = Object.freeze({
   idleTimeoutMs: 30_000,
 });
 
-const bounds: Readonly<Record<keyof PostgresStoreOptions, readonly [number, number]>> = Object.freeze({
+const bounds: OptionBounds<PostgresStoreOptions> = Object.freeze({
   connectionsMax: [1, 1_000],
   connectTimeoutMs: [1, 600_000],
   statementTimeoutMs: [1, 3_600_000],
@@ -31,13 +33,5 @@ const bounds: Readonly<Record<keyof PostgresStoreOptions, readonly [number, numb
 
 /** Fills in the defaults and checks every bound once; zero, which PostgreSQL reads as "no limit", is refused. */
 export function resolvePostgresStoreOptions(options: Partial<PostgresStoreOptions> = {}): PostgresStoreOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const resolved: PostgresStoreOptions = { ...postgresStoreDefaults, ...given };
-  for (const [name, [min, max]] of Object.entries(bounds)) {
-    const value = resolved[name as keyof PostgresStoreOptions];
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new RangeError(`PostgreSQL store option ${name} must be an integer from ${min} to ${max}, got ${value}`);
-    }
-  }
-  return Object.freeze(resolved);
+  return resolveBoundedOptions('PostgreSQL store option', postgresStoreDefaults, bounds, options);
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerConfig, type ServerConfig } from '../../src/config/index.js';
 import { type RunningPlatform, startPlatform } from '../../src/main.js';
+import { crashOnInvariantViolation } from './crash-on-invariant-violation.js';
 
 export const testAdminToken = 'cw_admin_test_token_0123456789abcdef';
 
@@ -44,6 +45,7 @@ export async function startTempPlatform(dataDir = tempDataDir(), config: TempPla
   const configFile = Object.keys(config).length === 0 ? undefined : writeTestConfigFile(dataDir, config);
   const loaded = loadServerConfig({ configFile, dataDir, port: 0, logLevel: 'silent' }, { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
   const platform = await startPlatform(loaded);
+  crashOnInvariantViolation();
   return Object.assign(Object.create(platform) as RunningPlatform, platform, {
     dataDir,
     async dispose() {
