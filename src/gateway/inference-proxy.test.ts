@@ -129,12 +129,14 @@ describe('InferenceProxy', () => {
       sites: new SiteRepository(store),
       deployments: new DeploymentRepository(store, new SecretBox(randomBytes(32))),
     };
-    await sources.sites.create({ id: 'site-1', name: 'Site one', jurisdiction: 'FR' });
-    await sources.models.create({ id: modelId, inputPriceMicroPerMtok: 0, outputPriceMicroPerMtok: 0 });
-    for (const id of deploymentIds) {
-      const baseUrl = `http://${id}.invalid/v1`;
-      await sources.deployments.create({ id, modelId, siteId: 'site-1', kind: 'openai', baseUrl, upstreamModel });
-    }
+    await writer.submit(async (tx) => {
+      await sources.sites.create(tx, { id: 'site-1', name: 'Site one', jurisdiction: 'FR' });
+      await sources.models.create(tx, { id: modelId, inputPriceMicroPerMtok: 0, outputPriceMicroPerMtok: 0 });
+      for (const id of deploymentIds) {
+        const baseUrl = `http://${id}.invalid/v1`;
+        await sources.deployments.create(tx, { id, modelId, siteId: 'site-1', kind: 'openai', baseUrl, upstreamModel });
+      }
+    });
     registry = new DeploymentRegistry((item) => engines.get(item.deployment.id)!, { breaker: options.breaker });
     const policy = new PolicyEngine('open');
     // The caller's organization, as the policy service would load it; with no policy of its own it may use any site.
