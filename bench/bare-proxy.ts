@@ -15,12 +15,20 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const request = { path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) };
+    const request = {
+      path: req.url ?? '/',
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat(chunks),
+    };
     pool.stream(
       request,
       ({ statusCode, headers }) => {
         const length = headers['content-length'];
-        res.writeHead(statusCode, { 'content-type': String(headers['content-type'] ?? 'application/json'), ...(length === undefined ? {} : { 'content-length': String(length) }) });
+        res.writeHead(statusCode, {
+          'content-type': String(headers['content-type'] ?? 'application/json'),
+          ...(length === undefined ? {} : { 'content-length': String(length) }),
+        });
         return res;
       },
       (error) => {
@@ -31,7 +39,9 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 120_000;
-server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () =>
+  console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+);
 process.on('SIGTERM', () => {
   server.close(() => void pool.close().then(() => process.exit(0)));
   server.closeAllConnections();

@@ -23,13 +23,24 @@ const completionBody = JSON.stringify({
   object: 'chat.completion',
   created: 1_700_000_000,
   model: modelId,
-  choices: [{ index: 0, message: { role: 'assistant', content: pieces.join('') }, logprobs: null, finish_reason: 'stop' }],
+  choices: [
+    { index: 0, message: { role: 'assistant', content: pieces.join('') }, logprobs: null, finish_reason: 'stop' },
+  ],
   usage,
 });
-const modelsBody = JSON.stringify({ object: 'list', data: [{ id: modelId, object: 'model', created: 0, owned_by: 'bench' }] });
+const modelsBody = JSON.stringify({
+  object: 'list',
+  data: [{ id: modelId, object: 'model', created: 0, owned_by: 'bench' }],
+});
 
 function chunkEvent(delta: object, finishReason: string | null): string {
-  const chunk = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: modelId, choices: [{ index: 0, delta, finish_reason: finishReason }] };
+  const chunk = {
+    id: 'chatcmpl-bench',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: modelId,
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  };
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
@@ -86,7 +97,11 @@ function chat(res: ServerResponse, raw: string): void {
   try {
     request = JSON.parse(raw) as ChatRequest;
   } catch {
-    sendJson(res, 400, JSON.stringify({ error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } }));
+    sendJson(
+      res,
+      400,
+      JSON.stringify({ error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } }),
+    );
     return;
   }
   if (request.stream !== true) {
@@ -109,9 +124,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   });
   req.on('end', () => {
     const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'POST' && path === '/v1/chat/completions') chat(res, Buffer.concat(chunks, sizeBytes).toString('utf8'));
+    if (req.method === 'POST' && path === '/v1/chat/completions')
+      chat(res, Buffer.concat(chunks, sizeBytes).toString('utf8'));
     else if (req.method === 'GET' && path === '/v1/models') sendJson(res, 200, modelsBody);
-    else sendJson(res, 404, JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', param: null, code: null } }));
+    else
+      sendJson(
+        res,
+        404,
+        JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', param: null, code: null } }),
+      );
   });
 }
 

@@ -24,7 +24,8 @@ export function featureBuildOptions(build: FeatureBuild, receiptsOffCli: string)
 
 function patch(file: string, from: string, to: string): void {
   const text = readFileSync(file, 'utf8');
-  if (!text.includes(from)) throw new Error(`cannot build the receipts-off copy: ${file} no longer contains ${JSON.stringify(from)}`);
+  if (!text.includes(from))
+    throw new Error(`cannot build the receipts-off copy: ${file} no longer contains ${JSON.stringify(from)}`);
   writeFileSync(file, text.replace(from, to));
 }
 
@@ -39,10 +40,17 @@ function patch(file: string, from: string, to: string): void {
 function buildReceiptsOff(): string {
   rmSync(receiptsOffRoot, { recursive: true, force: true });
   const src = `${receiptsOffRoot}build/src/`;
-  cpSync(`${distRoot}src`, src, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map') });
+  cpSync(`${distRoot}src`, src, {
+    recursive: true,
+    filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map'),
+  });
   cpSync(`${distRoot}../package.json`, `${receiptsOffRoot}package.json`);
   patch(`${src}main.js`, 'receipts: transparency.tree', 'receipts: undefined');
-  patch(`${src}gateway/inference-handler.js`, 'new ExchangeDigest(input.raw)', "{ requestSha256: '', relayed() {}, responseSha256: () => null }");
+  patch(
+    `${src}gateway/inference-handler.js`,
+    'new ExchangeDigest(input.raw)',
+    "{ requestSha256: '', relayed() {}, responseSha256: () => null }",
+  );
   return `${src}cli/commonweal.js`;
 }
 
@@ -50,10 +58,17 @@ function buildReceiptsOff(): string {
  * Builds the receipts-off copy and starts the benchmark's fast upstream on core 1, runs
  * `body` with both, then stops the upstream and removes the copy, whatever happened.
  */
-export async function withFeatureBuilds<T>(body: (receiptsOffCli: string, upstream: PinnedProcess) => Promise<T>): Promise<T> {
+export async function withFeatureBuilds<T>(
+  body: (receiptsOffCli: string, upstream: PinnedProcess) => Promise<T>,
+): Promise<T> {
   try {
     const receiptsOffCli = buildReceiptsOff();
-    const upstream = await PinnedProcess.start('upstream', 1, fileURLToPath(new URL('./fast-upstream.js', import.meta.url)), []);
+    const upstream = await PinnedProcess.start(
+      'upstream',
+      1,
+      fileURLToPath(new URL('./fast-upstream.js', import.meta.url)),
+      [],
+    );
     try {
       return await body(receiptsOffCli, upstream);
     } finally {

@@ -12,7 +12,10 @@ describe('benchmark options', () => {
 
   it('takes a whole number within its bounds and refuses a fraction', () => {
     assert.equal(integerOption('gateway-rounds', '6', 1, 50), 6);
-    assert.throws(() => integerOption('gateway-rounds', '2.5', 1, 50), /--gateway-rounds must be a whole number, got 2.5/);
+    assert.throws(
+      () => integerOption('gateway-rounds', '2.5', 1, 50),
+      /--gateway-rounds must be a whole number, got 2.5/,
+    );
     assert.throws(() => integerOption('gateway-rounds', '0', 1, 50), /--gateway-rounds must be from 1 to 50/);
   });
 

@@ -2,7 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { AdminChangeLog, CheckpointPublisher, createLogHttpHandler, defaultLogOrigin, LogSigner, TransparencyLog } from './audit/index.js';
+import {
+  AdminChangeLog,
+  CheckpointPublisher,
+  createLogHttpHandler,
+  defaultLogOrigin,
+  LogSigner,
+  TransparencyLog,
+} from './audit/index.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from './catalog/index.js';
 import type { ServerConfig } from './config/index.js';
 import { createEngine, EmbeddedRuntime, type EngineStatus } from './engines/index.js';
@@ -53,9 +60,19 @@ function engineStatuses(registry: DeploymentRegistry): Record<string, EngineStat
 }
 
 /** The transparency log: its tree in the store, its signer, and the checkpoints it publishes through the one writer. */
-function transparencyLogParts(config: ServerConfig, store: Store, writer: GroupCommitWriter, secrets: DataDirSecrets, log: Logger) {
+function transparencyLogParts(
+  config: ServerConfig,
+  store: Store,
+  writer: GroupCommitWriter,
+  secrets: DataDirSecrets,
+  log: Logger,
+) {
   const tree = new TransparencyLog(store);
-  const signer = new LogSigner(config.audit.origin ?? defaultLogOrigin(secrets.auditPublicKey), secrets.auditSigningKey, secrets.auditPublicKey);
+  const signer = new LogSigner(
+    config.audit.origin ?? defaultLogOrigin(secrets.auditPublicKey),
+    secrets.auditSigningKey,
+    secrets.auditPublicKey,
+  );
   const checkpoints = new CheckpointPublisher({
     store,
     writer,
@@ -77,8 +94,13 @@ async function billingParts(config: ServerConfig, store: Store, writer: GroupCom
   const fund = await Fund.open(ledger);
   const budgets = await Budgets.open(ledger);
   const rateLimits = await RateLimits.open(store);
-  const limiter = config.limits.redisUrl === undefined ? new MemoryRateLimiter() : new RedisRateLimiter({ url: config.limits.redisUrl });
-  const sweeper = new LedgerSweeper(ledger, fund, config.ledger.sweepIntervalMs, (err) => log.error({ err }, 'ledger sweep failed'));
+  const limiter =
+    config.limits.redisUrl === undefined
+      ? new MemoryRateLimiter()
+      : new RedisRateLimiter({ url: config.limits.redisUrl });
+  const sweeper = new LedgerSweeper(ledger, fund, config.ledger.sweepIntervalMs, (err) =>
+    log.error({ err }, 'ledger sweep failed'),
+  );
   const admission = new Admission({
     ledger,
     budgets,
@@ -88,7 +110,16 @@ async function billingParts(config: ServerConfig, store: Store, writer: GroupCom
     completionTokensDefaultMax: config.ledger.completionTokensDefaultMax,
   });
   // Two intervals: a hold that timed out just after one sweep is voided by the next.
-  return { ledger, fund, budgets, rateLimits, limiter, sweeper, admission, holdGraceMs: 2 * config.ledger.sweepIntervalMs };
+  return {
+    ledger,
+    fund,
+    budgets,
+    rateLimits,
+    limiter,
+    sweeper,
+    admission,
+    holdGraceMs: 2 * config.ledger.sweepIntervalMs,
+  };
 }
 
 /** Something startup opened, and how to close it. */
@@ -122,7 +153,9 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
     return await assemblePlatform(config, log, closers);
   } catch (error) {
     // The startup error is the one to report; a part that also fails to close is only logged.
-    await closeInReverse(closers).catch((closeError: unknown) => log.error({ err: closeError }, 'closing after a failed start failed'));
+    await closeInReverse(closers).catch((closeError: unknown) =>
+      log.error({ err: closeError }, 'closing after a failed start failed'),
+    );
     throw error;
   }
 }
@@ -161,7 +194,8 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   const catalog = new InferenceCatalog(
     sources,
     registry,
-    (problem) => log.error({ err: problem.error, deploymentId: problem.deploymentId }, 'deployment left out of routing'),
+    (problem) =>
+      log.error({ err: problem.error, deploymentId: problem.deploymentId }, 'deployment left out of routing'),
     policyEngine,
   );
   await catalog.reload();

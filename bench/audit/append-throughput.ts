@@ -37,7 +37,9 @@ const template = usageInput('', {
 });
 
 /** A typical chat request body and answer, so that the digests cost what they cost in the gateway. */
-const requestBody = Buffer.from(JSON.stringify({ model: 'qwen3-8b', messages: [{ role: 'user', content: 'x'.repeat(3_000) }], stream: true }));
+const requestBody = Buffer.from(
+  JSON.stringify({ model: 'qwen3-8b', messages: [{ role: 'user', content: 'x'.repeat(3_000) }], stream: true }),
+);
 const answerChunk = `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1_800_000_000, model: 'qwen3-8b', choices: [{ index: 0, delta: { content: 'token ' }, finish_reason: null }] })}\n\n`;
 const answerChunks = 256;
 

@@ -33,21 +33,43 @@ export interface GatewaySample {
  * 245.5 µs of CPU per request), so a loss is only as good as the number of server pairs
  * behind it. The off copy is removed afterwards.
  */
-export async function measureGateway(rounds: number, windows: number, seconds: number, warmupSeconds: number): Promise<GatewaySample[]> {
+export async function measureGateway(
+  rounds: number,
+  windows: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<GatewaySample[]> {
   return withFeatureBuilds(async (receiptsOffCli, upstream) => {
     const samples: GatewaySample[] = [];
     for (let round = 0; round < rounds; round += 1) {
       const instances = new Map<boolean, CommonwealInstance>();
       try {
-        for (const receipts of [false, true]) instances.set(receipts, await startCommonweal(proxyCore, upstream.url, featureBuildOptions(receipts ? 'all on' : 'receipts off', receiptsOffCli)));
+        for (const receipts of [false, true])
+          instances.set(
+            receipts,
+            await startCommonweal(
+              proxyCore,
+              upstream.url,
+              featureBuildOptions(receipts ? 'all on' : 'receipts off', receiptsOffCli),
+            ),
+          );
         for (const mode of workloadModes) {
-          const load = (receipts: boolean, runSeconds: number) => runSaturation(commonwealTarget(instances.get(receipts)!), mode, { connections: 32, seconds: runSeconds, upstreamPid: upstream.pid });
+          const load = (receipts: boolean, runSeconds: number) =>
+            runSaturation(commonwealTarget(instances.get(receipts)!), mode, {
+              connections: 32,
+              seconds: runSeconds,
+              upstreamPid: upstream.pid,
+            });
           for (const receipts of [false, true]) await load(receipts, warmupSeconds);
           for (let window = 0; window < windows; window += 1) {
-            for (const receipts of window % 2 === 0 ? [false, true] : [true, false]) samples.push({ receipts, mode, window, round, sample: await load(receipts, seconds) });
+            for (const receipts of window % 2 === 0 ? [false, true] : [true, false])
+              samples.push({ receipts, mode, window, round, sample: await load(receipts, seconds) });
           }
-          const cpu = (receipts: boolean) => cpuPerRequest(samples.filter((s) => s.round === round && s.mode === mode && s.receipts === receipts));
-          console.log(`round ${round + 1}, ${mode}: receipts off ${Math.round(cpu(false))}, on ${Math.round(cpu(true))} µs CPU/request over ${windows} windows of ${seconds} s each`);
+          const cpu = (receipts: boolean) =>
+            cpuPerRequest(samples.filter((s) => s.round === round && s.mode === mode && s.receipts === receipts));
+          console.log(
+            `round ${round + 1}, ${mode}: receipts off ${Math.round(cpu(false))}, on ${Math.round(cpu(true))} µs CPU/request over ${windows} windows of ${seconds} s each`,
+          );
         }
       } finally {
         for (const instance of instances.values()) {

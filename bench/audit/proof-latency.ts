@@ -17,7 +17,15 @@ function percentile(sorted: readonly number[], p: number): number {
 
 function summary(size: number, kind: ProofSample['kind'], times: number[], hashesMax: number): ProofSample {
   times.sort((a, b) => a - b);
-  return { size, kind, proofs: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: times.at(-1)!, hashesPerProofMax: hashesMax };
+  return {
+    size,
+    kind,
+    proofs: times.length,
+    p50Ms: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    maxMs: times.at(-1)!,
+    hashesPerProofMax: hashesMax,
+  };
 }
 
 /** A seeded generator, so that runs at the same size ask for the same proofs. */
@@ -52,7 +60,8 @@ export async function measureProofs(log: TransparencyLog, size: number, count: n
     inclusion.push(performance.now() - started);
     inclusionMax = Math.max(inclusionMax, proof.length);
     const entry = `{"id":"chg_${index}","type":"commonweal.admin_change"}`;
-    if (!verifyInclusion(index, size, leafHash(entry), proof, root)) throw new Error(`inclusion proof of ${index} in ${size} does not verify`);
+    if (!verifyInclusion(index, size, leafHash(entry), proof, root))
+      throw new Error(`inclusion proof of ${index} in ${size} does not verify`);
   }
   const consistency: number[] = [];
   let consistencyMax = 0;
@@ -62,7 +71,12 @@ export async function measureProofs(log: TransparencyLog, size: number, count: n
     const proof = await log.consistencyProof(from, size);
     consistency.push(performance.now() - started);
     consistencyMax = Math.max(consistencyMax, proof.length);
-    if (i % 50 === 0 && !verifyConsistency(from, size, proof, await log.rootAt(from), root)) throw new Error(`consistency proof ${from} → ${size} does not verify`);
+    if (i % 50 === 0 && !verifyConsistency(from, size, proof, await log.rootAt(from), root))
+      throw new Error(`consistency proof ${from} → ${size} does not verify`);
   }
-  return [summary(size, 'root', roots, 0), summary(size, 'inclusion', inclusion, inclusionMax), summary(size, 'consistency', consistency, consistencyMax)];
+  return [
+    summary(size, 'root', roots, 0),
+    summary(size, 'inclusion', inclusion, inclusionMax),
+    summary(size, 'consistency', consistency, consistencyMax),
+  ];
 }

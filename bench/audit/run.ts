@@ -3,7 +3,16 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { consistencyRanges, inclusionRanges, isStoredNode, type LeafRange, leavesOf, lowestStoredLevel, perfectNodes, TransparencyLog } from '../../src/audit/index.js';
+import {
+  consistencyRanges,
+  inclusionRanges,
+  isStoredNode,
+  type LeafRange,
+  leavesOf,
+  lowestStoredLevel,
+  perfectNodes,
+  TransparencyLog,
+} from '../../src/audit/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { version } from '../../src/version.js';
 import { integerOption } from '../options.js';
@@ -52,7 +61,8 @@ interface TreeSample {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const modes: readonly AppendMode[] = ['usage', 'digests', 'receipts'];
 type AppendRounds = Record<AppendMode, AppendSample[]>;
@@ -62,7 +72,9 @@ async function appendRounds(): Promise<AppendRounds> {
   // Alternating rounds, so that a slow spell of the machine weighs on every mode alike.
   for (let round = 0; round < rounds; round += 1) {
     for (const mode of modes) samples[mode].push(await measureAppends(mode, requests, concurrency));
-    console.log(`round ${round + 1}: ${modes.map((m) => `${m} ${fmt(samples[m].at(-1)!.perSecond)} req/s`).join(', ')}`);
+    console.log(
+      `round ${round + 1}: ${modes.map((m) => `${m} ${fmt(samples[m].at(-1)!.perSecond)} req/s`).join(', ')}`,
+    );
   }
   return samples;
 }
@@ -81,8 +93,15 @@ function readsOf(ranges: readonly LeafRange[]): Reads {
 
 /** The most any root or proof at this size reads, from the plan alone, over a sweep of indices. */
 function readsMax(size: number): Record<ProofSample['kind'], Reads> {
-  const max = { root: readsOf([{ begin: 0, end: size }]), inclusion: { nodes: 0, leaves: 0 }, consistency: { nodes: 0, leaves: 0 } };
-  const widen = (a: Reads, b: Reads): Reads => ({ nodes: Math.max(a.nodes, b.nodes), leaves: Math.max(a.leaves, b.leaves) });
+  const max = {
+    root: readsOf([{ begin: 0, end: size }]),
+    inclusion: { nodes: 0, leaves: 0 },
+    consistency: { nodes: 0, leaves: 0 },
+  };
+  const widen = (a: Reads, b: Reads): Reads => ({
+    nodes: Math.max(a.nodes, b.nodes),
+    leaves: Math.max(a.leaves, b.leaves),
+  });
   const step = Math.max(1, Math.floor(size / 5_000));
   for (let i = 0; i < size; i += step) {
     max.inclusion = widen(max.inclusion, readsOf(inclusionRanges(i, size)));
@@ -103,7 +122,8 @@ async function treeSample(size: number): Promise<TreeSample> {
     const buildSeconds = (performance.now() - started) / 1000;
     const store = await openSqliteStore(path);
     const log = new TransparencyLog(store);
-    if (!(await log.rootAt(size)).equals(root)) throw new Error(`the stored root of ${size} leaves differs from the loader's`);
+    if (!(await log.rootAt(size)).equals(root))
+      throw new Error(`the stored root of ${size} leaves differs from the loader's`);
     const proofs = await measureProofs(log, size, proofCount);
     await store.close();
     return { size, buildSeconds, databaseBytes: statSync(path).size, readsMax: readsMax(size), proofs };
@@ -117,24 +137,38 @@ function gatewayLines(samples: readonly GatewaySample[]): string[] {
   const lines = [
     `## The gateway with receipts on and off (${gatewayRounds} rounds of ${gatewayWindows} interleaved windows of ${gatewaySeconds} s per build and workload)`,
     '',
-    'The gateway benchmark\'s harness (bench/gateway, imported unchanged): its fast upstream, `commonweal serve` pinned to core 0, autocannon with',
+    "The gateway benchmark's harness (bench/gateway, imported unchanged): its fast upstream, `commonweal serve` pinned to core 0, autocannon with",
     '32 connections on core 1. "Off" is a copy of this build with the receipt writer and the digests patched out (bench/feature-builds.ts).',
     'Both builds run at once on core 0 and take the load by turns, a few seconds each, the other idle meanwhile (bench/audit/gateway-receipts.ts).',
     '',
     '| workload | off req/s | on req/s | throughput loss | off CPU µs/req | on CPU µs/req | **loss at the same CPU** | each round | window pairs: median (range) | target < 10% |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
   ];
-  const lossOf = (off: readonly GatewaySample[], on: readonly GatewaySample[]) => (1 - cpuPerRequest(off) / cpuPerRequest(on)) * 100;
+  const lossOf = (off: readonly GatewaySample[], on: readonly GatewaySample[]) =>
+    (1 - cpuPerRequest(off) / cpuPerRequest(on)) * 100;
   for (const mode of ['json', 'stream'] as const) {
-    const of = (receipts: boolean, more: (s: GatewaySample) => boolean = () => true) => samples.filter((s) => s.mode === mode && s.receipts === receipts && more(s));
+    const of = (receipts: boolean, more: (s: GatewaySample) => boolean = () => true) =>
+      samples.filter((s) => s.mode === mode && s.receipts === receipts && more(s));
     const off = requestsPerSecond(of(false));
     const on = requestsPerSecond(of(true));
     const loss = (1 - on / off) * 100;
     // A proxy that saturates its core serves 1/(CPU per request): the CPU ratio is the throughput ratio, without the noise of other jobs.
     const cpuLoss = lossOf(of(false), of(true));
     const roundIds = [...new Set(samples.map((s) => s.round))];
-    const roundLosses = roundIds.map((round) => lossOf(of(false, (s) => s.round === round), of(true, (s) => s.round === round)));
-    const pairLosses = roundIds.flatMap((round) => [...new Set(samples.map((s) => s.window))].map((w) => lossOf(of(false, (s) => s.round === round && s.window === w), of(true, (s) => s.round === round && s.window === w))));
+    const roundLosses = roundIds.map((round) =>
+      lossOf(
+        of(false, (s) => s.round === round),
+        of(true, (s) => s.round === round),
+      ),
+    );
+    const pairLosses = roundIds.flatMap((round) =>
+      [...new Set(samples.map((s) => s.window))].map((w) =>
+        lossOf(
+          of(false, (s) => s.round === round && s.window === w),
+          of(true, (s) => s.round === round && s.window === w),
+        ),
+      ),
+    );
     const failed = samples.filter((s) => s.mode === mode).reduce((sum, s) => sum + s.sample.failed, 0);
     lines.push(
       `| chat, ${mode === 'json' ? 'non-streaming' : 'streaming (SSE)'}${failed > 0 ? ` (${failed} failed)` : ''} | ${fmt(off)} | ${fmt(on)} | ${fmt(loss, 1)}% | ${fmt(cpuPerRequest(of(false)))} | ${fmt(cpuPerRequest(of(true)))} | **${fmt(cpuLoss, 1)}%** | ${roundLosses.map((l) => `${fmt(l, 1)}%`).join(', ')} | ${fmt(median(pairLosses), 1)}% (${fmt(Math.min(...pairLosses), 1)}% to ${fmt(Math.max(...pairLosses), 1)}%) | ${cpuLoss < 10 ? 'met' : '**missed**'} |`,
@@ -143,7 +177,7 @@ function gatewayLines(samples: readonly GatewaySample[]): string[] {
   lines.push(
     '',
     'Where the cost goes: the receipt leaf is one row of about 700 bytes (and, one leaf in 16, the subtree hashes it completes) and',
-    'its index on the usage record, written on the event loop\'s thread (better-sqlite3 runs every statement there); building it takes the canonical JSON,',
+    "its index on the usage record, written on the event loop's thread (better-sqlite3 runs every statement there); building it takes the canonical JSON,",
     'the leaf hash and the tree append; the digests hash both bodies as they pass; and the kernel writes and syncs a larger WAL.',
     '`npm run bench:records` measures the leaf on its own, beside the usage record and the charge.',
     'CPU per request is the measure to judge by: req/s swings with other jobs on the machine much more. The loss is that of all',
@@ -177,7 +211,10 @@ function report({ appends, trees, gateway, seconds, loadAverageAtStart, date }: 
     '',
     '| path | requests/s | CPU µs/request | transactions |',
     '| --- | ---: | ---: | ---: |',
-    ...modes.map((m) => `| ${appendModeLabels[m]} | ${fmt(rate(m))} | ${fmt(cpuOf(m))} | ${fmt(median(appends[m].map((s) => s.transactions)))} |`),
+    ...modes.map(
+      (m) =>
+        `| ${appendModeLabels[m]} | ${fmt(rate(m))} | ${fmt(cpuOf(m))} | ${fmt(median(appends[m].map((s) => s.transactions)))} |`,
+    ),
     '',
     `Per request, receipts cost **${fmt(digestCpu)} µs** of CPU for the digests (they grow with the answer: here a 3 KB body and a 45 KB answer in 256 pieces)`,
     `and **${fmt(leafCpu)} µs** for the receipt leaf. On this write path alone that is ${fmt((1 - rate('receipts') / rate('usage')) * 100, 1)}% of the throughput; a request through`,
@@ -187,7 +224,7 @@ function report({ appends, trees, gateway, seconds, loadAverageAtStart, date }: 
     '## Roots and proofs from a stored tree',
     '',
     `${fmt(proofCount)} of each per size, random leaves and older sizes, every inclusion proof (and every 50th consistency proof) verified against the root.`,
-    'The tree is loaded in the log\'s own layout by `bench/audit/bulk-tree-loader.ts` (prepared statements, large transactions); its root is checked against the log\'s.',
+    "The tree is loaded in the log's own layout by `bench/audit/bulk-tree-loader.ts` (prepared statements, large transactions); its root is checked against the log's.",
     '',
     '| leaves | build s | database | kind | p50 ms | p99 ms | max ms | hashes/proof max | stored nodes read max | leaves read max |',
     '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -226,9 +263,21 @@ async function measure(): Promise<Measured> {
   for (const size of sizes) {
     console.log(`building a tree of ${fmt(size)} leaves`);
     trees.push(await treeSample(size));
-    console.log(`  proofs at ${fmt(size)}: ${trees.at(-1)!.proofs.map((p) => `${p.kind} p50 ${fmt(p.p50Ms, 3)} ms`).join(', ')}`);
+    console.log(
+      `  proofs at ${fmt(size)}: ${trees
+        .at(-1)!
+        .proofs.map((p) => `${p.kind} p50 ${fmt(p.p50Ms, 3)} ms`)
+        .join(', ')}`,
+    );
   }
-  return { loadAverageAtStart, date: new Date().toISOString(), seconds: (performance.now() - started) / 1000, appends, gateway, trees };
+  return {
+    loadAverageAtStart,
+    date: new Date().toISOString(),
+    seconds: (performance.now() - started) / 1000,
+    appends,
+    gateway,
+    trees,
+  };
 }
 
 // --report-only renders the last run's bench/results/audit.json again, for a change to the report alone.
@@ -238,6 +287,9 @@ const measured: Measured = values['report-only']
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/audit.md', report(measured));
 if (!values['report-only']) {
-  writeFileSync('bench/results/audit.json', `${JSON.stringify({ settings: { sizes, requests, concurrency, rounds, proofCount, gatewayRounds, gatewayWindows, gatewaySeconds }, measured }, null, 2)}\n`);
+  writeFileSync(
+    'bench/results/audit.json',
+    `${JSON.stringify({ settings: { sizes, requests, concurrency, rounds, proofCount, gatewayRounds, gatewayWindows, gatewaySeconds }, measured }, null, 2)}\n`,
+  );
 }
 console.log('wrote bench/results/audit.md');

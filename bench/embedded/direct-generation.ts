@@ -1,5 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, NodeLlamaCpp } from '../../src/engines/node-llama-cpp-api.js';
+import type {
+  ChatWrapper,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  NodeLlamaCpp,
+} from '../../src/engines/node-llama-cpp-api.js';
 
 /** One generation: tokens produced, the time from the call to the last token, and the CPU time it took. */
 export interface GenerationSample {
@@ -29,13 +35,25 @@ export class DirectGeneration {
     this.#sequence = context.getSequence();
   }
 
-  static async load(path: string, options: { readonly contextSize: number; readonly threads: number }): Promise<DirectGeneration> {
+  static async load(
+    path: string,
+    options: { readonly contextSize: number; readonly threads: number },
+  ): Promise<DirectGeneration> {
     // By name, as the engine imports it: the package is an optional dependency.
     const moduleName = 'node-llama-cpp';
     const binding = (await import(moduleName)) as NodeLlamaCpp;
-    const llama = await binding.getLlama({ gpu: 'auto', build: 'never', progressLogs: false, logLevel: binding.LlamaLogLevel.warn });
+    const llama = await binding.getLlama({
+      gpu: 'auto',
+      build: 'never',
+      progressLogs: false,
+      logLevel: binding.LlamaLogLevel.warn,
+    });
     const model = await llama.loadModel({ modelPath: path, gpuLayers: 'auto' });
-    const context = await model.createContext({ contextSize: options.contextSize, sequences: 1, threads: options.threads });
+    const context = await model.createContext({
+      contextSize: options.contextSize,
+      sequences: 1,
+      threads: options.threads,
+    });
     return new DirectGeneration(binding, model, context);
   }
 
@@ -45,16 +63,22 @@ export class DirectGeneration {
     const startedAtMs = performance.now();
     const cpuBefore = process.cpuUsage();
     try {
-      await chat.generateResponse([{ type: 'user', text: prompt }, { type: 'model', response: [] }], {
-        onTextChunk: (text) => {
-          if (text !== '') tokens += 1;
+      await chat.generateResponse(
+        [
+          { type: 'user', text: prompt },
+          { type: 'model', response: [] },
+        ],
+        {
+          onTextChunk: (text) => {
+            if (text !== '') tokens += 1;
+          },
+          maxTokens,
+          temperature: 0,
+          topP: 1,
+          repeatPenalty: false,
+          customStopTriggers: [],
         },
-        maxTokens,
-        temperature: 0,
-        topP: 1,
-        repeatPenalty: false,
-        customStopTriggers: [],
-      });
+      );
       const cpu = process.cpuUsage(cpuBefore);
       return { tokens, seconds: (performance.now() - startedAtMs) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 };
     } finally {

@@ -52,7 +52,10 @@ async function post(url: string, path: string, body: unknown, token = adminToken
 function started(child: ChildProcess): Promise<string> {
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`commonweal did not start within ${startTimeoutMs} ms: ${output}`)), startTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`commonweal did not start within ${startTimeoutMs} ms: ${output}`)),
+      startTimeoutMs,
+    );
     child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4096)));
     child.stdout!.on('data', (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4096);
@@ -83,18 +86,29 @@ export class EmbeddedServer {
     this.#dataDir = dataDir;
   }
 
-  static async start(modelPath: string, engineOptions: { readonly contextSize: number; readonly threads: number }): Promise<EmbeddedServer> {
+  static async start(
+    modelPath: string,
+    engineOptions: { readonly contextSize: number; readonly threads: number },
+  ): Promise<EmbeddedServer> {
     const dataDir = mkdtempSync(join(tmpdir(), 'commonweal-bench-embedded-'));
-    const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
-      env: { ...process.env, COMMONWEAL_ADMIN_TOKEN: adminToken },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+      {
+        env: { ...process.env, COMMONWEAL_ADMIN_TOKEN: adminToken },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const url = await started(child);
     await post(url, '/admin/v1/orgs', { id: 'bench', name: 'Bench', homeJurisdiction: 'DE' });
     await post(url, '/admin/v1/orgs/bench/projects', { id: 'main', name: 'Main' });
     await post(url, '/admin/v1/orgs/bench/credits', { amountMicro: 1_000_000_000_000_000, memo: 'benchmark' });
     const key = await post(url, '/admin/v1/orgs/bench/keys', { role: 'project', projectId: 'main' });
-    await post(url, '/admin/v1/models', { id: modelId, inputPriceMicroPerMtok: 100_000, outputPriceMicroPerMtok: 200_000 });
+    await post(url, '/admin/v1/models', {
+      id: modelId,
+      inputPriceMicroPerMtok: 100_000,
+      outputPriceMicroPerMtok: 200_000,
+    });
     await post(url, '/admin/v1/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });
     await post(url, '/admin/v1/deployments', {
       id: 'tiny-fra',
@@ -109,7 +123,13 @@ export class EmbeddedServer {
 
   /** One chat completion; streamed, the samples count the content events that arrived. */
   async generate(prompt: string, maxTokens: number, stream: boolean): Promise<GenerationSample> {
-    const body = { model: modelId, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, temperature: 0, stream };
+    const body = {
+      model: modelId,
+      messages: [{ role: 'user', content: prompt }],
+      max_tokens: maxTokens,
+      temperature: 0,
+      stream,
+    };
     const startedAtMs = performance.now();
     const cpuBefore = threadCpuNs(this.#child.pid!);
     const answer = await request(`${this.#url}/v1/chat/completions`, {
@@ -121,8 +141,17 @@ export class EmbeddedServer {
     const seconds = (performance.now() - startedAtMs) / 1000;
     const cpuMs = cpuMsBetween(cpuBefore, threadCpuNs(this.#child.pid!));
     if (answer.statusCode !== 200) throw new Error(`chat completion → ${answer.statusCode} ${text}`);
-    if (!stream) return { tokens: (JSON.parse(text) as { usage: { completion_tokens: number } }).usage.completion_tokens, seconds, cpuMs };
-    return { tokens: text.split('\n\n').filter((event) => event.includes('"delta":{"content"')).length, seconds, cpuMs };
+    if (!stream)
+      return {
+        tokens: (JSON.parse(text) as { usage: { completion_tokens: number } }).usage.completion_tokens,
+        seconds,
+        cpuMs,
+      };
+    return {
+      tokens: text.split('\n\n').filter((event) => event.includes('"delta":{"content"')).length,
+      seconds,
+      cpuMs,
+    };
   }
 
   async stop(): Promise<void> {

@@ -23,12 +23,21 @@ export class InProcessEngine {
       moduleName: 'node-llama-cpp',
       log: () => undefined,
     });
-    this.#engine = new EmbeddedLlamaEngine({ deploymentId: 'bench', source: modelPath, options: { ...engineOptions, parallelSequences: 1 } }, this.#runtime);
+    this.#engine = new EmbeddedLlamaEngine(
+      { deploymentId: 'bench', source: modelPath, options: { ...engineOptions, parallelSequences: 1 } },
+      this.#runtime,
+    );
   }
 
   /** A streamed chat completion, read to its end; the sample counts its content events. */
   async generate(prompt: string, maxTokens: number): Promise<GenerationSample> {
-    const body = { model: 'tiny', messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, temperature: 0, stream: true };
+    const body = {
+      model: 'tiny',
+      messages: [{ role: 'user', content: prompt }],
+      max_tokens: maxTokens,
+      temperature: 0,
+      stream: true,
+    };
     const startedAtMs = performance.now();
     const cpuBefore = process.cpuUsage();
     const response = await this.#engine.send({

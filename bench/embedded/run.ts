@@ -47,7 +47,8 @@ function median(values: readonly number[]): number {
 }
 
 function checkTokens(path: Path, sample: GenerationSample): GenerationSample {
-  if (sample.tokens !== maxTokens) throw new Error(`${path}: ${sample.tokens} tokens, not ${maxTokens}: the runs are not comparable`);
+  if (sample.tokens !== maxTokens)
+    throw new Error(`${path}: ${sample.tokens} tokens, not ${maxTokens}: the runs are not comparable`);
   return sample;
 }
 
@@ -63,7 +64,10 @@ async function measure(g: Generators): Promise<Record<Path, GenerationSample[]>>
     samples.engine.push(checkTokens('engine', await g.engine.generate(prompt, maxTokens)));
     samples.stream.push(checkTokens('stream', await g.server.generate(prompt, maxTokens, true)));
     samples.json.push(checkTokens('json', await g.server.generate(prompt, maxTokens, false)));
-    const line = paths.map((p) => `${p} ${tokensPerSecond(samples[p].at(-1)!).toFixed(0)} tok/s ${cpuUsPerToken(samples[p].at(-1)!).toFixed(0)} µs CPU/token`);
+    const line = paths.map(
+      (p) =>
+        `${p} ${tokensPerSecond(samples[p].at(-1)!).toFixed(0)} tok/s ${cpuUsPerToken(samples[p].at(-1)!).toFixed(0)} µs CPU/token`,
+    );
     console.error(`round ${round}/${rounds}: ${line.join(', ')}`);
   }
   return samples;
@@ -82,7 +86,13 @@ function row(path: Path, samples: Record<Path, GenerationSample[]>): string {
   const rates = samples[path].map(tokensPerSecond);
   const cpu = median(samples[path].map(cpuUsPerToken));
   const rate = median(rates);
-  const cells = [labels[path], rate.toFixed(0), (rate / directRate).toFixed(3), cpu.toFixed(0), (directCpu / cpu).toFixed(3)];
+  const cells = [
+    labels[path],
+    rate.toFixed(0),
+    (rate / directRate).toFixed(3),
+    cpu.toFixed(0),
+    (directCpu / cpu).toFixed(3),
+  ];
   return `| ${cells.join(' | ')} | ${rates.map((v) => v.toFixed(0)).join(', ')} |`;
 }
 
@@ -124,7 +134,7 @@ function report(samples: Record<Path, GenerationSample[]>, loadAtStart: number):
     '',
     ...verdicts(samples),
     '',
-    "A plain answer costs the gateway nothing measurable per token: the engine collects the text and the gateway handles",
+    'A plain answer costs the gateway nothing measurable per token: the engine collects the text and the gateway handles',
     "one response. A stream costs one server-sent event per token through the gateway's relay (the engine making the",
     'event costs next to nothing: the in-process row). Where the rest goes was measured apart from this bench, on this',
     'machine in November 2026: the server under `node --cpu-prof`, and A/B runs, 15-20 rounds interleaved, against',
@@ -143,7 +153,7 @@ function report(samples: Record<Path, GenerationSample[]>, loadAtStart: number):
     '',
     'Fewer writes is the lever left, and it is not taken: handing the relay the events of 2 ms at once (3 or 4 tokens per',
     'write at this speed) took about 40 µs per token off in the same A/B runs, but it holds tokens back for up to 2 ms.',
-    'Tokens go out one by one, each the moment it exists. The cost is the relay\'s, the same for an `openai`-kind',
+    "Tokens go out one by one, each the moment it exists. The cost is the relay's, the same for an `openai`-kind",
     'deployment (see gateway.md).',
     '',
     'Wall-clock rates on a shared machine move with whatever else runs (see the rounds); CPU time per token is the steadier',

@@ -30,7 +30,12 @@ export interface CommonwealInstance {
 }
 
 /** Posts to the admin API; a route this build does not have answers undefined when `optional`. */
-async function admin(baseUrl: string, path: string, body: unknown, optional = false): Promise<Record<string, unknown> | undefined> {
+async function admin(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  optional = false,
+): Promise<Record<string, unknown> | undefined> {
   const answer = await request(baseUrl + path, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
@@ -57,7 +62,11 @@ export interface StartOptions {
 }
 
 /** Spawns `commonweal serve` on `core` and registers `upstreamOrigin` as the deployment of model `bench-model`. */
-export async function startCommonweal(core: number, upstreamOrigin: string, options: StartOptions = {}): Promise<CommonwealInstance> {
+export async function startCommonweal(
+  core: number,
+  upstreamOrigin: string,
+  options: StartOptions = {},
+): Promise<CommonwealInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'commonweal-bench-'));
   const configFile = join(dataDir, 'bench-config.json');
   writeFileSync(configFile, JSON.stringify({ ...benchGatewayConfig, ...options.config }));
@@ -68,7 +77,12 @@ export async function startCommonweal(core: number, upstreamOrigin: string, opti
       core,
       options.cliPath ?? builtCliPath,
       ['serve', '--port', '0', '--data-dir', dataDir, '--config', configFile, '--log-level', 'info'],
-      { env: { COMMONWEAL_ADMIN_TOKEN: adminToken }, nodeArgs: options.nodeArgs ?? [], wrapper: options.wrapper ?? [], startTimeoutMs: options.startTimeoutMs },
+      {
+        env: { COMMONWEAL_ADMIN_TOKEN: adminToken },
+        nodeArgs: options.nodeArgs ?? [],
+        wrapper: options.wrapper ?? [],
+        startTimeoutMs: options.startTimeoutMs,
+      },
     );
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -81,11 +95,35 @@ export async function startCommonweal(core: number, upstreamOrigin: string, opti
     const key = (await admin(url, '/admin/v1/orgs/bench/keys', { role: 'project', projectId: 'main' }))!;
     // Builds with a credits ledger hold and settle credits on every request once the
     // organization has an account; builds without one have no such route.
-    const credits = options.grantCredits === false ? undefined : await admin(url, '/admin/v1/orgs/bench/credits', { amountMicro: 1_000_000_000_000_000, memo: 'benchmark' }, true);
-    await admin(url, '/admin/v1/models', { id: benchModelId, inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 2_000_000 });
+    const credits =
+      options.grantCredits === false
+        ? undefined
+        : await admin(
+            url,
+            '/admin/v1/orgs/bench/credits',
+            { amountMicro: 1_000_000_000_000_000, memo: 'benchmark' },
+            true,
+          );
+    await admin(url, '/admin/v1/models', {
+      id: benchModelId,
+      inputPriceMicroPerMtok: 1_000_000,
+      outputPriceMicroPerMtok: 2_000_000,
+    });
     await admin(url, '/admin/v1/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });
-    await admin(url, '/admin/v1/deployments', { id: 'dep-0', modelId: benchModelId, siteId: 'fra-1', kind: 'openai', baseUrl: `${upstreamOrigin}/v1` });
-    return { process: server, apiKey: String(key.secret), dataDir, creditsGranted: credits !== undefined, removeData: () => rmSync(dataDir, { recursive: true, force: true }) };
+    await admin(url, '/admin/v1/deployments', {
+      id: 'dep-0',
+      modelId: benchModelId,
+      siteId: 'fra-1',
+      kind: 'openai',
+      baseUrl: `${upstreamOrigin}/v1`,
+    });
+    return {
+      process: server,
+      apiKey: String(key.secret),
+      dataDir,
+      creditsGranted: credits !== undefined,
+      removeData: () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   } catch (error) {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -95,5 +133,11 @@ export async function startCommonweal(core: number, upstreamOrigin: string, opti
 
 /** The instance as a benchmark target: requests go to its URL with its API key, and its process is the one measured. */
 export function commonwealTarget(instance: CommonwealInstance): BenchTarget {
-  return { label: 'C', name: 'Commonweal', origin: instance.process.url, proxyPid: instance.process.pid, headers: { authorization: `Bearer ${instance.apiKey}` } };
+  return {
+    label: 'C',
+    name: 'Commonweal',
+    origin: instance.process.url,
+    proxyPid: instance.process.pid,
+    headers: { authorization: `Bearer ${instance.apiKey}` },
+  };
 }

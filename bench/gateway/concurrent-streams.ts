@@ -33,8 +33,17 @@ export async function holdConcurrentStreams(target: BenchTarget, count: number):
   if (target.proxyPid === null) throw new Error('concurrent streams are measured on a proxy');
   const pid = target.proxyPid;
   const rssBeforeBytes = memoryBytes(pid).rssBytes;
-  const pool = new Pool(target.origin, { connections: count, headersTimeout: finishDeadlineMs, bodyTimeout: finishDeadlineMs });
-  const request = { path: chatPath, method: 'POST' as const, headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody('stream', slowStream) };
+  const pool = new Pool(target.origin, {
+    connections: count,
+    headersTimeout: finishDeadlineMs,
+    bodyTimeout: finishDeadlineMs,
+  });
+  const request = {
+    path: chatPath,
+    method: 'POST' as const,
+    headers: { ...target.headers, 'content-type': 'application/json' },
+    body: chatBody('stream', slowStream),
+  };
   let open = 0;
   let completed = 0;
   let failed = 0;
@@ -64,10 +73,20 @@ export async function holdConcurrentStreams(target: BenchTarget, count: number):
   }
   const finished = Promise.all(streams);
   const giveUp = new AbortController();
-  const timedOut = sleep(finishDeadlineMs, 'timeout' as const, { signal: giveUp.signal }).catch(() => 'finished' as const);
+  const timedOut = sleep(finishDeadlineMs, 'timeout' as const, { signal: giveUp.signal }).catch(
+    () => 'finished' as const,
+  );
   const outcome = await Promise.race([finished, timedOut]);
   giveUp.abort();
   if (outcome === 'timeout') await pool.destroy();
   else await pool.close();
-  return { streams: count, openAtOnce, completed, failed, rssAllOpenBytes, rssBeforeBytes, peakRssBytes: memoryBytes(pid).peakRssBytes };
+  return {
+    streams: count,
+    openAtOnce,
+    completed,
+    failed,
+    rssAllOpenBytes,
+    rssBeforeBytes,
+    peakRssBytes: memoryBytes(pid).peakRssBytes,
+  };
 }

@@ -46,7 +46,12 @@ function areaOf(url: string, functionName: string): string {
   return dist === null ? path : `src/${dist[1]}`;
 }
 
-function top(counts: Map<string, number>, total: number, count: number, split: (key: string) => [string, string]): ProfileLine[] {
+function top(
+  counts: Map<string, number>,
+  total: number,
+  count: number,
+  split: (key: string) => [string, string],
+): ProfileLine[] {
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
@@ -60,7 +65,12 @@ function top(counts: Map<string, number>, total: number, count: number, split: (
  * Self and total time per function, and self time per area, over the samples taken between
  * `fromMicros` and `toMicros` (monotonic clock), so start-up and warm-up are left out.
  */
-export function summarizeCpuProfile(profile: CpuProfile, fromMicros: number, toMicros: number, lines: number): ProfileSummary {
+export function summarizeCpuProfile(
+  profile: CpuProfile,
+  fromMicros: number,
+  toMicros: number,
+  lines: number,
+): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);

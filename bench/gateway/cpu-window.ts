@@ -43,7 +43,8 @@ export function startCpuWindow(proxyPid: number | null, upstreamPid: number): ()
     const proxyMicros = proxyPid === null ? Number.NaN : cpuTimeMicros(proxyPid) - proxyStart;
     const loadMicros = self.user + self.system + cpuTimeMicros(upstreamPid) - upstreamStart;
     const coresEnd = coreJiffies();
-    const busyShare = (n: 0 | 1) => (coresEnd[n].busy - coresStart[n].busy) / Math.max(1, coresEnd[n].total - coresStart[n].total);
+    const busyShare = (n: 0 | 1) =>
+      (coresEnd[n].busy - coresStart[n].busy) / Math.max(1, coresEnd[n].total - coresStart[n].total);
     const wallMicros = (performance.now() - startedAt) * 1000;
     const ours = [Number.isNaN(proxyMicros) ? 0 : proxyMicros / wallMicros, loadMicros / wallMicros] as const;
     return {

@@ -5,16 +5,27 @@ import { median, percentile } from './sample-stats.js';
 
 const modes: readonly WorkloadMode[] = ['json', 'stream'];
 const rateBases: readonly RateBasis[] = ['bare', 'commonweal'];
-const modeName: Readonly<Record<WorkloadMode, string>> = { json: 'chat, non-streaming', stream: 'chat, streaming (SSE)' };
+const modeName: Readonly<Record<WorkloadMode, string>> = {
+  json: 'chat, non-streaming',
+  stream: 'chat, streaming (SSE)',
+};
 const mib = 1024 * 1024;
 
 // The issue's reference figures and targets, for a machine like this one with one core for the proxy.
-const reference = { bareRequestsPerSec: 12_500, bareCpuMicrosPerRequest: 79, throughputRatioMin: 0.7, ttfbOverheadMsMax: 1, streamsRssMiBMax: 200 };
+const reference = {
+  bareRequestsPerSec: 12_500,
+  bareCpuMicrosPerRequest: 79,
+  throughputRatioMin: 0.7,
+  ttfbOverheadMsMax: 1,
+  streamsRssMiBMax: 200,
+};
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const thousands = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
-const mebibytes = (bytes: number | null | undefined): string => (bytes === null || bytes === undefined || !Number.isFinite(bytes) ? '—' : `${fixed(bytes / mib, 1)} MiB`);
-const verdict = (met: boolean | undefined): string => (met === undefined ? 'not measured' : met ? '**met**' : '**missed**');
+const mebibytes = (bytes: number | null | undefined): string =>
+  bytes === null || bytes === undefined || !Number.isFinite(bytes) ? '—' : `${fixed(bytes / mib, 1)} MiB`;
+const verdict = (met: boolean | undefined): string =>
+  met === undefined ? 'not measured' : met ? '**met**' : '**missed**';
 
 function byLabel(results: BenchResults, label: 'A' | 'B' | 'C'): TargetResults {
   const found = results.targets.find((t) => t.target.label === label);
@@ -31,7 +42,9 @@ function medianOf<T>(samples: readonly T[], pick: (sample: T) => number): number
  * ratios, since the two ran minutes apart at most within a round and drift cancels there.
  */
 function throughputRatio(bare: TargetResults, gateway: TargetResults, mode: WorkloadMode): number {
-  return median(gateway.saturation[mode].map((s, i) => s.requestsPerSec / (bare.saturation[mode][i]?.requestsPerSec ?? Number.NaN)));
+  return median(
+    gateway.saturation[mode].map((s, i) => s.requestsPerSec / (bare.saturation[mode][i]?.requestsPerSec ?? Number.NaN)),
+  );
 }
 
 /** What one fully busy core could serve, judged from CPU per request: little disturbed by other jobs. */
@@ -41,7 +54,9 @@ function perCoreCapacity(t: TargetResults, mode: WorkloadMode): number {
 
 /** Per round, TTFB median through C minus through B; the overhead is the median of those. */
 function ttfbOverheadMs(bare: TargetResults, gateway: TargetResults, fraction: number): number {
-  const perRound = gateway.ttfbMs.map((round, i) => percentile(round, fraction) - percentile(bare.ttfbMs[i] ?? [], fraction));
+  const perRound = gateway.ttfbMs.map(
+    (round, i) => percentile(round, fraction) - percentile(bare.ttfbMs[i] ?? [], fraction),
+  );
   return median(perRound);
 }
 
@@ -122,12 +137,24 @@ function targetsSection(results: BenchResults): string[] {
 }
 
 function throughputSection(results: BenchResults): string[] {
-  const [direct, bare, gateway] = (['A', 'B', 'C'] as const).map((label) => byLabel(results, label)) as [TargetResults, TargetResults, TargetResults];
+  const [direct, bare, gateway] = (['A', 'B', 'C'] as const).map((label) => byLabel(results, label)) as [
+    TargetResults,
+    TargetResults,
+    TargetResults,
+  ];
   const rps = (t: TargetResults, mode: WorkloadMode) => medianOf(t.saturation[mode], (s) => s.requestsPerSec);
   const cpu = (t: TargetResults, mode: WorkloadMode) => medianOf(t.saturation[mode], (s) => s.proxyCpuMicrosPerRequest);
-  const share = (t: TargetResults, mode: WorkloadMode, pick: 'proxyCoreShare' | 'loadCoreShare') => medianOf(t.saturation[mode], (s) => s[pick]);
+  const share = (t: TargetResults, mode: WorkloadMode, pick: 'proxyCoreShare' | 'loadCoreShare') =>
+    medianOf(t.saturation[mode], (s) => s[pick]);
   const failed = (t: TargetResults, mode: WorkloadMode) => t.saturation[mode].reduce((sum, s) => sum + s.failed, 0);
-  const lat = (t: TargetResults, mode: WorkloadMode) => `${fixed(medianOf(t.saturation[mode], (s) => s.latencyP50Ms), 1)} / ${fixed(medianOf(t.saturation[mode], (s) => s.latencyP99Ms), 1)}`;
+  const lat = (t: TargetResults, mode: WorkloadMode) =>
+    `${fixed(
+      medianOf(t.saturation[mode], (s) => s.latencyP50Ms),
+      1,
+    )} / ${fixed(
+      medianOf(t.saturation[mode], (s) => s.latencyP99Ms),
+      1,
+    )}`;
   return [
     `## Throughput at saturation (${results.settings.connections} connections, median of ${results.settings.rounds} rounds)`,
     '',
@@ -174,19 +201,26 @@ function openLoopSection(results: BenchResults): string[] {
         const scheduled = samples.reduce((sum, s) => sum + s.completed + s.failed, 0);
         // More than 1% unanswered within the grace time: the target did not keep up with this rate.
         const sustained = failed <= 0.01 * scheduled;
-        const latency = (pick: (s: OpenLoopSample) => number, digits: number) => (sustained ? fixed(m(pick), digits) : '—');
+        const latency = (pick: (s: OpenLoopSample) => number, digits: number) =>
+          sustained ? fixed(m(pick), digits) : '—';
         lines.push(
           `| ${modeName[mode]} | ${thousands(results.ratePerSec[basis][mode])} req/s (${basisName[basis]}) | ${t.target.label} ${t.target.name} | ` +
             `${thousands(m((s) => s.achievedPerSec))}${sustained ? '' : ' (**not sustained**)'} | ${latency((s) => s.latencyP50Ms, 2)} | ${latency((s) => s.latencyP99Ms, 2)} | ` +
-            `${latency((s) => s.latencyP999Ms, 2)} | ${latency((s) => s.latencyMaxMs, 1)} | ${failed} | ${fixed(m((s) => s.proxyCpuMicrosPerRequest), 0)} | ` +
-            `${fixed(m((s) => s.sendLagP99Ms), 2)} | ${fixed(Math.max(...samples.map((s) => s.otherShare)) * 100, 0)}% |`,
+            `${latency((s) => s.latencyP999Ms, 2)} | ${latency((s) => s.latencyMaxMs, 1)} | ${failed} | ${fixed(
+              m((s) => s.proxyCpuMicrosPerRequest),
+              0,
+            )} | ` +
+            `${fixed(
+              m((s) => s.sendLagP99Ms),
+              2,
+            )} | ${fixed(Math.max(...samples.map((s) => s.otherShare)) * 100, 0)}% |`,
         );
       }
     }
   }
   lines.push(
     '',
-    'Latency is counted from when each request was due, so it includes the generator\'s own send lag (it wakes every millisecond; same for every target) and, when a target cannot keep up with the rate, the queue that builds up in front of it. A target that left more than 1% of the requests unanswered 3 s after the schedule ended did not sustain the rate; its latency is then not shown (it only measures the queue). The other-load column is the largest share of a core that other processes on the machine took during the rounds.',
+    "Latency is counted from when each request was due, so it includes the generator's own send lag (it wakes every millisecond; same for every target) and, when a target cannot keep up with the rate, the queue that builds up in front of it. A target that left more than 1% of the requests unanswered 3 s after the schedule ended did not sustain the rate; its latency is then not shown (it only measures the queue). The other-load column is the largest share of a core that other processes on the machine took during the rounds.",
     '',
   );
   return lines;
@@ -201,7 +235,10 @@ function ttfbSection(results: BenchResults): string[] {
     '',
     '| target | p50 ms | p90 ms | p99 ms |',
     '| --- | ---: | ---: | ---: |',
-    ...results.targets.map((t) => `| ${t.target.label} ${t.target.name} | ${fixed(percentile(all(t), 0.5), 3)} | ${fixed(percentile(all(t), 0.9), 3)} | ${fixed(percentile(all(t), 0.99), 3)} |`),
+    ...results.targets.map(
+      (t) =>
+        `| ${t.target.label} ${t.target.name} | ${fixed(percentile(all(t), 0.5), 3)} | ${fixed(percentile(all(t), 0.9), 3)} | ${fixed(percentile(all(t), 0.99), 3)} |`,
+    ),
     '',
     `Commonweal overhead over the bare proxy (median over rounds of the per-round difference): p50 **${fixed(ttfbOverheadMs(bare, gateway, 0.5), 3)} ms**, p99 ${fixed(ttfbOverheadMs(bare, gateway, 0.99), 3)} ms.`,
     '',
@@ -219,17 +256,25 @@ function memorySection(results: BenchResults): string[] {
     row('RSS when set up, before any load', (t) => mebibytes(t.rssIdleBytes)),
     row('peak RSS (VmHWM) after the throughput and latency runs', (t) => mebibytes(t.peakRssAfterLoadBytes)),
     row('RSS before opening the streams', (t) => mebibytes(t.streams?.rssBeforeBytes)),
-    row(`**RSS with ${results.settings.streams} concurrent streams open**`, (t) => `**${mebibytes(t.streams?.rssAllOpenBytes)}**`),
+    row(
+      `**RSS with ${results.settings.streams} concurrent streams open**`,
+      (t) => `**${mebibytes(t.streams?.rssAllOpenBytes)}**`,
+    ),
     row('peak RSS (VmHWM) at the end', (t) => mebibytes(t.streams?.peakRssBytes)),
-    row('streams open at once / completed / failed', (t) => (t.streams === null ? '—' : `${t.streams.openAtOnce} / ${t.streams.completed} / ${t.streams.failed}`)),
+    row('streams open at once / completed / failed', (t) =>
+      t.streams === null ? '—' : `${t.streams.openAtOnce} / ${t.streams.completed} / ${t.streams.failed}`,
+    ),
     '',
   ];
 }
 
 function usageSection(results: BenchResults): string[] {
   const { census, answeredToClients, error } = results.usage;
-  if (census === null) return ['## Metering check', '', `Usage records could not be read: ${error ?? 'unknown error'}.`, ''];
-  const outcomes = Object.entries(census.byOutcome).map(([outcome, n]) => `${outcome} ${thousands(n)}`).join(', ');
+  if (census === null)
+    return ['## Metering check', '', `Usage records could not be read: ${error ?? 'unknown error'}.`, ''];
+  const outcomes = Object.entries(census.byOutcome)
+    .map(([outcome, n]) => `${outcome} ${thousands(n)}`)
+    .join(', ');
   const success = census.byOutcome.success ?? 0;
   return [
     '## Metering check',
@@ -240,7 +285,12 @@ function usageSection(results: BenchResults): string[] {
 }
 
 function roundsSection(results: BenchResults): string[] {
-  const lines = ['## Every round (saturation req/s, and the share of a core other processes took meanwhile)', '', '| workload | target | rounds |', '| --- | --- | --- |'];
+  const lines = [
+    '## Every round (saturation req/s, and the share of a core other processes took meanwhile)',
+    '',
+    '| workload | target | rounds |',
+    '| --- | --- | --- |',
+  ];
   for (const mode of modes) {
     for (const t of results.targets) {
       const rounds = t.saturation[mode].map((s) => `${thousands(s.requestsPerSec)} (${fixed(s.otherShare * 100, 0)}%)`);

@@ -54,7 +54,12 @@ export async function runOpenLoop(
   const latencies = new Float64Array(total).fill(Number.NaN);
   const lags = new Float64Array(total);
   const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
-  const request = { path: chatPath, method: 'POST' as const, headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(mode) };
+  const request = {
+    path: chatPath,
+    method: 'POST' as const,
+    headers: { ...target.headers, 'content-type': 'application/json' },
+    body: chatBody(mode),
+  };
   let settled = 0;
   let lastAnsweredAt = 0;
   // A bare dispatch handler, not `pool.request`: no promise and no Readable per request,

@@ -42,10 +42,14 @@ export class PinnedProcess {
   ): Promise<PinnedProcess> {
     const env = options.env ?? {};
     const startTimeoutMs = options.startTimeoutMs ?? startTimeoutDefaultMs;
-    const child = spawn('taskset', ['-c', String(core), ...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), script, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'taskset',
+      ['-c', String(core), ...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), script, ...args],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const output = { text: '' };
     // Keep reading so that a chatty child never blocks on a full pipe; keep only the tail.
     const keep = (chunk: Buffer) => {

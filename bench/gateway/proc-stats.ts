@@ -15,6 +15,7 @@ export function cpuTimeMicros(pid: number): number {
 /** Resident memory now (VmRSS) and its peak so far (VmHWM), in bytes, from /proc/<pid>/status. */
 export function memoryBytes(pid: number): { readonly rssBytes: number; readonly peakRssBytes: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const kib = (name: string): number =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
 }

@@ -26,14 +26,23 @@ function table(title: string, lines: readonly ProfileLine[]): string[] {
   return [
     `| ${title} | where | share of busy time |`,
     '| --- | --- | ---: |',
-    ...lines.map((l) => `| \`${l.name.replaceAll('|', '\\|')}\` | ${l.where === '' ? '' : `\`${l.where}\``} | ${(l.share * 100).toFixed(1)}% |`),
+    ...lines.map(
+      (l) =>
+        `| \`${l.name.replaceAll('|', '\\|')}\` | ${l.where === '' ? '' : `\`${l.where}\``} | ${(l.share * 100).toFixed(1)}% |`,
+    ),
     '',
   ];
 }
 
-async function profileMode(mode: WorkloadMode, upstream: PinnedProcess, options: { seconds: number; connections: number; lines: number }): Promise<string[]> {
+async function profileMode(
+  mode: WorkloadMode,
+  upstream: PinnedProcess,
+  options: { seconds: number; connections: number; lines: number },
+): Promise<string[]> {
   const profileDir = mkdtempSync(join(tmpdir(), `commonweal-profile-${mode}-`));
-  const commonweal = await startCommonweal(0, upstream.url, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+  const commonweal = await startCommonweal(0, upstream.url, {
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  });
   try {
     const target = commonwealTarget(commonweal);
     const saturation = { connections: options.connections, upstreamPid: upstream.pid };
@@ -44,7 +53,12 @@ async function profileMode(mode: WorkloadMode, upstream: PinnedProcess, options:
     await commonweal.process.stop();
     const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error(`no CPU profile was written to ${profileDir}`);
-    const summary = summarizeCpuProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile, from, to, options.lines);
+    const summary = summarizeCpuProfile(
+      JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile,
+      from,
+      to,
+      options.lines,
+    );
     return [
       `## ${mode === 'json' ? 'Non-streaming' : 'Streaming'} chat completions`,
       '',
@@ -62,14 +76,25 @@ async function profileMode(mode: WorkloadMode, upstream: PinnedProcess, options:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, connections: { type: 'string', default: '32' }, lines: { type: 'string', default: '25' } } });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '6' },
+      connections: { type: 'string', default: '32' },
+      lines: { type: 'string', default: '25' },
+    },
+  });
   const options = {
     seconds: Math.min(60, Math.max(1, Number(values.seconds))),
     connections: Math.min(512, Math.max(1, Math.round(Number(values.connections)))),
     lines: Math.min(100, Math.max(5, Math.round(Number(values.lines)))),
   };
   execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-  const upstream = await PinnedProcess.start('upstream', 1, fileURLToPath(new URL('../fast-upstream.js', import.meta.url)), []);
+  const upstream = await PinnedProcess.start(
+    'upstream',
+    1,
+    fileURLToPath(new URL('../fast-upstream.js', import.meta.url)),
+    [],
+  );
   const watchdog = setTimeout(() => {
     console.error('profile: time limit reached; stopping');
     upstream.kill();

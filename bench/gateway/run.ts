@@ -54,7 +54,8 @@ function readSettings(): BenchSettings {
       streams: { type: 'string', default: '1000' },
     },
   });
-  const bounded = (name: keyof typeof values, min: number, max: number): number => boundedOption(name, values[name], min, max);
+  const bounded = (name: keyof typeof values, min: number, max: number): number =>
+    boundedOption(name, values[name], min, max);
   return {
     rounds: Math.round(bounded('rounds', 1, 9)),
     connections: Math.round(bounded('connections', 1, 512)),
@@ -72,7 +73,9 @@ function readSettings(): BenchSettings {
 }
 
 function machineFacts(loadAverageAtStart: number): MachineFacts {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return {
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,
@@ -106,16 +109,25 @@ async function checkTargets(targets: readonly BenchTarget[]): Promise<void> {
       });
       const text = await answer.body.text();
       const complete = mode === 'json' ? text.includes('"usage"') : text.includes('data: [DONE]');
-      if (answer.statusCode !== 200 || !complete) throw new Error(`${target.name} answered a ${mode} request with ${answer.statusCode}: ${text.slice(0, 300)}`);
-      if (target.label === 'C' && answer.headers['x-commonweal-site'] !== 'fra-1') throw new Error('Commonweal answered without x-commonweal-site');
+      if (answer.statusCode !== 200 || !complete)
+        throw new Error(`${target.name} answered a ${mode} request with ${answer.statusCode}: ${text.slice(0, 300)}`);
+      if (target.label === 'C' && answer.headers['x-commonweal-site'] !== 'fra-1')
+        throw new Error('Commonweal answered without x-commonweal-site');
     }
   }
 }
 
-async function saturationPhase(settings: BenchSettings, targets: readonly BenchTarget[], upstreamPid: number, results: TargetResults[]): Promise<void> {
+async function saturationPhase(
+  settings: BenchSettings,
+  targets: readonly BenchTarget[],
+  upstreamPid: number,
+  results: TargetResults[],
+): Promise<void> {
   const saturation = { connections: settings.connections, upstreamPid };
   if (settings.warmupSeconds > 0) {
-    for (const mode of modes) for (const target of targets) await runSaturation(target, mode, { ...saturation, seconds: settings.warmupSeconds });
+    for (const mode of modes)
+      for (const target of targets)
+        await runSaturation(target, mode, { ...saturation, seconds: settings.warmupSeconds });
   }
   for (let round = 0; round < settings.rounds; round += 1) {
     for (const mode of modes) {
@@ -132,9 +144,15 @@ async function saturationPhase(settings: BenchSettings, targets: readonly BenchT
 }
 
 /** The fixed rates: a fraction of the bare proxy's and of Commonweal's median saturation throughput. */
-function fixedRates(settings: BenchSettings, targets: readonly BenchTarget[], results: readonly TargetResults[]): Record<RateBasis, Record<WorkloadMode, number>> {
+function fixedRates(
+  settings: BenchSettings,
+  targets: readonly BenchTarget[],
+  results: readonly TargetResults[],
+): Record<RateBasis, Record<WorkloadMode, number>> {
   const rate = (label: 'B' | 'C', mode: WorkloadMode) => {
-    const saturated = median(results[targets.findIndex((t) => t.label === label)]!.saturation[mode].map((s) => s.requestsPerSec));
+    const saturated = median(
+      results[targets.findIndex((t) => t.label === label)]!.saturation[mode].map((s) => s.requestsPerSec),
+    );
     return Math.max(1, Math.round(settings.rateFraction * saturated));
   };
   return {
@@ -150,7 +168,12 @@ async function fixedRatePhase(
   ratePerSec: Record<RateBasis, Record<WorkloadMode, number>>,
   results: TargetResults[],
 ): Promise<void> {
-  const options = { seconds: settings.rateSeconds, warmupSeconds: settings.rateWarmupSeconds, connections: settings.rateConnections, upstreamPid };
+  const options = {
+    seconds: settings.rateSeconds,
+    warmupSeconds: settings.rateWarmupSeconds,
+    connections: settings.rateConnections,
+    upstreamPid,
+  };
   for (let round = 0; round < settings.rateRounds; round += 1) {
     for (const basis of rateBases) {
       for (const mode of modes) {
@@ -168,7 +191,11 @@ async function fixedRatePhase(
   }
 }
 
-async function ttfbPhase(settings: BenchSettings, targets: readonly BenchTarget[], results: TargetResults[]): Promise<void> {
+async function ttfbPhase(
+  settings: BenchSettings,
+  targets: readonly BenchTarget[],
+  results: TargetResults[],
+): Promise<void> {
   for (let round = 0; round < settings.rounds; round += 1) {
     for (const target of rotated(targets, round)) {
       const durations = await measureStreamTtfb(target, settings.ttfbRequests, ttfbWarmupRequests);
@@ -179,7 +206,11 @@ async function ttfbPhase(settings: BenchSettings, targets: readonly BenchTarget[
 }
 
 /** Memory last: the peak after load, then the resident memory with many streams open at once. */
-async function memoryPhase(settings: BenchSettings, targets: readonly BenchTarget[], results: TargetResults[]): Promise<void> {
+async function memoryPhase(
+  settings: BenchSettings,
+  targets: readonly BenchTarget[],
+  results: TargetResults[],
+): Promise<void> {
   for (const [i, target] of targets.entries()) {
     if (target.proxyPid === null) continue;
     const result = results[i]!;
@@ -197,7 +228,9 @@ async function memoryPhase(settings: BenchSettings, targets: readonly BenchTarge
 function answeredBy(result: TargetResults, settings: BenchSettings): number {
   const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
   const saturation = sum(modes.flatMap((mode) => result.saturation[mode].map((s) => s.completed)));
-  const openLoop = sum(rateBases.flatMap((basis) => modes.flatMap((mode) => result.openLoop[basis][mode].map((s) => s.completed))));
+  const openLoop = sum(
+    rateBases.flatMap((basis) => modes.flatMap((mode) => result.openLoop[basis][mode].map((s) => s.completed))),
+  );
   const ttfb = result.ttfbMs.length * (settings.ttfbRequests + ttfbWarmupRequests);
   // The set-up check sends one request per workload; warm-up runs are not counted (they only add records).
   return saturation + openLoop + ttfb + modes.length + (result.streams?.completed ?? 0);
@@ -240,11 +273,17 @@ function writeResults(report: BenchResults): void {
   writeFileSync(join(resultsDir, 'gateway.md'), renderGatewayReport(report));
   // The raw TTFB samples are many; the JSON keeps their summary per round.
   const summarized = (key: string, value: unknown) =>
-    key === 'ttfbMs' ? (value as number[][]).map((round) => ({ p50: percentile(round, 0.5), p99: percentile(round, 0.99) })) : value;
+    key === 'ttfbMs'
+      ? (value as number[][]).map((round) => ({ p50: percentile(round, 0.5), p99: percentile(round, 0.99) }))
+      : value;
   writeFileSync(join(resultsDir, 'gateway.json'), `${JSON.stringify(report, summarized, 2)}\n`);
 }
 
-async function benchmark(settings: BenchSettings, started: PinnedProcess[], onCommonweal: (instance: CommonwealInstance) => void): Promise<BenchResults> {
+async function benchmark(
+  settings: BenchSettings,
+  started: PinnedProcess[],
+  onCommonweal: (instance: CommonwealInstance) => void,
+): Promise<BenchResults> {
   const startedAt = performance.now();
   const loadAverageAtStart = loadavg()[0] ?? Number.NaN;
   log('starting the upstream, the bare proxy and Commonweal');

@@ -12,7 +12,12 @@ const requestTimeoutMs = 10_000;
  */
 export async function measureStreamTtfb(target: BenchTarget, count: number, warmup: number): Promise<number[]> {
   const client = new Client(target.origin, { headersTimeout: requestTimeoutMs, bodyTimeout: requestTimeoutMs });
-  const request = { path: chatPath, method: 'POST' as const, headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody('stream') };
+  const request = {
+    path: chatPath,
+    method: 'POST' as const,
+    headers: { ...target.headers, 'content-type': 'application/json' },
+    body: chatBody('stream'),
+  };
   const durations: number[] = [];
   try {
     for (let i = 0; i < warmup + count; i += 1) {
@@ -20,7 +25,8 @@ export async function measureStreamTtfb(target: BenchTarget, count: number, warm
       const answer = await client.request(request);
       let firstAt: number | undefined;
       for await (const _chunk of answer.body) firstAt ??= performance.now();
-      if (answer.statusCode !== 200 || firstAt === undefined) throw new Error(`${target.name}: stream answered ${answer.statusCode}`);
+      if (answer.statusCode !== 200 || firstAt === undefined)
+        throw new Error(`${target.name}: stream answered ${answer.statusCode}`);
       if (i >= warmup) durations.push(firstAt - sentAt);
     }
   } finally {

@@ -12,7 +12,9 @@ export interface UsageCensus {
 export function countUsageRecords(dataDir: string): UsageCensus {
   const db = new Database(join(dataDir, 'commonweal.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare('select outcome, count(*) as n, sum(usage_estimated) as estimated from usage_records group by outcome').all() as {
+    const rows = db
+      .prepare('select outcome, count(*) as n, sum(usage_estimated) as estimated from usage_records group by outcome')
+      .all() as {
       outcome: string;
       n: number;
       estimated: number;

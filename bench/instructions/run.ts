@@ -7,7 +7,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { version } from '../../src/version.js';
 import { chatBody, chatPath, type WorkloadMode, workloadModes } from '../gateway/bench-target.js';
-import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, withFeatureBuilds } from '../feature-builds.js';
+import {
+  type FeatureBuild as Build,
+  featureBuildOptions,
+  featureBuilds,
+  withFeatureBuilds,
+} from '../feature-builds.js';
 import { type StartOptions, startCommonweal } from '../gateway/commonweal-instance.js';
 import { median } from '../gateway/sample-stats.js';
 import { integerOption, listOption } from '../options.js';
@@ -111,10 +116,14 @@ interface DumpedInstructions {
 /** What a callgrind dump counted in all, and inside each part that `leftOut` names. */
 function dumpedInstructions(dir: string, pid: number): DumpedInstructions {
   const dump = join(dir, `callgrind.${pid}.1`);
-  if (!readdirSync(dir).includes(`callgrind.${pid}.1`)) throw new Error(`callgrind wrote no dump for process ${pid} in ${dir}`);
+  if (!readdirSync(dir).includes(`callgrind.${pid}.1`))
+    throw new Error(`callgrind wrote no dump for process ${pid} in ${dir}`);
   const summary = /^summary: (\d+)$/m.exec(readFileSync(dump, 'utf8'));
   if (summary === null) throw new Error(`callgrind dump ${dump} has no summary line`);
-  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).split('\n');
+  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', dump], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  }).split('\n');
   const inclusive = (names: readonly string[]) =>
     names.reduce((sum, name) => {
       const line = annotated.find((l) => l.includes(name));
@@ -123,7 +132,13 @@ function dumpedInstructions(dir: string, pid: number): DumpedInstructions {
   return { total: Number(summary[1]), compiler: inclusive(leftOut.compiler), majorGc: inclusive(leftOut.majorGc) };
 }
 
-async function measure(build: Build, mode: WorkloadMode, core: number, upstreamUrl: string, receiptsOffCli: string): Promise<Sample> {
+async function measure(
+  build: Build,
+  mode: WorkloadMode,
+  core: number,
+  upstreamUrl: string,
+  receiptsOffCli: string,
+): Promise<Sample> {
   const dumps = mkdtempSync(join(tmpdir(), 'commonweal-bench-callgrind-'));
   const options: StartOptions = {
     wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/callgrind.%p`],
@@ -138,7 +153,14 @@ async function measure(build: Build, mode: WorkloadMode, core: number, upstreamU
     failed += await send(instance.process.url, instance.apiKey, mode, counted);
     execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
     const { total, compiler, majorGc } = dumpedInstructions(dumps, pid);
-    const sample = { build, mode, instructionsPerRequest: (total - compiler - majorGc) / counted, compilerPerRequest: compiler / counted, majorGcPerRequest: majorGc / counted, failed };
+    const sample = {
+      build,
+      mode,
+      instructionsPerRequest: (total - compiler - majorGc) / counted,
+      compilerPerRequest: compiler / counted,
+      majorGcPerRequest: majorGc / counted,
+      failed,
+    };
     const millions = (n: number) => (n / counted / 1e6).toFixed(3);
     console.log(
       `${build}, ${mode}: ${(sample.instructionsPerRequest / 1e6).toFixed(3)} M instructions per request, without the optimizing compiler's ${millions(compiler)} M and major garbage collections' ${millions(majorGc)} M; ${failed} failed`,
@@ -152,7 +174,11 @@ async function measure(build: Build, mode: WorkloadMode, core: number, upstreamU
 }
 
 /** The median count per request of a build and workload, and every run's count; undefined when it was not measured. */
-function countsOf(samples: readonly Sample[], build: Build, mode: WorkloadMode): { readonly median: number; readonly runs: number[] } | undefined {
+function countsOf(
+  samples: readonly Sample[],
+  build: Build,
+  mode: WorkloadMode,
+): { readonly median: number; readonly runs: number[] } | undefined {
   const runs = samples.filter((s) => s.build === build && s.mode === mode).map((s) => s.instructionsPerRequest);
   return runs.length === 0 ? undefined : { median: median(runs), runs };
 }
@@ -162,7 +188,9 @@ function report(samples: readonly Sample[], seconds: number, loadAtStart: number
   const cell = (build: Build, mode: WorkloadMode) => {
     const counts = countsOf(samples, build, mode);
     if (counts === undefined) return 'not measured';
-    return counts.runs.length === 1 ? millions(counts.median) : `${millions(counts.median)} (${counts.runs.map(millions).join(', ')})`;
+    return counts.runs.length === 1
+      ? millions(counts.median)
+      : `${millions(counts.median)} (${counts.runs.map(millions).join(', ')})`;
   };
   const cost = (without: Build, mode: WorkloadMode) => {
     const on = countsOf(samples, 'all on', mode);
@@ -180,22 +208,22 @@ function report(samples: readonly Sample[], seconds: number, loadAtStart: number
     `Written by \`npm run bench:instructions\` (${Math.round(seconds)} s): commonweal ${version}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Linux ${release()}, ${new Date().toISOString()}, load average ${loadAtStart.toFixed(2)} at the start.`,
     '',
     `Each build of this commit served ${warmup.toLocaleString('en-US')} requests to warm up, then ${counted.toLocaleString('en-US')} counted ones (${connections} connections, the gateway`,
-    'benchmark\'s fast upstream and request bodies), under valgrind\'s callgrind: every instruction the server process executed in user',
+    "benchmark's fast upstream and request bodies), under valgrind's callgrind: every instruction the server process executed in user",
     'space, on every thread, divided by the counted requests, leaving out two parts of V8 that the requests do not pay for one by one:',
     `its optimizing compiler (it compiles a hot function once, and lands inside the counted requests in one run and not in the next; median`,
     `${millions(median(samples.map((s) => s.compilerPerRequest)))} M per request) and its major garbage collections (one or two land inside a run, and requests that`,
     `live fifty times longer under valgrind leave far more to them; median ${millions(median(samples.map((s) => s.majorGcPerRequest)))} M). Scavenges stay in the count.`,
     '"Billing off" is `billing: off` with an organization that has no account;',
     `"receipts off" is bench/audit's copy of this build with the receipt writer and the digests patched out. ${repeat === 1 ? 'Each build ran once (`--repeat N` for more).' : `Each build ran ${repeat} times: the`}`,
-    ...(repeat === 1 ? [] : ['median, and each run\'s count in brackets.']),
+    ...(repeat === 1 ? [] : ["median, and each run's count in brackets."]),
     '',
     '| workload | all on: M instructions/request | billing off | receipts off | cost of billing | cost of receipts |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    'A cost is the share of an all-on request\'s instructions that its part takes: the throughput a CPU-bound core loses to it, were',
-    'every instruction equally fast (target < 10% for each, issues #6 and #7). What the count leaves out: the kernel\'s work (the',
-    'socket and WAL writes, the fsyncs) and how fast the instructions run: under valgrind SHA-256 runs without the CPU\'s SHA',
+    "A cost is the share of an all-on request's instructions that its part takes: the throughput a CPU-bound core loses to it, were",
+    "every instruction equally fast (target < 10% for each, issues #6 and #7). What the count leaves out: the kernel's work (the",
+    "socket and WAL writes, the fsyncs) and how fast the instructions run: under valgrind SHA-256 runs without the CPU's SHA",
     'instructions, so hashing weighs more here than at full speed. A count moves when other jobs share the machine (timers and',
     'batches then fall differently on the counted requests): compare runs made on an idle machine.',
     `${failed === 0 ? 'No request failed.' : `**${failed} requests failed**: the counts above include their error paths.`}`,
@@ -208,11 +236,15 @@ const started = performance.now();
 const loadAtStart = loadavg()[0]!;
 const samples = await withFeatureBuilds(async (receiptsOffCli, upstream) => {
   const measured: Sample[] = [];
-  const runs = Array.from({ length: repeat }, () => modes.flatMap((mode) => builds.map((build) => ({ build, mode })))).flat();
+  const runs = Array.from({ length: repeat }, () =>
+    modes.flatMap((mode) => builds.map((build) => ({ build, mode }))),
+  ).flat();
   // Two at a time, one per core.
   for (let i = 0; i < runs.length; i += 2) {
     const pair = runs.slice(i, i + 2);
-    measured.push(...(await Promise.all(pair.map((run, j) => measure(run.build, run.mode, j, upstream.url, receiptsOffCli)))));
+    measured.push(
+      ...(await Promise.all(pair.map((run, j) => measure(run.build, run.mode, j, upstream.url, receiptsOffCli)))),
+    );
   }
   return measured;
 });

@@ -3,7 +3,7 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { CreditHold, Ledger } from '../../src/ledger/index.js';
+import { type CreditHold, Ledger } from '../../src/ledger/index.js';
 import { GroupCommitWriter, openSqliteStore } from '../../src/store/index.js';
 
 /**
@@ -45,17 +45,33 @@ async function run(scenario: Scenario): Promise<Result> {
   try {
     const ledger = await Ledger.open(store, writer);
     await ledger.openAccount({ id: 'org:bench', kind: 'organization', organizationId: 'bench' });
-    await ledger.transfer({ id: 'seed', debitAccountId: 'issuance', creditAccountId: 'org:bench', amountMicro: 1e15, code: 'deposit' });
+    await ledger.transfer({
+      id: 'seed',
+      debitAccountId: 'issuance',
+      creditAccountId: 'org:bench',
+      amountMicro: 1e15,
+      code: 'deposit',
+    });
     const before = writer.stats();
     let next = 0;
     const post = async (index: number) => {
       if (scenario.kind === 'transfer') {
-        await ledger.transfer({ id: `t${index}`, debitAccountId: 'org:bench', creditAccountId: 'revenue', amountMicro: 13, code: 'transfer' });
+        await ledger.transfer({
+          id: `t${index}`,
+          debitAccountId: 'org:bench',
+          creditAccountId: 'revenue',
+          amountMicro: 13,
+          code: 'transfer',
+        });
         return;
       }
       const subject = { organizationId: 'bench', projectId: 'main', apiKeyId: 'key', modelId: 'model' };
       const hold: CreditHold = ledger.hold(subject, 500, prices, null);
-      const usage = { id: `req_${index}`, createdAt: new Date().toISOString(), ...hold.price({ promptTokens: 5, completionTokens: 4 }) };
+      const usage = {
+        id: `req_${index}`,
+        createdAt: new Date().toISOString(),
+        ...hold.price({ promptTokens: 5, completionTokens: 4 }),
+      };
       await writer.submit((tx) => hold.writeCharge(tx, usage));
       hold.release();
     };
@@ -68,8 +84,15 @@ async function run(scenario: Scenario): Promise<Result> {
     const seconds = (performance.now() - startedMs) / 1000;
     const after = writer.stats();
     const transactions = after.transactionsCommitted - before.transactionsCommitted;
-    if (ledger.account('org:bench')!.balanceMicro !== 1e15 - 13 * scenario.postings) throw new Error('the benchmark lost or doubled a posting');
-    return { ...scenario, seconds, postingsPerSecond: scenario.postings / seconds, transactions, jobsPerTransaction: (after.jobsCommitted - before.jobsCommitted) / transactions };
+    if (ledger.account('org:bench')!.balanceMicro !== 1e15 - 13 * scenario.postings)
+      throw new Error('the benchmark lost or doubled a posting');
+    return {
+      ...scenario,
+      seconds,
+      postingsPerSecond: scenario.postings / seconds,
+      transactions,
+      jobsPerTransaction: (after.jobsCommitted - before.jobsCommitted) / transactions,
+    };
   } finally {
     await writer.close();
     await store.close();
@@ -79,7 +102,8 @@ async function run(scenario: Scenario): Promise<Result> {
 
 function report(results: readonly Result[]): string {
   const rows = results.map(
-    (r) => `| ${r.kind} | ${r.concurrency} | ${r.postings} | ${Math.round(r.postingsPerSecond).toLocaleString('en-US')} | ${r.transactions} | ${r.jobsPerTransaction.toFixed(1)} |`,
+    (r) =>
+      `| ${r.kind} | ${r.concurrency} | ${r.postings} | ${Math.round(r.postingsPerSecond).toLocaleString('en-US')} | ${r.transactions} | ${r.jobsPerTransaction.toFixed(1)} |`,
   );
   return [
     '# Ledger postings per second (SQLite, group commit)',
@@ -109,7 +133,9 @@ function report(results: readonly Result[]): string {
 const results: Result[] = [];
 for (const scenario of scenarios) {
   const result = await run(scenario);
-  console.log(`${result.kind} × ${result.concurrency}: ${Math.round(result.postingsPerSecond)} postings/s, ${result.jobsPerTransaction.toFixed(1)} per transaction`);
+  console.log(
+    `${result.kind} × ${result.concurrency}: ${Math.round(result.postingsPerSecond)} postings/s, ${result.jobsPerTransaction.toFixed(1)} per transaction`,
+  );
   results.push(result);
 }
 mkdirSync(join(resultsFile, '..'), { recursive: true });

@@ -13,7 +13,15 @@ import { type PlatformSize, type SyntheticPlatform, syntheticPlatform } from './
  * fixed count; the report gives medians over rounds.
  */
 
-const size: PlatformSize = { organizations: 1_000, models: 100, deployments: 500, rules: 200, sites: 120, customGroups: 50, projectPolicies: 200 };
+const size: PlatformSize = {
+  organizations: 1_000,
+  models: 100,
+  deployments: 500,
+  rules: 200,
+  sites: 120,
+  customGroups: 50,
+  projectPolicies: 200,
+};
 const rounds = 5;
 const breaker = { failuresMax: 5, openMs: 10_000 };
 const coldDecisions = 20_000;
@@ -47,7 +55,9 @@ function timeMs(body: () => void): number {
 function subjects(platform: SyntheticPlatform, count: number): Subject[] {
   return Array.from({ length: count }, (_, i) => {
     const withProject = i % 10 === 0 && platform.projects.length > 0;
-    const [organizationId, projectId] = withProject ? platform.projects[i % platform.projects.length]! : [platform.organizations[(i * 7919) % platform.organizations.length]!.id, 'main'];
+    const [organizationId, projectId] = withProject
+      ? platform.projects[i % platform.projects.length]!
+      : [platform.organizations[(i * 7919) % platform.organizations.length]!.id, 'main'];
     return { organizationId, projectId, modelId: platform.models[(i * 104_729) % platform.models.length]!.id };
   });
 }
@@ -92,7 +102,8 @@ function cachedDecisionsHeap(platform: SyntheticPlatform): number {
   const engine = loadedEngine(platform);
   gc?.();
   const before = process.memoryUsage().heapUsed;
-  for (const organization of platform.organizations) for (const model of platform.models) engine.decide(organization.id, 'main', model.id);
+  for (const organization of platform.organizations)
+    for (const model of platform.models) engine.decide(organization.id, 'main', model.id);
   gc?.();
   const bytes = process.memoryUsage().heapUsed - before;
   // Used after the collection, so that the engine and its cache are still alive during it.
@@ -126,20 +137,33 @@ function measureHotPath(platform: SyntheticPlatform, engine: PolicyEngine) {
     for (let i = 0; i < hotPathRequests; i++) {
       const s = requests[i & 65_535]!;
       const decision = engine.decide(s.organizationId, s.projectId, s.modelId);
-      if (!decision.denied && balancer.pick(byModel.get(s.modelId)!, tried, decision.accepts) !== undefined) picked += 1;
+      if (!decision.denied && balancer.pick(byModel.get(s.modelId)!, tried, decision.accepts) !== undefined)
+        picked += 1;
     }
   });
   return { withoutMs, withMs, picked };
 }
 
 async function measureSimulation(platform: SyntheticPlatform, engine: PolicyEngine) {
-  const change = { kind: 'rule' as const, rule: { id: 'bench-rule', effect: 'deny' as const, match: { modelTags: { in: ['frontier'] }, organizationJurisdictions: { notIn: ['G7'] } }, reason: 'bench', reference: null } };
+  const change = {
+    kind: 'rule' as const,
+    rule: {
+      id: 'bench-rule',
+      effect: 'deny' as const,
+      match: { modelTags: { in: ['frontier'] }, organizationJurisdictions: { notIn: ['G7'] } },
+      reason: 'bench',
+      reference: null,
+    },
+  };
   const samples: number[] = [];
   let losing = 0;
   for (let round = 0; round < rounds; round++) {
     const started = process.hrtime.bigint();
     const current = engine.snapshot;
-    const applied = applyPolicyChange(current.state, change, { version: current.version + 1, at: new Date().toISOString() });
+    const applied = applyPolicyChange(current.state, change, {
+      version: current.version + 1,
+      at: new Date().toISOString(),
+    });
     const proposed = new PolicySnapshot(applied.state, platform.organizations, 'open');
     losing = (await simulatePolicyChange(engine, change, current, proposed)).counts.losing;
     samples.push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -160,7 +184,8 @@ function gatewayCpuMicrosPerRequest(): number | undefined {
   }
 }
 
-const fixed = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fixed = (value: number, digits: number) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function report(platform: SyntheticPlatform): Promise<string> {
   const decisions = measureDecisions(platform);
@@ -169,7 +194,10 @@ async function report(platform: SyntheticPlatform): Promise<string> {
   const pairs = platform.organizations.length * platform.models.length;
   const addedNs = ((hot.withMs - hot.withoutMs) * 1e6) / hotPathRequests;
   const gatewayCpu = gatewayCpuMicrosPerRequest();
-  const share = gatewayCpu === undefined ? 'n/a (no bench/results/gateway.md)' : `${fixed((addedNs / 1000 / gatewayCpu) * 100, 3)}% of the gateway's ${gatewayCpu} µs CPU per request`;
+  const share =
+    gatewayCpu === undefined
+      ? 'n/a (no bench/results/gateway.md)'
+      : `${fixed((addedNs / 1000 / gatewayCpu) * 100, 3)}% of the gateway's ${gatewayCpu} µs CPU per request`;
   const cpu = cpus()[0]?.model ?? 'unknown';
   return [
     '# Policy benchmark',
@@ -203,7 +231,7 @@ async function report(platform: SyntheticPlatform): Promise<string> {
     `| simulate a rule change over every organization × model | ${fixed(simulation.ms, 0)} ms (${simulation.losing} organization × model pairs would lose service) |`,
     '',
     'Target from the issue: no measurable throughput loss (< 5%). The hot path reads a cached decision (two map lookups) and',
-    "the balancer calls `accepts` (one set lookup) for each candidate; a decision is computed at most once per organization (or",
+    'the balancer calls `accepts` (one set lookup) for each candidate; a decision is computed at most once per organization (or',
     'project with its own policy) × model per policy and catalog version. The gateway benchmark (`bench/gateway/`, another',
     "engineer's) runs the whole server with policy on; a policy-off run of it is not part of this report.",
     '',

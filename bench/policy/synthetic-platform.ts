@@ -34,7 +34,8 @@ export interface SyntheticPlatform {
   readonly projects: readonly (readonly [string, string])[];
 }
 
-const countries = 'DE FR IT ES NL BE PL SE FI DK AT IE PT CZ NO IS CH GB US CA JP KR SG IN BR ZA NG KE AE SA CN VN ID AU'.split(' ');
+const countries =
+  'DE FR IT ES NL BE PL SE FI DK AT IE PT CZ NO IS CH GB US CA JP KR SG IN BR ZA NG KE AE SA CN VN ID AU'.split(' ');
 const builtIn = ['EU', 'EEA', 'EFTA', 'G7', 'FIVE_EYES', 'ASEAN', 'AFRICAN_UNION', 'GCC'];
 const accelerators = [
   { vendor: 'nvidia', type: 'H100' },
@@ -69,11 +70,19 @@ interface Draw {
 function draw(seed: number): Draw {
   const random = seeded(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
-  return { random, pick, some: (values, count) => Array.from(new Set(Array.from({ length: count }, () => pick(values)))) };
+  return {
+    random,
+    pick,
+    some: (values, count) => Array.from(new Set(Array.from({ length: count }, () => pick(values)))),
+  };
 }
 
 function catalog(size: PlatformSize, d: Draw) {
-  const sites: SiteFacts[] = Array.from({ length: size.sites }, (_, i) => ({ id: `site-${i}`, jurisdiction: d.pick(countries), accelerators: d.some(accelerators, 1 + Math.floor(d.random() * 2)) }));
+  const sites: SiteFacts[] = Array.from({ length: size.sites }, (_, i) => ({
+    id: `site-${i}`,
+    jurisdiction: d.pick(countries),
+    accelerators: d.some(accelerators, 1 + Math.floor(d.random() * 2)),
+  }));
   const models: ModelFacts[] = Array.from({ length: size.models }, (_, i) => ({
     id: `model-${i}`,
     family: `family-${i % 20}`,
@@ -93,24 +102,50 @@ function catalog(size: PlatformSize, d: Draw) {
 function customGroups(size: PlatformSize, d: Draw): JurisdictionGroup[] {
   return Array.from({ length: size.customGroups }, (_, i) => {
     // Every fifth group nests an earlier one, so that expansion has depth to walk.
-    const members = i >= 5 && i % 5 === 0 ? [`GROUP_${i - 5}`, ...d.some(countries, 3)] : d.some([...countries, ...builtIn], 4);
-    return { object: 'jurisdiction_group', id: `GROUP_${i}`, name: `Group ${i}`, members, builtIn: false, createdAt: at, updatedAt: at };
+    const members =
+      i >= 5 && i % 5 === 0 ? [`GROUP_${i - 5}`, ...d.some(countries, 3)] : d.some([...countries, ...builtIn], 4);
+    return {
+      object: 'jurisdiction_group',
+      id: `GROUP_${i}`,
+      name: `Group ${i}`,
+      members,
+      builtIn: false,
+      createdAt: at,
+      updatedAt: at,
+    };
   });
 }
 
-const stored = (policy: Partial<ResidencyPolicy>): StoredPolicy => ({ policy: toResidencyPolicy(policy), version: 1, updatedAt: at });
+const stored = (policy: Partial<ResidencyPolicy>): StoredPolicy => ({
+  policy: toResidencyPolicy(policy),
+  version: 1,
+  updatedAt: at,
+});
 
 /** A mix of tenants: 30% on the open default, the rest EU-like, home-only, with denials, or with license and chip demands. */
-function organizationPolicies(organizations: readonly OrganizationFacts[], groups: readonly JurisdictionGroup[], codes: readonly string[], d: Draw) {
+function organizationPolicies(
+  organizations: readonly OrganizationFacts[],
+  groups: readonly JurisdictionGroup[],
+  codes: readonly string[],
+  d: Draw,
+) {
   const policies = new Map<string, StoredPolicy>();
   for (const organization of organizations) {
     const kind = d.random();
     if (kind < 0.3) continue;
     let policy: Partial<ResidencyPolicy>;
-    if (kind < 0.6) policy = { allowedJurisdictions: [d.pick(['EU', 'EEA', 'G7', 'FIVE_EYES', ...groups.slice(0, 5).map((g) => g.id)])] };
+    if (kind < 0.6)
+      policy = {
+        allowedJurisdictions: [d.pick(['EU', 'EEA', 'G7', 'FIVE_EYES', ...groups.slice(0, 5).map((g) => g.id)])],
+      };
     else if (kind < 0.8) policy = { allowedJurisdictions: [organization.homeJurisdiction] };
-    else if (kind < 0.9) policy = { deniedJurisdictions: d.some(codes, 2), denyAccelerators: [{ vendor: d.pick(accelerators).vendor }] };
-    else policy = { allowedModelLicenses: ['Apache-2.0', 'MIT'], requireAccelerators: [{ vendor: 'nvidia' }, { vendor: 'amd' }] };
+    else if (kind < 0.9)
+      policy = { deniedJurisdictions: d.some(codes, 2), denyAccelerators: [{ vendor: d.pick(accelerators).vendor }] };
+    else
+      policy = {
+        allowedModelLicenses: ['Apache-2.0', 'MIT'],
+        requireAccelerators: [{ vendor: 'nvidia' }, { vendor: 'amd' }],
+      };
     policies.set(organization.id, stored(policy));
   }
   return policies;
@@ -130,7 +165,11 @@ function rules(size: PlatformSize, models: readonly ModelFacts[], d: Draw): Poli
   };
   const ruleMatch = (): RuleMatch => {
     const match: Record<string, { in?: string[]; notIn?: string[] }> = {};
-    for (const criterion of [d.pick(['organizationJurisdictions', 'siteJurisdictions']), d.pick(['acceleratorTypes', 'modelTags']), d.pick(['modelIds', 'modelOrigins'])]) {
+    for (const criterion of [
+      d.pick(['organizationJurisdictions', 'siteJurisdictions']),
+      d.pick(['acceleratorTypes', 'modelTags']),
+      d.pick(['modelIds', 'modelOrigins']),
+    ]) {
       const values = d.some(poolOf(criterion), criterion.endsWith('Jurisdictions') ? 2 : 1);
       match[criterion] = d.random() < 0.95 ? { in: values } : { notIn: values };
     }
@@ -154,12 +193,21 @@ export function syntheticPlatform(size: PlatformSize, seed = 1): SyntheticPlatfo
   const { sites, models, deployments } = catalog(size, d);
   const groups = customGroups(size, d);
   const codes = [...countries, ...builtIn, ...groups.map((g) => g.id)];
-  const organizations: OrganizationFacts[] = Array.from({ length: size.organizations }, (_, i) => ({ id: `org-${i}`, homeJurisdiction: d.pick(countries) }));
-  const projects = Array.from({ length: size.projectPolicies }, (_, i) => [organizations[(i * 7) % organizations.length]!.id, `project-${i}`] as const);
+  const organizations: OrganizationFacts[] = Array.from({ length: size.organizations }, (_, i) => ({
+    id: `org-${i}`,
+    homeJurisdiction: d.pick(countries),
+  }));
+  const projects = Array.from(
+    { length: size.projectPolicies },
+    (_, i) => [organizations[(i * 7) % organizations.length]!.id, `project-${i}`] as const,
+  );
   const projectPolicies = new Map<string, Map<string, StoredPolicy>>();
   for (const [organizationId, projectId] of projects) {
     const ofOrganization = projectPolicies.get(organizationId) ?? new Map<string, StoredPolicy>();
-    projectPolicies.set(organizationId, ofOrganization.set(projectId, stored({ deniedJurisdictions: d.some(countries, 3) })));
+    projectPolicies.set(
+      organizationId,
+      ofOrganization.set(projectId, stored({ deniedJurisdictions: d.some(countries, 3) })),
+    );
   }
   const state: PolicyState = {
     version: 1,

@@ -37,7 +37,11 @@ const resultsFile = fileURLToPath(new URL('../../../bench/results/records.md', i
 const gatewayResultsFile = fileURLToPath(new URL('../../../bench/results/gateway.json', import.meta.url));
 const prices = { inputPriceMicroPerMtok: 100_000, outputPriceMicroPerMtok: 300_000 };
 const requestBody = JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 });
-const responseBody = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }] });
+const responseBody = JSON.stringify({
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }],
+});
 
 interface Sample {
   readonly level: Level;
@@ -52,15 +56,32 @@ async function measure(level: Level): Promise<Sample> {
   try {
     const ledger = await Ledger.open(store, writer);
     await ledger.openAccount({ id: 'org:bench', kind: 'organization', organizationId: 'bench' });
-    await ledger.transfer({ id: 'seed', debitAccountId: 'issuance', creditAccountId: 'org:bench', amountMicro: 1e15, code: 'deposit' });
-    const settlement = { usage: new UsageRepository(store), receipts: level === 'receipt' ? new TransparencyLog(store) : undefined };
+    await ledger.transfer({
+      id: 'seed',
+      debitAccountId: 'issuance',
+      creditAccountId: 'org:bench',
+      amountMicro: 1e15,
+      code: 'deposit',
+    });
+    const settlement = {
+      usage: new UsageRepository(store),
+      receipts: level === 'receipt' ? new TransparencyLog(store) : undefined,
+    };
     const site = { accelerators: [{ vendor: 'nvidia', type: 'H100' }] } as unknown as Site;
     const request = async (): Promise<void> => {
       if (level === 'transaction') {
         await writer.submit(async () => undefined);
         return;
       }
-      const hold = level === 'usage' ? null : ledger.hold({ organizationId: 'bench', projectId: 'main', apiKeyId: 'key_bench', modelId: 'm1' }, 10_000, prices, null);
+      const hold =
+        level === 'usage'
+          ? null
+          : ledger.hold(
+              { organizationId: 'bench', projectId: 'main', apiKeyId: 'key_bench', modelId: 'm1' },
+              10_000,
+              prices,
+              null,
+            );
       const record = newUsageRecord({
         id: newTimeOrderedId('req'),
         organizationId: 'bench',
@@ -114,7 +135,8 @@ async function measure(level: Level): Promise<Sample> {
     return {
       level,
       cpuMicrosPerRequest: (used.user + used.system) / requestsPerRun,
-      jobsPerTransaction: (after.jobsCommitted - before.jobsCommitted) / (after.transactionsCommitted - before.transactionsCommitted),
+      jobsPerTransaction:
+        (after.jobsCommitted - before.jobsCommitted) / (after.transactionsCommitted - before.transactionsCommitted),
     };
   } finally {
     await writer.close();
@@ -137,7 +159,8 @@ function bareProxyCpuMicros(): { readonly micros: number; readonly date: string 
     targets: { target: { label: string }; saturation: { json: { proxyCpuMicrosPerRequest: number | null }[] } }[];
   };
   const bare = results.targets.find((t) => t.target.label === 'B');
-  const samples = bare?.saturation.json.map((s) => s.proxyCpuMicrosPerRequest).filter((v): v is number => v !== null) ?? [];
+  const samples =
+    bare?.saturation.json.map((s) => s.proxyCpuMicrosPerRequest).filter((v): v is number => v !== null) ?? [];
   return samples.length === 0 ? undefined : { micros: median(samples), date: results.machine.date };
 }
 
@@ -146,26 +169,28 @@ function report(samples: readonly Sample[]): string {
   const cpuOf = (level: Level) => median(byLevel(level).map((s) => s.cpuMicrosPerRequest));
   const rows = levels.map((level, i) => {
     const own = i === 0 ? cpuOf(level) : cpuOf(level) - cpuOf(levels[i - 1]!);
-    const perRound = byLevel(level).map((s) => s.cpuMicrosPerRequest.toFixed(1)).join(', ');
+    const perRound = byLevel(level)
+      .map((s) => s.cpuMicrosPerRequest.toFixed(1))
+      .join(', ');
     return `| ${levelNames[level]} | ${cpuOf(level).toFixed(1)} | ${own.toFixed(1)} | ${median(byLevel(level).map((s) => s.jobsPerTransaction)).toFixed(1)} | ${perRound} |`;
   });
   const all = cpuOf('receipt');
   const bare = bareProxyCpuMicros();
   const bound =
     bare === undefined
-      ? ['Run `npm run bench:gateway` first to set these figures beside the bare proxy\'s CPU per request.']
+      ? ["Run `npm run bench:gateway` first to set these figures beside the bare proxy's CPU per request."]
       : [
           `The bare proxy of \`npm run bench:gateway\` (${bare.date}) spent ${bare.micros.toFixed(0)} µs of CPU per non-streamed request. A proxy that`,
           `does what it does and also keeps these records spends at least ${bare.micros.toFixed(0)} + ${all.toFixed(0)} µs, so on one core it reaches at`,
           `most **${(bare.micros / (bare.micros + all)).toFixed(2)}×** the bare proxy's throughput, whatever else it skips.`,
         ];
   return [
-    '# What a request\'s durable records cost',
+    "# What a request's durable records cost",
     '',
     `Measured by \`npm run bench:records\` on ${new Date().toISOString()}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Linux ${release()}, load average ${loadavg()[0]!.toFixed(1)} at the end.`,
     `${concurrency} requests in flight, as the gateway benchmark's connections; ${requestsPerRun.toLocaleString('en-US')} requests per run after ${warmupRequests.toLocaleString('en-US')} to warm up;`,
     `${rounds} rounds, the levels interleaved, median. Each level is the real settlement function and group-commit writer`,
-    'on an SQLite file opened as the server opens it; CPU is the whole process\'s, every thread included.',
+    "on an SQLite file opened as the server opens it; CPU is the whole process's, every thread included.",
     '',
     '| what each request writes | CPU µs per request | of which this line | requests per transaction | every round |',
     '| --- | ---: | ---: | ---: | --- |',
@@ -180,7 +205,9 @@ const samples: Sample[] = [];
 for (let round = 1; round <= rounds; round += 1) {
   for (const level of levels) {
     const sample = await measure(level);
-    console.log(`round ${round}: ${level}: ${sample.cpuMicrosPerRequest.toFixed(1)} µs CPU per request, ${sample.jobsPerTransaction.toFixed(1)} per transaction`);
+    console.log(
+      `round ${round}: ${level}: ${sample.cpuMicrosPerRequest.toFixed(1)} µs CPU per request, ${sample.jobsPerTransaction.toFixed(1)} per transaction`,
+    );
     samples.push(sample);
   }
 }

@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { version } from '../../src/version.js';
 import { type WorkloadMode, workloadModes } from '../gateway/bench-target.js';
-import { type FeatureBuild as Build, featureBuildOptions, featureBuilds, withFeatureBuilds } from '../feature-builds.js';
+import {
+  type FeatureBuild as Build,
+  featureBuildOptions,
+  featureBuilds,
+  withFeatureBuilds,
+} from '../feature-builds.js';
 import { commonwealTarget, startCommonweal } from '../gateway/commonweal-instance.js';
 import type { PinnedProcess } from '../gateway/pinned-process.js';
 import { runSaturation } from '../gateway/saturation-run.js';
@@ -66,7 +71,9 @@ function parseStraceSummary(text: string): Map<string, number> {
 }
 
 async function attachStrace(pid: number, outFile: string): Promise<ChildProcess> {
-  const tracer = spawn('strace', ['-c', '-f', '-o', outFile, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tracer = spawn('strace', ['-c', '-f', '-o', outFile, '-p', String(pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   // strace says "Process N attached with M threads" once it traces them all.
   await new Promise<void>((resolve, reject) => {
     let said = '';
@@ -79,7 +86,12 @@ async function attachStrace(pid: number, outFile: string): Promise<ChildProcess>
   return tracer;
 }
 
-async function measure(build: Build, mode: WorkloadMode, upstream: PinnedProcess, receiptsOffCli: string): Promise<Sample> {
+async function measure(
+  build: Build,
+  mode: WorkloadMode,
+  upstream: PinnedProcess,
+  receiptsOffCli: string,
+): Promise<Sample> {
   const instance = await startCommonweal(0, upstream.url, featureBuildOptions(build, receiptsOffCli));
   const dir = mkdtempSync(join(tmpdir(), 'commonweal-bench-writes-'));
   try {
@@ -96,7 +108,9 @@ async function measure(build: Build, mode: WorkloadMode, upstream: PinnedProcess
     const requests = sample.completed;
     if (requests === 0) throw new Error(`${build}, ${mode}: no request completed under strace`);
     const perRequest = new Map([...calls].map(([name, count]) => [name, count / requests]));
-    console.log(`${build}, ${mode}: ${requests} requests, ${shownCalls.map((name) => `${name} ${(perRequest.get(name) ?? 0).toFixed(2)}`).join(', ')} per request`);
+    console.log(
+      `${build}, ${mode}: ${requests} requests, ${shownCalls.map((name) => `${name} ${(perRequest.get(name) ?? 0).toFixed(2)}`).join(', ')} per request`,
+    );
     return { build, mode, requests, callsPerRequest: perRequest };
   } finally {
     await instance.process.stop();
@@ -132,7 +146,8 @@ requireStrace();
 const started = performance.now();
 const samples = await withFeatureBuilds(async (receiptsOffCli, upstream) => {
   const measured: Sample[] = [];
-  for (const mode of modes) for (const build of featureBuilds) measured.push(await measure(build, mode, upstream, receiptsOffCli));
+  for (const mode of modes)
+    for (const build of featureBuilds) measured.push(await measure(build, mode, upstream, receiptsOffCli));
   return measured;
 });
 const text = report(samples, (performance.now() - started) / 1000);

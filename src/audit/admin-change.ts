@@ -52,7 +52,8 @@ export function recordSha256(record: unknown): string | null {
 const wordMax = 64;
 
 function checkedWord(value: string, name: string): string {
-  if (value.length === 0 || value.length > wordMax) throw new TypeError(`admin change ${name} must be 1 to ${wordMax} characters`);
+  if (value.length === 0 || value.length > wordMax)
+    throw new TypeError(`admin change ${name} must be 1 to ${wordMax} characters`);
   return value;
 }
 
@@ -64,7 +65,10 @@ export function toAdminChange(id: string, createdAt: string, input: AdminChangeI
     id,
     createdAt,
     // Only the fields that identify the actor, whatever else a principal object carries.
-    actor: actor.kind === 'operator' ? { kind: 'operator' } : { kind: 'org_admin', organizationId: actor.organizationId, keyId: actor.keyId },
+    actor:
+      actor.kind === 'operator'
+        ? { kind: 'operator' }
+        : { kind: 'org_admin', organizationId: actor.organizationId, keyId: actor.keyId },
     action: checkedWord(input.action, 'action'),
     resource: checkedWord(input.resource, 'resource'),
     resourceId: input.resourceId,

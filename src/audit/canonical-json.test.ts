@@ -8,11 +8,17 @@ import { ExchangeDigest } from './exchange-digest.js';
 describe('canonicalJson', () => {
   it('sorts keys by UTF-16 code units at every depth and writes no whitespace', () => {
     // RFC 8785 §3.2.3 sorts "\u20ac" (€) before "\ud83d\ude00" (😀) before "\ufb33": code units, not code points.
-    assert.equal(canonicalJson({ '\ufb33': 1, '\ud83d\ude00': 2, '\u20ac': 3, b: [3, { z: null, a: true }], a: 'x' }), '{"a":"x","b":[3,{"a":true,"z":null}],"€":3,"😀":2,"דּ":1}');
+    assert.equal(
+      canonicalJson({ '\ufb33': 1, '\ud83d\ude00': 2, '\u20ac': 3, b: [3, { z: null, a: true }], a: 'x' }),
+      '{"a":"x","b":[3,{"a":true,"z":null}],"€":3,"😀":2,"דּ":1}',
+    );
   });
 
   it('writes numbers and strings as RFC 8785 does, leaves out undefined and refuses what JSON cannot hold', () => {
-    assert.equal(canonicalJson({ n: 1e21, m: -0, s: '\u2028"\n', u: undefined }), '{"m":0,"n":1e+21,"s":"\u2028\\"\\n"}');
+    assert.equal(
+      canonicalJson({ n: 1e21, m: -0, s: '\u2028"\n', u: undefined }),
+      '{"m":0,"n":1e+21,"s":"\u2028\\"\\n"}',
+    );
     assert.throws(() => canonicalJson({ x: Number.NaN }), TypeError);
     assert.throws(() => canonicalJson({ x: 1n }), TypeError);
   });
@@ -72,7 +78,10 @@ describe('ExchangeDigest', () => {
         for (const p of pieces) digest.relayed(p);
         // What the relay's writes send: each string encoded on its own.
         const bytes = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
-        assert.equal(digest.responseSha256(), bytes.length === 0 ? null : createHash('sha256').update(bytes).digest('hex'));
+        assert.equal(
+          digest.responseSha256(),
+          bytes.length === 0 ? null : createHash('sha256').update(bytes).digest('hex'),
+        );
       }),
       { numRuns: 300 },
     );

@@ -81,7 +81,11 @@ test('after SIGKILL during appends, the log is consistent with the last checkpoi
   );
   const exited = once(child, 'close');
   let output = '';
-  const printed = () => output.split('\n').slice(0, -1).map((line) => (JSON.parse(line) as { note: string }).note);
+  const printed = () =>
+    output
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => (JSON.parse(line) as { note: string }).note);
   const enough = new Promise<void>((resolve) => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
@@ -112,7 +116,15 @@ test('after SIGKILL during appends, the log is consistent with the last checkpoi
     await recorder.recordUsage(usageInput('req_after_restart'), testFacts);
     const grown = await log.size();
     assert.equal(grown, size + 1);
-    assert.ok(verifyConsistency(last.size, grown, await log.consistencyProof(last.size, grown), last.root, await log.rootAt(grown)));
+    assert.ok(
+      verifyConsistency(
+        last.size,
+        grown,
+        await log.consistencyProof(last.size, grown),
+        last.root,
+        await log.rootAt(grown),
+      ),
+    );
   } finally {
     await writer.close();
     await store.close();

@@ -53,8 +53,15 @@ export class CheckpointPublisher {
   }
 
   async latest(db: Kysely<Database> = this.#deps.store.db): Promise<PublishedCheckpoint | undefined> {
-    const row = await db.selectFrom('auditCheckpoints').selectAll().orderBy('treeSize', 'desc').limit(1).executeTakeFirst();
-    return row === undefined ? undefined : { size: Number(row.treeSize), root: Buffer.from(row.rootHash), note: row.note, createdAt: row.createdAt };
+    const row = await db
+      .selectFrom('auditCheckpoints')
+      .selectAll()
+      .orderBy('treeSize', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { size: Number(row.treeSize), root: Buffer.from(row.rootHash), note: row.note, createdAt: row.createdAt };
   }
 
   /** The newest checkpoint of at least `size` leaves, signing one if none is stored yet. */
@@ -68,9 +75,11 @@ export class CheckpointPublisher {
 
   /** Signs a checkpoint of the whole committed tree unless the newest stored one already is one. */
   publish(): Promise<PublishedCheckpoint> {
-    this.#publishing ??= this.#deps.writer.submit((tx) => this.#publishIn(tx.db)).finally(() => {
-      this.#publishing = undefined;
-    });
+    this.#publishing ??= this.#deps.writer
+      .submit((tx) => this.#publishIn(tx.db))
+      .finally(() => {
+        this.#publishing = undefined;
+      });
     return this.#publishing;
   }
 

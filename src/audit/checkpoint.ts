@@ -20,18 +20,22 @@ const decimal = /^(0|[1-9][0-9]{0,15})$/;
 /** Parses a checkpoint's text; extension lines after the root are allowed and ignored. */
 export function parseCheckpointText(text: string): Checkpoint {
   const lines = text.split('\n');
-  if (lines.length < 4 || lines.at(-1) !== '') throw new NoteError('a checkpoint has an origin, a size and a root hash, each on its own line');
+  if (lines.length < 4 || lines.at(-1) !== '')
+    throw new NoteError('a checkpoint has an origin, a size and a root hash, each on its own line');
   const [origin, sizeText, rootText] = lines as [string, string, string];
   const size = Number(sizeText);
-  if (!decimal.test(sizeText) || !Number.isSafeInteger(size)) throw new NoteError(`the checkpoint size ${JSON.stringify(sizeText)} is not a decimal tree size`);
+  if (!decimal.test(sizeText) || !Number.isSafeInteger(size))
+    throw new NoteError(`the checkpoint size ${JSON.stringify(sizeText)} is not a decimal tree size`);
   const root = Buffer.from(rootText, 'base64');
-  if (!isHash(root) || root.toString('base64') !== rootText) throw new NoteError('the checkpoint root is not a base64 SHA-256 hash');
+  if (!isHash(root) || root.toString('base64') !== rootText)
+    throw new NoteError('the checkpoint root is not a base64 SHA-256 hash');
   return { origin, size, root };
 }
 
 /** Verifies a signed checkpoint with the log's key and returns it; its origin must be the key's name. */
 export function openCheckpoint(note: string, key: NoteKey): Checkpoint {
   const checkpoint = parseCheckpointText(openNote(note, key));
-  if (checkpoint.origin !== key.name) throw new NoteError(`the checkpoint is for log "${checkpoint.origin}", not "${key.name}"`);
+  if (checkpoint.origin !== key.name)
+    throw new NoteError(`the checkpoint is for log "${checkpoint.origin}", not "${key.name}"`);
   return checkpoint;
 }

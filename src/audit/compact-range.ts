@@ -18,7 +18,10 @@ export class CompactRange {
 
   /** `edge` holds the hashes of `perfectNodes({ begin: 0, end: size })`, in that order. */
   constructor(size: number, edge: readonly Buffer[]) {
-    if (edge.length !== perfectNodes({ begin: 0, end: size }).length) throw new RangeError(`a tree of size ${size} needs ${perfectNodes({ begin: 0, end: size }).length} edge hashes, got ${edge.length}`);
+    if (edge.length !== perfectNodes({ begin: 0, end: size }).length)
+      throw new RangeError(
+        `a tree of size ${size} needs ${perfectNodes({ begin: 0, end: size }).length} edge hashes, got ${edge.length}`,
+      );
     this.#size = size;
     this.#edge = [...edge];
   }

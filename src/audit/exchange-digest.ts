@@ -26,7 +26,8 @@ export class ExchangeDigest {
   /** Counts bytes of the answer's body, in the order they are sent. */
   relayed(chunk: string | Uint8Array): void {
     // Bytes after the receipt was made would make its digest a lie; that is a bug in the relay.
-    if (this.#responseSha256 !== undefined) throw new Error('response bytes relayed after the receipt digest was taken');
+    if (this.#responseSha256 !== undefined)
+      throw new Error('response bytes relayed after the receipt digest was taken');
     if (chunk.length === 0) return;
     const run = this.#gathered.at(-1);
     if (typeof chunk !== 'string') this.#gathered.push(chunk);
@@ -41,7 +42,9 @@ export class ExchangeDigest {
     if (this.#responseSha256 === undefined) {
       const [only] = this.#gathered;
       // Most answers are one piece, or one run of strings: hashed in one call, with no Hash object.
-      if (this.#response === undefined && this.#gathered.length <= 1) this.#responseSha256 = only === undefined ? null : hash('sha256', Array.isArray(only) ? only.join('') : only, 'hex');
+      if (this.#response === undefined && this.#gathered.length <= 1)
+        this.#responseSha256 =
+          only === undefined ? null : hash('sha256', Array.isArray(only) ? only.join('') : only, 'hex');
       else {
         this.#hashGathered();
         this.#responseSha256 = this.#response!.digest('hex');

@@ -14,6 +14,20 @@ export { type ReceiptFacts, receiptText, toReceipt } from './receipt.js';
 export { type ReceiptBundle, verifyReceiptBundle } from './receipt-bundle.js';
 export { ed25519PublicKeyBytes, formatVerifierKey, type NoteKey, noteKey, parseVerifierKey } from './signed-note.js';
 export { verifyStoredLog } from './verify-stored-log.js';
-export { isStoredNode, lowestStoredLevel, nodesToStore, storedNodeHash, subtreeHashes, TransparencyLog } from './transparency-log.js';
-export { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, perfectNodes } from './tree-ranges.js';
+export {
+  isStoredNode,
+  lowestStoredLevel,
+  nodesToStore,
+  storedNodeHash,
+  subtreeHashes,
+  TransparencyLog,
+} from './transparency-log.js';
+export {
+  consistencyRanges,
+  inclusionRanges,
+  lastLeafOf,
+  type LeafRange,
+  leavesOf,
+  perfectNodes,
+} from './tree-ranges.js';
 export { verifyConsistency, verifyInclusion } from './verify-proofs.js';

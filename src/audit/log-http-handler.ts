@@ -33,7 +33,8 @@ export interface LogHttpHandler {
  */
 export function createLogHttpHandler(deps: LogHttpDeps): LogHttpHandler {
   return {
-    handles: (path) => path === logKeyPath || path === '/v1/log' || path.startsWith('/v1/log/') || path.startsWith(receiptsPrefix),
+    handles: (path) =>
+      path === logKeyPath || path === '/v1/log' || path.startsWith('/v1/log/') || path.startsWith(receiptsPrefix),
     handle(req, res) {
       route(deps, req, res).catch((error: unknown) => {
         if (writeError(res, error)) deps.onUnexpected(error);
@@ -44,14 +45,19 @@ export function createLogHttpHandler(deps: LogHttpDeps): LogHttpHandler {
 
 async function route(deps: LogHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://log.invalid');
-  if (req.method !== 'GET') throw new CommonwealError('method_not_allowed', `${url.pathname} takes GET, not ${req.method}`);
+  if (req.method !== 'GET')
+    throw new CommonwealError('method_not_allowed', `${url.pathname} takes GET, not ${req.method}`);
   if (url.pathname === logKeyPath) return sendJson(res, logKey(deps.signer), 'public, max-age=3600');
   if (url.pathname === '/v1/log/checkpoint') return sendCheckpoint(deps, res);
   if (url.pathname === '/v1/log/proof/inclusion') return sendInclusion(deps, res, url.searchParams);
   if (url.pathname === '/v1/log/proof/consistency') return sendConsistency(deps, res, url.searchParams);
   if (url.pathname.startsWith(receiptsPrefix)) {
     const caller = deps.authenticate(req.headers.authorization);
-    return sendJson(res, await receiptBundle(deps, receiptIdOf(url.pathname), caller.organizationId), 'private, no-store');
+    return sendJson(
+      res,
+      await receiptBundle(deps, receiptIdOf(url.pathname), caller.organizationId),
+      'private, no-store',
+    );
   }
   throw new CommonwealError('route_not_found', `no route for GET ${url.pathname}`);
 }
@@ -68,27 +74,43 @@ function logKey(signer: LogSigner) {
 
 async function sendCheckpoint(deps: LogHttpDeps, res: ServerResponse): Promise<void> {
   const checkpoint = await deps.checkpoints.covering(0);
-  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(checkpoint.note) });
+  res.writeHead(200, {
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-cache',
+    'content-length': Buffer.byteLength(checkpoint.note),
+  });
   res.end(checkpoint.note);
 }
 
 async function sendInclusion(deps: LogHttpDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const index = treeSizeParam(query, 'index');
   const size = treeSizeParam(query, 'size');
-  if (index >= size) throw new CommonwealError('invalid_request', `index must be below size (${index} ≥ ${size})`, { param: 'index' });
+  if (index >= size)
+    throw new CommonwealError('invalid_request', `index must be below size (${index} ≥ ${size})`, { param: 'index' });
   await checkWithinLog(deps, size, 'size');
   const hashes = await deps.log.inclusionProof(index, size);
   // A proof for committed sizes never changes, so caches may keep it for good.
-  sendJson(res, { object: 'inclusion_proof', index, size, hashes: hashes.map((h) => h.toString('base64')) }, 'public, max-age=31536000, immutable');
+  sendJson(
+    res,
+    { object: 'inclusion_proof', index, size, hashes: hashes.map((h) => h.toString('base64')) },
+    'public, max-age=31536000, immutable',
+  );
 }
 
 async function sendConsistency(deps: LogHttpDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const from = treeSizeParam(query, 'from');
   const to = treeSizeParam(query, 'to');
-  if (from < 1 || from > to) throw new CommonwealError('invalid_request', `from must be at least 1 and at most to (from ${from}, to ${to})`, { param: 'from' });
+  if (from < 1 || from > to)
+    throw new CommonwealError('invalid_request', `from must be at least 1 and at most to (from ${from}, to ${to})`, {
+      param: 'from',
+    });
   await checkWithinLog(deps, to, 'to');
   const hashes = await deps.log.consistencyProof(from, to);
-  sendJson(res, { object: 'consistency_proof', from, to, hashes: hashes.map((h) => h.toString('base64')) }, 'public, max-age=31536000, immutable');
+  sendJson(
+    res,
+    { object: 'consistency_proof', from, to, hashes: hashes.map((h) => h.toString('base64')) },
+    'public, max-age=31536000, immutable',
+  );
 }
 
 async function receiptBundle(deps: LogHttpDeps, id: string, organizationId: string): Promise<ReceiptBundle> {
@@ -130,11 +152,18 @@ function treeSizeParam(query: URLSearchParams, name: string): number {
 
 async function checkWithinLog(deps: LogHttpDeps, size: number, param: string): Promise<void> {
   const logSize = await deps.log.size();
-  if (size > logSize) throw new CommonwealError('invalid_request', `the log holds ${logSize} leaves; ${param} ${size} is beyond it`, { param });
+  if (size > logSize)
+    throw new CommonwealError('invalid_request', `the log holds ${logSize} leaves; ${param} ${size} is beyond it`, {
+      param,
+    });
 }
 
 function sendJson(res: ServerResponse, value: unknown, cacheControl: string): void {
   const body = JSON.stringify(value);
-  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'cache-control': cacheControl,
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }

@@ -39,7 +39,11 @@ describe('LogWitness', () => {
       res.end(JSON.stringify({ hashes }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    witness = new LogWitness({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, key: signer.key, timeoutMs: 5_000 });
+    witness = new LogWitness({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      key: signer.key,
+      timeoutMs: 5_000,
+    });
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -49,7 +53,10 @@ describe('LogWitness', () => {
     assert.equal(first.observation.current.size, 5);
     served = { checkpoint: checkpointOf(leaves), proofTree: leaves };
     const second = await witness.observe(first.state);
-    assert.deepEqual([second.observation.previous?.size, second.observation.current.size, second.observation.grew], [5, 9, true]);
+    assert.deepEqual(
+      [second.observation.previous?.size, second.observation.current.size, second.observation.grew],
+      [5, 9, true],
+    );
     const same = await witness.observe(second.state);
     assert.equal(same.observation.grew, false);
   });

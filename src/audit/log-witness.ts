@@ -46,9 +46,11 @@ export class LogWitness {
     const current = openCheckpoint(note, this.#deps.key);
     const previous = state === undefined ? undefined : openCheckpoint(state.checkpoint, this.#deps.key);
     if (previous === undefined) return { observation: { previous, current, grew: false }, state: { checkpoint: note } };
-    if (current.size < previous.size) throw new LogInconsistencyError(`the log went back from ${previous.size} to ${current.size} leaves`);
+    if (current.size < previous.size)
+      throw new LogInconsistencyError(`the log went back from ${previous.size} to ${current.size} leaves`);
     if (current.size === previous.size) {
-      if (!current.root.equals(previous.root)) throw new LogInconsistencyError(`the log signed two different roots for size ${current.size}`);
+      if (!current.root.equals(previous.root))
+        throw new LogInconsistencyError(`the log signed two different roots for size ${current.size}`);
       return { observation: { previous, current, grew: false }, state: state! };
     }
     if (previous.size > 0) await this.#proveConsistency(previous, current);
@@ -58,17 +60,21 @@ export class LogWitness {
   async #proveConsistency(previous: Checkpoint, current: Checkpoint): Promise<void> {
     const text = await this.#get(`/v1/log/proof/consistency?from=${previous.size}&to=${current.size}`, proofBytesMax);
     const hashes = (JSON.parse(text) as { hashes?: unknown }).hashes;
-    if (!Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string')) throw new Error('the consistency proof answer has no hashes');
+    if (!Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string'))
+      throw new Error('the consistency proof answer has no hashes');
     const proof = hashes.map((h: string) => Buffer.from(h, 'base64'));
     if (!verifyConsistency(previous.size, current.size, proof, previous.root, current.root)) {
-      throw new LogInconsistencyError(`the log's tree of ${current.size} leaves does not contain the tree of ${previous.size} leaves it signed before`);
+      throw new LogInconsistencyError(
+        `the log's tree of ${current.size} leaves does not contain the tree of ${previous.size} leaves it signed before`,
+      );
     }
   }
 
   async #get(path: string, sizeBytesMax: number): Promise<string> {
     const response = await fetch(`${this.#deps.baseUrl}${path}`, { signal: AbortSignal.timeout(this.#deps.timeoutMs) });
     // A declared length over the bound is refused before the body is read.
-    if (Number(response.headers.get('content-length') ?? 0) > sizeBytesMax) throw new Error(`GET ${path} answered more than ${sizeBytesMax} bytes`);
+    if (Number(response.headers.get('content-length') ?? 0) > sizeBytesMax)
+      throw new Error(`GET ${path} answered more than ${sizeBytesMax} bytes`);
     const text = await response.text();
     if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${text.slice(0, 200)}`);
     if (Buffer.byteLength(text) > sizeBytesMax) throw new Error(`GET ${path} answered more than ${sizeBytesMax} bytes`);

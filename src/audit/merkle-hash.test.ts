@@ -19,9 +19,13 @@ describe('merkle hashes', () => {
 
   it('hashes nodes over the bytes of both children', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (left, right) => {
-        assert.deepEqual(nodeHash(left, right), sha256(Buffer.from([0x01]), left, right));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (left, right) => {
+          assert.deepEqual(nodeHash(left, right), sha256(Buffer.from([0x01]), left, right));
+        },
+      ),
     );
   });
 });

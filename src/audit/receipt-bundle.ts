@@ -45,14 +45,25 @@ function fail(message: string): never {
 function checkShape(value: unknown): ReceiptBundle {
   const bundle = value as Partial<ReceiptBundle> | null;
   if (typeof bundle !== 'object' || bundle === null) fail('a receipt bundle is a JSON object');
-  if (bundle.object !== 'receipt_bundle' || bundle.version !== receiptBundleVersion) fail(`not a receipt bundle of version ${receiptBundleVersion}`);
+  if (bundle.object !== 'receipt_bundle' || bundle.version !== receiptBundleVersion)
+    fail(`not a receipt bundle of version ${receiptBundleVersion}`);
   const receipt = bundle.receipt as Partial<Receipt> | undefined;
-  if (typeof receipt !== 'object' || receipt === null || receipt.type !== receiptType || receipt.version !== receiptVersion) {
+  if (
+    typeof receipt !== 'object' ||
+    receipt === null ||
+    receipt.type !== receiptType ||
+    receipt.version !== receiptVersion
+  ) {
     fail(`the bundle holds no receipt of version ${receiptVersion}`);
   }
-  if (!Number.isSafeInteger(bundle.leafIndex) || !Number.isSafeInteger(bundle.treeSize)) fail('leafIndex and treeSize must be integers');
+  if (!Number.isSafeInteger(bundle.leafIndex) || !Number.isSafeInteger(bundle.treeSize))
+    fail('leafIndex and treeSize must be integers');
   const proof = bundle.inclusionProof;
-  if (!Array.isArray(proof) || proof.length > proofLengthMax || !proof.every((h) => typeof h === 'string' && base64.test(h))) {
+  if (
+    !Array.isArray(proof) ||
+    proof.length > proofLengthMax ||
+    !proof.every((h) => typeof h === 'string' && base64.test(h))
+  ) {
     fail('inclusionProof must be a list of base64 hashes');
   }
   if (typeof bundle.checkpoint !== 'string') fail('checkpoint must be a signed note');
@@ -68,12 +79,15 @@ function checkShape(value: unknown): ReceiptBundle {
 export function verifyReceiptBundle(value: unknown, key: NoteKey): VerifiedReceipt {
   const bundle = checkShape(value);
   const checkpoint = openCheckpoint(bundle.checkpoint, key);
-  if (checkpoint.size !== bundle.treeSize) fail(`the proof is for a tree of ${bundle.treeSize} leaves, the checkpoint signs ${checkpoint.size}`);
+  if (checkpoint.size !== bundle.treeSize)
+    fail(`the proof is for a tree of ${bundle.treeSize} leaves, the checkpoint signs ${checkpoint.size}`);
   const proof = bundle.inclusionProof.map((h) => Buffer.from(h, 'base64'));
   if (!proof.every(isHash)) fail('every proof hash must be 32 bytes');
   const hash = leafHash(canonicalJson(bundle.receipt));
   if (!verifyInclusion(bundle.leafIndex, checkpoint.size, hash, proof, checkpoint.root)) {
-    fail(`the receipt is not leaf ${bundle.leafIndex} of the tree the checkpoint signs: it was altered, or the proof is wrong`);
+    fail(
+      `the receipt is not leaf ${bundle.leafIndex} of the tree the checkpoint signs: it was altered, or the proof is wrong`,
+    );
   }
   return { receipt: bundle.receipt, leafIndex: bundle.leafIndex, checkpoint };
 }

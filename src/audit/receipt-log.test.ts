@@ -25,15 +25,36 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
   const log = new TransparencyLog(store);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const signer = new LogSigner('test.example/log', privateKey, publicKey);
-  const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
+  const checkpoints = new CheckpointPublisher({
+    store,
+    writer,
+    log,
+    signer,
+    intervalMs: 60_000,
+    onError: () => undefined,
+  });
   const recorder = new TestUsageRecorder(writer, new UsageRepository(store), log);
   const admin = new AdminChangeLog(writer, log);
   try {
     await t.test('every receipt and admin change verifies, whole and one by one', async () => {
-      await Promise.all(Array.from({ length: 30 }, (_, i) => recorder.recordUsage(usageInput(`req_${i}`, { policyVersion: i % 3 === 0 ? null : 4 }), testFacts)));
-      const change = await admin.recordAdminChange({ actor: { kind: 'org_admin', organizationId: 'org_a', keyId: 'key_x' }, action: 'revoke', resource: 'api_key', resourceId: 'key_y', organizationId: 'org_a', before: { id: 'key_y', revokedAt: null }, after: { id: 'key_y', revokedAt: '2027-01-01T00:00:00.000Z' } });
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          recorder.recordUsage(usageInput(`req_${i}`, { policyVersion: i % 3 === 0 ? null : 4 }), testFacts),
+        ),
+      );
+      const change = await admin.recordAdminChange({
+        actor: { kind: 'org_admin', organizationId: 'org_a', keyId: 'key_x' },
+        action: 'revoke',
+        resource: 'api_key',
+        resourceId: 'key_y',
+        organizationId: 'org_a',
+        before: { id: 'key_y', revokedAt: null },
+        after: { id: 'key_y', revokedAt: '2027-01-01T00:00:00.000Z' },
+      });
       assert.match(change.beforeSha256 ?? '', /^[0-9a-f]{64}$/);
-      await Promise.all(Array.from({ length: 5 }, (_, i) => recorder.recordUsage(usageInput(`req_late_${i}`), testFacts)));
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) => recorder.recordUsage(usageInput(`req_late_${i}`), testFacts)),
+      );
       const checkpoint = await checkpoints.publish();
       assert.equal(checkpoint.size, 36);
       assert.equal((await checkpoints.publish()).note, checkpoint.note, 'an unchanged tree gets no second checkpoint');
@@ -55,17 +76,31 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
         checkpoint: checkpoint.note,
       };
       assert.equal(verifyReceiptBundle(bundle, signer.key).receipt.policyVersion, 4);
-      assert.throws(() => verifyReceiptBundle({ ...bundle, receipt: { ...bundle.receipt, jurisdiction: 'US' } }, signer.key), ReceiptVerificationError);
-      assert.throws(() => verifyReceiptBundle({ ...bundle, leafIndex: bundle.leafIndex + 1 }, signer.key), ReceiptVerificationError);
+      assert.throws(
+        () => verifyReceiptBundle({ ...bundle, receipt: { ...bundle.receipt, jurisdiction: 'US' } }, signer.key),
+        ReceiptVerificationError,
+      );
+      assert.throws(
+        () => verifyReceiptBundle({ ...bundle, leafIndex: bundle.leafIndex + 1 }, signer.key),
+        ReceiptVerificationError,
+      );
     });
 
-    await t.test('a second request with an id already receipted is refused whole: no second leaf, and the first receipt is still the one found', async () => {
-      const size = await log.size();
-      const first = (await log.findReceipt('req_3'))!;
-      await assert.rejects(recorder.recordUsage(usageInput('req_3', { completionTokens: 99, totalTokens: 99 + usageInput('req_3').promptTokens }), testFacts));
-      assert.equal(await log.size(), size);
-      assert.deepEqual(await log.findReceipt('req_3'), first);
-    });
+    await t.test(
+      'a second request with an id already receipted is refused whole: no second leaf, and the first receipt is still the one found',
+      async () => {
+        const size = await log.size();
+        const first = (await log.findReceipt('req_3'))!;
+        await assert.rejects(
+          recorder.recordUsage(
+            usageInput('req_3', { completionTokens: 99, totalTokens: 99 + usageInput('req_3').promptTokens }),
+            testFacts,
+          ),
+        );
+        assert.equal(await log.size(), size);
+        assert.deepEqual(await log.findReceipt('req_3'), first);
+      },
+    );
   } finally {
     await checkpoints.stop();
     await writer.close();

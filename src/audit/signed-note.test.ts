@@ -17,7 +17,10 @@ describe('signed notes', () => {
     assert.equal(formatVerifierKey(key), goVerifierKey);
     assert.equal(openNote(goNote, key), goText);
     const seed = Buffer.from(goSignerSeed, 'base64').subarray(1);
-    const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: seed.toString('base64url'), x: key.publicKey.toString('base64url') }, format: 'jwk' });
+    const privateKey = createPrivateKey({
+      key: { kty: 'OKP', crv: 'Ed25519', d: seed.toString('base64url'), x: key.publicKey.toString('base64url') },
+      format: 'jwk',
+    });
     assert.equal(signNote(goText, key, privateKey), goNote);
   });
 
@@ -32,13 +35,22 @@ describe('signed notes', () => {
     assert.throws(() => openNote(`${goText}\n\u2014 PeterNeumann\n`, key), /malformed/);
     // The same signature bytes with an unused bit of the last base64 character set: one signature, two texts.
     const lastSignatureCharacter = goNote.length - 3;
-    const padded = goNote.slice(0, lastSignatureCharacter) + String.fromCharCode(goNote.charCodeAt(lastSignatureCharacter) + 1) + goNote.slice(lastSignatureCharacter + 1);
-    assert.ok(Buffer.from(padded.split(' ').at(-1)!, 'base64').equals(Buffer.from(goNote.split(' ').at(-1)!, 'base64')), 'the two encodings decode alike');
+    const padded =
+      goNote.slice(0, lastSignatureCharacter) +
+      String.fromCharCode(goNote.charCodeAt(lastSignatureCharacter) + 1) +
+      goNote.slice(lastSignatureCharacter + 1);
+    assert.ok(
+      Buffer.from(padded.split(' ').at(-1)!, 'base64').equals(Buffer.from(goNote.split(' ').at(-1)!, 'base64')),
+      'the two encodings decode alike',
+    );
     assert.throws(() => openNote(padded, key), /not in canonical base64/);
     assert.throws(() => noteKey('has space', key.publicKey), NoteError);
     assert.throws(() => parseVerifierKey(goVerifierKey.replace('c74f20a3', 'c74f20a4')), NoteError);
     // A key whose base64 holds a "+" (from transparency-dev/formats' tests) parses whole.
-    assert.equal(formatVerifierKey(parseVerifierKey('TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6')), 'TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6');
+    assert.equal(
+      formatVerifierKey(parseVerifierKey('TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6')),
+      'TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6',
+    );
   });
 });
 
@@ -49,7 +61,11 @@ describe('checkpoints', () => {
 
   it('are the three C2SP lines, signed under the origin, and open with the verifier key alone', () => {
     const note = signer.signCheckpoint(42, root);
-    assert.ok(note.startsWith(`example.gov/commonweal/log\n42\n${root.toString('base64')}\n\n\u2014 example.gov/commonweal/log `));
+    assert.ok(
+      note.startsWith(
+        `example.gov/commonweal/log\n42\n${root.toString('base64')}\n\n\u2014 example.gov/commonweal/log `,
+      ),
+    );
     const opened = openCheckpoint(note, parseVerifierKey(signer.verifierKey));
     assert.deepEqual(opened, { origin: 'example.gov/commonweal/log', size: 42, root });
     assert.equal(checkpointText(opened), note.slice(0, note.indexOf('\n\n') + 1));

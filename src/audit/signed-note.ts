@@ -34,9 +34,15 @@ export function ed25519PublicKeyBytes(key: KeyObject): Buffer {
 }
 
 export function noteKey(name: string, publicKey: Buffer): NoteKey {
-  if (!keyName.test(name)) throw new NoteError(`a key name must be non-empty and hold no space or "+": ${JSON.stringify(name)}`);
+  if (!keyName.test(name))
+    throw new NoteError(`a key name must be non-empty and hold no space or "+": ${JSON.stringify(name)}`);
   if (publicKey.length !== 32) throw new NoteError('an Ed25519 public key has 32 bytes');
-  const keyId = createHash('sha256').update(name).update(Buffer.from([0x0a, ed25519Type])).update(publicKey).digest().subarray(0, 4);
+  const keyId = createHash('sha256')
+    .update(name)
+    .update(Buffer.from([0x0a, ed25519Type]))
+    .update(publicKey)
+    .digest()
+    .subarray(0, 4);
   return { name, publicKey, keyId };
 }
 
@@ -53,7 +59,8 @@ export function parseVerifierKey(text: string): NoteKey {
   const raw = Buffer.from(keyBase64, 'base64');
   if (raw.length !== 33 || raw[0] !== ed25519Type) throw new NoteError('the verifier key is not an Ed25519 key');
   const key = noteKey(name, raw.subarray(1));
-  if (key.keyId.toString('hex') !== idHex.toLowerCase()) throw new NoteError('the verifier key id does not match its name and key');
+  if (key.keyId.toString('hex') !== idHex.toLowerCase())
+    throw new NoteError('the verifier key id does not match its name and key');
   return key;
 }
 
@@ -66,7 +73,8 @@ export function signNote(text: string, key: NoteKey, privateKey: KeyObject): str
 
 /** Returns the text of `note` once a signature by `key` verifies; signatures of other keys are ignored. */
 export function openNote(note: string, key: NoteKey): string {
-  if (Buffer.byteLength(note, 'utf8') > noteSizeBytesMax) throw new NoteError(`the note is larger than ${noteSizeBytesMax} bytes`);
+  if (Buffer.byteLength(note, 'utf8') > noteSizeBytesMax)
+    throw new NoteError(`the note is larger than ${noteSizeBytesMax} bytes`);
   const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) throw new NoteError('the note has no signature block');
   const text = note.slice(0, split + 1);
@@ -80,21 +88,29 @@ export function openNote(note: string, key: NoteKey): string {
     const blob = Buffer.from(match[2]!, 'base64');
     if (match[1] !== key.name || blob.length < 4 || !blob.subarray(0, 4).equals(key.keyId)) continue;
     // Base64 ignores the unused low bits of its last character; accepting them set would give one signed checkpoint many texts.
-    if (blob.toString('base64') !== match[2]) throw new NoteError(`the signature of ${key.name} is not in canonical base64`);
+    if (blob.toString('base64') !== match[2])
+      throw new NoteError(`the signature of ${key.name} is not in canonical base64`);
     // A signature from our key that fails rejects the whole note, as the specification asks.
-    if (!verify(null, Buffer.from(text, 'utf8'), publicKeyObject(key), blob.subarray(4))) throw new NoteError(`the signature of ${key.name} does not verify`);
+    if (!verify(null, Buffer.from(text, 'utf8'), publicKeyObject(key), blob.subarray(4)))
+      throw new NoteError(`the signature of ${key.name} does not verify`);
     verified = true;
   }
-  if (!verified) throw new NoteError(`the note carries no signature of ${key.name} (key id ${key.keyId.toString('hex')})`);
+  if (!verified)
+    throw new NoteError(`the note carries no signature of ${key.name} (key id ${key.keyId.toString('hex')})`);
   return text;
 }
 
 function publicKeyObject(key: NoteKey): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey.toString('base64url') }, format: 'jwk' });
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey.toString('base64url') },
+    format: 'jwk',
+  });
 }
 
 function checkText(text: string): void {
   if (!text.endsWith('\n')) throw new NoteError('a note text ends with a newline');
   // The specification forbids every ASCII control character but the newline.
-  if (/[\u0000-\u0009\u000b-\u001f]/.test(text)) throw new NoteError('a note may hold no control character but newline');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose.
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(text))
+    throw new NoteError('a note may hold no control character but newline');
 }

@@ -3,7 +3,16 @@ import { invariant } from '../errors/index.js';
 import { type Database, RowInserter, type Store, type WriteTransaction } from '../store/index.js';
 import { CompactRange, foldRight, type StoredNode } from './compact-range.js';
 import { emptyRootHash, hashSizeBytes, leafHash } from './merkle-hash.js';
-import { consistencyRanges, inclusionRanges, lastLeafOf, type LeafRange, leavesOf, type NodeId, nodeKey, perfectNodes } from './tree-ranges.js';
+import {
+  consistencyRanges,
+  inclusionRanges,
+  lastLeafOf,
+  type LeafRange,
+  leavesOf,
+  type NodeId,
+  nodeKey,
+  perfectNodes,
+} from './tree-ranges.js';
 
 /** A leaf as the store holds it: `text` is the canonical JSON whose UTF-8 bytes are the leaf. */
 export interface StoredLeaf {
@@ -36,7 +45,10 @@ export const lowestStoredLevel = 4;
  * runs it, so it is written once as SQL, which the store keeps prepared, instead of being
  * built and compiled by Kysely each time.
  */
-const lastLeaf = CompiledQuery.raw('select idx as last, entry from audit_leaves where idx = (select max(idx) from audit_leaves)', []);
+const lastLeaf = CompiledQuery.raw(
+  'select idx as last, entry from audit_leaves where idx = (select max(idx) from audit_leaves)',
+  [],
+);
 
 /**
  * The appends of one open transaction: the tree's right edge after them (read from the
@@ -84,8 +96,10 @@ export class TransparencyLog {
    * rolled-back append can never leak into the next one.
    */
   async append(tx: WriteTransaction, text: string): Promise<number> {
-    const open = tx.batch(this, (): OpenAppends => ({ edge: undefined, lastText: undefined, leaves: [] }), (committing, appends) =>
-      this.#write(committing, appends),
+    const open = tx.batch(
+      this,
+      (): OpenAppends => ({ edge: undefined, lastText: undefined, leaves: [] }),
+      (committing, appends) => this.#write(committing, appends),
     );
     // Replicas sharing PostgreSQL take turns from here to commit, so that each reads the edge the last one left.
     if (open.edge === undefined) {
@@ -104,12 +118,16 @@ export class TransparencyLog {
 
   async #write(tx: WriteTransaction, open: OpenAppends): Promise<void> {
     await this.#insertLeaves(tx.db, open.leaves);
-    if (open.edge !== undefined && open.lastText !== undefined) this.#lastBatch = { edge: open.edge.clone(), lastText: open.lastText };
+    if (open.edge !== undefined && open.lastText !== undefined)
+      this.#lastBatch = { edge: open.edge.clone(), lastText: open.lastText };
   }
 
   /** The number of leaves committed so far. */
   async size(db: Reader = this.#store.db): Promise<number> {
-    const row = await db.selectFrom('auditLeaves').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirst();
+    const row = await db
+      .selectFrom('auditLeaves')
+      .select((eb) => eb.fn.max('idx').as('last'))
+      .executeTakeFirst();
     return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
   }
 
@@ -140,21 +158,30 @@ export class TransparencyLog {
       .select(['auditLeaves.idx', 'auditLeaves.entry', 'usageRecords.organizationId'])
       .where('usageRecords.id', '=', receiptId)
       .executeTakeFirst();
-    return row === undefined ? undefined : { index: Number(row.idx), text: row.entry, organizationId: row.organizationId };
+    return row === undefined
+      ? undefined
+      : { index: Number(row.idx), text: row.entry, organizationId: row.organizationId };
   }
 
   async #insertLeaves(tx: Reader, leaves: readonly PendingLeaf[]): Promise<void> {
-    await this.#leafRows.insert(tx, leaves.map((l) => [l.index, l.text, l.subtreeHashes]));
+    await this.#leafRows.insert(
+      tx,
+      leaves.map((l) => [l.index, l.text, l.subtreeHashes]),
+    );
   }
 
   async #loadEdge(tx: Reader): Promise<CompactRange> {
     const last = (await tx.executeQuery<{ last: number | string; entry: string }>(lastLeaf)).rows[0];
     const size = last === undefined ? 0 : Number(last.last) + 1;
     const cached = this.#lastBatch;
-    if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastText === last.entry) return cached.edge.clone();
+    if (cached !== undefined && last !== undefined && cached.edge.size === size && cached.lastText === last.entry)
+      return cached.edge.clone();
     const ids = perfectNodes({ begin: 0, end: size });
     const hashes = await nodeHashes(tx, ids);
-    return new CompactRange(size, ids.map((id) => hashes.get(nodeKey(id))!));
+    return new CompactRange(
+      size,
+      ids.map((id) => hashes.get(nodeKey(id))!),
+    );
   }
 
   /** The hash of each range, from the perfect subtrees it is made of, read together. */
@@ -187,7 +214,9 @@ export function subtreeHashes(completed: readonly StoredNode[]): Buffer | null {
 /** The hash of stored node `id` within the `subtree_hashes` of its last leaf; undefined when they do not hold it. */
 export function storedNodeHash(hashes: Buffer | null, id: NodeId): Buffer | undefined {
   const offset = (id.level - lowestStoredLevel) * hashSizeBytes;
-  return hashes === null || hashes.length < offset + hashSizeBytes ? undefined : hashes.subarray(offset, offset + hashSizeBytes);
+  return hashes === null || hashes.length < offset + hashSizeBytes
+    ? undefined
+    : hashes.subarray(offset, offset + hashSizeBytes);
 }
 
 /**
@@ -236,7 +265,8 @@ async function readLeafHashes(db: Reader, ranges: readonly LeafRange[]): Promise
     .execute();
   const hashes = new Map(rows.map((row) => [Number(row.idx), leafHash(row.entry)]));
   for (const { begin, end } of ranges) {
-    for (let index = begin; index < end; index += 1) if (!hashes.has(index)) throw new Error(`transparency log leaf ${index} is missing from the store`);
+    for (let index = begin; index < end; index += 1)
+      if (!hashes.has(index)) throw new Error(`transparency log leaf ${index} is missing from the store`);
   }
   return hashes;
 }

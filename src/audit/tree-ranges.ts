@@ -87,7 +87,8 @@ export function perfectNodes(range: LeafRange): NodeId[] {
  * §2.1.3.1, in proof order: the leaf's sibling first, the root's child last.
  */
 export function inclusionRanges(index: number, size: number): LeafRange[] {
-  if (!isTreeSize(index) || !isTreeSize(size) || index >= size) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+  if (!isTreeSize(index) || !isTreeSize(size) || index >= size)
+    throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
   const siblings: LeafRange[] = [];
   let begin = 0;
   let end = size;
@@ -110,7 +111,8 @@ export function inclusionRanges(index: number, size: number): LeafRange[] {
  * §2.1.4.1 (SUBPROOF with b = true), in proof order. Defined for 0 < from ≤ to.
  */
 export function consistencyRanges(from: number, to: number): LeafRange[] {
-  if (!isTreeSize(from) || !isTreeSize(to) || from < 1 || from > to) throw new RangeError(`no consistency proof from size ${from} to size ${to}`);
+  if (!isTreeSize(from) || !isTreeSize(to) || from < 1 || from > to)
+    throw new RangeError(`no consistency proof from size ${from} to size ${to}`);
   const appended: LeafRange[] = [];
   let begin = 0;
   let end = to;

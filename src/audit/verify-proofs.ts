@@ -11,7 +11,13 @@ const isOdd = (n: number): boolean => n % 2 === 1;
 const half = (n: number): number => Math.floor(n / 2);
 
 /** True when `proof` proves that the leaf with hash `leafHash` is leaf `index` of the tree of `size` with root `root`. */
-export function verifyInclusion(index: number, size: number, leafHash: Buffer, proof: readonly Buffer[], root: Buffer): boolean {
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leafHash: Buffer,
+  proof: readonly Buffer[],
+  root: Buffer,
+): boolean {
   if (!isTreeSize(index) || !isTreeSize(size) || index >= size) return false;
   if (!isHash(leafHash) || !isHash(root) || !proof.every(isHash)) return false;
   let fn = index;
@@ -41,7 +47,13 @@ export function verifyInclusion(index: number, size: number, leafHash: Buffer, p
  * need an empty proof and equal roots, and a proof from the empty tree is refused as
  * meaningless.
  */
-export function verifyConsistency(from: number, to: number, proof: readonly Buffer[], fromRoot: Buffer, toRoot: Buffer): boolean {
+export function verifyConsistency(
+  from: number,
+  to: number,
+  proof: readonly Buffer[],
+  fromRoot: Buffer,
+  toRoot: Buffer,
+): boolean {
   if (!isTreeSize(from) || !isTreeSize(to) || from < 1 || from > to) return false;
   // Equal sizes assert nothing but equal roots, whatever they are, as in transparency-dev/merkle.
   if (from === to) return proof.length === 0 && fromRoot.equals(toRoot);

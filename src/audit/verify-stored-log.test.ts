@@ -31,25 +31,52 @@ type Tamper =
   | { kind: 'forge-usage'; row: number };
 
 const tamper: fc.Arbitrary<Tamper> = fc.oneof(
-  fc.record({ kind: fc.constant('flip-leaf-bit' as const), leaf: fc.nat(), at: fc.nat(), bit: fc.integer({ min: 0, max: 6 }) }),
+  fc.record({
+    kind: fc.constant('flip-leaf-bit' as const),
+    leaf: fc.nat(),
+    at: fc.nat(),
+    bit: fc.integer({ min: 0, max: 6 }),
+  }),
   fc.record({ kind: fc.constant('flip-node-bit' as const), node: fc.nat(), bit: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('delete-leaf' as const), leaf: fc.nat() }),
   fc.record({ kind: fc.constant('swap-leaves' as const), a: fc.nat(), b: fc.nat() }),
-  fc.record({ kind: fc.constant('edit-usage' as const), row: fc.nat(), field: fc.constantFrom('completion_tokens' as const, 'status' as const, 'organization_id' as const, 'site_id' as const) }),
+  fc.record({
+    kind: fc.constant('edit-usage' as const),
+    row: fc.nat(),
+    field: fc.constantFrom(
+      'completion_tokens' as const,
+      'status' as const,
+      'organization_id' as const,
+      'site_id' as const,
+    ),
+  }),
   fc.record({ kind: fc.constant('flip-checkpoint-bit' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 6 }) }),
   fc.record({ kind: fc.constant('delete-node' as const), node: fc.nat() }),
   fc.record({ kind: fc.constant('rewrite-leaf-and-tree' as const), leaf: fc.nat() }),
-  fc.record({ kind: fc.constant('repoint-receipt' as const), row: fc.nat(), to: fc.option(fc.integer({ min: 1, max: 1_000 })) }),
+  fc.record({
+    kind: fc.constant('repoint-receipt' as const),
+    row: fc.nat(),
+    to: fc.option(fc.integer({ min: 1, max: 1_000 })),
+  }),
   fc.record({ kind: fc.constant('forge-usage' as const), row: fc.nat() }),
 );
 
 /** The columns a forged usage record copies from a real one, its receipt leaf among them. */
-const copiedUsageColumns = 'created_at, organization_id, project_id, api_key_id, model_id, endpoint, deployment_id, site_id, jurisdiction, prompt_tokens, completion_tokens, total_tokens, usage_estimated, first_byte_ms, total_ms, status, outcome, error_code, streamed, policy_version, receipt_leaf';
+const copiedUsageColumns =
+  'created_at, organization_id, project_id, api_key_id, model_id, endpoint, deployment_id, site_id, jurisdiction, prompt_tokens, completion_tokens, total_tokens, usage_estimated, first_byte_ms, total_ms, status, outcome, error_code, streamed, policy_version, receipt_leaf';
 
 /** Every stored node as the row that keeps it and its place among that row's hashes. */
 function storedNodes(db: BetterSqlite3.Database): { idx: number; at: number; hashes: Buffer }[] {
-  const rows = db.prepare('select idx, subtree_hashes as hashes from audit_leaves where subtree_hashes is not null order by idx').all() as { idx: number; hashes: Buffer }[];
-  return rows.flatMap((row) => Array.from({ length: row.hashes.length / hashSizeBytes }, (_, k) => ({ idx: row.idx, at: k * hashSizeBytes, hashes: row.hashes })));
+  const rows = db
+    .prepare('select idx, subtree_hashes as hashes from audit_leaves where subtree_hashes is not null order by idx')
+    .all() as { idx: number; hashes: Buffer }[];
+  return rows.flatMap((row) =>
+    Array.from({ length: row.hashes.length / hashSizeBytes }, (_, k) => ({
+      idx: row.idx,
+      at: k * hashSizeBytes,
+      hashes: row.hashes,
+    })),
+  );
 }
 
 function flipChar(text: string, at: number, bit: number): string {
@@ -61,7 +88,10 @@ function flipChar(text: string, at: number, bit: number): string {
 function rehashAll(db: BetterSqlite3.Database): void {
   const range = new CompactRange(0, []);
   const update = db.prepare('update audit_leaves set subtree_hashes = ? where idx = ?');
-  for (const row of db.prepare('select idx, entry from audit_leaves order by idx').all() as { idx: number; entry: string }[]) {
+  for (const row of db.prepare('select idx, entry from audit_leaves order by idx').all() as {
+    idx: number;
+    entry: string;
+  }[]) {
     update.run(subtreeHashes(range.append(leafHash(Buffer.from(row.entry, 'utf8')))), row.idx);
   }
 }
@@ -74,7 +104,10 @@ function apply(db: BetterSqlite3.Database, t: Tamper, leaves: number, nodes: num
     case 'rewrite-leaf-and-tree': {
       const idx = t.leaf % leaves;
       const { entry } = db.prepare('select entry from audit_leaves where idx = ?').get(idx) as { entry: string };
-      const changed = t.kind === 'flip-leaf-bit' ? flipChar(entry, t.at, t.bit) : entry.replace('"promptTokens":10', '"promptTokens":1').replace('"action":"', '"action":"x');
+      const changed =
+        t.kind === 'flip-leaf-bit'
+          ? flipChar(entry, t.at, t.bit)
+          : entry.replace('"promptTokens":10', '"promptTokens":1').replace('"action":"', '"action":"x');
       db.prepare('update audit_leaves set entry = ? where idx = ?').run(changed, idx);
       if (t.kind === 'rewrite-leaf-and-tree') rehashAll(db);
       return;
@@ -103,25 +136,40 @@ function apply(db: BetterSqlite3.Database, t: Tamper, leaves: number, nodes: num
       return;
     }
     case 'edit-usage': {
-      const { id } = db.prepare('select id from usage_records order by seq limit 1 offset ?').get(t.row % 40) as { id: string };
+      const { id } = db.prepare('select id from usage_records order by seq limit 1 offset ?').get(t.row % 40) as {
+        id: string;
+      };
       const value = { completion_tokens: 35, status: 500, organization_id: 'org_b', site_id: 'par-1' }[t.field];
       db.prepare(`update usage_records set ${t.field} = ? where id = ?`).run(value, id);
       return;
     }
     case 'repoint-receipt': {
-      const { id, leaf } = db.prepare('select id, receipt_leaf as leaf from usage_records order by seq limit 1 offset ?').get(t.row % 40) as { id: string; leaf: number };
-      db.prepare('update usage_records set receipt_leaf = ? where id = ?').run(t.to === null ? null : (leaf + 1 + (t.to % (leaves - 1))) % leaves, id);
+      const { id, leaf } = db
+        .prepare('select id, receipt_leaf as leaf from usage_records order by seq limit 1 offset ?')
+        .get(t.row % 40) as { id: string; leaf: number };
+      db.prepare('update usage_records set receipt_leaf = ? where id = ?').run(
+        t.to === null ? null : (leaf + 1 + (t.to % (leaves - 1))) % leaves,
+        id,
+      );
       return;
     }
     case 'forge-usage': {
       // A record billed behind the log's back, claiming a real receipt's leaf as its own.
-      db.prepare(`insert into usage_records (id, ${copiedUsageColumns}) select 'req_forged', ${copiedUsageColumns} from usage_records order by seq limit 1 offset ?`).run(t.row % 40);
+      db.prepare(
+        `insert into usage_records (id, ${copiedUsageColumns}) select 'req_forged', ${copiedUsageColumns} from usage_records order by seq limit 1 offset ?`,
+      ).run(t.row % 40);
       return;
     }
     case 'flip-checkpoint-bit': {
-      const rows = db.prepare('select tree_size, note from audit_checkpoints order by tree_size').all() as { tree_size: number; note: string }[];
+      const rows = db.prepare('select tree_size, note from audit_checkpoints order by tree_size').all() as {
+        tree_size: number;
+        note: string;
+      }[];
       const row = rows[t.at % rows.length]!;
-      db.prepare('update audit_checkpoints set note = ? where tree_size = ?').run(flipChar(row.note, t.at, t.bit), row.tree_size);
+      db.prepare('update audit_checkpoints set note = ? where tree_size = ?').run(
+        flipChar(row.note, t.at, t.bit),
+        row.tree_size,
+      );
       return;
     }
   }
@@ -136,9 +184,21 @@ describe('verifyStoredLog', () => {
     fixture = await startAuditLogFixture();
     for (let i = 0; i < 40; i += 1) {
       // Concurrent requests, so that receipts share transactions as they do in the server.
-      await Promise.all(Array.from({ length: i % 4 === 0 ? 4 : 1 }, (_, j) => fixture.recorder.recordUsage(usageInput(`req_${i}_${j}`), testFacts)));
+      await Promise.all(
+        Array.from({ length: i % 4 === 0 ? 4 : 1 }, (_, j) =>
+          fixture.recorder.recordUsage(usageInput(`req_${i}_${j}`), testFacts),
+        ),
+      );
       if (i % 7 === 0) {
-        await fixture.adminChanges.recordAdminChange({ actor: { kind: 'operator' }, action: 'update', resource: 'site', resourceId: 'fra-1', organizationId: null, before: { id: 'fra-1', n: i }, after: { id: 'fra-1', n: i + 1 } });
+        await fixture.adminChanges.recordAdminChange({
+          actor: { kind: 'operator' },
+          action: 'update',
+          resource: 'site',
+          resourceId: 'fra-1',
+          organizationId: null,
+          before: { id: 'fra-1', n: i },
+          after: { id: 'fra-1', n: i + 1 },
+        });
         await fixture.checkpoints.publish();
       }
     }
@@ -199,7 +259,10 @@ describe('verifyStoredLog', () => {
     const store = openReadOnlySqliteStore(copy);
     try {
       const report = await verifyStoredLog(store, fixture.signer.key, { trustedCheckpoints: [kept] });
-      assert.ok(report.problems.some((p) => p.includes('trusted checkpoint 1')), report.problems.join('\n'));
+      assert.ok(
+        report.problems.some((p) => p.includes('trusted checkpoint 1')),
+        report.problems.join('\n'),
+      );
     } finally {
       await store.close();
     }

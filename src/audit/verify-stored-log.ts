@@ -42,7 +42,11 @@ type Entry = Record<string, unknown>;
  * and every usage record written since the log began must have its receipt. It reads
  * one snapshot, so it may run while the server appends.
  */
-export async function verifyStoredLog(store: Store, key: NoteKey, options: StoredLogVerifierOptions = {}): Promise<StoredLogReport> {
+export async function verifyStoredLog(
+  store: Store,
+  key: NoteKey,
+  options: StoredLogVerifierOptions = {},
+): Promise<StoredLogReport> {
   let run = store.db.transaction();
   if (store.dialect === 'postgres') run = run.setIsolationLevel('repeatable read');
   return run.execute((tx) => new LogVerification(tx, key, options).run());
@@ -74,11 +78,15 @@ class LogVerification {
       .select((eb) => [eb.fn.countAll().as('count'), eb.fn.max('idx').as('last')])
       .executeTakeFirstOrThrow();
     const size = last === null ? 0 : Number(last) + 1;
-    if (Number(count) !== size) this.#problem(`leaf indices run to ${size - 1} but only ${Number(count)} leaves exist: leaves were deleted`);
+    if (Number(count) !== size)
+      this.#problem(`leaf indices run to ${size - 1} but only ${Number(count)} leaves exist: leaves were deleted`);
     const { checkpoints, latest } = await this.#checkCheckpoints(size);
     const range = await this.#rebuild(size);
     for (const [treeSize, expected] of this.#expectedRoots) {
-      if (treeSize > range.size) this.#problem(`${expected.what} signs ${treeSize} leaves but the log holds only ${range.size}: leaves were removed`);
+      if (treeSize > range.size)
+        this.#problem(
+          `${expected.what} signs ${treeSize} leaves but the log holds only ${range.size}: leaves were removed`,
+        );
     }
     await this.#checkUnreceiptedUsage();
     return {
@@ -106,7 +114,8 @@ class LogVerification {
     }
     for (const [i, note] of (this.#options.trustedCheckpoints ?? []).entries()) {
       const checkpoint = this.#open(note, `trusted checkpoint ${i + 1}`);
-      if (checkpoint !== undefined) this.#expectRoot(checkpoint, `trusted checkpoint ${i + 1} (size ${checkpoint.size})`);
+      if (checkpoint !== undefined)
+        this.#expectRoot(checkpoint, `trusted checkpoint ${i + 1} (size ${checkpoint.size})`);
     }
     if (latest === undefined && size > 0) this.#problem('the log has leaves but no signed checkpoint');
     return { checkpoints: rows.length, latest };
@@ -123,7 +132,8 @@ class LogVerification {
 
   #expectRoot(checkpoint: Checkpoint, what: string): void {
     const known = this.#expectedRoots.get(checkpoint.size);
-    if (known !== undefined && !known.root.equals(checkpoint.root)) this.#problem(`${what} and ${known.what} sign different roots for the same size: the log forked`);
+    if (known !== undefined && !known.root.equals(checkpoint.root))
+      this.#problem(`${what} and ${known.what} sign different roots for the same size: the log forked`);
     else this.#expectedRoots.set(checkpoint.size, { root: checkpoint.root, what });
   }
 
@@ -134,10 +144,18 @@ class LogVerification {
     this.#checkRootAt(range);
     // Each turn reads the next page by primary key; the loop ends at the last leaf.
     while (range.size < size) {
-      const rows = await this.#db.selectFrom('auditLeaves').selectAll().where('idx', '>=', range.size).orderBy('idx').limit(pageSize).execute();
+      const rows = await this.#db
+        .selectFrom('auditLeaves')
+        .selectAll()
+        .where('idx', '>=', range.size)
+        .orderBy('idx')
+        .limit(pageSize)
+        .execute();
       if (rows.length === 0) break;
       const entries = rows.map((row) => this.#parse(Number(row.idx), row.entry));
-      const usage = await this.#usageRecords(entries.flatMap((entry) => (entry?.type === receiptType ? [String(entry.id)] : [])));
+      const usage = await this.#usageRecords(
+        entries.flatMap((entry) => (entry?.type === receiptType ? [String(entry.id)] : [])),
+      );
       for (const [i, row] of rows.entries()) {
         const index = Number(row.idx);
         if (index !== range.size) {
@@ -155,7 +173,8 @@ class LogVerification {
 
   #checkRootAt(range: CompactRange): void {
     const expected = this.#expectedRoots.get(range.size);
-    if (expected !== undefined && !expected.root.equals(range.root())) this.#problem(`the leaves do not hash to the root that ${expected.what} signed`);
+    if (expected !== undefined && !expected.root.equals(range.root()))
+      this.#problem(`the leaves do not hash to the root that ${expected.what} signed`);
   }
 
   /** The hashes a leaf row keeps must be exactly those of the stored subtrees its append completed. */
@@ -165,11 +184,15 @@ class LogVerification {
     for (const node of nodesToStore(completed)) {
       const found = storedNodeHash(stored, node);
       if (found === undefined || !found.equals(node.hash)) {
-        this.#problem(`node ${node.level}/${node.index} (completed by leaf ${index}) ${found === undefined ? 'is missing' : 'does not match its leaves'}`);
+        this.#problem(
+          `node ${node.level}/${node.index} (completed by leaf ${index}) ${found === undefined ? 'is missing' : 'does not match its leaves'}`,
+        );
         return;
       }
     }
-    this.#problem(`leaf ${index} keeps ${stored?.length ?? 0} bytes of subtree hashes; its append completed ${expected?.length ?? 0}`);
+    this.#problem(
+      `leaf ${index} keeps ${stored?.length ?? 0} bytes of subtree hashes; its append completed ${expected?.length ?? 0}`,
+    );
   }
 
   async #usageRecords(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
@@ -209,7 +232,8 @@ class LogVerification {
     this.#firstReceiptAt ??= String(entry.createdAt);
     const record = usage.get(String(entry.id));
     this.#checkReceipt(where, entry as unknown as Receipt, record);
-    if (record !== undefined && Number(record.receiptLeaf) !== index) this.#problem(`${where}: its usage record names leaf ${String(record.receiptLeaf)} as its receipt`);
+    if (record !== undefined && Number(record.receiptLeaf) !== index)
+      this.#problem(`${where}: its usage record names leaf ${String(record.receiptLeaf)} as its receipt`);
   }
 
   #checkReceipt(where: string, receipt: Receipt, record: Record<string, unknown> | undefined): void {
@@ -218,11 +242,34 @@ class LogVerification {
       return;
     }
     const booleans = new Set(['usageEstimated', 'streamed']);
-    const fields = ['createdAt', 'organizationId', 'projectId', 'endpoint', 'modelId', 'deploymentId', 'siteId', 'jurisdiction', 'promptTokens', 'completionTokens', 'totalTokens', 'usageEstimated', 'streamed', 'status', 'outcome', 'errorCode', 'policyVersion'] as const;
+    const fields = [
+      'createdAt',
+      'organizationId',
+      'projectId',
+      'endpoint',
+      'modelId',
+      'deploymentId',
+      'siteId',
+      'jurisdiction',
+      'promptTokens',
+      'completionTokens',
+      'totalTokens',
+      'usageEstimated',
+      'streamed',
+      'status',
+      'outcome',
+      'errorCode',
+      'policyVersion',
+    ] as const;
     for (const field of fields) {
       const stored = booleans.has(field) ? record[field] === 1 : record[field];
-      if (receipt[field] !== (typeof stored === 'string' || typeof stored === 'boolean' || stored === null ? stored : Number(stored))) {
-        this.#problem(`${where}: the receipt says ${field} ${JSON.stringify(receipt[field])}, the usage record ${JSON.stringify(stored)}`);
+      if (
+        receipt[field] !==
+        (typeof stored === 'string' || typeof stored === 'boolean' || stored === null ? stored : Number(stored))
+      ) {
+        this.#problem(
+          `${where}: the receipt says ${field} ${JSON.stringify(receipt[field])}, the usage record ${JSON.stringify(stored)}`,
+        );
       }
     }
   }
@@ -234,9 +281,20 @@ class LogVerification {
    */
   async #checkUnreceiptedUsage(): Promise<void> {
     if (this.#firstReceiptAt === undefined) return;
-    const rows = await this.#db.selectFrom('usageRecords').select('id').where('createdAt', '>=', this.#firstReceiptAt).where('receiptLeaf', 'is', null).limit(10).execute();
+    const rows = await this.#db
+      .selectFrom('usageRecords')
+      .select('id')
+      .where('createdAt', '>=', this.#firstReceiptAt)
+      .where('receiptLeaf', 'is', null)
+      .limit(10)
+      .execute();
     for (const row of rows) this.#problem(`usage record ${row.id} has no receipt in the log`);
-    const { count } = await this.#db.selectFrom('usageRecords').select((eb) => eb.fn.countAll().as('count')).where('receiptLeaf', 'is not', null).executeTakeFirstOrThrow();
-    if (Number(count) !== this.#receipts) this.#problem(`${Number(count)} usage records name a receipt leaf, but the log holds ${this.#receipts} receipts`);
+    const { count } = await this.#db
+      .selectFrom('usageRecords')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('receiptLeaf', 'is not', null)
+      .executeTakeFirstOrThrow();
+    if (Number(count) !== this.#receipts)
+      this.#problem(`${Number(count)} usage records name a receipt leaf, but the log holds ${this.#receipts} receipts`);
   }
 }

@@ -56,7 +56,8 @@ export class DeploymentRepository {
   #toColumns(patch: DeploymentPatch): Record<string, unknown> {
     const { upstreamApiKey, enabled, ...rest } = patch;
     const columns = definedColumns(rest, ['engineOptions']);
-    if (upstreamApiKey !== undefined) columns.upstreamApiKeySealed = upstreamApiKey === null ? null : this.#secretBox.seal(upstreamApiKey);
+    if (upstreamApiKey !== undefined)
+      columns.upstreamApiKeySealed = upstreamApiKey === null ? null : this.#secretBox.seal(upstreamApiKey);
     if (enabled !== undefined) columns.enabled = enabled ? 1 : 0;
     return columns;
   }
@@ -104,8 +105,15 @@ export class DeploymentRepository {
     return row && toDeployment(row);
   }
 
-  async list(page: PageRequest, filter: { modelId?: string | undefined; siteId?: string | undefined } = {}): Promise<Page<Deployment>> {
-    let query = this.#store.db.selectFrom('deployments').selectAll().orderBy('id').limit(page.limit + 1);
+  async list(
+    page: PageRequest,
+    filter: { modelId?: string | undefined; siteId?: string | undefined } = {},
+  ): Promise<Page<Deployment>> {
+    let query = this.#store.db
+      .selectFrom('deployments')
+      .selectAll()
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after !== undefined) query = query.where('id', '>', page.after);
     if (filter.modelId !== undefined) query = query.where('modelId', '=', filter.modelId);
     if (filter.siteId !== undefined) query = query.where('siteId', '=', filter.siteId);

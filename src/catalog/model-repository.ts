@@ -61,7 +61,11 @@ export class ModelRepository {
   }
 
   async list(page: PageRequest): Promise<Page<Model>> {
-    let query = this.#store.db.selectFrom('models').selectAll().orderBy('id').limit(page.limit + 1);
+    let query = this.#store.db
+      .selectFrom('models')
+      .selectAll()
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after !== undefined) query = query.where('id', '>', page.after);
     return toPage((await query.execute()).map(toModel), page.limit);
   }

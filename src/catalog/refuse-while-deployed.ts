@@ -11,6 +11,9 @@ export async function refuseWhileDeployed(
 ): Promise<void> {
   const deployment = await tx.selectFrom('deployments').select('id').where(column, '=', id).limit(1).executeTakeFirst();
   if (deployment) {
-    throw new CommonwealError('conflict', `${what} is still used by deployment "${deployment.id}"; delete its deployments first`);
+    throw new CommonwealError(
+      'conflict',
+      `${what} is still used by deployment "${deployment.id}"; delete its deployments first`,
+    );
   }
 }

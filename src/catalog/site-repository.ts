@@ -57,7 +57,11 @@ export class SiteRepository {
   }
 
   async list(page: PageRequest): Promise<Page<Site>> {
-    let query = this.#store.db.selectFrom('sites').selectAll().orderBy('id').limit(page.limit + 1);
+    let query = this.#store.db
+      .selectFrom('sites')
+      .selectAll()
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after !== undefined) query = query.where('id', '>', page.after);
     return toPage((await query.execute()).map(toSite), page.limit);
   }

@@ -45,7 +45,9 @@ export class AdminHttpClient {
       });
     } catch (error) {
       const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new CliError(`cannot reach the server at ${this.#settings.server} (${reason}); is "commonweal serve" running? (--server)`);
+      throw new CliError(
+        `cannot reach the server at ${this.#settings.server} (${reason}); is "commonweal serve" running? (--server)`,
+      );
     }
     const text = await response.text();
     const parsed = text === '' ? undefined : (JSON.parse(text) as unknown);

@@ -12,7 +12,7 @@ function resetCommand(): Command {
     .option('--config <file>', 'the server config file, for its dataDir (env COMMONWEAL_CONFIG)')
     .addHelpText(
       'after',
-      '\nWrites only the new token\'s hash into <data dir>/secrets, so it needs no running server and no old token.\n' +
+      "\nWrites only the new token's hash into <data dir>/secrets, so it needs no running server and no old token.\n" +
         'A running server keeps accepting the old token until it is restarted. A server started with\n' +
         'COMMONWEAL_ADMIN_TOKEN set (or adminToken in its config file) uses that token instead, at every start.',
     )

@@ -27,11 +27,15 @@ function loadLogKey(value: string): NoteKey {
   if (existsSync(value)) text = readFileSync(value, 'utf8');
   try {
     const trimmed = text.trim();
-    const verifierKey = trimmed.startsWith('{') ? (JSON.parse(trimmed) as { verifierKey?: unknown }).verifierKey : trimmed;
+    const verifierKey = trimmed.startsWith('{')
+      ? (JSON.parse(trimmed) as { verifierKey?: unknown }).verifierKey
+      : trimmed;
     if (typeof verifierKey !== 'string') throw new Error('no verifierKey field');
     return parseVerifierKey(verifierKey);
   } catch (error) {
-    throw new CliError(`--log-key: not a verifier key, nor a file holding one (${(error as Error).message}); get it from ${logKeyPath}`);
+    throw new CliError(
+      `--log-key: not a verifier key, nor a file holding one (${(error as Error).message}); get it from ${logKeyPath}`,
+    );
   }
 }
 
@@ -55,22 +59,39 @@ function dataDirLogKey(dataDir: string, origin: string | undefined): NoteKey {
 }
 
 /** The store of a data directory: its SQLite file read-only, or the PostgreSQL database the configuration names. */
-async function openForVerification(options: { dataDir?: string; config?: string; logKey?: string }): Promise<{ store: Store; key: NoteKey }> {
+async function openForVerification(options: {
+  dataDir?: string;
+  config?: string;
+  logKey?: string;
+}): Promise<{ store: Store; key: NoteKey }> {
   const config = loadServerConfig({ configFile: options.config, dataDir: options.dataDir });
-  const key = options.logKey === undefined ? dataDirLogKey(config.dataDir, config.audit.origin) : loadLogKey(options.logKey);
+  const key =
+    options.logKey === undefined ? dataDirLogKey(config.dataDir, config.audit.origin) : loadLogKey(options.logKey);
   const sqlitePath = join(config.dataDir, 'commonweal.sqlite');
-  if (config.database.url !== undefined) return { store: await openPostgresStore(config.database.url, { connectionsMax: 2 }), key };
+  if (config.database.url !== undefined)
+    return { store: await openPostgresStore(config.database.url, { connectionsMax: 2 }), key };
   if (!existsSync(sqlitePath)) throw new CliError(`no database at ${sqlitePath} (--data-dir)`);
   return { store: openReadOnlySqliteStore(sqlitePath), key };
 }
 
 function verifyCommand(): Command {
   return new Command('verify')
-    .description("check the whole transparency log against the database and its signed checkpoints, from the data directory's database")
+    .description(
+      "check the whole transparency log against the database and its signed checkpoints, from the data directory's database",
+    )
     .option('--data-dir <dir>', 'the server data directory (env COMMONWEAL_DATA_DIR; default ./.commonweal)')
-    .option('--config <file>', 'the server config file, for a PostgreSQL database or an audit.origin (env COMMONWEAL_CONFIG)')
-    .option('--log-key <key or file>', 'the log verifier key to trust instead of the one derived from the data directory')
-    .option('--checkpoint <file...>', 'signed checkpoints kept elsewhere (by a witness, an auditor) that the log must still contain')
+    .option(
+      '--config <file>',
+      'the server config file, for a PostgreSQL database or an audit.origin (env COMMONWEAL_CONFIG)',
+    )
+    .option(
+      '--log-key <key or file>',
+      'the log verifier key to trust instead of the one derived from the data directory',
+    )
+    .option(
+      '--checkpoint <file...>',
+      'signed checkpoints kept elsewhere (by a witness, an auditor) that the log must still contain',
+    )
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
@@ -84,12 +105,18 @@ function verifyCommand(): Command {
         const report = await verifyStoredLog(store, key, { trustedCheckpoints });
         if (options.json) console.log(JSON.stringify(report, null, 2));
         else {
-          console.log(`log ${key.name}: ${report.leaves} leaves (${report.receipts} receipts, ${report.adminChanges} admin changes), ${report.checkpoints} checkpoints`);
-          console.log(`latest checkpoint: ${report.latestCheckpoint === undefined ? 'none' : `size ${report.latestCheckpoint.size}`}; root of all leaves ${report.root}`);
+          console.log(
+            `log ${key.name}: ${report.leaves} leaves (${report.receipts} receipts, ${report.adminChanges} admin changes), ${report.checkpoints} checkpoints`,
+          );
+          console.log(
+            `latest checkpoint: ${report.latestCheckpoint === undefined ? 'none' : `size ${report.latestCheckpoint.size}`}; root of all leaves ${report.root}`,
+          );
           for (const problem of report.problems) console.log(`FAIL ${problem}`);
         }
-        if (report.problems.length > 0) throw new CliError(`the transparency log failed verification (${report.problems.length} problems)`);
-        if (!options.json) console.log('OK: every leaf, node and checkpoint verifies, and every receipt matches its usage record');
+        if (report.problems.length > 0)
+          throw new CliError(`the transparency log failed verification (${report.problems.length} problems)`);
+        if (!options.json)
+          console.log('OK: every leaf, node and checkpoint verifies, and every receipt matches its usage record');
       } finally {
         await store.close();
       }
@@ -100,7 +127,10 @@ function verifyReceiptCommand(): Command {
   return new Command('verify-receipt')
     .description('verify a receipt bundle (from GET /v1/receipts/{id}) offline, with only the log public key')
     .argument('<file>', 'the receipt bundle JSON')
-    .requiredOption('--log-key <key or file>', `the log verifier key, or a file with it or with the ${logKeyPath} document`)
+    .requiredOption(
+      '--log-key <key or file>',
+      `the log verifier key, or a file with it or with the ${logKeyPath} document`,
+    )
     .option('--json', 'print the verified receipt as JSON')
     .action((file: string, options) => {
       const key = loadLogKey(options.logKey);
@@ -113,8 +143,12 @@ function verifyReceiptCommand(): Command {
       if (options.json) console.log(JSON.stringify(verified.receipt, null, 2));
       else {
         const r = verified.receipt;
-        console.log(`OK: receipt ${r.id} is leaf ${verified.leafIndex} of log ${verified.checkpoint.origin} at size ${verified.checkpoint.size}`);
-        console.log(`${r.createdAt} ${r.organizationId}/${r.projectId} ${r.modelId} at ${r.siteId ?? '-'} (${r.jurisdiction ?? '-'}) status ${r.status} ${r.outcome}`);
+        console.log(
+          `OK: receipt ${r.id} is leaf ${verified.leafIndex} of log ${verified.checkpoint.origin} at size ${verified.checkpoint.size}`,
+        );
+        console.log(
+          `${r.createdAt} ${r.organizationId}/${r.projectId} ${r.modelId} at ${r.siteId ?? '-'} (${r.jurisdiction ?? '-'}) status ${r.status} ${r.outcome}`,
+        );
       }
     });
 }
@@ -127,7 +161,8 @@ interface WitnessFile extends WitnessState {
 function readState(path: string): WitnessFile | undefined {
   if (!existsSync(path)) return undefined;
   const state = readJsonFile(path) as Partial<WitnessFile>;
-  if (typeof state.checkpoint !== 'string' || typeof state.verifierKey !== 'string') throw new CliError(`${path} is not a witness state file`);
+  if (typeof state.checkpoint !== 'string' || typeof state.verifierKey !== 'string')
+    throw new CliError(`${path} is not a witness state file`);
   return { checkpoint: state.checkpoint, verifierKey: state.verifierKey };
 }
 
@@ -169,8 +204,15 @@ function watchCommand(): Command {
         }
         const { previous, current, grew } = result.observation;
         writeState(options.state, { ...result.state, verifierKey: formatVerifierKey(key) });
-        const since = previous === undefined ? 'first checkpoint seen' : grew ? `consistent with size ${previous.size}` : 'unchanged';
-        console.log(`${new Date().toISOString()} size ${current.size} root ${current.root.toString('base64')}: ${since}`);
+        const since =
+          previous === undefined
+            ? 'first checkpoint seen'
+            : grew
+              ? `consistent with size ${previous.size}`
+              : 'unchanged';
+        console.log(
+          `${new Date().toISOString()} size ${current.size} root ${current.root.toString('base64')}: ${since}`,
+        );
         if (look < looks) await sleep(options.interval);
       }
     });

@@ -27,15 +27,19 @@ function orgOption(command: Command): Command {
 function depositMessage(transfer: Row, org: string): string {
   const amount = formatCredits(transfer.amountMicro as number);
   if (transfer.created === false) {
-    return `nothing added: transfer ${String(transfer.id)} was already recorded at ${String(transfer.createdAt)} ` +
-      `(${amount} credits to ${org})`;
+    return (
+      `nothing added: transfer ${String(transfer.id)} was already recorded at ${String(transfer.createdAt)} ` +
+      `(${amount} credits to ${org})`
+    );
   }
   return `added ${amount} credits to ${org} (transfer ${String(transfer.id)})`;
 }
 
 /** `commonweal credits …`: an organization's credits, statement, budgets and rate limits. */
 export function creditsCommand(client: () => AdminHttpClient): Command {
-  const credits = new Command('credits').description("an organization's credits: add, balance, statement, budgets, rate limits");
+  const credits = new Command('credits').description(
+    "an organization's credits: add, balance, statement, budgets, rate limits",
+  );
 
   orgOption(credits.command('add').description('issue credits to an organization (operator)'))
     .requiredOption('--amount <credits>', 'credits to add, e.g. 1000 or 12.5', parseCredits)
@@ -52,16 +56,25 @@ export function creditsCommand(client: () => AdminHttpClient): Command {
   orgOption(credits.command('balance').description("an organization's balance, per account"))
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const balance = await client().call<Row & { accounts: Row[] }>('GET', `/orgs/${encodeURIComponent(o.org)}/balance`);
+      const balance = await client().call<Row & { accounts: Row[] }>(
+        'GET',
+        `/orgs/${encodeURIComponent(o.org)}/balance`,
+      );
       if (o.json) return console.log(JSON.stringify(balance, null, 2));
-      console.log(`balance ${formatCredits(balance.balanceMicro as number)}, available ${formatCredits(balance.availableMicro as number)}`);
-      printRows(balance.accounts, [
-        { header: 'account', value: (a) => a.id },
-        { header: 'kind', value: (a) => a.kind },
-        { header: 'balance', value: (a) => formatCredits(a.balanceMicro as number) },
-        { header: 'available', value: (a) => formatCredits(a.availableMicro as number) },
-        { header: 'expires', value: (a) => a.expiresAt },
-      ], {});
+      console.log(
+        `balance ${formatCredits(balance.balanceMicro as number)}, available ${formatCredits(balance.availableMicro as number)}`,
+      );
+      printRows(
+        balance.accounts,
+        [
+          { header: 'account', value: (a) => a.id },
+          { header: 'kind', value: (a) => a.kind },
+          { header: 'balance', value: (a) => formatCredits(a.balanceMicro as number) },
+          { header: 'available', value: (a) => formatCredits(a.availableMicro as number) },
+          { header: 'expires', value: (a) => a.expiresAt },
+        ],
+        {},
+      );
     });
 
   orgOption(credits.command('statement').description('every transfer with its running balance, for a period'))
@@ -73,15 +86,26 @@ export function creditsCommand(client: () => AdminHttpClient): Command {
       const query = new URLSearchParams();
       if (o.since !== undefined) query.set('since', o.since);
       if (o.until !== undefined) query.set('until', o.until);
-      const statement = await client().call<Statement>('GET', `/orgs/${encodeURIComponent(o.org)}/statement?${query.toString()}`);
+      const statement = await client().call<Statement>(
+        'GET',
+        `/orgs/${encodeURIComponent(o.org)}/statement?${query.toString()}`,
+      );
       if (o.csv) process.stdout.write(statementCsv(statement));
       else if (o.json) console.log(JSON.stringify(statement, null, 2));
       else {
-        console.log(`opening ${formatCredits(statement.openingBalanceMicro)}, closing ${formatCredits(statement.closingBalanceMicro)}`);
+        console.log(
+          `opening ${formatCredits(statement.openingBalanceMicro)}, closing ${formatCredits(statement.closingBalanceMicro)}`,
+        );
         if (statement.writtenOffMicro > 0) {
-          console.log(`written off by the platform, not charged: ${formatCredits(statement.writtenOffMicro)} (usage beyond what requests held)`);
+          console.log(
+            `written off by the platform, not charged: ${formatCredits(statement.writtenOffMicro)} (usage beyond what requests held)`,
+          );
         }
-        console.log(statement.lines.length === 0 ? '(no transfers)' : formatTable(statement.lines as unknown as Row[], statementColumns));
+        console.log(
+          statement.lines.length === 0
+            ? '(no transfers)'
+            : formatTable(statement.lines as unknown as Row[], statementColumns),
+        );
       }
     });
 
@@ -95,13 +119,18 @@ function addLimitCommands(credits: Command, client: () => AdminHttpClient): void
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await client().call<{ data: Row[] }>('GET', `/orgs/${encodeURIComponent(o.org)}/budgets`);
-      printRows(list.data, [
-        { header: 'id', value: (b) => b.id },
-        { header: 'scope', value: (b) => `${String(b.scope)}:${String(b.scopeId)}` },
-        { header: 'period', value: (b) => b.period },
-        { header: 'limit', value: (b) => formatCredits(b.limitMicro as number) },
-        { header: 'spent', value: (b) => formatCredits(b.spentMicro as number) },
-      ], o, list);
+      printRows(
+        list.data,
+        [
+          { header: 'id', value: (b) => b.id },
+          { header: 'scope', value: (b) => `${String(b.scope)}:${String(b.scopeId)}` },
+          { header: 'period', value: (b) => b.period },
+          { header: 'limit', value: (b) => formatCredits(b.limitMicro as number) },
+          { header: 'spent', value: (b) => formatCredits(b.spentMicro as number) },
+        ],
+        o,
+        list,
+      );
     });
 
   orgOption(credits.command('set-budget').description('add a budget: a cap per day, month or fixed window'))
@@ -113,7 +142,14 @@ function addLimitCommands(credits: Command, client: () => AdminHttpClient): void
     .requiredOption('--limit <credits>', 'the cap, in credits', parseCredits)
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const body = { scope: o.scope, scopeId: o.scopeId, period: o.period, startsAt: o.startsAt, endsAt: o.endsAt, limitMicro: o.limit };
+      const body = {
+        scope: o.scope,
+        scopeId: o.scopeId,
+        period: o.period,
+        startsAt: o.startsAt,
+        endsAt: o.endsAt,
+        limitMicro: o.limit,
+      };
       printRecord(await client().call<Row>('POST', `/orgs/${encodeURIComponent(o.org)}/budgets`, body), o);
     });
 

@@ -40,15 +40,27 @@ function alreadyInitialized(orgId: string, projectId: string): CliError {
 async function createAll(api: AdminHttpClient, options: InitOptions): Promise<InitRecords> {
   const undo: (() => Promise<unknown>)[] = [];
   try {
-    const org = await api.call<Created>('POST', '/orgs', { id: options.orgId, name: options.orgName, homeJurisdiction: options.homeJurisdiction });
+    const org = await api.call<Created>('POST', '/orgs', {
+      id: options.orgId,
+      name: options.orgName,
+      homeJurisdiction: options.homeJurisdiction,
+    });
     const orgPath = `/orgs/${encodeURIComponent(org.id)}`;
     undo.push(() => api.call('DELETE', orgPath));
-    const project = await api.call<Created>('POST', `${orgPath}/projects`, { id: options.projectId, name: options.projectName });
+    const project = await api.call<Created>('POST', `${orgPath}/projects`, {
+      id: options.projectId,
+      name: options.projectName,
+    });
     undo.push(() => api.call('DELETE', `${orgPath}/projects/${encodeURIComponent(project.id)}`));
-    const key = await api.call<Created>('POST', `${orgPath}/keys`, { role: 'project', projectId: project.id, name: 'created by commonweal init' });
+    const key = await api.call<Created>('POST', `${orgPath}/keys`, {
+      role: 'project',
+      projectId: project.id,
+      name: 'created by commonweal init',
+    });
     return { org, project, key };
   } catch (error) {
-    if (undo.length === 0 && error instanceof CliError && error.status === 409) throw alreadyInitialized(options.orgId, options.projectId);
+    if (undo.length === 0 && error instanceof CliError && error.status === 409)
+      throw alreadyInitialized(options.orgId, options.projectId);
     for (const step of undo.reverse()) {
       try {
         await step();

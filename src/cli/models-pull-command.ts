@@ -33,8 +33,15 @@ const pollIntervalMs = 250;
 
 /** A catalog id from a file name: `Qwen2.5-0.5B-Instruct-Q4_K_M.gguf` → `qwen2.5-0.5b-instruct-q4_k_m`. */
 function modelIdFrom(path: string): string {
-  const stem = basename(path).replace(/\.gguf$/i, '').toLowerCase();
-  return stem.replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 128) || 'model';
+  const stem = basename(path)
+    .replace(/\.gguf$/i, '')
+    .toLowerCase();
+  return (
+    stem
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '')
+      .slice(0, 128) || 'model'
+  );
 }
 
 /** Progress on stderr: redrawn in place on a terminal, a line a second otherwise. */
@@ -125,7 +132,14 @@ async function deploy(client: AdminHttpClient, modelId: string, source: string, 
   const id = options.deployment ?? `${modelId}-${options.site}`.slice(0, 64);
   const engineOptions = options.engineOptions ?? undefined;
   try {
-    await client.call('POST', '/deployments', { id, modelId, siteId: options.site, kind: 'embedded', source, engineOptions });
+    await client.call('POST', '/deployments', {
+      id,
+      modelId,
+      siteId: options.site,
+      kind: 'embedded',
+      source,
+      engineOptions,
+    });
     console.log(`deployed ${modelId} at ${options.site} as ${id} (embedded; loaded on its first request)`);
   } catch (error) {
     if (!(error instanceof CliError) || error.status !== 409) throw error;
@@ -139,14 +153,26 @@ export function modelsPullCommand(client: () => AdminHttpClient): Command {
       'have the server download a GGUF model into its data directory, ' +
         'and register it in the catalog with the metadata of its header',
     )
-    .argument('<ref>', 'hf:<user>/<repo>/<file>.gguf (optionally #revision), an http(s) URL of a .gguf file, or an absolute path to one')
+    .argument(
+      '<ref>',
+      'hf:<user>/<repo>/<file>.gguf (optionally #revision), an http(s) URL of a .gguf file, or an absolute path to one',
+    )
     .option('--id <id>', 'catalog model id (default: from the file name)')
     .option('--sha256 <hex>', 'the SHA-256 the file must have (Hugging Face files are checked against their own)')
     .option('--input-price <micro>', 'micro-credits per million input tokens for a new catalog entry', parseInteger, 0)
-    .option('--output-price <micro>', 'micro-credits per million output tokens for a new catalog entry', parseInteger, 0)
+    .option(
+      '--output-price <micro>',
+      'micro-credits per million output tokens for a new catalog entry',
+      parseInteger,
+      0,
+    )
     .option('--site <id>', 'also deploy the model, embedded, at this site')
     .option('--deployment <id>', 'id of that deployment (default: <model id>-<site id>)')
-    .option('--engine-options <list>', 'that deployment\'s engine options, e.g. contextSize=4096,parallelSequences=2,threads=8', parseEngineOptions)
+    .option(
+      '--engine-options <list>',
+      "that deployment's engine options, e.g. contextSize=4096,parallelSequences=2,threads=8",
+      parseEngineOptions,
+    )
     .option('--hf-endpoint <url>', 'a Hugging Face mirror to download hf: references from', huggingFaceEndpoint)
     .option('--no-register', 'only download; leave the catalog alone')
     .addHelpText(

@@ -8,7 +8,10 @@ export function parseInteger(value: string): number {
 }
 
 export function parseList(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 export function parseBoolean(value: string): boolean {

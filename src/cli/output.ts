@@ -18,11 +18,20 @@ function cell(value: unknown): string {
 export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
   const cells = rows.map((row) => columns.map((c) => cell(c.value(row))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join('\n');
 }
 
-export function printRows<T>(rows: readonly T[], columns: readonly Column<T>[], options: OutputOptions, raw: unknown = rows): void {
+export function printRows<T>(
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  options: OutputOptions,
+  raw: unknown = rows,
+): void {
   if (options.json) console.log(JSON.stringify(raw, null, 2));
   else if (rows.length === 0) console.log('(none)');
   else console.log(formatTable(rows, columns));

@@ -36,31 +36,49 @@ const verdictColumns: readonly Column<Verdict>[] = [
   { header: 'site', value: (v) => v.siteId },
   { header: 'jurisdiction', value: (v) => v.jurisdiction },
   { header: 'enabled', value: (v) => v.enabled },
-  { header: 'verdict', value: (v) => (v.allowed ? `allowed${v.ruleId === null ? '' : ` (rule "${v.ruleId}")`}` : `excluded: ${v.exclusions.map((e) => e.message).join('; ')}`) },
+  {
+    header: 'verdict',
+    value: (v) =>
+      v.allowed
+        ? `allowed${v.ruleId === null ? '' : ` (rule "${v.ruleId}")`}`
+        : `excluded: ${v.exclusions.map((e) => e.message).join('; ')}`,
+  },
 ];
 
 function policyPath(options: { org: string; project?: string }): string {
   const org = `/orgs/${encodeURIComponent(options.org)}`;
-  return options.project === undefined ? `${org}/policy` : `${org}/projects/${encodeURIComponent(options.project)}/policy`;
+  return options.project === undefined
+    ? `${org}/policy`
+    : `${org}/projects/${encodeURIComponent(options.project)}/policy`;
 }
 
 function printExplanation(e: Explanation): void {
   const who = `organization ${e.organizationId} (${e.organizationJurisdiction ?? '?'})${e.projectId === null ? '' : `, project ${e.projectId}`}`;
-  const outcome = e.served ? `served by ${e.allowedDeployments} of ${e.deployments.length} deployments` : 'refused (403 policy_denied)';
+  const outcome = e.served
+    ? `served by ${e.allowedDeployments} of ${e.deployments.length} deployments`
+    : 'refused (403 policy_denied)';
   console.log(`${who}, model ${e.modelId}, policy version ${e.policyVersion}: ${outcome}`);
   for (const exclusion of e.modelExclusions) console.log(`  model excluded: ${exclusion.message}`);
-  console.log(e.deployments.length === 0 ? '(the model has no deployments)' : formatTable(e.deployments, verdictColumns));
+  console.log(
+    e.deployments.length === 0 ? '(the model has no deployments)' : formatTable(e.deployments, verdictColumns),
+  );
 }
 
 function explainCommand(client: () => AdminHttpClient): Command {
   return new Command('explain')
-    .description('for an organization (and project) and a model, every deployment: allowed, or the clause or rule that excludes it')
+    .description(
+      'for an organization (and project) and a model, every deployment: allowed, or the clause or rule that excludes it',
+    )
     .requiredOption('--org <id>', 'the organization')
     .requiredOption('--model <id>', 'the model')
     .option('--project <id>', "add the project's own policy, if it has one")
     .option('--json', 'print JSON')
     .action(async (options) => {
-      const body = { organizationId: options.org, modelId: options.model, ...(options.project === undefined ? {} : { projectId: options.project }) };
+      const body = {
+        organizationId: options.org,
+        modelId: options.model,
+        ...(options.project === undefined ? {} : { projectId: options.project }),
+      };
       const explanation = await client().call<Explanation>('POST', '/policy/explain', body);
       if (options.json) console.log(JSON.stringify(explanation, null, 2));
       else printExplanation(explanation);
@@ -69,19 +87,38 @@ function explainCommand(client: () => AdminHttpClient): Command {
 
 function setCommand(client: () => AdminHttpClient): Command {
   return new Command('set')
-    .description("replace the residency policy of an organization (operator) or of a project (narrows its organization's)")
+    .description(
+      "replace the residency policy of an organization (operator) or of a project (narrows its organization's)",
+    )
     .requiredOption('--org <id>', 'the organization')
     .option('--project <id>', "set this project's own policy instead")
-    .option('--allow <codes>', 'countries or groups where requests may be processed, e.g. EU,CH (omitted: anywhere; "none": nowhere)')
-    .option('--deny <codes>', 'countries or groups where they never may, e.g. RU (wins over --allow)', parseJurisdictions)
-    .option('--require-accelerators <list>', 'every accelerator of a site must match one: vendor, vendor:type or :type', parseAcceleratorMatchers)
-    .option('--deny-accelerators <list>', 'exclude sites with any matching accelerator, e.g. nvidia:H20', parseAcceleratorMatchers)
+    .option(
+      '--allow <codes>',
+      'countries or groups where requests may be processed, e.g. EU,CH (omitted: anywhere; "none": nowhere)',
+    )
+    .option(
+      '--deny <codes>',
+      'countries or groups where they never may, e.g. RU (wins over --allow)',
+      parseJurisdictions,
+    )
+    .option(
+      '--require-accelerators <list>',
+      'every accelerator of a site must match one: vendor, vendor:type or :type',
+      parseAcceleratorMatchers,
+    )
+    .option(
+      '--deny-accelerators <list>',
+      'exclude sites with any matching accelerator, e.g. nvidia:H20',
+      parseAcceleratorMatchers,
+    )
     .option('--licenses <list>', 'only models with one of these licenses, e.g. Apache-2.0,MIT', parseList)
     .option('--origins <list>', 'only models from one of these origins', parseList)
     .option('--json', 'print JSON')
     .action(async (options) => {
       const body = {
-        ...(options.allow === undefined ? {} : { allowedJurisdictions: options.allow === 'none' ? [] : parseJurisdictions(options.allow) }),
+        ...(options.allow === undefined
+          ? {}
+          : { allowedJurisdictions: options.allow === 'none' ? [] : parseJurisdictions(options.allow) }),
         ...(options.deny === undefined ? {} : { deniedJurisdictions: options.deny }),
         ...(options.requireAccelerators === undefined ? {} : { requireAccelerators: options.requireAccelerators }),
         ...(options.denyAccelerators === undefined ? {} : { denyAccelerators: options.denyAccelerators }),
@@ -94,10 +131,14 @@ function setCommand(client: () => AdminHttpClient): Command {
 
 function simulateCommand(client: () => AdminHttpClient): Command {
   return new Command('simulate')
-    .description('report which organizations and models would gain or lose service under a proposed change, without saving it')
+    .description(
+      'report which organizations and models would gain or lose service under a proposed change, without saving it',
+    )
     .requiredOption('--change <json|@file>', 'the change as JSON, or @path to a JSON file (see docs/policy.md)')
     .action(async (options) => {
-      const text = String(options.change).startsWith('@') ? readFileSync(String(options.change).slice(1), 'utf8') : String(options.change);
+      const text = String(options.change).startsWith('@')
+        ? readFileSync(String(options.change).slice(1), 'utf8')
+        : String(options.change);
       let change: unknown;
       try {
         change = JSON.parse(text);
@@ -119,9 +160,14 @@ function changesCommand(client: () => AdminHttpClient): Command {
       const query = new URLSearchParams({ limit: String(options.limit) });
       if (options.org !== undefined) query.set('organizationId', options.org);
       if (options.after !== undefined) query.set('after', options.after);
-      const page = await client().call<{ data: Record<string, unknown>[]; has_more: boolean; last_id: string | null }>('GET', `/policy/changes?${query.toString()}`);
+      const page = await client().call<{ data: Record<string, unknown>[]; has_more: boolean; last_id: string | null }>(
+        'GET',
+        `/policy/changes?${query.toString()}`,
+      );
       if (options.json) return console.log(JSON.stringify(page, null, 2));
-      const columns: Column<Record<string, unknown>>[] = ['version', 'createdAt', 'actor', 'kind', 'subjectId'].map((key) => ({ header: key, value: (r) => r[key] }));
+      const columns: Column<Record<string, unknown>>[] = ['version', 'createdAt', 'actor', 'kind', 'subjectId'].map(
+        (key) => ({ header: key, value: (r) => r[key] }),
+      );
       console.log(page.data.length === 0 ? '(no changes)' : formatTable(page.data, columns));
       if (page.has_more) console.log(`(more: --after ${page.last_id})`);
     });
@@ -141,7 +187,9 @@ export function policyCommand(client: () => AdminHttpClient): Command {
     .requiredOption('--project <id>', 'the project')
     .action(async (options) => printRecord(await client().call('DELETE', policyPath(options)), {}));
   return new Command('policy')
-    .description('residency policies: where requests may be processed, on what, with which models; explain and simulate decisions')
+    .description(
+      'residency policies: where requests may be processed, on what, with which models; explain and simulate decisions',
+    )
     .addCommand(explainCommand(client))
     .addCommand(get)
     .addCommand(setCommand(client))

@@ -36,7 +36,8 @@ export function parseRuleMatch(value: string): Record<string, { in?: string[]; n
   const match: Record<string, { in?: string[]; notIn?: string[] }> = {};
   for (const part of value.split(';').filter((p) => p.trim() !== '')) {
     const parsed = criterion.exec(part);
-    if (parsed === null) throw new InvalidArgumentError(`"${part}" is not name=values or name!=values (e.g. modelTags=frontier)`);
+    if (parsed === null)
+      throw new InvalidArgumentError(`"${part}" is not name=values or name!=values (e.g. modelTags=frontier)`);
     const [, name, operator, values] = parsed;
     match[name!] = operator === '=' ? { in: parseList(values!) } : { notIn: parseList(values!) };
   }

@@ -6,7 +6,9 @@ type Condition = { readonly in?: readonly string[]; readonly notIn?: readonly st
 
 /** A rule's match in the same compact form `--match` takes. */
 function showMatch(match: unknown): string {
-  const parts = Object.entries(match as Record<string, Condition>).map(([name, c]) => (c.in === undefined ? `${name}!=${c.notIn?.join(',')}` : `${name}=${c.in.join(',')}`));
+  const parts = Object.entries(match as Record<string, Condition>).map(([name, c]) =>
+    c.in === undefined ? `${name}!=${c.notIn?.join(',')}` : `${name}=${c.in.join(',')}`,
+  );
   return parts.length === 0 ? '(everything)' : parts.join('; ');
 }
 
@@ -26,18 +28,40 @@ export const rulesSpec: ResourceSpec = {
     { header: 'reference', value: (r) => r.reference },
   ],
   fields: [
-    { flags: '--id <id>', description: 'rule id, e.g. frontier-g7-only', field: 'id', requiredOnCreate: true, createOnly: true },
+    {
+      flags: '--id <id>',
+      description: 'rule id, e.g. frontier-g7-only',
+      field: 'id',
+      requiredOnCreate: true,
+      createOnly: true,
+    },
     { flags: '--effect <effect>', description: 'deny or allow', field: 'effect', requiredOnCreate: true },
     {
       flags: '--match <criteria>',
-      description: 'name=values or name!=values joined by ";" (e.g. "modelTags=frontier;organizationJurisdictions!=G7"), or JSON; "" matches everything',
+      description:
+        'name=values or name!=values joined by ";" (e.g. "modelTags=frontier;organizationJurisdictions!=G7"), or JSON; "" matches everything',
       field: 'match',
       parse: parseRuleMatch,
       requiredOnCreate: true,
     },
-    { flags: '--reason <text>', description: 'why, shown to whoever the rule excludes', field: 'reason', requiredOnCreate: true },
-    { flags: '--reference <text>', description: 'the regulation or decision it implements ("none" clears it)', field: 'reference', parse: parseNullableText },
-    { flags: '--position <n>', description: 'place in the order, from 0 (default: last)', field: 'position', parse: parseInteger },
+    {
+      flags: '--reason <text>',
+      description: 'why, shown to whoever the rule excludes',
+      field: 'reason',
+      requiredOnCreate: true,
+    },
+    {
+      flags: '--reference <text>',
+      description: 'the regulation or decision it implements ("none" clears it)',
+      field: 'reference',
+      parse: parseNullableText,
+    },
+    {
+      flags: '--position <n>',
+      description: 'place in the order, from 0 (default: last)',
+      field: 'position',
+      parse: parseInteger,
+    },
   ],
 };
 
@@ -56,8 +80,20 @@ export const groupsSpec: ResourceSpec = {
     { header: 'countries', value: (r) => (r.countries as unknown[]).length },
   ],
   fields: [
-    { flags: '--id <id>', description: 'group id: A-Z 0-9 _, never two letters alone, e.g. NORDICS', field: 'id', requiredOnCreate: true, createOnly: true },
+    {
+      flags: '--id <id>',
+      description: 'group id: A-Z 0-9 _, never two letters alone, e.g. NORDICS',
+      field: 'id',
+      requiredOnCreate: true,
+      createOnly: true,
+    },
     { flags: '--name <name>', description: 'display name', field: 'name', requiredOnCreate: true },
-    { flags: '--members <codes>', description: 'countries and groups, e.g. DK,FI,IS,NO,SE or NORDICS,EEA', field: 'members', parse: parseJurisdictions, requiredOnCreate: true },
+    {
+      flags: '--members <codes>',
+      description: 'countries and groups, e.g. DK,FI,IS,NO,SE or NORDICS,EEA',
+      field: 'members',
+      parse: parseJurisdictions,
+      requiredOnCreate: true,
+    },
   ],
 };

@@ -20,13 +20,36 @@ const programPath = (id: string) => `/programs/${encodeURIComponent(id)}`;
 
 function printReport(report: ProgramReport): void {
   console.log(`${report.program.name} (${report.program.id})`);
-  for (const key of ['fundedMicro', 'grantedMicro', 'usedMicro', 'expiredMicro', 'outstandingMicro', 'remainingMicro'] as const) {
+  for (const key of [
+    'fundedMicro',
+    'grantedMicro',
+    'usedMicro',
+    'expiredMicro',
+    'outstandingMicro',
+    'remainingMicro',
+  ] as const) {
     console.log(`  ${key.replace(/Micro$/, '').padEnd(12)} ${formatCredits(report[key])}`);
   }
   console.log('\nTop consumers:');
-  printRows(report.topConsumers as unknown as Row[], [{ header: 'org', value: (c) => c.organizationId }, { header: 'used', value: (c) => formatCredits(c.usedMicro as number) }, { header: 'requests', value: (c) => c.requests }], {});
+  printRows(
+    report.topConsumers as unknown as Row[],
+    [
+      { header: 'org', value: (c) => c.organizationId },
+      { header: 'used', value: (c) => formatCredits(c.usedMicro as number) },
+      { header: 'requests', value: (c) => c.requests },
+    ],
+    {},
+  );
   console.log('\nBy model:');
-  printRows(report.byModel as unknown as Row[], [{ header: 'model', value: (m) => m.modelId }, { header: 'used', value: (m) => formatCredits(m.usedMicro as number) }, { header: 'requests', value: (m) => m.requests }], {});
+  printRows(
+    report.byModel as unknown as Row[],
+    [
+      { header: 'model', value: (m) => m.modelId },
+      { header: 'used', value: (m) => formatCredits(m.usedMicro as number) },
+      { header: 'requests', value: (m) => m.requests },
+    ],
+    {},
+  );
 }
 
 /** `commonweal programs …`: the startup fund. */
@@ -39,13 +62,18 @@ export function programsCommand(client: () => AdminHttpClient): Command {
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await client().call<{ data: Row[] }>('GET', '/programs');
-      printRows(list.data, [
-        { header: 'id', value: (p) => p.id },
-        { header: 'name', value: (p) => p.name },
-        { header: 'grant', value: (p) => formatCredits(p.defaultGrantMicro as number) },
-        { header: 'days', value: (p) => p.grantDurationDays },
-        { header: 'models', value: (p) => p.eligibleModels ?? 'any' },
-      ], o, list);
+      printRows(
+        list.data,
+        [
+          { header: 'id', value: (p) => p.id },
+          { header: 'name', value: (p) => p.name },
+          { header: 'grant', value: (p) => formatCredits(p.defaultGrantMicro as number) },
+          { header: 'days', value: (p) => p.grantDurationDays },
+          { header: 'models', value: (p) => p.eligibleModels ?? 'any' },
+        ],
+        o,
+        list,
+      );
     });
 
   programs
@@ -60,7 +88,15 @@ export function programsCommand(client: () => AdminHttpClient): Command {
     .option('--closes-at <time>', 'applications accepted until')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const body = { id: o.id, name: o.name, defaultGrantMicro: o.defaultGrant, grantDurationDays: o.grantDays, eligibleModels: o.eligibleModels, opensAt: o.opensAt, closesAt: o.closesAt };
+      const body = {
+        id: o.id,
+        name: o.name,
+        defaultGrantMicro: o.defaultGrant,
+        grantDurationDays: o.grantDays,
+        eligibleModels: o.eligibleModels,
+        opensAt: o.opensAt,
+        closesAt: o.closesAt,
+      };
       printRecord(await client().call<Row>('POST', '/programs', body), o);
     });
 
@@ -71,7 +107,12 @@ export function programsCommand(client: () => AdminHttpClient): Command {
     .requiredOption('--amount <credits>', 'credits', parseCredits)
     .option('--id <id>', 'an idempotency key')
     .option('--json', 'print JSON')
-    .action(async (programId: string, o) => printRecord(await client().call<Row>('POST', `${programPath(programId)}/fund`, { amountMicro: o.amount, id: o.id }), o));
+    .action(async (programId: string, o) =>
+      printRecord(
+        await client().call<Row>('POST', `${programPath(programId)}/fund`, { amountMicro: o.amount, id: o.id }),
+        o,
+      ),
+    );
 
   addApplicationCommands(programs, client);
 
@@ -101,7 +142,13 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     .requiredOption('--description <text>', 'what the credits are for')
     .option('--json', 'print JSON')
     .action(async (programId: string, o) =>
-      printRecord(await client().call<Row>('POST', `/orgs/${encodeURIComponent(o.org)}/applications`, { programId, description: o.description }), o),
+      printRecord(
+        await client().call<Row>('POST', `/orgs/${encodeURIComponent(o.org)}/applications`, {
+          programId,
+          description: o.description,
+        }),
+        o,
+      ),
     );
 
   programs
@@ -123,7 +170,14 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     .option('--expires-at <time>', "when unused credits return to the pool (default: the program's grant duration)")
     .option('--json', 'print JSON')
     .action(async (programId: string, applicationId: string, o) =>
-      printRecord(await client().call<Row>('POST', `${programPath(programId)}/applications/${encodeURIComponent(applicationId)}/approve`, { amountMicro: o.amount, expiresAt: o.expiresAt }), o),
+      printRecord(
+        await client().call<Row>(
+          'POST',
+          `${programPath(programId)}/applications/${encodeURIComponent(applicationId)}/approve`,
+          { amountMicro: o.amount, expiresAt: o.expiresAt },
+        ),
+        o,
+      ),
     );
 
   programs
@@ -134,6 +188,13 @@ function addApplicationCommands(programs: Command, client: () => AdminHttpClient
     .requiredOption('--reason <text>', 'why, as the organization will read it')
     .option('--json', 'print JSON')
     .action(async (programId: string, applicationId: string, o) =>
-      printRecord(await client().call<Row>('POST', `${programPath(programId)}/applications/${encodeURIComponent(applicationId)}/reject`, { reason: o.reason }), o),
+      printRecord(
+        await client().call<Row>(
+          'POST',
+          `${programPath(programId)}/applications/${encodeURIComponent(applicationId)}/reject`,
+          { reason: o.reason },
+        ),
+        o,
+      ),
     );
 }

@@ -71,7 +71,12 @@ function withOrganization(command: Command, spec: ResourceSpec): Command {
   return spec.inOrganization ? command.requiredOption('--org <id>', 'the organization') : command;
 }
 
-async function listAll(client: AdminHttpClient, path: string, query: URLSearchParams, all: boolean): Promise<Record<string, unknown>[]> {
+async function listAll(
+  client: AdminHttpClient,
+  path: string,
+  query: URLSearchParams,
+  all: boolean,
+): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   for (;;) {
     const page = await client.call<Page>('GET', `${path}?${query.toString()}`);
@@ -111,10 +116,17 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
       printRecord(await client().call('GET', `${collectionPath(spec, options)}/${encodeURIComponent(id)}`), options);
     });
 
-  const create = withOrganization(new Command('create').description(`create ${withArticle(spec.singular)}`), spec).option('--json', 'print JSON');
+  const create = withOrganization(
+    new Command('create').description(`create ${withArticle(spec.singular)}`),
+    spec,
+  ).option('--json', 'print JSON');
   addFieldOptions(create, spec, true);
   create.action(async (options) => {
-    const record = await client().call<Record<string, unknown>>('POST', collectionPath(spec, options), bodyFrom(spec, options, true));
+    const record = await client().call<Record<string, unknown>>(
+      'POST',
+      collectionPath(spec, options),
+      bodyFrom(spec, options, true),
+    );
     printRecord(record, options);
     spec.afterCreate?.(record, Boolean(options.json));
   });
@@ -139,7 +151,10 @@ export function resourceCommand(spec: ResourceSpec, client: ClientFactory): Comm
     addFieldOptions(update, spec, false);
     update.action(async (id: string, options) => {
       const body = bodyFrom(spec, options, false);
-      printRecord(await client().call('PATCH', `${collectionPath(spec, options)}/${encodeURIComponent(id)}`, body), options);
+      printRecord(
+        await client().call('PATCH', `${collectionPath(spec, options)}/${encodeURIComponent(id)}`, body),
+        options,
+      );
     });
     command.addCommand(update);
   }

@@ -104,7 +104,8 @@ export function usageCommand(client: () => AdminHttpClient): Command {
     )
     .action(async (options) => {
       const query = new URLSearchParams({ limit: String(options.limit) });
-      for (const [option, param] of filterOptions) if (options[option] !== undefined) query.set(param, String(options[option]));
+      for (const [option, param] of filterOptions)
+        if (options[option] !== undefined) query.set(param, String(options[option]));
       if (options.after !== undefined) query.set('after', options.after);
       const page = await fetchUsage(client(), query, Boolean(options.all));
       if (options.json) console.log(JSON.stringify(page, null, 2));

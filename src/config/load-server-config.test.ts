@@ -18,8 +18,14 @@ test('defaults apply when nothing is set, and the result is frozen', () => {
 test('flags win over the environment, which wins over the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({ host: '0.0.0.0', port: 7000, logLevel: 'debug', http: { bodySizeBytesMax: 2048 } }));
-  const config = loadServerConfig({ configFile: file, port: 9000 }, { COMMONWEAL_PORT: '8000', COMMONWEAL_LOG_LEVEL: 'warn' });
+  writeFileSync(
+    file,
+    JSON.stringify({ host: '0.0.0.0', port: 7000, logLevel: 'debug', http: { bodySizeBytesMax: 2048 } }),
+  );
+  const config = loadServerConfig(
+    { configFile: file, port: 9000 },
+    { COMMONWEAL_PORT: '8000', COMMONWEAL_LOG_LEVEL: 'warn' },
+  );
   assert.equal(config.host, '0.0.0.0');
   assert.equal(config.port, 9000);
   assert.equal(config.logLevel, 'warn');
@@ -28,11 +34,14 @@ test('flags win over the environment, which wins over the file', () => {
 });
 
 test('an invalid value stops the start with a message naming the key', () => {
-  assert.throws(() => loadServerConfig({}, { COMMONWEAL_PORT: 'eighty' }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError);
-    assert.match(error.message, /"port"/);
-    return true;
-  });
+  assert.throws(
+    () => loadServerConfig({}, { COMMONWEAL_PORT: 'eighty' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /"port"/);
+      return true;
+    },
+  );
   const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({ prot: 1 }));
@@ -45,11 +54,14 @@ test('headers may not be given longer than the whole request, which Node would r
   const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({ http: { headersTimeoutMs: 2_000, requestTimeoutMs: 1_000 } }));
-  assert.throws(() => loadServerConfig({ configFile: file }, {}), (error: unknown) => {
-    assert.ok(error instanceof ConfigError);
-    assert.match(error.message, /"http\.headersTimeoutMs": must not exceed http\.requestTimeoutMs/);
-    return true;
-  });
+  assert.throws(
+    () => loadServerConfig({ configFile: file }, {}),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /"http\.headersTimeoutMs": must not exceed http\.requestTimeoutMs/);
+      return true;
+    },
+  );
   writeFileSync(file, JSON.stringify({ http: { requestTimeoutMs: 0 } }));
   const unbounded = () => loadServerConfig({ configFile: file }, {});
   assert.throws(unbounded, /"http\.requestTimeoutMs"/, 'a request is always bounded');

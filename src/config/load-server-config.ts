@@ -68,7 +68,10 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
   const { configFile: _ignored, ...flags } = overrides;
-  const section = (name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded') => ({ ...serverConfigDefaults[name], ...((file[name] ?? {}) as Record<string, unknown>) });
+  const section = (name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded') => ({
+    ...serverConfigDefaults[name],
+    ...((file[name] ?? {}) as Record<string, unknown>),
+  });
   const merged: Record<string, unknown> = {
     ...serverConfigDefaults,
     ...file,

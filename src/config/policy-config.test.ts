@@ -27,7 +27,10 @@ test('the default residency of new organizations is open unless the config says 
 
 test('any other default residency stops the start, naming the key', () => {
   withConfigFile({ policy: { defaultResidency: 'everywhere' } }, (file) => {
-    assert.throws(() => loadServerConfig({ configFile: file }, {}), (error: unknown) => error instanceof ConfigError && /"policy\.defaultResidency"/.test(error.message));
+    assert.throws(
+      () => loadServerConfig({ configFile: file }, {}),
+      (error: unknown) => error instanceof ConfigError && /"policy\.defaultResidency"/.test(error.message),
+    );
   });
   withConfigFile({ policy: { defaultResidence: 'home' } }, (file) => {
     assert.throws(() => loadServerConfig({ configFile: file }, {}), /invalid configuration "policy/);

@@ -41,7 +41,14 @@ export class ChatCompletionAnswer {
         object: 'chat.completion',
         created: this.#created,
         model: this.#model,
-        choices: [{ index: 0, message: { role: 'assistant', content: outcome.text }, finish_reason: outcome.finishReason, logprobs: null }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: outcome.text },
+            finish_reason: outcome.finishReason,
+            logprobs: null,
+          },
+        ],
         usage: usageOf(outcome),
       }),
     );
@@ -60,7 +67,14 @@ export class ChatCompletionAnswer {
   endEvents(outcome: ChatOutcome, includeUsage: boolean): string {
     const finish = this.#event({}, outcome.finishReason);
     if (!includeUsage) return `${finish}data: [DONE]\n\n`;
-    const usage = { id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: usageOf(outcome) };
+    const usage = {
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#created,
+      model: this.#model,
+      choices: [],
+      usage: usageOf(outcome),
+    };
     return `${finish}data: ${JSON.stringify(usage)}\n\ndata: [DONE]\n\n`;
   }
 

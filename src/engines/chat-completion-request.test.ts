@@ -22,7 +22,17 @@ describe('parseChatCompletionRequest', () => {
       model: 'm',
       stream: false,
       includeUsage: false,
-      generation: { messages, maxTokens: null, temperature: 1, topP: 1, seed: null, stop: [], frequencyPenalty: 0, presencePenalty: 0, jsonSchema: null },
+      generation: {
+        messages,
+        maxTokens: null,
+        temperature: 1,
+        topP: 1,
+        seed: null,
+        stop: [],
+        frequencyPenalty: 0,
+        presencePenalty: 0,
+        jsonSchema: null,
+      },
     });
   });
 
@@ -31,7 +41,13 @@ describe('parseChatCompletionRequest', () => {
       model: 'm',
       messages: [
         { role: 'developer', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'Hel' }, { type: 'text', text: 'lo' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Hel' },
+            { type: 'text', text: 'lo' },
+          ],
+        },
         { role: 'assistant', content: null },
       ],
       max_completion_tokens: 7,
@@ -59,7 +75,8 @@ describe('parseChatCompletionRequest', () => {
 
   it('turns response_format into a JSON schema', () => {
     const schema = { type: 'object', properties: { a: { type: 'string' } } };
-    const parse = (response_format: unknown) => parseChatCompletionRequest({ model: 'm', messages, response_format }).generation.jsonSchema;
+    const parse = (response_format: unknown) =>
+      parseChatCompletionRequest({ model: 'm', messages, response_format }).generation.jsonSchema;
     assert.equal(parse({ type: 'text' }), null);
     assert.deepEqual(parse({ type: 'json_object' }), { type: 'object' });
     assert.deepEqual(parse({ type: 'json_schema', json_schema: { name: 'x', schema } }), schema);
@@ -68,7 +85,10 @@ describe('parseChatCompletionRequest', () => {
   it('refuses what it cannot honour instead of ignoring it', () => {
     refusal({ messages: [] }, 'messages')();
     refusal({ messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role')();
-    refusal({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, 'messages[0].content')();
+    refusal(
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] },
+      'messages[0].content',
+    )();
     refusal({ messages: [{ role: 'tool', content: 'x', tool_call_id: 't' }] }, 'messages[0]')();
     refusal({ n: 3 }, 'n')();
     refusal({ tools: [{ type: 'function' }] }, 'tools')();

@@ -21,26 +21,32 @@ function invalid(message: string, param: string): CommonwealError {
 function numberIn(body: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
   const value = body[name];
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw invalid(`${name} must be a number from ${min} to ${max}`, name);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+    throw invalid(`${name} must be a number from ${min} to ${max}`, name);
   return value;
 }
 
 function optionalInteger(body: Record<string, unknown>, name: string, min: number): number | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw invalid(`${name} must be an integer of at least ${min}`, name);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    throw invalid(`${name} must be an integer of at least ${min}`, name);
   return value;
 }
 
 function textOf(content: unknown, index: number): string {
   if (typeof content === 'string') return content;
   if (content === null || content === undefined) return '';
-  if (!Array.isArray(content)) throw invalid(`messages[${index}].content must be a string or an array of parts`, `messages[${index}].content`);
+  if (!Array.isArray(content))
+    throw invalid(`messages[${index}].content must be a string or an array of parts`, `messages[${index}].content`);
   return content
     .map((part: unknown) => {
       const p = part as { type?: unknown; text?: unknown } | null;
       if (p?.type !== 'text' || typeof p.text !== 'string') {
-        throw invalid(`messages[${index}] has a part that is not text; this model takes text only`, `messages[${index}].content`);
+        throw invalid(
+          `messages[${index}] has a part that is not text; this model takes text only`,
+          `messages[${index}].content`,
+        );
       }
       return p.text;
     })
@@ -91,11 +97,15 @@ function jsonSchemaOf(value: unknown): object | null {
 }
 
 function refuseUnsupported(body: Record<string, unknown>): void {
-  if (body.n !== undefined && body.n !== null && body.n !== 1) throw invalid('n must be 1: the embedded engine writes one choice', 'n');
-  if (Array.isArray(body.tools) && body.tools.length > 0) throw invalid('tools are not supported by the embedded engine', 'tools');
-  if (Array.isArray(body.functions) && body.functions.length > 0) throw invalid('functions are not supported by the embedded engine', 'functions');
+  if (body.n !== undefined && body.n !== null && body.n !== 1)
+    throw invalid('n must be 1: the embedded engine writes one choice', 'n');
+  if (Array.isArray(body.tools) && body.tools.length > 0)
+    throw invalid('tools are not supported by the embedded engine', 'tools');
+  if (Array.isArray(body.functions) && body.functions.length > 0)
+    throw invalid('functions are not supported by the embedded engine', 'functions');
   if (body.logprobs === true) throw invalid('logprobs are not supported by the embedded engine', 'logprobs');
-  if (body.stream !== undefined && typeof body.stream !== 'boolean') throw invalid('stream must be a boolean', 'stream');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean')
+    throw invalid('stream must be a boolean', 'stream');
 }
 
 /**

@@ -16,12 +16,21 @@ export function createEngine(item: DeploymentWithSecret, settings: EngineSetting
   const { deployment, upstreamApiKey } = item;
   switch (deployment.kind) {
     case 'openai':
-      if (deployment.baseUrl === null) throw new TypeError(`deployment "${deployment.id}" of kind openai has no base URL`);
-      return new OpenAiUpstreamEngine({ deploymentId: deployment.id, baseUrl: deployment.baseUrl, upstreamApiKey }, settings.openai);
+      if (deployment.baseUrl === null)
+        throw new TypeError(`deployment "${deployment.id}" of kind openai has no base URL`);
+      return new OpenAiUpstreamEngine(
+        { deploymentId: deployment.id, baseUrl: deployment.baseUrl, upstreamApiKey },
+        settings.openai,
+      );
     case 'embedded':
-      if (deployment.source === null) throw new TypeError(`deployment "${deployment.id}" of kind embedded has no source`);
-      if (settings.embedded === null) throw new TypeError(`deployment "${deployment.id}" is embedded, and this process runs no embedded engine`);
+      if (deployment.source === null)
+        throw new TypeError(`deployment "${deployment.id}" of kind embedded has no source`);
+      if (settings.embedded === null)
+        throw new TypeError(`deployment "${deployment.id}" is embedded, and this process runs no embedded engine`);
       // node-llama-cpp itself is imported only when this engine first loads its model.
-      return new EmbeddedLlamaEngine({ deploymentId: deployment.id, source: deployment.source, options: deployment.engineOptions ?? {} }, settings.embedded);
+      return new EmbeddedLlamaEngine(
+        { deploymentId: deployment.id, source: deployment.source, options: deployment.engineOptions ?? {} },
+        settings.embedded,
+      );
   }
 }

@@ -98,7 +98,10 @@ describe('EmbeddedLlamaEngine without node-llama-cpp', () => {
 
   it('refuses a source that is not a model reference when it is built', () => {
     const runtime = new EmbeddedRuntime(runtimeOptions());
-    assert.throws(() => new EmbeddedLlamaEngine({ deploymentId: 'emb', source: 'models/relative.gguf', options: {} }, runtime), TypeError);
+    assert.throws(
+      () => new EmbeddedLlamaEngine({ deploymentId: 'emb', source: 'models/relative.gguf', options: {} }, runtime),
+      TypeError,
+    );
   });
 });
 
@@ -124,7 +127,7 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     assert.equal(engine.status().state, 'ready');
   });
 
-  it('renders the prompt with the model\'s own chat template', async () => {
+  it("renders the prompt with the model's own chat template", async () => {
     const messages = [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Hello, tiny model!' },
@@ -146,10 +149,20 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     const response = await engine.send(chat({ max_tokens: 12, stream: true, stream_options: { include_usage: true } }));
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers['content-type'], 'text/event-stream');
-    assert.equal(response.body.readableEncoding, 'utf8', 'the events come as text, not encoded for the gateway to decode');
+    assert.equal(
+      response.body.readableEncoding,
+      'utf8',
+      'the events come as text, not encoded for the gateway to decode',
+    );
     const data = events(await text(response));
     assert.equal(data.at(-1), '[DONE]');
-    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as { choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[]; usage?: Completion['usage'] });
+    const chunks = data.slice(0, -1).map(
+      (d) =>
+        JSON.parse(d) as {
+          choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[];
+          usage?: Completion['usage'];
+        },
+    );
     assert.equal(chunks[0]!.choices[0]!.delta.role, 'assistant');
     const pieces = chunks.slice(1, -2).map((c) => c.choices[0]!.delta.content);
     assert.equal(pieces.length, 12, 'one event per token');
@@ -192,15 +205,20 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     assert.equal(answer.choices[0]!.finish_reason, 'stop');
   });
 
-  it('embeds texts with the model\'s dimension, in floats or base64', async () => {
+  it("embeds texts with the model's dimension, in floats or base64", async () => {
     const body = { input: ['hello', 'tiny world'] };
     const floats = JSON.parse(await text(await engine.send(call('/v1/embeddings', body)))) as {
       data: { index: number; embedding: number[] }[];
       usage: { prompt_tokens: number };
     };
-    assert.deepEqual(floats.data.map((d) => d.embedding.length), [tinyModel.embeddingLength, tinyModel.embeddingLength]);
+    assert.deepEqual(
+      floats.data.map((d) => d.embedding.length),
+      [tinyModel.embeddingLength, tinyModel.embeddingLength],
+    );
     assert.equal(floats.usage.prompt_tokens, 'hello'.length + 'tiny world'.length);
-    const base64 = JSON.parse(await text(await engine.send(call('/v1/embeddings', { ...body, encoding_format: 'base64' })))) as { data: { embedding: string }[] };
+    const base64 = JSON.parse(
+      await text(await engine.send(call('/v1/embeddings', { ...body, encoding_format: 'base64' }))),
+    ) as { data: { embedding: string }[] };
     const decoded = new Float32Array(new Uint8Array(Buffer.from(base64.data[0]!.embedding, 'base64')).buffer);
     assert.equal(decoded.length, tinyModel.embeddingLength);
     assert.ok(Math.abs(decoded[1]! - floats.data[0]!.embedding[1]!) < 1e-6);
@@ -211,12 +229,19 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     assert.equal(engine.status().requestsRunning, 2);
     assert.equal(engine.status().requestsWaiting, 2);
     const responses = await Promise.all(sends);
-    assert.deepEqual(responses.map((r) => r.statusCode), [200, 200, 200, 200, 429]);
+    assert.deepEqual(
+      responses.map((r) => r.statusCode),
+      [200, 200, 200, 200, 429],
+    );
     const refused = JSON.parse(await text(responses[4]!)) as { error: { code: string } };
     assert.equal(refused.error.code, 'engine_busy');
     const answers = await Promise.all(responses.slice(0, 4).map(completion));
     assert.ok(answers.every((a) => a.usage.completion_tokens === 40));
-    assert.equal(new Set(answers.map((a) => a.choices[0]!.message.content)).size, 1, 'sequences do not disturb each other');
+    assert.equal(
+      new Set(answers.map((a) => a.choices[0]!.message.content)).size,
+      1,
+      'sequences do not disturb each other',
+    );
     assert.equal(engine.status().requestsRunning, 0);
   });
 
@@ -227,7 +252,11 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     assert.equal(engine.status().requestsWaiting, 2);
     const other = engine.send(of('b'));
     const responses = await Promise.all([...flood, other]);
-    assert.deepEqual(responses.map((r) => r.statusCode), [200, 200, 200, 429, 200], 'a\'s newest waiter gave its place to b');
+    assert.deepEqual(
+      responses.map((r) => r.statusCode),
+      [200, 200, 200, 429, 200],
+      "a's newest waiter gave its place to b",
+    );
     const refused = JSON.parse(await text(responses[3]!)) as { error: { code: string } };
     assert.equal(refused.error.code, 'engine_busy');
     await Promise.all([0, 1, 2, 4].map((i) => completion(responses[i]!)));
@@ -248,7 +277,12 @@ describe('EmbeddedLlamaEngine on the tiny model', { skip: llamaSkip() }, () => {
     const long = await engine.send(chat({ messages: [{ role: 'user', content: 'x'.repeat(600) }] }));
     assert.equal(long.statusCode, 400);
     assert.match(await text(long), /the prompt is \d+ tokens; this model's context holds 512/);
-    for (const body of [{ n: 2 }, { tools: [{ type: 'function', function: { name: 'f' } }] }, { temperature: 3 }, { max_tokens: 0 }]) {
+    for (const body of [
+      { n: 2 },
+      { tools: [{ type: 'function', function: { name: 'f' } }] },
+      { temperature: 3 },
+      { max_tokens: 0 },
+    ]) {
       const response = await engine.send(chat(body));
       assert.equal(response.statusCode, 400, JSON.stringify(body));
       assert.equal((JSON.parse(await text(response)) as { error: { code: string } }).error.code, 'invalid_request');

@@ -6,7 +6,12 @@ import { GgufFormatError, localModelPath, type ModelRef, parseModelRef, readGguf
 import { ChatCompletionAnswer } from './chat-completion-answer.js';
 import { type ChatCompletionRequest, parseChatCompletionRequest } from './chat-completion-request.js';
 import { notInstalledMessage, type EmbeddedRuntime } from './embedded-runtime.js';
-import { checkDimensions, type EmbeddingsRequest, embeddingsAnswer, parseEmbeddingsRequest } from './embeddings-request.js';
+import {
+  checkDimensions,
+  type EmbeddingsRequest,
+  embeddingsAnswer,
+  parseEmbeddingsRequest,
+} from './embeddings-request.js';
 import type { Engine, EngineStatus, UpstreamCall, UpstreamResponse } from './engine.js';
 import { FairQueue, QueueFullError } from './fair-queue.js';
 import { loadLlamaCppModel } from './llama-cpp-model.js';
@@ -21,13 +26,19 @@ export interface EmbeddedTarget {
   readonly options: EmbeddedEngineOptions;
 }
 
-type Parsed = { readonly kind: 'chat'; readonly request: ChatCompletionRequest } | { readonly kind: 'embeddings'; readonly request: EmbeddingsRequest };
+type Parsed =
+  | { readonly kind: 'chat'; readonly request: ChatCompletionRequest }
+  | { readonly kind: 'embeddings'; readonly request: EmbeddingsRequest };
 
 /** Ends a request: gives its queue slot and its hold on the model back. */
 type Done = () => void;
 
 function jsonResponse(statusCode: number, body: Buffer): UpstreamResponse {
-  return { statusCode, headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, body: Readable.from([body]) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+    body: Readable.from([body]),
+  };
 }
 
 /** An error about the request, answered in OpenAI's shape as a model server would. */
@@ -38,17 +49,21 @@ function errorResponse(error: CommonwealError): UpstreamResponse {
 
 function parseRequest(call: UpstreamCall): Parsed | CommonwealError {
   const path = call.path.split('?')[0];
-  if (path !== '/v1/chat/completions' && path !== '/v1/embeddings') return new CommonwealError('route_not_found', `the embedded engine does not serve ${path}`);
+  if (path !== '/v1/chat/completions' && path !== '/v1/embeddings')
+    return new CommonwealError('route_not_found', `the embedded engine does not serve ${path}`);
   let body: unknown;
   try {
     body = JSON.parse(call.body?.toString('utf8') ?? '');
   } catch {
     return new CommonwealError('invalid_json', 'the request body is not valid JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return new CommonwealError('invalid_request', 'the request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return new CommonwealError('invalid_request', 'the request body must be a JSON object');
   try {
     const record = body as Record<string, unknown>;
-    return path === '/v1/embeddings' ? { kind: 'embeddings', request: parseEmbeddingsRequest(record) } : { kind: 'chat', request: parseChatCompletionRequest(record) };
+    return path === '/v1/embeddings'
+      ? { kind: 'embeddings', request: parseEmbeddingsRequest(record) }
+      : { kind: 'chat', request: parseChatCompletionRequest(record) };
   } catch (error) {
     if (error instanceof CommonwealError) return error;
     throw error;
@@ -125,7 +140,11 @@ export class EmbeddedLlamaEngine implements Engine {
   }
 
   status(): EngineStatus {
-    return { ...this.#lifecycle.snapshot(), requestsRunning: this.#queue.running, requestsWaiting: this.#queue.waiting };
+    return {
+      ...this.#lifecycle.snapshot(),
+      requestsRunning: this.#queue.running,
+      requestsWaiting: this.#queue.waiting,
+    };
   }
 
   /** Unloads the model now unless a request uses it. */
@@ -139,7 +158,10 @@ export class EmbeddedLlamaEngine implements Engine {
     const controller = new AbortController();
     const onCallAbort = (): void => controller.abort(callSignal.reason);
     callSignal.addEventListener('abort', onCallAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(new UpstreamFailure('total_timeout', this.#target.deploymentId, timeouts)), timeouts.totalTimeoutMs).unref();
+    const timer = setTimeout(
+      () => controller.abort(new UpstreamFailure('total_timeout', this.#target.deploymentId, timeouts)),
+      timeouts.totalTimeoutMs,
+    ).unref();
     let release: (() => void) | null = null;
     let holdsModel = false;
     let ended = false;
@@ -172,7 +194,8 @@ export class EmbeddedLlamaEngine implements Engine {
     try {
       return await untilAborted(acquiring, signal);
     } catch (error) {
-      if (!signal.aborted) throw new UpstreamFailure('unavailable', this.#target.deploymentId, this.#runtime.options.timeouts, error);
+      if (!signal.aborted)
+        throw new UpstreamFailure('unavailable', this.#target.deploymentId, this.#runtime.options.timeouts, error);
       acquiring.then(
         () => this.#lifecycle.release(),
         () => undefined,
@@ -187,7 +210,12 @@ export class EmbeddedLlamaEngine implements Engine {
     return this.#chatJson(parsed.request, model, controller.signal, done);
   }
 
-  async #chatJson(request: ChatCompletionRequest, model: LoadedModel, signal: AbortSignal, done: Done): Promise<UpstreamResponse> {
+  async #chatJson(
+    request: ChatCompletionRequest,
+    model: LoadedModel,
+    signal: AbortSignal,
+    done: Done,
+  ): Promise<UpstreamResponse> {
     try {
       const outcome = await model.chat(request.generation, () => undefined, signal);
       return jsonResponse(200, new ChatCompletionAnswer(request.model).json(outcome));
@@ -204,7 +232,12 @@ export class EmbeddedLlamaEngine implements Engine {
    * 400. The body has no backpressure on generation: an answer is bounded by the
    * context size, so at most some hundred KB wait for a slow client.
    */
-  #chatStream(request: ChatCompletionRequest, model: LoadedModel, controller: AbortController, done: Done): Promise<UpstreamResponse> {
+  #chatStream(
+    request: ChatCompletionRequest,
+    model: LoadedModel,
+    controller: AbortController,
+    done: Done,
+  ): Promise<UpstreamResponse> {
     const answer = new ChatCompletionAnswer(request.model);
     let ended = false;
     const body = new Readable({
@@ -222,7 +255,11 @@ export class EmbeddedLlamaEngine implements Engine {
       const start = (): void => {
         if (started) return;
         started = true;
-        resolve({ statusCode: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body });
+        resolve({
+          statusCode: 200,
+          headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+          body,
+        });
         body.push(answer.roleEvent());
       };
       model
@@ -245,7 +282,12 @@ export class EmbeddedLlamaEngine implements Engine {
     });
   }
 
-  async #embeddings(request: EmbeddingsRequest, model: LoadedModel, signal: AbortSignal, done: Done): Promise<UpstreamResponse> {
+  async #embeddings(
+    request: EmbeddingsRequest,
+    model: LoadedModel,
+    signal: AbortSignal,
+    done: Done,
+  ): Promise<UpstreamResponse> {
     try {
       checkDimensions(request, model.embeddingLength);
       return jsonResponse(200, embeddingsAnswer(request, await model.embed(request.inputs, signal)));
@@ -266,7 +308,11 @@ export class EmbeddedLlamaEngine implements Engine {
   #midAnswerFailure(error: unknown, signal: AbortSignal): unknown {
     if (signal.aborted) return signal.reason;
     this.#runtime.options.log('error', `deployment "${this.#target.deploymentId}": generation failed`, error);
-    const cause = new CommonwealError('engine_unavailable', 'the embedded engine failed while generating; the server log says why', { cause: error });
+    const cause = new CommonwealError(
+      'engine_unavailable',
+      'the embedded engine failed while generating; the server log says why',
+      { cause: error },
+    );
     return new UpstreamFailure('unavailable', this.#target.deploymentId, this.#runtime.options.timeouts, cause);
   }
 
@@ -286,8 +332,16 @@ export class EmbeddedLlamaEngine implements Engine {
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      this.#runtime.options.log('error', `deployment "${this.#target.deploymentId}": llama.cpp could not load ${this.#path}`, error);
-      throw new CommonwealError('engine_unavailable', 'llama.cpp could not load the model file; the server log says why', { cause: error });
+      this.#runtime.options.log(
+        'error',
+        `deployment "${this.#target.deploymentId}": llama.cpp could not load ${this.#path}`,
+        error,
+      );
+      throw new CommonwealError(
+        'engine_unavailable',
+        'llama.cpp could not load the model file; the server log says why',
+        { cause: error },
+      );
     }
   }
 
@@ -308,7 +362,9 @@ export class EmbeddedLlamaEngine implements Engine {
       await readGgufHeader(this.#path);
     } catch (error) {
       const detail = error instanceof GgufFormatError ? error.message : 'it cannot be read';
-      throw new CommonwealError('engine_unavailable', `the model file is not a usable GGUF model: ${detail}`, { cause: error });
+      throw new CommonwealError('engine_unavailable', `the model file is not a usable GGUF model: ${detail}`, {
+        cause: error,
+      });
     }
   }
 }

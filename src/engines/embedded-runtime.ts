@@ -23,7 +23,8 @@ export interface LlamaBinding {
   readonly llama: Llama;
 }
 
-export const notInstalledMessage = 'the embedded engine is not installed on this server (the optional npm package node-llama-cpp is missing)';
+export const notInstalledMessage =
+  'the embedded engine is not installed on this server (the optional npm package node-llama-cpp is missing)';
 
 function isResolvable(moduleName: string): boolean {
   try {
@@ -86,7 +87,11 @@ export class EmbeddedRuntime {
       });
       return { module, llama };
     } catch (error) {
-      throw new CommonwealError('engine_unavailable', 'the embedded engine could not start llama.cpp on this machine; the server log says why', { cause: error });
+      throw new CommonwealError(
+        'engine_unavailable',
+        'the embedded engine could not start llama.cpp on this machine; the server log says why',
+        { cause: error },
+      );
     }
   }
 }

@@ -24,7 +24,8 @@ function isTokenList(value: unknown): value is number[] {
 function inputsOf(input: unknown): (string | number[])[] {
   if (typeof input === 'string') return [input];
   if (isTokenList(input)) return [input];
-  if (!Array.isArray(input) || input.length === 0) throw invalid('input must be a string, an array of strings, or token arrays');
+  if (!Array.isArray(input) || input.length === 0)
+    throw invalid('input must be a string, an array of strings, or token arrays');
   if (input.length > inputsMax) throw invalid(`input may hold at most ${inputsMax} items`);
   return input.map((item: unknown) => {
     if (typeof item === 'string' || isTokenList(item)) return item;
@@ -34,18 +35,28 @@ function inputsOf(input: unknown): (string | number[])[] {
 
 export function parseEmbeddingsRequest(body: Readonly<Record<string, unknown>>): EmbeddingsRequest {
   const encoding = body.encoding_format ?? 'float';
-  if (encoding !== 'float' && encoding !== 'base64') throw new CommonwealError('invalid_request', 'encoding_format must be float or base64', { param: 'encoding_format' });
+  if (encoding !== 'float' && encoding !== 'base64')
+    throw new CommonwealError('invalid_request', 'encoding_format must be float or base64', {
+      param: 'encoding_format',
+    });
   const dimensions = body.dimensions ?? null;
   if (dimensions !== null && (!Number.isSafeInteger(dimensions) || (dimensions as number) < 1)) {
     throw new CommonwealError('invalid_request', 'dimensions must be a positive integer', { param: 'dimensions' });
   }
-  return { model: typeof body.model === 'string' ? body.model : '', inputs: inputsOf(body.input), encoding, dimensions: dimensions as number | null };
+  return {
+    model: typeof body.model === 'string' ? body.model : '',
+    inputs: inputsOf(body.input),
+    encoding,
+    dimensions: dimensions as number | null,
+  };
 }
 
 /** llama.cpp cannot shorten embeddings, so `dimensions` is accepted only when it is the model's own. */
 export function checkDimensions(request: EmbeddingsRequest, embeddingLength: number): void {
   if (request.dimensions !== null && request.dimensions !== embeddingLength) {
-    throw new CommonwealError('invalid_request', `this model's embeddings have ${embeddingLength} dimensions`, { param: 'dimensions' });
+    throw new CommonwealError('invalid_request', `this model's embeddings have ${embeddingLength} dimensions`, {
+      param: 'dimensions',
+    });
   }
 }
 

@@ -48,7 +48,7 @@ describe('FairQueue', () => {
     (await newcomer)();
   });
 
-  it('lets an aborted waiter leave the line with the signal\'s reason', async () => {
+  it("lets an aborted waiter leave the line with the signal's reason", async () => {
     const queue = new FairQueue(1, 5);
     const held = await queue.acquire(open());
     const controller = new AbortController();
@@ -74,7 +74,7 @@ describe('FairQueue', () => {
     again();
   });
 
-  it('takes turns between tenants: one tenant\'s burst does not hold another\'s request back', async () => {
+  it("takes turns between tenants: one tenant's burst does not hold another's request back", async () => {
     const queue = new FairQueue(1, 10);
     const held = await queue.acquire(open(), 'a');
     const order: string[] = [];
@@ -97,7 +97,7 @@ describe('FairQueue', () => {
     assert.equal(queue.waiting, 0);
   });
 
-  it('gives a full line\'s place to a tenant with fewer waiters, refusing the busiest tenant\'s newest', async () => {
+  it("gives a full line's place to a tenant with fewer waiters, refusing the busiest tenant's newest", async () => {
     const queue = new FairQueue(1, 3);
     const held = await queue.acquire(open(), 'a');
     const a = [queue.acquire(open(), 'a'), queue.acquire(open(), 'a'), queue.acquire(open(), 'a')];

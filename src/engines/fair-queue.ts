@@ -30,7 +30,8 @@ export class FairQueue {
 
   constructor(slots: number, waitingMax: number) {
     if (!Number.isSafeInteger(slots) || slots < 1) throw new RangeError('slots must be a positive integer');
-    if (!Number.isSafeInteger(waitingMax) || waitingMax < 0) throw new RangeError('waitingMax must be a non-negative integer');
+    if (!Number.isSafeInteger(waitingMax) || waitingMax < 0)
+      throw new RangeError('waitingMax must be a non-negative integer');
     this.#slots = slots;
     this.#waitingMax = waitingMax;
   }
@@ -85,7 +86,9 @@ export class FairQueue {
     if (busiest === undefined || busiest.length <= own + 1) return false;
     const displaced = busiest.at(-1)!;
     this.#remove(displaced);
-    displaced.displace(new QueueFullError(`a request of another tenant took this request's place among the ${this.#waitingMax} waiting`));
+    displaced.displace(
+      new QueueFullError(`a request of another tenant took this request's place among the ${this.#waitingMax} waiting`),
+    );
     return true;
   }
 

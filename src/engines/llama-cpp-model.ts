@@ -56,7 +56,13 @@ class LlamaCppModel implements LoadedModel {
   readonly #freeSequences: LlamaContextSequence[] = [];
   #embedding: Promise<LlamaEmbeddingContext> | null = null;
 
-  constructor(binding: NodeLlamaCpp, llama: Llama, model: LlamaModel, context: LlamaContext, threads: number | undefined) {
+  constructor(
+    binding: NodeLlamaCpp,
+    llama: Llama,
+    model: LlamaModel,
+    context: LlamaContext,
+    threads: number | undefined,
+  ) {
     this.#binding = binding;
     this.#llama = llama;
     this.#model = model;
@@ -77,12 +83,18 @@ class LlamaCppModel implements LoadedModel {
 
   async chat(generation: ChatGeneration, onText: (text: string) => void, signal: AbortSignal): Promise<ChatOutcome> {
     const history = toHistory(generation.messages);
-    const promptTokens = this.#chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.#model.tokenizer).length;
+    const promptTokens = this.#chatWrapper
+      .generateContextState({ chatHistory: history })
+      .contextText.tokenize(this.#model.tokenizer).length;
     const room = this.#context.contextSize - promptTokens;
     if (room < 1) {
-      throw new CommonwealError('invalid_request', `the prompt is ${promptTokens} tokens; this model's context holds ${this.#context.contextSize}`, {
-        param: 'messages',
-      });
+      throw new CommonwealError(
+        'invalid_request',
+        `the prompt is ${promptTokens} tokens; this model's context holds ${this.#context.contextSize}`,
+        {
+          param: 'messages',
+        },
+      );
     }
     const maxTokens = Math.min(generation.maxTokens ?? room, room);
     const grammar = generation.jsonSchema === null ? undefined : await this.#grammarFor(generation.jsonSchema);
@@ -103,7 +115,9 @@ class LlamaCppModel implements LoadedModel {
         // OpenAI's seed is any integer; llama.cpp's is 32 bits, unsigned.
         ...(generation.seed === null ? {} : { seed: ((generation.seed % seedRange) + seedRange) % seedRange }),
         // OpenAI's penalties only; node-llama-cpp would add its own 1.1 repeat penalty otherwise.
-        repeatPenalty: penalized ? { penalty: 1, frequencyPenalty: generation.frequencyPenalty, presencePenalty: generation.presencePenalty } : false,
+        repeatPenalty: penalized
+          ? { penalty: 1, frequencyPenalty: generation.frequencyPenalty, presencePenalty: generation.presencePenalty }
+          : false,
         customStopTriggers: generation.stop,
         ...(grammar === undefined ? {} : { grammar }),
       });
@@ -134,9 +148,13 @@ class LlamaCppModel implements LoadedModel {
       const tokensOrText = typeof input === 'string' ? input : [...input];
       const length = embedding.calculateInputLength(tokensOrText);
       if (length >= this.#context.contextSize) {
-        throw new CommonwealError('invalid_request', `input ${index} is ${length} tokens; this model's context holds ${this.#context.contextSize}`, {
-          param: 'input',
-        });
+        throw new CommonwealError(
+          'invalid_request',
+          `input ${index} is ${length} tokens; this model's context holds ${this.#context.contextSize}`,
+          {
+            param: 'input',
+          },
+        );
       }
       promptTokens += length;
       vectors.push((await embedding.getEmbeddingFor(tokensOrText)).vector);
@@ -168,10 +186,14 @@ class LlamaCppModel implements LoadedModel {
       if (this.#grammars.size >= grammarsCachedMax) this.#grammars.delete(this.#grammars.keys().next().value!);
       grammar = this.#llama.createGrammarForJsonSchema(schema).catch((error: unknown) => {
         this.#grammars.delete(key);
-        throw new CommonwealError('invalid_request', `the response_format schema cannot be turned into a grammar: ${(error as Error).message}`, {
-          param: 'response_format',
-          cause: error,
-        });
+        throw new CommonwealError(
+          'invalid_request',
+          `the response_format schema cannot be turned into a grammar: ${(error as Error).message}`,
+          {
+            param: 'response_format',
+            cause: error,
+          },
+        );
       });
       this.#grammars.set(key, grammar);
     }
@@ -180,14 +202,27 @@ class LlamaCppModel implements LoadedModel {
 }
 
 /** Loads a GGUF file with node-llama-cpp; the file is known to exist and to be GGUF. */
-export async function loadLlamaCppModel(binding: NodeLlamaCpp, llama: Llama, options: LlamaCppLoadOptions): Promise<LoadedModel> {
-  const model = await llama.loadModel({ modelPath: options.path, gpuLayers: options.gpuLayers, loadSignal: options.signal });
+export async function loadLlamaCppModel(
+  binding: NodeLlamaCpp,
+  llama: Llama,
+  options: LlamaCppLoadOptions,
+): Promise<LoadedModel> {
+  const model = await llama.loadModel({
+    modelPath: options.path,
+    gpuLayers: options.gpuLayers,
+    loadSignal: options.signal,
+  });
   try {
     const contextSize = options.contextSize ?? Math.min(contextSizeDefault, model.trainContextSize);
     // node-llama-cpp's default is at least four threads, which on a two-core machine makes
     // every token wait for threads spinning on cores they do not get.
     const threads = options.threads ?? llama.cpuMathCores;
-    const context = await model.createContext({ contextSize, sequences: options.sequences, threads, createSignal: options.signal });
+    const context = await model.createContext({
+      contextSize,
+      sequences: options.sequences,
+      threads,
+      createSignal: options.signal,
+    });
     return new LlamaCppModel(binding, llama, model, context, threads);
   } catch (error) {
     await model.dispose();

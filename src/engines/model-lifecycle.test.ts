@@ -5,7 +5,12 @@ import type { LoadedModel } from './loaded-model.js';
 import { ModelLifecycle, type ModelLoader } from './model-lifecycle.js';
 
 /** Stands in for llama.cpp, which is outside this unit: each load waits for a `release()`. */
-function fakeLoader(failWith?: () => unknown): { loader: ModelLoader; loads: number; disposed: number; release: () => void } {
+function fakeLoader(failWith?: () => unknown): {
+  loader: ModelLoader;
+  loads: number;
+  disposed: number;
+  release: () => void;
+} {
   let open: () => void = () => undefined;
   let gate = new Promise<void>((resolve) => (open = resolve));
   const state = {

@@ -20,7 +20,9 @@ export interface LifecycleSnapshot {
 
 function asUnavailable(error: unknown): CommonwealError {
   if (error instanceof CommonwealError) return error;
-  return new CommonwealError('engine_unavailable', 'the model could not be loaded; the server log says why', { cause: error });
+  return new CommonwealError('engine_unavailable', 'the model could not be loaded; the server log says why', {
+    cause: error,
+  });
 }
 
 /**
@@ -96,7 +98,8 @@ export class ModelLifecycle {
 
   #ready(): Promise<LoadedModel> {
     if (this.#model !== null) return Promise.resolve(this.#model);
-    if (this.#state === 'failed' && performance.now() - this.#failedAtMs < this.#options.loadRetryMs) return Promise.reject(this.#failure);
+    if (this.#state === 'failed' && performance.now() - this.#failedAtMs < this.#options.loadRetryMs)
+      return Promise.reject(this.#failure);
     this.#loading ??= this.#load().finally(() => {
       this.#loading = null;
     });

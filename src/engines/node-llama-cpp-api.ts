@@ -64,20 +64,36 @@ export interface LlamaModel {
     threads?: number;
     createSignal?: AbortSignal;
   }): Promise<LlamaContext>;
-  createEmbeddingContext(options: { contextSize?: number | 'auto'; threads?: number; createSignal?: AbortSignal }): Promise<LlamaEmbeddingContext>;
+  createEmbeddingContext(options: {
+    contextSize?: number | 'auto';
+    threads?: number;
+    createSignal?: AbortSignal;
+  }): Promise<LlamaEmbeddingContext>;
   dispose(): Promise<void>;
 }
 
 export interface Llama {
   readonly cpuMathCores: number;
-  loadModel(options: { modelPath: string; gpuLayers?: 'auto' | 'max' | number; loadSignal?: AbortSignal }): Promise<LlamaModel>;
+  loadModel(options: {
+    modelPath: string;
+    gpuLayers?: 'auto' | 'max' | number;
+    loadSignal?: AbortSignal;
+  }): Promise<LlamaModel>;
   createGrammarForJsonSchema(schema: object): Promise<LlamaGrammar>;
   dispose(): Promise<void>;
 }
 
 export interface LlamaChatResponse {
   readonly response: string;
-  readonly metadata: { readonly stopReason: 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger' };
+  readonly metadata: {
+    readonly stopReason:
+      | 'eogToken'
+      | 'stopGenerationTrigger'
+      | 'functionCalls'
+      | 'maxTokens'
+      | 'abort'
+      | 'customStopTrigger';
+  };
 }
 
 export interface LlamaChatGenerateOptions {

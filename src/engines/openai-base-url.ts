@@ -17,7 +17,8 @@ export function parseOpenAiBaseUrl(baseUrl: string): OpenAiBaseUrl {
   const url = new URL(baseUrl);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('a base URL must use http or https');
   // Credentials in the URL would escape the sealed upstream key and end up in logs.
-  if (url.username !== '' || url.password !== '') throw new TypeError('a base URL must not contain credentials; set the upstream API key');
+  if (url.username !== '' || url.password !== '')
+    throw new TypeError('a base URL must not contain credentials; set the upstream API key');
   if (url.search !== '' || url.hash !== '') throw new TypeError('a base URL must not have a query or fragment');
   const path = url.pathname.replace(/\/+$/, '');
   return { origin: url.origin, apiPath: path === '' ? '/v1' : path };

@@ -99,8 +99,11 @@ describe('OpenAiUpstreamEngine', () => {
     assert.equal(await readAll(response.body), '{"error":{"message":"bad"}}');
   });
 
-  it('sends the upstream key as a bearer token in place of the caller\'s', async () => {
-    const call = { ...chatCall({}), headers: { 'content-type': 'application/json', authorization: 'Bearer cw_live_client' } };
+  it("sends the upstream key as a bearer token in place of the caller's", async () => {
+    const call = {
+      ...chatCall({}),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer cw_live_client' },
+    };
     await readAll((await newEngine().send(call)).body);
     const seen = fake.requests.at(-1);
     assert.equal(seen?.headers.authorization, `Bearer ${upstreamApiKey}`);
@@ -108,7 +111,10 @@ describe('OpenAiUpstreamEngine', () => {
   });
 
   it('sends no authorization when the deployment has no key', async () => {
-    engine = new OpenAiUpstreamEngine({ deploymentId: 'dep-1', baseUrl: fake.baseUrl, upstreamApiKey: null }, fastOptions);
+    engine = new OpenAiUpstreamEngine(
+      { deploymentId: 'dep-1', baseUrl: fake.baseUrl, upstreamApiKey: null },
+      fastOptions,
+    );
     engines.push(engine);
     const call = { ...chatCall({}), headers: { authorization: 'Bearer cw_live_client' } };
     await readAll((await engine.send(call)).body);
@@ -117,7 +123,13 @@ describe('OpenAiUpstreamEngine', () => {
 
   it('reaches /v1 whether or not the base URL names it', async () => {
     for (const baseUrl of [fake.origin, `${fake.origin}/`, `${fake.origin}/v1/`]) {
-      const response = await newEngine(baseUrl).send({ method: 'POST', path: '/v1/embeddings', body: Buffer.from('{"input":["a","b"]}'), headers: {}, signal: new AbortController().signal });
+      const response = await newEngine(baseUrl).send({
+        method: 'POST',
+        path: '/v1/embeddings',
+        body: Buffer.from('{"input":["a","b"]}'),
+        headers: {},
+        signal: new AbortController().signal,
+      });
       assert.equal(response.statusCode, 200, baseUrl);
       assert.equal((JSON.parse(await readAll(response.body)) as { data: unknown[] }).data.length, 2);
       assert.equal(fake.requests.at(-1)?.url, '/v1/embeddings');
@@ -167,14 +179,19 @@ describe('OpenAiUpstreamEngine', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await assert.rejects(newEngine(`http://127.0.0.1:${port}/v1`).send(chatCall({})), isFailure('unreachable', 'upstream_error'));
+    await assert.rejects(
+      newEngine(`http://127.0.0.1:${port}/v1`).send(chatCall({})),
+      isFailure('unreachable', 'upstream_error'),
+    );
   });
 
   it('cancels the upstream request when the signal aborts before the headers', async () => {
     fake.fault = { kind: 'hang_before_headers' };
     const closesBefore = fake.earlyCloses;
     const controller = new AbortController();
-    const sending = newEngine(fake.baseUrl, { ...fastOptions, firstByteTimeoutMs: 60_000 }).send(chatCall({}, controller.signal));
+    const sending = newEngine(fake.baseUrl, { ...fastOptions, firstByteTimeoutMs: 60_000 }).send(
+      chatCall({}, controller.signal),
+    );
     await fake.waitForRequests(fake.requests.length + 1);
     const reason = new Error('the client left');
     controller.abort(reason);
@@ -186,7 +203,9 @@ describe('OpenAiUpstreamEngine', () => {
     fake.fault = { kind: 'stall_mid_stream', chunksBefore: 1 };
     const closesBefore = fake.earlyCloses;
     const controller = new AbortController();
-    const response = await newEngine(fake.baseUrl, { ...fastOptions, idleTimeoutMs: 60_000 }).send(chatCall({ stream: true }, controller.signal));
+    const response = await newEngine(fake.baseUrl, { ...fastOptions, idleTimeoutMs: 60_000 }).send(
+      chatCall({ stream: true }, controller.signal),
+    );
     await firstChunk(response.body);
     controller.abort(new Error('the client left'));
     await assert.rejects(readAll(response.body), /the client left/);
@@ -196,7 +215,9 @@ describe('OpenAiUpstreamEngine', () => {
   it('cancels the upstream request when the body is destroyed', async () => {
     fake.fault = { kind: 'stall_mid_stream', chunksBefore: 1 };
     const closesBefore = fake.earlyCloses;
-    const response = await newEngine(fake.baseUrl, { ...fastOptions, idleTimeoutMs: 60_000 }).send(chatCall({ stream: true }));
+    const response = await newEngine(fake.baseUrl, { ...fastOptions, idleTimeoutMs: 60_000 }).send(
+      chatCall({ stream: true }),
+    );
     await firstChunk(response.body);
     response.body.destroy();
     await fake.waitForEarlyCloses(closesBefore + 1);

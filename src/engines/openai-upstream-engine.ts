@@ -21,7 +21,8 @@ export interface OpenAiUpstreamTarget {
 
 function checkOptions(options: OpenAiUpstreamOptions): void {
   for (const [name, value] of Object.entries(options)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
   }
 }
 
@@ -66,7 +67,10 @@ export class OpenAiUpstreamEngine implements Engine {
     const path = toUpstreamPath(this.#base, call.path);
     this.#callsInFlight += 1;
     const exchange = new UpstreamExchange(call.signal, this.#deploymentId, this.#options, this.#onCallDone);
-    this.#pool.dispatch({ path, method: call.method, body: call.body, headers: this.#headersFor(call.headers) }, exchange);
+    this.#pool.dispatch(
+      { path, method: call.method, body: call.body, headers: this.#headersFor(call.headers) },
+      exchange,
+    );
     return exchange.response;
   }
 
@@ -75,7 +79,12 @@ export class OpenAiUpstreamEngine implements Engine {
     const headers = this.#authorization === null ? {} : { authorization: this.#authorization };
     let statusCode: number;
     try {
-      const response = await this.#probeClient.request({ path: `${this.#base.apiPath}/models`, method: 'GET', headers, signal });
+      const response = await this.#probeClient.request({
+        path: `${this.#base.apiPath}/models`,
+        method: 'GET',
+        headers,
+        signal,
+      });
       statusCode = response.statusCode;
       await response.body.dump();
     } catch (error) {
@@ -83,7 +92,10 @@ export class OpenAiUpstreamEngine implements Engine {
       throw toUpstreamFailure(error, this.#deploymentId, this.#options);
     }
     if (statusCode < 200 || statusCode > 299) {
-      throw new CommonwealError('upstream_error', `the model server answered the health check with status ${statusCode}`);
+      throw new CommonwealError(
+        'upstream_error',
+        `the model server answered the health check with status ${statusCode}`,
+      );
     }
   }
 

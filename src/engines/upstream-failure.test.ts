@@ -22,7 +22,11 @@ describe('toUpstreamFailure', () => {
       [new errors.HeadersTimeoutError(), 'first_byte_timeout', 'upstream_timeout'],
       [new errors.BodyTimeoutError(), 'idle_timeout', 'upstream_timeout'],
       [new errors.SocketError('other side closed'), 'connection_lost', 'upstream_error'],
-      [Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:8000'), { code: 'ECONNREFUSED' }), 'unreachable', 'upstream_error'],
+      [
+        Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:8000'), { code: 'ECONNREFUSED' }),
+        'unreachable',
+        'upstream_error',
+      ],
       [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'connection_lost', 'upstream_error'],
       [new errors.ClientClosedError(), 'closed', 'engine_unavailable'],
       [new Error('something else'), 'bad_response', 'upstream_error'],

@@ -33,10 +33,19 @@ interface KindInfo {
 // operator finds those in the log, through `deploymentId` and `cause`.
 const kindInfo: Readonly<Record<UpstreamFailureKind, KindInfo>> = Object.freeze({
   unreachable: { code: 'upstream_error', message: () => 'the model server could not be reached' },
-  connect_timeout: { code: 'upstream_timeout', message: (l) => `the model server did not accept a connection within ${l.connectTimeoutMs} ms` },
-  first_byte_timeout: { code: 'upstream_timeout', message: (l) => `the model server did not start answering within ${l.firstByteTimeoutMs} ms` },
+  connect_timeout: {
+    code: 'upstream_timeout',
+    message: (l) => `the model server did not accept a connection within ${l.connectTimeoutMs} ms`,
+  },
+  first_byte_timeout: {
+    code: 'upstream_timeout',
+    message: (l) => `the model server did not start answering within ${l.firstByteTimeoutMs} ms`,
+  },
   idle_timeout: { code: 'upstream_timeout', message: (l) => `the model server sent nothing for ${l.idleTimeoutMs} ms` },
-  total_timeout: { code: 'upstream_timeout', message: (l) => `the model server did not finish within ${l.totalTimeoutMs} ms` },
+  total_timeout: {
+    code: 'upstream_timeout',
+    message: (l) => `the model server did not finish within ${l.totalTimeoutMs} ms`,
+  },
   connection_lost: { code: 'upstream_error', message: () => 'the connection to the model server was lost' },
   bad_response: { code: 'upstream_error', message: () => 'the model server sent an invalid response' },
   overloaded: { code: 'engine_unavailable', message: () => 'the model server has too many requests waiting' },
@@ -45,7 +54,8 @@ const kindInfo: Readonly<Record<UpstreamFailureKind, KindInfo>> = Object.freeze(
   // a CommonwealError whose message is safe to show.
   unavailable: {
     code: 'engine_unavailable',
-    message: (_l, cause) => (cause instanceof CommonwealError ? cause.message : 'the engine cannot serve this deployment right now'),
+    message: (_l, cause) =>
+      cause instanceof CommonwealError ? cause.message : 'the engine cannot serve this deployment right now',
   },
 });
 
@@ -74,7 +84,13 @@ const unreachableCodes: ReadonlySet<string> = new Set([
   'EHOSTDOWN',
 ]);
 
-const lostCodes: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+const lostCodes: ReadonlySet<string> = new Set([
+  'UND_ERR_SOCKET',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
 
 function kindOf(code: unknown): UpstreamFailureKind {
   if (typeof code !== 'string') return 'bad_response';

@@ -17,7 +17,9 @@ test('docs/errors.md documents every error code with its status and type', () =>
 test('a CommonwealError becomes the OpenAI error shape with its status', () => {
   const answer = toErrorAnswer(new CommonwealError('unknown_field', 'unknown field "x"', { param: 'x' }));
   assert.equal(answer.status, 400);
-  assert.deepEqual(answer.body, { error: { message: 'unknown field "x"', type: 'invalid_request_error', param: 'x', code: 'unknown_field' } });
+  assert.deepEqual(answer.body, {
+    error: { message: 'unknown field "x"', type: 'invalid_request_error', param: 'x', code: 'unknown_field' },
+  });
   assert.equal(answer.isUnexpected, false);
 });
 

@@ -6,7 +6,11 @@ import { toErrorAnswer } from './openai-error-body.js';
  * server that do not go through Fastify. Returns whether the error was unexpected, so
  * that the caller logs its stack.
  */
-export function writeError(res: ServerResponse, error: unknown, extraHeaders: Readonly<Record<string, string>> = {}): boolean {
+export function writeError(
+  res: ServerResponse,
+  error: unknown,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): boolean {
   const answer = toErrorAnswer(error);
   const body = JSON.stringify(answer.body);
   if (!res.headersSent) {

@@ -2,7 +2,13 @@ import type { ServerResponse } from 'node:http';
 import { CommonwealError } from '../errors/index.js';
 import type { Budgets, CreditHold, Ledger } from '../ledger/index.js';
 import { tokenCostMicro } from '../ledger/index.js';
-import { type RateLimitCheck, type RateLimiter, type RateLimitRule, rateLimitHeaders, type RateLimits } from '../limits/index.js';
+import {
+  type RateLimitCheck,
+  type RateLimiter,
+  type RateLimitRule,
+  rateLimitHeaders,
+  type RateLimits,
+} from '../limits/index.js';
 import type { InferenceRequest } from './inference-request.js';
 import { requestTokenBound } from './request-cost-bound.js';
 
@@ -46,7 +52,12 @@ export class Admission {
   holdNothing(request: InferenceRequest): CreditHold | null {
     const { organizationId, projectId, keyId } = request.caller;
     if (!this.#deps.ledger.hasAccounts(organizationId)) return null;
-    return this.#deps.ledger.hold({ organizationId, projectId, apiKeyId: keyId, modelId: request.model.id }, 0, request.model, null);
+    return this.#deps.ledger.hold(
+      { organizationId, projectId, apiKeyId: keyId, modelId: request.model.id },
+      0,
+      request.model,
+      null,
+    );
   }
 
   async #rateLimit(request: InferenceRequest, tokens: number, res: ServerResponse): Promise<void> {
@@ -61,7 +72,11 @@ export class Admission {
     if (!decision.allowed) {
       const refused = decision.results.find((r) => !r.allowed)!;
       const what = refused.check.key.includes('/key:') ? 'this API key' : 'this project';
-      throw new CommonwealError('rate_limit_exceeded', `rate limit reached for ${what}: ${refused.check.rule.limit} ${refused.check.dimension} per minute`, { headers });
+      throw new CommonwealError(
+        'rate_limit_exceeded',
+        `rate limit reached for ${what}: ${refused.check.rule.limit} ${refused.check.dimension} per minute`,
+        { headers },
+      );
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   }
@@ -71,7 +86,10 @@ export class Admission {
     const { organizationId, projectId, keyId } = request.caller;
     if (!ledger.hasAccounts(organizationId)) {
       if (this.#deps.billing === 'off') return null;
-      throw new CommonwealError('insufficient_credits', `organization "${organizationId}" has no credits account; the operator adds credits with "commonweal credits add"`);
+      throw new CommonwealError(
+        'insufficient_credits',
+        `organization "${organizationId}" has no credits account; the operator adds credits with "commonweal credits add"`,
+      );
     }
     const maxCostMicro = tokenCostMicro(request.model, promptTokensMax, completionTokensMax);
     const subject = { organizationId, projectId, apiKeyId: keyId, modelId: request.model.id };
@@ -89,10 +107,20 @@ function checksOf(rule: RateLimitRule | undefined, tokens: number): RateLimitChe
   if (rule === undefined) return [];
   const checks: RateLimitCheck[] = [];
   if (rule.requestsPerMinute !== null) {
-    checks.push({ key: `${rule.organizationId}/${rule.id}:requests`, dimension: 'requests', rule: { limit: rule.requestsPerMinute, periodMs: minuteMs }, cost: 1 });
+    checks.push({
+      key: `${rule.organizationId}/${rule.id}:requests`,
+      dimension: 'requests',
+      rule: { limit: rule.requestsPerMinute, periodMs: minuteMs },
+      cost: 1,
+    });
   }
   if (rule.tokensPerMinute !== null) {
-    checks.push({ key: `${rule.organizationId}/${rule.id}:tokens`, dimension: 'tokens', rule: { limit: rule.tokensPerMinute, periodMs: minuteMs }, cost: tokens });
+    checks.push({
+      key: `${rule.organizationId}/${rule.id}:tokens`,
+      dimension: 'tokens',
+      rule: { limit: rule.tokensPerMinute, periodMs: minuteMs },
+      cost: tokens,
+    });
   }
   return checks;
 }

@@ -18,7 +18,10 @@ test('the smaller of max_tokens and max_completion_tokens is the one bound, capp
     maxTokensPerChoice: 1,
     choices: 1,
   });
-  assert.equal(completionLengthOf({ max_tokens: 7, max_completion_tokens: 90 }, 'chat.completions', null).maxTokensPerChoice, 7);
+  assert.equal(
+    completionLengthOf({ max_tokens: 7, max_completion_tokens: 90 }, 'chat.completions', null).maxTokensPerChoice,
+    7,
+  );
   assert.equal(completionLengthOf({ max_tokens: 1_000_000 }, 'chat.completions', 8192).maxTokensPerChoice, 8192);
   assert.equal(completionLengthOf({ max_tokens: null, n: 3 }, 'chat.completions', 8192).maxTokensPerChoice, null);
   assert.equal(completionLengthOf({ n: 3 }, 'chat.completions', null).choices, 3);
@@ -26,12 +29,13 @@ test('the smaller of max_tokens and max_completion_tokens is the one bound, capp
 
 test('a length the hold could not pay for exactly is refused, naming the field', () => {
   for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
-    for (const value of [0, -1, 1.5, '10', true, {}]) assert.deepEqual(refusal({ [field]: value }), { code: 'invalid_request', param: field });
+    for (const value of [0, -1, 1.5, '10', true, {}])
+      assert.deepEqual(refusal({ [field]: value }), { code: 'invalid_request', param: field });
   }
   assert.deepEqual(refusal({ n: choicesMax + 1 }), { code: 'invalid_request', param: 'n' });
 });
 
-test('the length fields of other servers\' APIs are refused rather than passed on unbounded', () => {
+test("the length fields of other servers' APIs are refused rather than passed on unbounded", () => {
   for (const field of ['n_predict', 'num_predict', 'max_new_tokens']) {
     assert.deepEqual(refusal({ [field]: 10 }), { code: 'invalid_request', param: field });
   }

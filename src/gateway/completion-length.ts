@@ -33,14 +33,17 @@ export function completionLengthOf(
 ): CompletionLength {
   for (const field of vendorLengthFields) {
     if (body[field] !== undefined) {
-      throw new CommonwealError('invalid_request', `${field} is not supported; use max_completion_tokens`, { param: field });
+      throw new CommonwealError('invalid_request', `${field} is not supported; use max_completion_tokens`, {
+        param: field,
+      });
     }
   }
   if (endpoint === 'embeddings') return { maxTokensPerChoice: null, choices: 1 };
   const asked = [positiveInteger(body, 'max_completion_tokens'), positiveInteger(body, 'max_tokens')];
   const given = asked.filter((value): value is number => value !== null);
   const choices = positiveInteger(body, 'n') ?? 1;
-  if (choices > choicesMax) throw new CommonwealError('invalid_request', `n must be at most ${choicesMax}`, { param: 'n' });
+  if (choices > choicesMax)
+    throw new CommonwealError('invalid_request', `n must be at most ${choicesMax}`, { param: 'n' });
   if (given.length === 0) return { maxTokensPerChoice: null, choices };
   return { maxTokensPerChoice: Math.min(...given, contextLength ?? Number.MAX_SAFE_INTEGER), choices };
 }

@@ -27,7 +27,12 @@ export class InferenceCatalog {
   #sites: ReadonlyMap<string, Site> = new Map();
   #reloading: Promise<void> = Promise.resolve();
 
-  constructor(sources: CatalogSources, registry: DeploymentRegistry, onProblem: (problem: DeploymentLoadProblem) => void, policy: PolicyEngine) {
+  constructor(
+    sources: CatalogSources,
+    registry: DeploymentRegistry,
+    onProblem: (problem: DeploymentLoadProblem) => void,
+    policy: PolicyEngine,
+  ) {
     this.#sources = sources;
     this.registry = registry;
     this.#onProblem = onProblem;

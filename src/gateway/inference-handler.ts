@@ -45,7 +45,9 @@ function sendJson(res: ServerResponse, value: unknown): void {
  * The OpenAI-compatible API under /v1, on plain node:http: authenticate from memory,
  * read a bounded body, resolve the model, then hand over to the proxy.
  */
-export function createInferenceHandler(deps: InferenceHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createInferenceHandler(
+  deps: InferenceHandlerDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const requestId = newTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
@@ -74,9 +76,11 @@ async function handle(
   const endpoint = completionPaths[path];
   const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
   const isStatement = deps.ledger !== undefined && path === billingStatementPath;
-  if (endpoint === undefined && !isModels && !isStatement) throw new CommonwealError('route_not_found', `no route for ${req.method} ${path}`);
+  if (endpoint === undefined && !isModels && !isStatement)
+    throw new CommonwealError('route_not_found', `no route for ${req.method} ${path}`);
   const expected = endpoint === undefined ? 'GET' : 'POST';
-  if (req.method !== expected) throw new CommonwealError('method_not_allowed', `${path} takes ${expected}, not ${req.method}`);
+  if (req.method !== expected)
+    throw new CommonwealError('method_not_allowed', `${path} takes ${expected}, not ${req.method}`);
   const caller = deps.catalog.keys.authenticate(req.headers.authorization, Date.now());
   line.caller = caller;
   if (isStatement) return answerBillingStatement(deps.ledger!, caller, req.url ?? path, res);
@@ -100,7 +104,11 @@ async function handle(
  * returns, the request's charge has committed with its usage record, or no record was
  * written; either way what is left of the hold is freed here, on every path.
  */
-async function serveAdmitted(deps: InferenceHandlerDeps, request: InferenceRequest, res: ServerResponse): Promise<void> {
+async function serveAdmitted(
+  deps: InferenceHandlerDeps,
+  request: InferenceRequest,
+  res: ServerResponse,
+): Promise<void> {
   // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
   // takes a rate-limit token or credits. Its record still gets its charge, of nothing.
   const admission = deps.admission;
@@ -133,7 +141,11 @@ function inferenceRequest(
   }
   const model = deps.catalog.model(body.model);
   if (model === undefined) {
-    throw new CommonwealError('model_not_found', `the model "${body.model.slice(0, 128)}" does not exist or you do not have access to it`, { param: 'model' });
+    throw new CommonwealError(
+      'model_not_found',
+      `the model "${body.model.slice(0, 128)}" does not exist or you do not have access to it`,
+      { param: 'model' },
+    );
   }
   if (body.stream !== undefined && typeof body.stream !== 'boolean') {
     throw new CommonwealError('invalid_request', 'stream must be a boolean', { param: 'stream' });
@@ -144,7 +156,8 @@ function inferenceRequest(
   const abort = new AbortController();
   // The client going away cancels the upstream call at once.
   input.res.once('close', () => {
-    if (!input.res.writableFinished) abort.abort(new CommonwealError('invalid_request', 'the client closed the request'));
+    if (!input.res.writableFinished)
+      abort.abort(new CommonwealError('invalid_request', 'the client closed the request'));
   });
   return {
     requestId: input.requestId,
@@ -174,13 +187,22 @@ function inferenceRequest(
 function answerModels(deps: InferenceHandlerDeps, res: ServerResponse, path: string, caller: InferenceCaller): void {
   const usable = (modelId: string) => !deps.policy.decide(caller.organizationId, caller.projectId, modelId).denied;
   if (path === '/v1/models') {
-    sendJson(res, { object: 'list', data: Array.from(deps.catalog.models()).filter((m) => usable(m.id)).map(toOpenAiModel) });
+    sendJson(res, {
+      object: 'list',
+      data: Array.from(deps.catalog.models())
+        .filter((m) => usable(m.id))
+        .map(toOpenAiModel),
+    });
     return;
   }
   const id = decodeURIComponent(path.slice('/v1/models/'.length));
   const model = deps.catalog.model(id);
   if (model === undefined || !usable(model.id)) {
-    throw new CommonwealError('model_not_found', `the model "${id.slice(0, 128)}" does not exist or you do not have access to it`, { param: 'model' });
+    throw new CommonwealError(
+      'model_not_found',
+      `the model "${id.slice(0, 128)}" does not exist or you do not have access to it`,
+      { param: 'model' },
+    );
   }
   sendJson(res, toOpenAiModel(model));
 }

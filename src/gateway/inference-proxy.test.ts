@@ -288,11 +288,10 @@ describe('InferenceProxy', () => {
     assert.match(text, /"code":"upstream_error"/);
     assert.equal(totalCalls(), 1, 'no second deployment was asked');
     const record = await storedRecord(requestId);
-    assert.deepEqual([record.outcome, record.errorCode, record.deploymentId], [
-      'upstream_error',
-      'upstream_error',
-      response.headers['x-commonweal-deployment'],
-    ]);
+    assert.deepEqual(
+      [record.outcome, record.errorCode, record.deploymentId],
+      ['upstream_error', 'upstream_error', response.headers['x-commonweal-deployment']],
+    );
   });
 
   it('records a client that goes away mid-stream as client_aborted', async () => {

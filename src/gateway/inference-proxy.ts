@@ -44,8 +44,22 @@ interface Miss {
 }
 
 const errorBodyBytesMax = 64 * 1024;
-const noTokens: TokenUsage = Object.freeze({ promptTokens: 0, completionTokens: 0, totalTokens: 0, usageEstimated: false });
-const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const noTokens: TokenUsage = Object.freeze({
+  promptTokens: 0,
+  completionTokens: 0,
+  totalTokens: 0,
+  usageEstimated: false,
+});
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
 
 /**
  * Sends an inference request to a deployment of its model and relays the answer.
@@ -87,7 +101,8 @@ export class InferenceProxy {
     }
     if (request.signal.aborted) return this.#record(request, this.#aborted(miss.routed, null, noTokens));
     // Every allowed deployment failed: say so, rather than pass on the last failure as if no other deployment existed.
-    if (exhausted && policy.excludesAny) return this.#answerError(request, res, miss.routed, noCompliantDeploymentError(policy));
+    if (exhausted && policy.excludesAny)
+      return this.#answerError(request, res, miss.routed, noCompliantDeploymentError(policy));
     return miss.answer();
   }
 
@@ -97,7 +112,12 @@ export class InferenceProxy {
     return new CommonwealError('no_healthy_deployment', `model "${request.model.id}" ${why}`);
   }
 
-  async #attempt(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, requestBody: Buffer): Promise<Miss | undefined> {
+  async #attempt(
+    request: InferenceRequest,
+    res: ServerResponse,
+    routed: RoutedDeployment,
+    requestBody: Buffer,
+  ): Promise<Miss | undefined> {
     const { stats, engine } = routed;
     stats.onStart();
     const sentAtMs = performance.now();
@@ -147,7 +167,12 @@ export class InferenceProxy {
     routed.stats.onEnd();
   }
 
-  async #upstreamRefused(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse): Promise<Miss> {
+  async #upstreamRefused(
+    request: InferenceRequest,
+    res: ServerResponse,
+    routed: RoutedDeployment,
+    upstream: UpstreamResponse,
+  ): Promise<Miss> {
     const outcome = { statusCode: upstream.statusCode };
     let body: Buffer;
     try {
@@ -167,21 +192,42 @@ export class InferenceProxy {
           writeError(res, answer.body, this.#placeHeaders(routed));
           return;
         }
-        res.writeHead(answer.status, { ...this.#placeHeaders(routed), 'content-type': 'application/json', 'content-length': answer.body.length });
+        res.writeHead(answer.status, {
+          ...this.#placeHeaders(routed),
+          'content-type': 'application/json',
+          'content-length': answer.body.length,
+        });
         res.end(answer.body);
       },
     };
   }
 
-  async #answerError(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment | null, error: unknown): Promise<void> {
+  async #answerError(
+    request: InferenceRequest,
+    res: ServerResponse,
+    routed: RoutedDeployment | null,
+    error: unknown,
+  ): Promise<void> {
     if (request.signal.aborted) return this.#record(request, this.#aborted(routed, null, noTokens));
     const status = error instanceof CommonwealError ? error.status : 500;
     const code = error instanceof CommonwealError ? error.code : 'internal_error';
-    await this.#record(request, routed === null ? { ...this.#failed(null, status, code), outcome: 'rejected' } : this.#failed(routed, status, code));
-    if (writeError(res, error, routed === null ? {} : this.#placeHeaders(routed))) this.#deps.log.error({ err: error, requestId: request.requestId }, 'inference failed');
+    await this.#record(
+      request,
+      routed === null
+        ? { ...this.#failed(null, status, code), outcome: 'rejected' }
+        : this.#failed(routed, status, code),
+    );
+    if (writeError(res, error, routed === null ? {} : this.#placeHeaders(routed)))
+      this.#deps.log.error({ err: error, requestId: request.requestId }, 'inference failed');
   }
 
-  async #relayJson(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse, body: Buffer): Promise<void> {
+  async #relayJson(
+    request: InferenceRequest,
+    res: ServerResponse,
+    routed: RoutedDeployment,
+    upstream: UpstreamResponse,
+    body: Buffer,
+  ): Promise<void> {
     let answer: unknown;
     try {
       answer = JSON.parse(body.toString('utf8'));
@@ -198,19 +244,39 @@ export class InferenceProxy {
     const named = answerNamed(answer, request.model.id);
     if (named !== undefined) body = Buffer.from(JSON.stringify(named));
     request.digest.relayed(body);
-    await this.#record(request, { routed, tokens, status: upstream.statusCode, outcome: 'success', errorCode: null, firstByteMs });
-    res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'content-length': body.length });
+    await this.#record(request, {
+      routed,
+      tokens,
+      status: upstream.statusCode,
+      outcome: 'success',
+      errorCode: null,
+      firstByteMs,
+    });
+    res.writeHead(upstream.statusCode, {
+      ...forwardable(upstream),
+      ...this.#placeHeaders(routed),
+      'content-length': body.length,
+    });
     res.end(body);
   }
 
-  async #relayStream(request: InferenceRequest, res: ServerResponse, routed: RoutedDeployment, upstream: UpstreamResponse): Promise<void> {
+  async #relayStream(
+    request: InferenceRequest,
+    res: ServerResponse,
+    routed: RoutedDeployment,
+    upstream: UpstreamResponse,
+  ): Promise<void> {
     const filter = new SseUsageFilter(request.clientWantsUsage, request.model.id);
     let firstByteMs: number | null = null;
     const tokens = () =>
       usageFromAnswer(filter.usage, { promptBytes: request.bodySizeBytes, completionTokens: filter.contentEvents });
     // The head goes out with the first event, in one write: a write costs a system call
     // and wakes the client, and the first event is what the client waits for anyway.
-    res.writeHead(upstream.statusCode, { ...forwardable(upstream), ...this.#placeHeaders(routed), 'cache-control': 'no-cache' });
+    res.writeHead(upstream.statusCode, {
+      ...forwardable(upstream),
+      ...this.#placeHeaders(routed),
+      'cache-control': 'no-cache',
+    });
     let tail = '';
     try {
       for await (const chunk of upstream.body as AsyncIterable<Buffer | string>) {
@@ -236,14 +302,25 @@ export class InferenceProxy {
       // sent on, it would run into the error event and garble both.
       const last = `data: ${JSON.stringify(toErrorAnswer(failure).body)}\n\n`;
       request.digest.relayed(last);
-      await this.#record(request, { ...this.#failed(routed, res.statusCode, failure.code), tokens: tokens(), firstByteMs });
+      await this.#record(request, {
+        ...this.#failed(routed, res.statusCode, failure.code),
+        tokens: tokens(),
+        firstByteMs,
+      });
       res.end(last);
       throw error;
     }
     const last = filter.sawDone ? `${tail}data: [DONE]\n\n` : tail;
     // The receipt's digest covers the whole answer, so the last bytes are counted before it is written.
     request.digest.relayed(last);
-    await this.#record(request, { routed, tokens: tokens(), status: res.statusCode, outcome: 'success', errorCode: null, firstByteMs });
+    await this.#record(request, {
+      routed,
+      tokens: tokens(),
+      status: res.statusCode,
+      outcome: 'success',
+      errorCode: null,
+      firstByteMs,
+    });
     res.end(last);
   }
 
@@ -296,7 +373,6 @@ export class InferenceProxy {
     const settlement = { request, routed, site };
     await this.#deps.writer.submit((tx) => settleRequest(tx, this.#deps.settlement, record, settlement));
   }
-
 }
 
 /** The answer renamed to `modelId`; undefined when it needs no renaming. */
@@ -309,7 +385,8 @@ function answerNamed(answer: unknown, modelId: string): object | undefined {
 function forwardable(upstream: UpstreamResponse): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream.headers)) {
-    if (value !== undefined && !hopByHop.has(name) && !name.startsWith('x-commonweal-')) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && !hopByHop.has(name) && !name.startsWith('x-commonweal-'))
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
 }
@@ -326,5 +403,7 @@ function streamFault(fault: SseStreamFault): CommonwealError {
 
 /** What a client is told when its stream breaks: our own error as it is, anything else as an upstream failure. */
 function midStreamFailure(error: unknown): CommonwealError {
-  return error instanceof CommonwealError ? error : new CommonwealError('upstream_error', 'the model server failed while answering', { cause: error });
+  return error instanceof CommonwealError
+    ? error
+    : new CommonwealError('upstream_error', 'the model server failed while answering', { cause: error });
 }

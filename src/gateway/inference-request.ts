@@ -69,7 +69,10 @@ function serialize(request: Pick<InferenceRequest, 'body' | 'stream' | 'completi
   // Every OpenAI-compatible server reads `max_tokens`; not all read `max_completion_tokens`.
   if (request.completion.maxTokensPerChoice !== null) body.max_tokens = request.completion.maxTokensPerChoice;
   if (request.stream) {
-    const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
+    const streamOptions =
+      typeof request.body.stream_options === 'object' && request.body.stream_options !== null
+        ? request.body.stream_options
+        : {};
     body.stream_options = { ...streamOptions, include_usage: true };
   }
   return Buffer.from(JSON.stringify(body));

@@ -32,7 +32,10 @@ export class KeyTable {
       throw new CommonwealError('invalid_api_key', 'invalid, revoked or expired API key');
     }
     if (key.role !== 'project' || key.projectId === null) {
-      throw new CommonwealError('forbidden', 'an organization admin key manages its organization; call the inference API with a project key');
+      throw new CommonwealError(
+        'forbidden',
+        'an organization admin key manages its organization; call the inference API with a project key',
+      );
     }
     return { keyId: key.id, organizationId: key.organizationId, projectId: key.projectId };
   }

@@ -10,7 +10,9 @@ import { checkJsonDepth } from './check-json-depth.js';
  */
 export function readBody(req: IncomingMessage, sizeBytesMax: number): Promise<Buffer> {
   const tooLarge = () =>
-    new CommonwealError('body_too_large', `the request body is larger than ${sizeBytesMax} bytes`, { headers: { connection: 'close' } });
+    new CommonwealError('body_too_large', `the request body is larger than ${sizeBytesMax} bytes`, {
+      headers: { connection: 'close' },
+    });
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > sizeBytesMax) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {

@@ -19,14 +19,26 @@ const model = (contextLength: number | null): Model => ({
   updatedAt: '',
 });
 
-function bound(body: Record<string, unknown>, contextLength: number | null, endpoint: 'chat.completions' | 'embeddings' = 'chat.completions') {
+function bound(
+  body: Record<string, unknown>,
+  contextLength: number | null,
+  endpoint: 'chat.completions' | 'embeddings' = 'chat.completions',
+) {
   const completion = completionLengthOf(body, endpoint, contextLength);
   const bodySizeBytes = Buffer.byteLength(JSON.stringify(body));
   return requestTokenBound({ body, model: model(contextLength), bodySizeBytes, endpoint, completion }, 4096);
 }
 
 test('the prompt bound covers every UTF-8 byte of the body plus the template; the completion, max_tokens times n', () => {
-  const body = { model: 'm', messages: [{ role: 'user', content: '日本語のテキスト' }, { role: 'user', content: 'x' }], max_tokens: 100, n: 3 };
+  const body = {
+    model: 'm',
+    messages: [
+      { role: 'user', content: '日本語のテキスト' },
+      { role: 'user', content: 'x' },
+    ],
+    max_tokens: 100,
+    n: 3,
+  };
   const result = bound(body, null);
   assert.equal(result.promptTokensMax, Buffer.byteLength(JSON.stringify(body)) + 64 + 16);
   assert.ok(result.promptTokensMax >= Buffer.byteLength('日本語のテキスト'), 'at least one token per byte of text');
@@ -37,6 +49,10 @@ test('without max_tokens the completion is bounded by the context length, or by 
   assert.equal(bound({ messages: [] }, 8192).completionTokensMax, 8192);
   assert.equal(bound({ messages: [] }, null).completionTokensMax, 4096);
   assert.equal(bound({ messages: [], max_completion_tokens: 10, max_tokens: 99 }, null).completionTokensMax, 10);
-  assert.equal(bound({ messages: [], max_tokens: 1_000_000 }, 8192).completionTokensMax, 8192, 'the context caps what is asked');
+  assert.equal(
+    bound({ messages: [], max_tokens: 1_000_000 }, 8192).completionTokensMax,
+    8192,
+    'the context caps what is asked',
+  );
   assert.equal(bound({ input: 'x' }, null, 'embeddings').completionTokensMax, 0);
 });

@@ -32,9 +32,13 @@ export function requestTokenBound(
   const { body, model } = request;
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
   const context = model.contextLength ?? Number.MAX_SAFE_INTEGER;
-  const promptTokensMax = Math.min(request.bodySizeBytes + templateOverheadTokens + templateOverheadTokensPerMessage * messages, context);
+  const promptTokensMax = Math.min(
+    request.bodySizeBytes + templateOverheadTokens + templateOverheadTokensPerMessage * messages,
+    context,
+  );
   const { maxTokensPerChoice: asked, choices } = request.completion;
-  const perChoice = request.endpoint === 'embeddings' ? 0 : (asked ?? model.contextLength ?? completionTokensDefaultMax);
+  const perChoice =
+    request.endpoint === 'embeddings' ? 0 : (asked ?? model.contextLength ?? completionTokensDefaultMax);
   return {
     promptTokensMax,
     completionTokensMax: perChoice * choices,

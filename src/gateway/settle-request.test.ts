@@ -18,44 +18,73 @@ async function rig(store: Store) {
   const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
   const ledger = await Ledger.open(store, writer);
   await ledger.openAccount({ id: 'org:a', kind: 'organization', organizationId: 'org_a' });
-  await ledger.transfer({ id: 'd1', debitAccountId: issuanceAccountId, creditAccountId: 'org:a', amountMicro: 100, code: 'deposit' });
+  await ledger.transfer({
+    id: 'd1',
+    debitAccountId: issuanceAccountId,
+    creditAccountId: 'org:a',
+    amountMicro: 100,
+    code: 'deposit',
+  });
   const deps = { usage: new UsageRepository(store), receipts: new TransparencyLog(store) };
   /** Settles request `id` of 30 prompt tokens against a hold of `holdMicro`, as the proxy does. */
   const settle = (id: string, holdMicro: number) => {
     const hold = ledger.hold(subject, holdMicro, prices, null);
-    const record = newUsageRecord(usageInput(id, { promptTokens: 30, completionTokens: 0, totalTokens: 30, ...hold.price({ promptTokens: 30, completionTokens: 0 }) }));
+    const record = newUsageRecord(
+      usageInput(id, {
+        promptTokens: 30,
+        completionTokens: 0,
+        totalTokens: 30,
+        ...hold.price({ promptTokens: 30, completionTokens: 0 }),
+      }),
+    );
     const request = { hold, digest: new ExchangeDigest(Buffer.from('{}')) } as unknown as InferenceRequest;
-    return writer.submit((tx) => settleRequest(tx, deps, record, { request, routed: null, site })).finally(() => hold.release());
+    return writer
+      .submit((tx) => settleRequest(tx, deps, record, { request, routed: null, site }))
+      .finally(() => hold.release());
   };
   return { writer, ledger, deps, settle };
 }
 
-testOnEachStore('a request is settled whole: its charge, its receipt stating it, and its record keeping the receipt', async (_t, store) => {
-  const { writer, ledger, deps, settle } = await rig(store);
-  try {
-    await settle('req_1', 50);
-    assert.equal(ledger.account('org:a')?.balanceMicro, 70, 'memory follows the commit');
-    const leaf = (await deps.receipts.findReceipt('req_1'))!;
-    assert.equal((JSON.parse(leaf.text) as { creditsChargedMicro: number }).creditsChargedMicro, 30);
-    const row = await store.db.selectFrom('usageRecords').select(['receiptLeaf', 'creditsChargedMicro']).where('id', '=', 'req_1').executeTakeFirstOrThrow();
-    assert.deepEqual([row.receiptLeaf, row.creditsChargedMicro], [leaf.index, 30]);
-    const [record] = (await deps.usage.query({}, { limit: 1 })).data;
-    assert.equal(Object.hasOwn(record!, 'receiptLeaf'), false, "the leaf index is the log's business, not part of the record a client reads");
-  } finally {
-    await writer.close();
-  }
-});
+testOnEachStore(
+  'a request is settled whole: its charge, its receipt stating it, and its record keeping the receipt',
+  async (_t, store) => {
+    const { writer, ledger, deps, settle } = await rig(store);
+    try {
+      await settle('req_1', 50);
+      assert.equal(ledger.account('org:a')?.balanceMicro, 70, 'memory follows the commit');
+      const leaf = (await deps.receipts.findReceipt('req_1'))!;
+      assert.equal((JSON.parse(leaf.text) as { creditsChargedMicro: number }).creditsChargedMicro, 30);
+      const row = await store.db
+        .selectFrom('usageRecords')
+        .select(['receiptLeaf', 'creditsChargedMicro'])
+        .where('id', '=', 'req_1')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual([row.receiptLeaf, row.creditsChargedMicro], [leaf.index, 30]);
+      const [record] = (await deps.usage.query({}, { limit: 1 })).data;
+      assert.equal(
+        Object.hasOwn(record!, 'receiptLeaf'),
+        false,
+        "the leaf index is the log's business, not part of the record a client reads",
+      );
+    } finally {
+      await writer.close();
+    }
+  },
+);
 
-testOnEachStore('a charge the database refuses leaves no record and no receipt: all of a settlement or none', async (_t, store) => {
-  const { writer, ledger, deps, settle } = await rig(store);
-  try {
-    // The balance is taken away behind memory's back, so that the database's floor check refuses the charge.
-    await sql`update ledger_accounts set credits_posted_micro = 0 where id = 'org:a'`.execute(store.db);
-    await assert.rejects(settle('req_refused', 50), { code: 'insufficient_credits' });
-    assert.equal(await store.db.selectFrom('usageRecords').select('id').executeTakeFirst(), undefined);
-    assert.equal(await deps.receipts.size(), 0);
-    assert.equal(ledger.account('org:a')?.balanceMicro, 100, 'memory never saw the refused charge');
-  } finally {
-    await writer.close();
-  }
-});
+testOnEachStore(
+  'a charge the database refuses leaves no record and no receipt: all of a settlement or none',
+  async (_t, store) => {
+    const { writer, ledger, deps, settle } = await rig(store);
+    try {
+      // The balance is taken away behind memory's back, so that the database's floor check refuses the charge.
+      await sql`update ledger_accounts set credits_posted_micro = 0 where id = 'org:a'`.execute(store.db);
+      await assert.rejects(settle('req_refused', 50), { code: 'insufficient_credits' });
+      assert.equal(await store.db.selectFrom('usageRecords').select('id').executeTakeFirst(), undefined);
+      assert.equal(await deps.receipts.size(), 0);
+      assert.equal(ledger.account('org:a')?.balanceMicro, 100, 'memory never saw the refused charge');
+    } finally {
+      await writer.close();
+    }
+  },
+);

@@ -51,6 +51,8 @@ export async function settleRequest(
   }
   const { receipts } = deps;
   const receiptLeaf =
-    receipts === undefined ? null : await receipts.append(tx, receiptText(toReceipt(record, receiptFacts(record, settlement))));
+    receipts === undefined
+      ? null
+      : await receipts.append(tx, receiptText(toReceipt(record, receiptFacts(record, settlement))));
   await deps.usage.record(tx, record, receiptLeaf);
 }

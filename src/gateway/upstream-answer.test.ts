@@ -13,12 +13,18 @@ function textBody(...pieces: string[]): Readable {
 }
 
 test('reads a body of bytes and a body of text alike', async () => {
-  assert.deepEqual(await readUpstreamBody(Readable.from([Buffer.from('{"a":'), Buffer.from('"é"}')]), 64), Buffer.from('{"a":"é"}'));
+  assert.deepEqual(
+    await readUpstreamBody(Readable.from([Buffer.from('{"a":'), Buffer.from('"é"}')]), 64),
+    Buffer.from('{"a":"é"}'),
+  );
   assert.deepEqual(await readUpstreamBody(textBody('{"a":', '"é"}'), 64), Buffer.from('{"a":"é"}'));
 });
 
 test('bounds a body of text by its UTF-8 bytes, not its characters', async () => {
   // Four characters, eight bytes.
-  await assert.rejects(readUpstreamBody(textBody('éé', 'éé'), 7), (error) => error instanceof CommonwealError && error.code === 'upstream_error');
+  await assert.rejects(
+    readUpstreamBody(textBody('éé', 'éé'), 7),
+    (error) => error instanceof CommonwealError && error.code === 'upstream_error',
+  );
   assert.equal((await readUpstreamBody(textBody('éé', 'éé'), 8)).length, 8);
 });

@@ -5,11 +5,19 @@ import type { OpenAiUsage } from './sse-usage-filter.js';
  * Token counts for a request: the model server's own when it reported them, otherwise
  * an estimate (marked as such) from the request's size and what was produced.
  */
-export function usageFromAnswer(reported: OpenAiUsage | undefined, estimate: { promptBytes: number; completionTokens: number }): TokenUsage {
+export function usageFromAnswer(
+  reported: OpenAiUsage | undefined,
+  estimate: { promptBytes: number; completionTokens: number },
+): TokenUsage {
   const prompt = tokenCount(reported?.prompt_tokens);
   const completion = tokenCount(reported?.completion_tokens) ?? (prompt !== undefined ? 0 : undefined);
   if (prompt !== undefined && completion !== undefined) {
-    return { promptTokens: prompt, completionTokens: completion, totalTokens: tokenCount(reported?.total_tokens) ?? prompt + completion, usageEstimated: false };
+    return {
+      promptTokens: prompt,
+      completionTokens: completion,
+      totalTokens: tokenCount(reported?.total_tokens) ?? prompt + completion,
+      usageEstimated: false,
+    };
   }
   const promptTokens = estimateTokensOfBytes(estimate.promptBytes);
   return {

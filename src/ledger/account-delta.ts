@@ -46,7 +46,10 @@ export function transferDeltas(
     case 'pending':
       return [delta(debitAccountId, 0, 0, amountMicro, 0), delta(creditAccountId, 0, 0, 0, amountMicro)];
     case 'post_pending':
-      return [delta(debitAccountId, amountMicro, 0, -pendingMicro, 0), delta(creditAccountId, 0, amountMicro, 0, -pendingMicro)];
+      return [
+        delta(debitAccountId, amountMicro, 0, -pendingMicro, 0),
+        delta(creditAccountId, 0, amountMicro, 0, -pendingMicro),
+      ];
     case 'void_pending':
       return [delta(debitAccountId, 0, 0, -pendingMicro, 0), delta(creditAccountId, 0, 0, 0, -pendingMicro)];
   }
@@ -57,6 +60,12 @@ export function transferDeltas(
  * delta a map of its own, so every read of a delta missed V8's inline caches: on the hot
  * path (two deltas per charge) that cost more than the rest of the charge's JavaScript.
  */
-export function delta(accountId: string, debitsPostedMicro: number, creditsPostedMicro: number, debitsPendingMicro: number, creditsPendingMicro: number): AccountDelta {
+export function delta(
+  accountId: string,
+  debitsPostedMicro: number,
+  creditsPostedMicro: number,
+  debitsPendingMicro: number,
+  creditsPendingMicro: number,
+): AccountDelta {
   return { accountId, debitsPostedMicro, creditsPostedMicro, debitsPendingMicro, creditsPendingMicro };
 }

@@ -65,10 +65,16 @@ export class BudgetBook {
   }
 
   /** Spent and reserved micro-credits of a budget in its current period. */
-  usage(organizationId: string, budgetId: string, nowMs: number): { spentMicro: number; reservedMicro: number } | undefined {
+  usage(
+    organizationId: string,
+    budgetId: string,
+    nowMs: number,
+  ): { spentMicro: number; reservedMicro: number } | undefined {
     const state = this.#byOrganization.get(organizationId)?.find((s) => s.budget.id === budgetId);
     if (state === undefined) return undefined;
-    return this.roll(state, nowMs) ? { spentMicro: state.spentMicro, reservedMicro: state.reservedMicro } : { spentMicro: 0, reservedMicro: 0 };
+    return this.roll(state, nowMs)
+      ? { spentMicro: state.spentMicro, reservedMicro: state.reservedMicro }
+      : { spentMicro: 0, reservedMicro: 0 };
   }
 
   /** Reserves `amountMicro` in every budget of the subject, or throws `budget_exceeded` and reserves nothing. */

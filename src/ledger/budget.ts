@@ -34,7 +34,10 @@ export function toBudget(row: Selectable<LedgerBudgetsTable>): Budget {
 }
 
 /** The period that contains `nowMs`, or undefined when a fixed window is not open then. */
-export function budgetWindow(budget: Pick<Budget, 'period' | 'startsAt' | 'endsAt'>, nowMs: number): BudgetWindow | undefined {
+export function budgetWindow(
+  budget: Pick<Budget, 'period' | 'startsAt' | 'endsAt'>,
+  nowMs: number,
+): BudgetWindow | undefined {
   const now = new Date(nowMs);
   if (budget.period === 'day') {
     const startMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
@@ -42,7 +45,11 @@ export function budgetWindow(budget: Pick<Budget, 'period' | 'startsAt' | 'endsA
   }
   if (budget.period === 'month') {
     const startMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-    return { key: new Date(startMs).toISOString().slice(0, 7), startMs, endMs: Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) };
+    return {
+      key: new Date(startMs).toISOString().slice(0, 7),
+      startMs,
+      endMs: Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1),
+    };
   }
   const startMs = Date.parse(budget.startsAt ?? '');
   const endMs = Date.parse(budget.endsAt ?? '');

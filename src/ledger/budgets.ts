@@ -36,14 +36,20 @@ export class Budgets {
     for (const row of rows) {
       const budget = toBudget(row);
       const window = budgetWindow(budget, ledger.nowMs());
-      const spentMicro = window === undefined ? 0 : await budgets.#spent(ledger.repository.db, budget, window.startMs, window.endMs);
+      const spentMicro =
+        window === undefined ? 0 : await budgets.#spent(ledger.repository.db, budget, window.startMs, window.endMs);
       budgets.book.add(budget, spentMicro, window?.key ?? '');
     }
     return budgets;
   }
 
   async list(organizationId: string): Promise<BudgetView[]> {
-    const rows = await this.#ledger.repository.db.selectFrom('ledgerBudgets').selectAll().where('organizationId', '=', organizationId).orderBy('id').execute();
+    const rows = await this.#ledger.repository.db
+      .selectFrom('ledgerBudgets')
+      .selectAll()
+      .where('organizationId', '=', organizationId)
+      .orderBy('id')
+      .execute();
     return rows.map((row) => this.#view(toBudget(row)));
   }
 
@@ -80,12 +86,20 @@ export class Budgets {
   }
 
   #view(budget: Budget): BudgetView {
-    const usage = this.book.usage(budget.organizationId, budget.id, this.#ledger.nowMs()) ?? { spentMicro: 0, reservedMicro: 0 };
+    const usage = this.book.usage(budget.organizationId, budget.id, this.#ledger.nowMs()) ?? {
+      spentMicro: 0,
+      reservedMicro: 0,
+    };
     return { ...budget, ...usage };
   }
 
   #checked(organizationId: string, input: BudgetInput): Budget {
-    if (input.period === 'window' && (input.startsAt === undefined || input.endsAt === undefined || Date.parse(input.startsAt) >= Date.parse(input.endsAt))) {
+    if (
+      input.period === 'window' &&
+      (input.startsAt === undefined ||
+        input.endsAt === undefined ||
+        Date.parse(input.startsAt) >= Date.parse(input.endsAt))
+    ) {
       throw new CommonwealError('invalid_request', 'a window budget needs startsAt before endsAt', { param: 'endsAt' });
     }
     if (input.scope !== 'organization' && input.scopeId === undefined) {

@@ -49,10 +49,13 @@ const usage = (credits: Omit<MeteredUsage, 'id' | 'createdAt'>): MeteredUsage =>
 test('a charge beyond its hold is refused as a broken invariant, and writes nothing', async () => {
   await withHold(async (hold, ledger, writer, store) => {
     const beyond = usage({ creditsPricedMicro: 101, creditsChargedMicro: 101, creditsWrittenOffMicro: 0 });
-    await assert.rejects(writer.submit((tx) => hold.writeCharge(tx, beyond)), {
-      name: 'InvariantViolation',
-      message: 'a charge never exceeds its hold',
-    });
+    await assert.rejects(
+      writer.submit((tx) => hold.writeCharge(tx, beyond)),
+      {
+        name: 'InvariantViolation',
+        message: 'a charge never exceeds its hold',
+      },
+    );
     assert.deepEqual(await chargeRows(store), []);
     assert.equal(ledger.account('org:a')?.balanceMicro, 1_000);
     // The hold is still whole: the price it gives is charged as usual.
@@ -68,10 +71,13 @@ test('a charge whose price is not charged plus written off is refused as a broke
       usage({ creditsPricedMicro: 120, creditsChargedMicro: 100, creditsWrittenOffMicro: 0 }),
       usage({ creditsPricedMicro: 90, creditsChargedMicro: 100, creditsWrittenOffMicro: -10 }),
     ]) {
-      await assert.rejects(writer.submit((tx) => hold.writeCharge(tx, broken)), {
-        name: 'InvariantViolation',
-        message: 'a priced request is charged or written off, to the micro-credit',
-      });
+      await assert.rejects(
+        writer.submit((tx) => hold.writeCharge(tx, broken)),
+        {
+          name: 'InvariantViolation',
+          message: 'a priced request is charged or written off, to the micro-credit',
+        },
+      );
     }
     assert.deepEqual(await chargeRows(store), []);
     assert.equal(ledger.account('org:a')?.balanceMicro, 1_000);

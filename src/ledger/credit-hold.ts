@@ -121,7 +121,11 @@ export class CreditHold {
   price(usage: { readonly promptTokens: number; readonly completionTokens: number }): RequestCredits {
     const pricedMicro = tokenCostMicro(this.#parts.prices, usage.promptTokens, usage.completionTokens);
     const chargedMicro = Math.min(pricedMicro, this.maxCostMicro);
-    return { creditsPricedMicro: pricedMicro, creditsChargedMicro: chargedMicro, creditsWrittenOffMicro: pricedMicro - chargedMicro };
+    return {
+      creditsPricedMicro: pricedMicro,
+      creditsChargedMicro: chargedMicro,
+      creditsWrittenOffMicro: pricedMicro - chargedMicro,
+    };
   }
 
   /** Frees the whole hold; a no-op once the hold has ended. */

@@ -13,6 +13,9 @@ function cell(value: string | number | null): string {
 
 /** RFC 4180 CSV with a header line and CRLF line ends. */
 export function toCsv<T>(rows: readonly T[], columns: readonly CsvColumn<T>[]): string {
-  const lines = [columns.map((c) => cell(c.header)).join(','), ...rows.map((row) => columns.map((c) => cell(c.value(row))).join(','))];
+  const lines = [
+    columns.map((c) => cell(c.header)).join(','),
+    ...rows.map((row) => columns.map((c) => cell(c.value(row))).join(',')),
+  ];
   return `${lines.join('\r\n')}\r\n`;
 }

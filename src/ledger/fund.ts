@@ -58,7 +58,8 @@ export class Fund {
   async createProgram(input: ProgramInput): Promise<FundProgram> {
     const id = input.id ?? newRecordId('prog');
     const existing = await this.#db.selectFrom('fundPrograms').select('id').where('id', '=', id).executeTakeFirst();
-    if (existing !== undefined) throw new CommonwealError('already_exists', `program with id "${id}" already exists`, { param: 'id' });
+    if (existing !== undefined)
+      throw new CommonwealError('already_exists', `program with id "${id}" already exists`, { param: 'id' });
     const nowIso = new Date(this.#ledger.nowMs()).toISOString();
     const row = {
       id,
@@ -94,7 +95,9 @@ export class Fund {
     const program = await this.program(programId);
     const nowMs = this.#ledger.nowMs();
     if (nowMs < Date.parse(program.opensAt) || (program.closesAt !== null && nowMs >= Date.parse(program.closesAt))) {
-      throw new CommonwealError('conflict', `program "${programId}" does not accept applications now`, { param: 'programId' });
+      throw new CommonwealError('conflict', `program "${programId}" does not accept applications now`, {
+        param: 'programId',
+      });
     }
     const open = await this.#db
       .selectFrom('fundApplications')
@@ -103,7 +106,10 @@ export class Fund {
       .where('organizationId', '=', organizationId)
       .where('status', 'in', ['pending', 'approved'])
       .executeTakeFirst();
-    if (open !== undefined) throw new CommonwealError('conflict', `organization already has application "${open.id}" in this program`, { param: 'programId' });
+    if (open !== undefined)
+      throw new CommonwealError('conflict', `organization already has application "${open.id}" in this program`, {
+        param: 'programId',
+      });
     const row = {
       id: newRecordId('app'),
       programId,
@@ -129,8 +135,14 @@ export class Fund {
   }
 
   async application(programId: string, applicationId: string): Promise<FundApplication> {
-    const row = await this.#db.selectFrom('fundApplications').selectAll().where('id', '=', applicationId).where('programId', '=', programId).executeTakeFirst();
-    if (row === undefined) throw new CommonwealError('not_found', `application "${applicationId}" not found`, { param: 'applicationId' });
+    const row = await this.#db
+      .selectFrom('fundApplications')
+      .selectAll()
+      .where('id', '=', applicationId)
+      .where('programId', '=', programId)
+      .executeTakeFirst();
+    if (row === undefined)
+      throw new CommonwealError('not_found', `application "${applicationId}" not found`, { param: 'applicationId' });
     return toFundApplication(row);
   }
 
@@ -145,15 +157,33 @@ export class Fund {
     const amountMicro = input.amountMicro ?? program.defaultGrantMicro;
     if (application.status === 'approved' && application.amountMicro === amountMicro) return application;
     if (application.status !== 'pending') {
-      throw new CommonwealError('conflict', `application "${applicationId}" was already ${application.status}`, { param: 'applicationId' });
+      throw new CommonwealError('conflict', `application "${applicationId}" was already ${application.status}`, {
+        param: 'applicationId',
+      });
     }
     const nowMs = this.#ledger.nowMs();
-    const expiresAt = new Date(input.expiresAt === undefined ? nowMs + program.grantDurationDays * dayMs : Date.parse(input.expiresAt)).toISOString();
+    const expiresAt = new Date(
+      input.expiresAt === undefined ? nowMs + program.grantDurationDays * dayMs : Date.parse(input.expiresAt),
+    ).toISOString();
     const accountId = grantAccountId(applicationId);
-    await this.#ledger.openAccount({ id: accountId, kind: 'grant', organizationId: application.organizationId, programId, expiresAt });
+    await this.#ledger.openAccount({
+      id: accountId,
+      kind: 'grant',
+      organizationId: application.organizationId,
+      programId,
+      expiresAt,
+    });
     const decidedAt = new Date(nowMs).toISOString();
     await this.#ledger.transfer(
-      { id: accountId, debitAccountId: program.poolAccountId, creditAccountId: accountId, amountMicro, code: 'grant', programId, organizationId: application.organizationId },
+      {
+        id: accountId,
+        debitAccountId: program.poolAccountId,
+        creditAccountId: accountId,
+        amountMicro,
+        code: 'grant',
+        programId,
+        organizationId: application.organizationId,
+      },
       async (tx) => {
         await tx
           .updateTable('fundApplications')
@@ -169,11 +199,18 @@ export class Fund {
     const application = await this.application(programId, applicationId);
     if (application.status === 'rejected' && application.reason === reason) return application;
     if (application.status !== 'pending') {
-      throw new CommonwealError('conflict', `application "${applicationId}" was already ${application.status}`, { param: 'applicationId' });
+      throw new CommonwealError('conflict', `application "${applicationId}" was already ${application.status}`, {
+        param: 'applicationId',
+      });
     }
     const decidedAt = new Date(this.#ledger.nowMs()).toISOString();
     await this.#ledger.writer.submit((tx) =>
-      tx.db.updateTable('fundApplications').set({ status: 'rejected', reason, decidedAt }).where('id', '=', applicationId).where('status', '=', 'pending').execute(),
+      tx.db
+        .updateTable('fundApplications')
+        .set({ status: 'rejected', reason, decidedAt })
+        .where('id', '=', applicationId)
+        .where('status', '=', 'pending')
+        .execute(),
     );
     return this.application(programId, applicationId);
   }
@@ -190,7 +227,10 @@ export class Fund {
       .slice(0, limit);
     for (const account of due) {
       const amountMicro = Math.max(0, this.#ledger.book.available(account));
-      const closes = account.creditsPostedMicro - account.debitsPostedMicro === amountMicro && account.debitsPendingMicro === 0 && account.reservedMicro === 0;
+      const closes =
+        account.creditsPostedMicro - account.debitsPostedMicro === amountMicro &&
+        account.debitsPendingMicro === 0 &&
+        account.reservedMicro === 0;
       const closedAt = new Date(nowMs).toISOString();
       const close: AlsoWrite = async (tx) => {
         if (closes) await this.#ledger.repository.closeAccount(tx, account.id, closedAt);

@@ -9,7 +9,14 @@ import type { LedgerAccountsTable } from '../store/index.js';
  * other one without a floor, whose negative balance is every credit of usage that model
  * servers reported beyond what requests held, and that no organization was charged.
  */
-export const ledgerAccountKinds = ['organization', 'grant', 'program_pool', 'revenue', 'issuance', 'write_off'] as const;
+export const ledgerAccountKinds = [
+  'organization',
+  'grant',
+  'program_pool',
+  'revenue',
+  'issuance',
+  'write_off',
+] as const;
 export type LedgerAccountKind = (typeof ledgerAccountKinds)[number];
 
 export interface LedgerAccount {

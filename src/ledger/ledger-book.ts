@@ -77,7 +77,13 @@ export class LedgerBook {
   /** What a new debit may take, down to the floor; unbounded for an account without one. */
   available(account: BookAccount): number {
     if (account.floorMicro === null) return Number.MAX_SAFE_INTEGER;
-    return account.creditsPostedMicro - account.debitsPostedMicro - account.debitsPendingMicro - account.reservedMicro - account.floorMicro;
+    return (
+      account.creditsPostedMicro -
+      account.debitsPostedMicro -
+      account.debitsPendingMicro -
+      account.reservedMicro -
+      account.floorMicro
+    );
   }
 
   /** Reserves `amountMicro` when the account can cover it; false (and nothing reserved) when not. */
@@ -111,7 +117,8 @@ export class LedgerBook {
       object: 'ledger_account',
       ...rest,
       balanceMicro: account.creditsPostedMicro - account.debitsPostedMicro,
-      availableMicro: account.creditsPostedMicro - account.debitsPostedMicro - account.debitsPendingMicro - account.reservedMicro,
+      availableMicro:
+        account.creditsPostedMicro - account.debitsPostedMicro - account.debitsPendingMicro - account.reservedMicro,
     };
   }
 }

@@ -49,7 +49,9 @@ const add = (map: Map<string, number>, id: string, amount: number) => map.set(id
 
 function available(model: Model, id: string): number {
   const floor = floors[id];
-  return floor === null || floor === undefined ? Number.MAX_SAFE_INTEGER : get(model.balances, id) - get(model.pendingDebits, id) - floor;
+  return floor === null || floor === undefined
+    ? Number.MAX_SAFE_INTEGER
+    : get(model.balances, id) - get(model.pendingDebits, id) - floor;
 }
 
 async function outcome(promise: Promise<unknown>): Promise<string> {
@@ -78,7 +80,16 @@ class TransferCommand implements fc.AsyncCommand<Model, Real> {
   async run(model: Model, real: Real): Promise<void> {
     const type = this.timeoutMs === undefined ? 'single' : 'pending';
     const content = JSON.stringify([type, this.debit, this.credit, this.amount, this.timeoutMs ?? null, null]);
-    const got = await outcome(real.ledger.transfer({ id: this.id, debitAccountId: this.debit, creditAccountId: this.credit, amountMicro: this.amount, code: 'transfer', timeoutMs: this.timeoutMs }));
+    const got = await outcome(
+      real.ledger.transfer({
+        id: this.id,
+        debitAccountId: this.debit,
+        creditAccountId: this.credit,
+        amountMicro: this.amount,
+        code: 'transfer',
+        timeoutMs: this.timeoutMs,
+      }),
+    );
     let expected = 'ok';
     const taken = model.contents.get(this.id);
     if (taken !== undefined) expected = taken === content ? 'ok' : 'idempotency_conflict';
@@ -91,7 +102,13 @@ class TransferCommand implements fc.AsyncCommand<Model, Real> {
       } else {
         add(model.pendingDebits, this.debit, this.amount);
         add(model.pendingCredits, this.credit, this.amount);
-        model.holds.set(this.id, { debit: this.debit, credit: this.credit, amount: this.amount, timeoutAtMs: model.nowMs + this.timeoutMs!, resolved: false });
+        model.holds.set(this.id, {
+          debit: this.debit,
+          credit: this.credit,
+          amount: this.amount,
+          timeoutAtMs: model.nowMs + this.timeoutMs!,
+          resolved: false,
+        });
       }
     }
     assert.equal(got, expected, this.toString());
@@ -116,11 +133,20 @@ class ResolveCommand implements fc.AsyncCommand<Model, Real> {
   }
 
   async run(model: Model, real: Real): Promise<void> {
-    const call = this.post ? real.ledger.post(this.pendingId, { id: this.id, amountMicro: this.amount }) : real.ledger.void(this.pendingId, { id: this.id });
+    const call = this.post
+      ? real.ledger.post(this.pendingId, { id: this.id, amountMicro: this.amount })
+      : real.ledger.void(this.pendingId, { id: this.id });
     const got = await outcome(call);
     const hold = model.holds.get(this.pendingId);
     const amount = this.post ? (this.amount ?? hold?.amount ?? 0) : 0;
-    const content = JSON.stringify([this.post ? 'post_pending' : 'void_pending', hold?.debit, hold?.credit, amount, null, this.pendingId]);
+    const content = JSON.stringify([
+      this.post ? 'post_pending' : 'void_pending',
+      hold?.debit,
+      hold?.credit,
+      amount,
+      null,
+      this.pendingId,
+    ]);
     const taken = model.contents.get(this.id);
     let expected = 'ok';
     if (hold === undefined) expected = 'not_found';
@@ -181,9 +207,14 @@ async function checkInvariants(model: Model, real: Real): Promise<void> {
     sum += account.balanceMicro;
     assert.equal(account.balanceMicro, get(model.balances, account.id), `balance of ${account.id}`);
     assert.equal(account.debitsPendingMicro, get(model.pendingDebits, account.id), `pending debits of ${account.id}`);
-    assert.equal(account.creditsPendingMicro, get(model.pendingCredits, account.id), `pending credits of ${account.id}`);
+    assert.equal(
+      account.creditsPendingMicro,
+      get(model.pendingCredits, account.id),
+      `pending credits of ${account.id}`,
+    );
     const floor = floors[account.id];
-    if (floor !== null && floor !== undefined) assert.ok(account.balanceMicro - account.debitsPendingMicro >= floor, `${account.id} below its floor`);
+    if (floor !== null && floor !== undefined)
+      assert.ok(account.balanceMicro - account.debitsPendingMicro >= floor, `${account.id} below its floor`);
   }
   assert.equal(sum, 0, 'the balances sum to zero');
   // The database agrees with memory, and each hold has at most one resolution.
@@ -201,10 +232,18 @@ const accountArb = fc.constantFrom(...accountIds);
 const idArb = fc.constantFrom(...transferIds);
 const amountArb = fc.integer({ min: 0, max: 1_500 });
 const commands = [
-  fc.tuple(idArb, accountArb, accountArb, amountArb).map(([id, d, c, a]) => new TransferCommand(id, d, c, a, undefined)),
-  fc.tuple(idArb, accountArb, amountArb).map(([id, c, a]) => new TransferCommand(id, issuanceAccountId, c, a, undefined)),
-  fc.tuple(idArb, accountArb, accountArb, amountArb, fc.integer({ min: 1, max: 10_000 })).map(([id, d, c, a, t]) => new TransferCommand(id, d, c, a, t)),
-  fc.tuple(idArb, idArb, fc.boolean(), fc.option(amountArb, { nil: undefined })).map(([p, id, post, a]) => new ResolveCommand(p, id, post, a)),
+  fc
+    .tuple(idArb, accountArb, accountArb, amountArb)
+    .map(([id, d, c, a]) => new TransferCommand(id, d, c, a, undefined)),
+  fc
+    .tuple(idArb, accountArb, amountArb)
+    .map(([id, c, a]) => new TransferCommand(id, issuanceAccountId, c, a, undefined)),
+  fc
+    .tuple(idArb, accountArb, accountArb, amountArb, fc.integer({ min: 1, max: 10_000 }))
+    .map(([id, d, c, a, t]) => new TransferCommand(id, d, c, a, t)),
+  fc
+    .tuple(idArb, idArb, fc.boolean(), fc.option(amountArb, { nil: undefined }))
+    .map(([p, id, post, a]) => new ResolveCommand(p, id, post, a)),
   fc.integer({ min: 0, max: 12_000 }).map((ms) => new ExpireCommand(ms)),
 ];
 
@@ -217,9 +256,17 @@ test('random transfers, holds, posts, voids, expiries and retries keep every led
       try {
         const ledger = await Ledger.open(store, writer, { now: () => clock.ms });
         for (const id of accountIds) {
-          if (id !== issuanceAccountId) await ledger.openAccount({ id, kind: 'organization', organizationId: id, floorMicro: floors[id] ?? 0 });
+          if (id !== issuanceAccountId)
+            await ledger.openAccount({ id, kind: 'organization', organizationId: id, floorMicro: floors[id] ?? 0 });
         }
-        const model: Model = { nowMs: clock.ms, balances: new Map(), pendingDebits: new Map(), pendingCredits: new Map(), contents: new Map(), holds: new Map() };
+        const model: Model = {
+          nowMs: clock.ms,
+          balances: new Map(),
+          pendingDebits: new Map(),
+          pendingCredits: new Map(),
+          contents: new Map(),
+          holds: new Map(),
+        };
         await fc.asyncModelRun(() => ({ model, real: { ledger, store, clock } }), cmds);
       } finally {
         await writer.close();

@@ -16,7 +16,9 @@ import { postedTransfersQuery } from './statement.js';
 
 async function planOf(store: Store, query: Compilable): Promise<string[]> {
   const { sql, parameters } = query.compile();
-  const { rows } = await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]));
+  const { rows } = await store.db.executeQuery<{ detail: string }>(
+    CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
+  );
   return rows.map((row) => row.detail);
 }
 
@@ -35,18 +37,37 @@ const fullScan = /^SCAN ledger_transfers$/;
 
 test("a statement finds an organization's transfers through the debit and credit indexes, not by reading the ledger", async () => {
   await withStore(async (store) => {
-    const plan = await planOf(store, postedTransfersQuery(store.db, ['org:a', 'grant:a:1']).where('createdAt', '>=', '2027-01-01T00:00:00.000Z').selectAll().orderBy('seq'));
+    const plan = await planOf(
+      store,
+      postedTransfersQuery(store.db, ['org:a', 'grant:a:1'])
+        .where('createdAt', '>=', '2027-01-01T00:00:00.000Z')
+        .selectAll()
+        .orderBy('seq'),
+    );
     assert.ok(!plan.some((detail) => fullScan.test(detail)), plan.join('\n'));
-    assert.ok(plan.some((detail) => detail.includes('ledger_transfers_by_debit')), plan.join('\n'));
-    assert.ok(plan.some((detail) => detail.includes('ledger_transfers_by_credit')), plan.join('\n'));
+    assert.ok(
+      plan.some((detail) => detail.includes('ledger_transfers_by_debit')),
+      plan.join('\n'),
+    );
+    assert.ok(
+      plan.some((detail) => detail.includes('ledger_transfers_by_credit')),
+      plan.join('\n'),
+    );
   });
 });
 
 test("a budget sums a period's charges through the debit index, not by reading the ledger", async () => {
   await withStore(async (store) => {
-    const query = chargesQuery(store.db, ['org:a', 'grant:a:1'], '2027-03-01T00:00:00.000Z', '2027-04-01T00:00:00.000Z').where('projectId', '=', 'p').select('amountMicro');
+    const query = chargesQuery(store.db, ['org:a', 'grant:a:1'], '2027-03-01T00:00:00.000Z', '2027-04-01T00:00:00.000Z')
+      .where('projectId', '=', 'p')
+      .select('amountMicro');
     const plan = await planOf(store, query);
     assert.ok(!plan.some((detail) => fullScan.test(detail)), plan.join('\n'));
-    assert.ok(plan.some((detail) => /ledger_transfers_by_debit \(debit_account_id=\? AND created_at>\? AND created_at<\?\)/.test(detail)), plan.join('\n'));
+    assert.ok(
+      plan.some((detail) =>
+        /ledger_transfers_by_debit \(debit_account_id=\? AND created_at>\? AND created_at<\?\)/.test(detail),
+      ),
+      plan.join('\n'),
+    );
   });
 });

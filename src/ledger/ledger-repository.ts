@@ -1,8 +1,15 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CommonwealError, invariant } from '../errors/index.js';
-import { type Database, type LedgerAccountsTable, RowInserter, type Store, type StoreDialect, type WriteTransaction } from '../store/index.js';
+import {
+  type Database,
+  type LedgerAccountsTable,
+  RowInserter,
+  type Store,
+  type StoreDialect,
+  type WriteTransaction,
+} from '../store/index.js';
 import { type AccountDelta, availableLoweredMicro, delta, isDoubleEntry } from './account-delta.js';
-import { type Charge, chargeRow, type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
+import { type Charge, type LedgerTransfer, toLedgerTransfer, type TransferRow } from './ledger-transfer.js';
 import { revenueAccountId } from './ledger-account.js';
 
 /** Every write of a transfer is checked before anything of it is written: one debit, one credit, equal. */
@@ -31,13 +38,22 @@ export class LedgerRepository {
   constructor(store: Store) {
     this.#store = store;
     this.#statements = ledgerStatements(store.dialect);
-    this.#transferRows = new RowInserter(store.dialect, 'ledger_transfers', transferColumns.map(([, column]) => column));
+    this.#transferRows = new RowInserter(
+      store.dialect,
+      'ledger_transfers',
+      transferColumns.map(([, column]) => column),
+    );
     // What every charge has in common is written into the SQL, so that a charge binds 10 values rather than 17.
-    this.#chargeRows = new RowInserter(store.dialect, 'ledger_transfers', chargeColumns.map(([, column]) => column), {
-      type: 'single',
-      code: 'charge',
-      credit_account_id: revenueAccountId,
-    });
+    this.#chargeRows = new RowInserter(
+      store.dialect,
+      'ledger_transfers',
+      chargeColumns.map(([, column]) => column),
+      {
+        type: 'single',
+        code: 'charge',
+        credit_account_id: revenueAccountId,
+      },
+    );
   }
 
   get db(): Kysely<Database> {
@@ -133,12 +149,18 @@ export class LedgerRepository {
 
   async #applyDelta(db: Kysely<Database>, delta: AccountDelta): Promise<void> {
     const statements = this.#statements;
-    const sums = [delta.debitsPostedMicro, delta.creditsPostedMicro, delta.debitsPendingMicro, delta.creditsPendingMicro];
+    const sums = [
+      delta.debitsPostedMicro,
+      delta.creditsPostedMicro,
+      delta.debitsPendingMicro,
+      delta.creditsPendingMicro,
+    ];
     const changes = [...sums, delta.accountId, ...sums];
     const loweredMicro = availableLoweredMicro(delta);
-    const result = loweredMicro > 0
-      ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, loweredMicro]))
-      : await db.executeQuery(CompiledQuery.raw(statements.updateAccount, changes));
+    const result =
+      loweredMicro > 0
+        ? await db.executeQuery(CompiledQuery.raw(statements.updateAccountAboveFloor, [...changes, loweredMicro]))
+        : await db.executeQuery(CompiledQuery.raw(statements.updateAccount, changes));
     if (Number(result.numAffectedRows) !== 1) throw await this.#refusal(db, delta);
   }
 
@@ -159,7 +181,10 @@ export class LedgerRepository {
           'the most they hold exactly; nothing was written',
       );
     }
-    return new CommonwealError('insufficient_credits', `account "${delta.accountId}" does not have the credits for this transfer`);
+    return new CommonwealError(
+      'insufficient_credits',
+      `account "${delta.accountId}" does not have the credits for this transfer`,
+    );
   }
 }
 
@@ -202,8 +227,21 @@ const transferColumns: readonly (readonly [keyof TransferRow, string])[] = [
 ];
 
 /** The columns that differ from one charge to the next, in `transferColumns` order; the rest are fixed (see the constructor) or null. */
-const chargeFields: ReadonlySet<string> = new Set<keyof Charge>(['id', 'debitAccountId', 'amountMicro', 'usageRecordId', 'organizationId', 'projectId', 'apiKeyId', 'modelId', 'programId', 'createdAt']);
-const chargeColumns = transferColumns.filter((column): column is readonly [keyof Charge, string] => chargeFields.has(column[0]));
+const chargeFields: ReadonlySet<string> = new Set<keyof Charge>([
+  'id',
+  'debitAccountId',
+  'amountMicro',
+  'usageRecordId',
+  'organizationId',
+  'projectId',
+  'apiKeyId',
+  'modelId',
+  'programId',
+  'createdAt',
+]);
+const chargeColumns = transferColumns.filter((column): column is readonly [keyof Charge, string] =>
+  chargeFields.has(column[0]),
+);
 
 interface LedgerStatements {
   readonly updateAccount: string;

@@ -22,7 +22,10 @@ export class LedgerSweeper {
 
   /** One sweep, after any sweep already running; resolves with how many holds and grants it expired. */
   sweep(): Promise<{ holds: number; grants: number }> {
-    const result = this.#running.then(async () => ({ holds: await this.#ledger.expireHolds(), grants: await this.#fund.expireGrants() }));
+    const result = this.#running.then(async () => ({
+      holds: await this.#ledger.expireHolds(),
+      grants: await this.#fund.expireGrants(),
+    }));
     this.#running = result.then(
       () => undefined,
       () => undefined,

@@ -69,7 +69,10 @@ export interface TransferInput extends TransferTags {
   readonly reversesId?: string | null;
 }
 
-export type TransferRow = Omit<Selectable<LedgerTransfersTable>, 'seq' | 'type' | 'code'> & { readonly type: TransferType; readonly code: TransferCode };
+export type TransferRow = Omit<Selectable<LedgerTransfersTable>, 'seq' | 'type' | 'code'> & {
+  readonly type: TransferType;
+  readonly code: TransferCode;
+};
 
 /**
  * A metered request's charge: a transfer posted at once, code `charge`, from one of its

@@ -39,7 +39,11 @@ const exact = (column: string) => sql<string>`cast(${sql.ref(column)} as text)`;
  * `priced = charged + written off`; no hold has outlived its timeout by more than
  * `holdGraceMs`.
  */
-export async function verifyLedger(db: Kysely<Database>, nowMs: number, holdGraceMs: number): Promise<LedgerVerification> {
+export async function verifyLedger(
+  db: Kysely<Database>,
+  nowMs: number,
+  holdGraceMs: number,
+): Promise<LedgerVerification> {
   const problems: string[] = [];
   const accounts = await db
     .selectFrom('ledgerAccounts')
@@ -68,7 +72,9 @@ export async function verifyLedger(db: Kysely<Database>, nowMs: number, holdGrac
     pendingCredits += stored.creditsPending;
     const expected = recomputed.get(account.id) ?? zeroSums();
     if (sumFields.some((field) => stored[field] !== expected[field])) {
-      problems.push(`account ${account.id}: stored sums ${sumsText(stored)} differ from its transfers ${sumsText(expected)}`);
+      problems.push(
+        `account ${account.id}: stored sums ${sumsText(stored)} differ from its transfers ${sumsText(expected)}`,
+      );
     }
     if (sumFields.some((field) => stored[field] > BigInt(accountSumMicroMax))) {
       problems.push(`account ${account.id}: a sum is past ${accountSumMicroMax}, the most every layer holds exactly`);
@@ -79,7 +85,8 @@ export async function verifyLedger(db: Kysely<Database>, nowMs: number, holdGrac
     }
   }
   if (balanceSum !== 0n) problems.push(`the balances sum to ${balanceSum}, not zero`);
-  if (pendingDebits !== pendingCredits) problems.push(`pending debits ${pendingDebits} differ from pending credits ${pendingCredits}`);
+  if (pendingDebits !== pendingCredits)
+    problems.push(`pending debits ${pendingDebits} differ from pending credits ${pendingCredits}`);
   problems.push(
     ...(await unchargedUsage(db)),
     ...(await orphanCharges(db)),
@@ -126,7 +133,9 @@ async function recompute(db: Kysely<Database>): Promise<Map<string, Sums>> {
     .selectFrom('ledgerTransfers as p')
     .select(['p.debitAccountId', 'p.creditAccountId', sql<string>`cast(sum(p.amount_micro) as text)`.as('total')])
     .where('p.type', '=', 'pending')
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ledgerTransfers as r').select('r.seq').whereRef('r.pendingId', '=', 'p.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('ledgerTransfers as r').select('r.seq').whereRef('r.pendingId', '=', 'p.id'))),
+    )
     .groupBy(['p.debitAccountId', 'p.creditAccountId'])
     .execute();
   for (const row of open) {
@@ -156,7 +165,14 @@ async function mispricedUsage(db: Kysely<Database>): Promise<string[]> {
   const rows = await db
     .selectFrom('usageRecords as u')
     .leftJoin(settled, 't.usageRecordId', 'u.id')
-    .select(['u.id', 'u.creditsPricedMicro', 'u.creditsChargedMicro', 'u.creditsWrittenOffMicro', 't.charged', 't.writtenOff'])
+    .select([
+      'u.id',
+      'u.creditsPricedMicro',
+      'u.creditsChargedMicro',
+      'u.creditsWrittenOffMicro',
+      't.charged',
+      't.writtenOff',
+    ])
     .where('u.creditsPricedMicro', 'is not', null)
     .where((eb) =>
       eb.or([
@@ -181,10 +197,19 @@ async function unchargedUsage(db: Kysely<Database>): Promise<string[]> {
     .selectFrom('usageRecords as u')
     .select('u.id')
     .where(({ exists, selectFrom }) =>
-      exists(selectFrom('ledgerAccounts as a').select('a.id').whereRef('a.organizationId', '=', 'u.organizationId').whereRef('a.createdAt', '<=', 'u.createdAt')),
+      exists(
+        selectFrom('ledgerAccounts as a')
+          .select('a.id')
+          .whereRef('a.organizationId', '=', 'u.organizationId')
+          .whereRef('a.createdAt', '<=', 'u.createdAt'),
+      ),
     )
     // A request's charge (its first piece, when grants shared it) is named after it: the unique id index finds it.
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ledgerTransfers as t').select('t.seq').where('t.id', '=', sql<string>`'charge:' || u.id`))))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(selectFrom('ledgerTransfers as t').select('t.seq').where('t.id', '=', sql<string>`'charge:' || u.id`)),
+      ),
+    )
     .limit(sampleMax)
     .execute();
   return rows.map((r) => `usage record ${r.id} has no charge transfer`);
@@ -195,7 +220,9 @@ async function orphanCharges(db: Kysely<Database>): Promise<string[]> {
     .selectFrom('ledgerTransfers as t')
     .select('t.id')
     .where('t.usageRecordId', 'is not', null)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('usageRecords as u').select('u.seq').whereRef('u.id', '=', 't.usageRecordId'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('usageRecords as u').select('u.seq').whereRef('u.id', '=', 't.usageRecordId'))),
+    )
     .limit(sampleMax)
     .execute();
   return rows.map((r) => `transfer ${r.id} names a usage record that does not exist`);
@@ -207,7 +234,9 @@ async function overdueHolds(db: Kysely<Database>, before: string): Promise<strin
     .select(['p.id', 'p.timeoutAt'])
     .where('p.type', '=', 'pending')
     .where('p.timeoutAt', '<', before)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ledgerTransfers as r').select('r.seq').whereRef('r.pendingId', '=', 'p.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('ledgerTransfers as r').select('r.seq').whereRef('r.pendingId', '=', 'p.id'))),
+    )
     .limit(sampleMax)
     .execute();
   return rows.map((r) => `hold ${r.id} is still open after its timeout at ${r.timeoutAt}`);

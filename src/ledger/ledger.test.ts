@@ -52,17 +52,32 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return 'ok';
 }
 
-const deposit = (id: string, amountMicro: number) => ({ id, debitAccountId: issuanceAccountId, creditAccountId: 'org:a', amountMicro, code: 'deposit' as const });
+const deposit = (id: string, amountMicro: number) => ({
+  id,
+  debitAccountId: issuanceAccountId,
+  creditAccountId: 'org:a',
+  amountMicro,
+  code: 'deposit' as const,
+});
 
 test('a transfer is double-entry: the balances always sum to zero, the issuance account going negative', async () => {
   const r = await rig();
   try {
     await r.ledger.transfer(deposit('d1', 5_000));
-    await r.ledger.transfer({ id: 't1', debitAccountId: 'org:a', creditAccountId: 'org:b', amountMicro: 1_200, code: 'transfer' });
+    await r.ledger.transfer({
+      id: 't1',
+      debitAccountId: 'org:a',
+      creditAccountId: 'org:b',
+      amountMicro: 1_200,
+      code: 'transfer',
+    });
     assert.equal(r.ledger.account('org:a')?.balanceMicro, 3_800);
     assert.equal(r.ledger.account('org:b')?.balanceMicro, 1_200);
     assert.equal(r.ledger.account(issuanceAccountId)?.balanceMicro, -5_000);
-    assert.equal(r.ledger.accounts().reduce((sum, a) => sum + a.balanceMicro, 0), 0);
+    assert.equal(
+      r.ledger.accounts().reduce((sum, a) => sum + a.balanceMicro, 0),
+      0,
+    );
     assert.equal((await verifyLedger(r.store.db, r.clock.ms, 0)).ok, true);
   } finally {
     await r.close();
@@ -93,7 +108,17 @@ test('no overdraft: a debit beyond the floor is refused with 402, even when many
   try {
     await r.ledger.transfer(deposit('d1', 1_000));
     const attempts = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => codeOf(r.ledger.transfer({ id: `spend-${i}`, debitAccountId: 'org:a', creditAccountId: revenueAccountId, amountMicro: 100, code: 'transfer' }))),
+      Array.from({ length: 20 }, (_, i) =>
+        codeOf(
+          r.ledger.transfer({
+            id: `spend-${i}`,
+            debitAccountId: 'org:a',
+            creditAccountId: revenueAccountId,
+            amountMicro: 100,
+            code: 'transfer',
+          }),
+        ),
+      ),
     );
     assert.equal(attempts.filter((c) => c === 'ok').length, 10);
     assert.equal(attempts.filter((c) => c === 'insufficient_credits').length, 10);
@@ -112,7 +137,10 @@ test('the charges of one group commit change each balance once, and the database
     const createdAt = new Date(r.clock.ms).toISOString();
     const charge = (id: string, amountMicro: number) =>
       r.writer.submit(async (tx) => {
-        await usage.record(tx, usageRecord(id, createdAt, { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }));
+        await usage.record(
+          tx,
+          usageRecord(id, createdAt, { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }),
+        );
         await repository.writeCharge(
           tx,
           {
@@ -138,7 +166,12 @@ test('the charges of one group commit change each balance once, and the database
       ['ok', 'ok', 'insufficient_credits'],
     );
     assert.ok(r.writer.stats().transactionsCommitted - before <= 3);
-    const stored = await r.store.db.selectFrom('ledgerAccounts').select(['id', 'debitsPostedMicro', 'creditsPostedMicro']).where('id', 'in', ['org:a', revenueAccountId]).orderBy('id').execute();
+    const stored = await r.store.db
+      .selectFrom('ledgerAccounts')
+      .select(['id', 'debitsPostedMicro', 'creditsPostedMicro'])
+      .where('id', 'in', ['org:a', revenueAccountId])
+      .orderBy('id')
+      .execute();
     assert.deepEqual(stored, [
       { id: 'org:a', debitsPostedMicro: 80, creditsPostedMicro: 100 },
       { id: revenueAccountId, debitsPostedMicro: 0, creditsPostedMicro: 80 },
@@ -153,12 +186,34 @@ test('a hold reserves, is posted for less exactly once, and the rest returns', a
   const r = await rig();
   try {
     await r.ledger.transfer(deposit('d1', 1_000));
-    await r.ledger.transfer({ id: 'h1', debitAccountId: 'org:a', creditAccountId: revenueAccountId, amountMicro: 800, code: 'charge', timeoutMs: 60_000 });
+    await r.ledger.transfer({
+      id: 'h1',
+      debitAccountId: 'org:a',
+      creditAccountId: revenueAccountId,
+      amountMicro: 800,
+      code: 'charge',
+      timeoutMs: 60_000,
+    });
     assert.equal(r.ledger.account('org:a')?.availableMicro, 200);
-    assert.equal(await codeOf(r.ledger.transfer({ id: 't1', debitAccountId: 'org:a', creditAccountId: 'org:b', amountMicro: 300, code: 'transfer' })), 'insufficient_credits');
+    assert.equal(
+      await codeOf(
+        r.ledger.transfer({
+          id: 't1',
+          debitAccountId: 'org:a',
+          creditAccountId: 'org:b',
+          amountMicro: 300,
+          code: 'transfer',
+        }),
+      ),
+      'insufficient_credits',
+    );
     assert.equal(await codeOf(r.ledger.post('h1', { id: 'p1', amountMicro: 801 })), 'invalid_request');
     await r.ledger.post('h1', { id: 'p1', amountMicro: 500 });
-    assert.equal((await r.ledger.post('h1', { id: 'p1', amountMicro: 500 })).created, false, 'a retried post is the same post');
+    assert.equal(
+      (await r.ledger.post('h1', { id: 'p1', amountMicro: 500 })).created,
+      false,
+      'a retried post is the same post',
+    );
     assert.equal(await codeOf(r.ledger.post('h1', { id: 'p2' })), 'conflict');
     assert.equal(await codeOf(r.ledger.void('h1', { id: 'v1' })), 'conflict');
     assert.equal(r.ledger.account('org:a')?.balanceMicro, 500);
@@ -173,7 +228,14 @@ test('a hold that times out is voided by the sweep and can no longer be posted',
   const r = await rig();
   try {
     await r.ledger.transfer(deposit('d1', 1_000));
-    await r.ledger.transfer({ id: 'h1', debitAccountId: 'org:a', creditAccountId: revenueAccountId, amountMicro: 700, code: 'charge', timeoutMs: 5_000 });
+    await r.ledger.transfer({
+      id: 'h1',
+      debitAccountId: 'org:a',
+      creditAccountId: revenueAccountId,
+      amountMicro: 700,
+      code: 'charge',
+      timeoutMs: 5_000,
+    });
     assert.equal(await r.ledger.expireHolds(), 0);
     r.clock.ms += 5_000;
     assert.equal(await codeOf(r.ledger.post('h1', { id: 'p1' })), 'conflict');
@@ -196,7 +258,10 @@ test('a correction is a new reversing transfer, made at most once; the original 
     assert.equal(r.ledger.account('org:a')?.balanceMicro, 0);
     assert.equal(await codeOf(r.ledger.reverse('d1', { id: 'fix-2' })), 'conflict');
     const rows = await r.store.db.selectFrom('ledgerTransfers').select('id').orderBy('seq').execute();
-    assert.deepEqual(rows.map((row) => row.id), ['d1', 'fix-1']);
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      ['d1', 'fix-1'],
+    );
   } finally {
     await r.close();
   }
@@ -208,7 +273,14 @@ test('after a restart, balances and open holds are rebuilt from the database', a
   try {
     const first = await rig(path);
     await first.ledger.transfer(deposit('d1', 1_000));
-    await first.ledger.transfer({ id: 'h1', debitAccountId: 'org:a', creditAccountId: 'org:b', amountMicro: 400, code: 'transfer', timeoutMs: 60_000 });
+    await first.ledger.transfer({
+      id: 'h1',
+      debitAccountId: 'org:a',
+      creditAccountId: 'org:b',
+      amountMicro: 400,
+      code: 'transfer',
+      timeoutMs: 60_000,
+    });
     await first.close();
     const second = await rig(path);
     try {
@@ -235,19 +307,53 @@ test('on PostgreSQL: transfers, holds, idempotency, floors and verification beha
     await ledger.transfer(deposit('d1', 1_000));
     assert.equal((await ledger.transfer(deposit('d1', 1_000))).created, false);
     assert.equal(await codeOf(ledger.transfer(deposit('d1', 2))), 'idempotency_conflict');
-    await ledger.transfer({ id: 'h1', debitAccountId: 'org:a', creditAccountId: revenueAccountId, amountMicro: 600, code: 'charge', timeoutMs: 60_000 });
-    assert.equal(await codeOf(ledger.transfer({ id: 't1', debitAccountId: 'org:a', creditAccountId: revenueAccountId, amountMicro: 401, code: 'transfer' })), 'insufficient_credits');
+    await ledger.transfer({
+      id: 'h1',
+      debitAccountId: 'org:a',
+      creditAccountId: revenueAccountId,
+      amountMicro: 600,
+      code: 'charge',
+      timeoutMs: 60_000,
+    });
+    assert.equal(
+      await codeOf(
+        ledger.transfer({
+          id: 't1',
+          debitAccountId: 'org:a',
+          creditAccountId: revenueAccountId,
+          amountMicro: 401,
+          code: 'transfer',
+        }),
+      ),
+      'insufficient_credits',
+    );
     await ledger.post('h1', { id: 'p1', amountMicro: 250 });
-    const hold = ledger.hold({ organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }, 100, { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 }, null);
+    const hold = ledger.hold(
+      { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' },
+      100,
+      { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 },
+      null,
+    );
     await store.db.insertInto('usageRecords').values(usageRow('req_pg')).execute();
-    await writer.submit((tx) => hold.writeCharge(tx, { id: 'req_pg', createdAt: new Date().toISOString(), ...hold.price({ promptTokens: 30, completionTokens: 0 }) }));
+    await writer.submit((tx) =>
+      hold.writeCharge(tx, {
+        id: 'req_pg',
+        createdAt: new Date().toISOString(),
+        ...hold.price({ promptTokens: 30, completionTokens: 0 }),
+      }),
+    );
     hold.release();
     assert.equal(ledger.account('org:a')?.balanceMicro, 1_000 - 250 - 30);
     const reloaded = await Ledger.open(store, writer);
     assert.equal(reloaded.account('org:a')?.balanceMicro, 720, 'the database is the truth at start');
     assert.deepEqual((await verifyLedger(store.db, Date.now(), 0)).problems, []);
-    await store.db.insertInto('usageRecords').values({ ...usageRow('req_free'), createdAt: new Date().toISOString() }).execute();
-    assert.deepEqual((await verifyLedger(store.db, Date.now(), 0)).problems, ['usage record req_free has no charge transfer']);
+    await store.db
+      .insertInto('usageRecords')
+      .values({ ...usageRow('req_free'), createdAt: new Date().toISOString() })
+      .execute();
+    assert.deepEqual((await verifyLedger(store.db, Date.now(), 0)).problems, [
+      'usage record req_free has no charge transfer',
+    ]);
   } finally {
     await writer.close();
     await store.close();
@@ -260,11 +366,30 @@ test('ledger verify names every usage record of a metered organization that has 
   try {
     await r.ledger.transfer(deposit('d1', 1_000));
     const at = new Date(r.clock.ms + 1_000).toISOString();
-    await r.store.db.insertInto('usageRecords').values([{ ...usageRow('req_charged'), createdAt: at }, { ...usageRow('req_free'), createdAt: at }]).execute();
-    const hold = r.ledger.hold({ organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' }, 100, { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 }, null);
-    await r.writer.submit((tx) => hold.writeCharge(tx, { id: 'req_charged', createdAt: at, ...hold.price({ promptTokens: 30, completionTokens: 0 }) }));
+    await r.store.db
+      .insertInto('usageRecords')
+      .values([
+        { ...usageRow('req_charged'), createdAt: at },
+        { ...usageRow('req_free'), createdAt: at },
+      ])
+      .execute();
+    const hold = r.ledger.hold(
+      { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' },
+      100,
+      { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 },
+      null,
+    );
+    await r.writer.submit((tx) =>
+      hold.writeCharge(tx, {
+        id: 'req_charged',
+        createdAt: at,
+        ...hold.price({ promptTokens: 30, completionTokens: 0 }),
+      }),
+    );
     hold.release();
-    assert.deepEqual((await verifyLedger(r.store.db, r.clock.ms, 0)).problems, ['usage record req_free has no charge transfer']);
+    assert.deepEqual((await verifyLedger(r.store.db, r.clock.ms, 0)).problems, [
+      'usage record req_free has no charge transfer',
+    ]);
   } finally {
     await r.close();
   }

@@ -14,7 +14,13 @@ import {
 } from './ledger-account.js';
 import { type BookAccount, LedgerBook } from './ledger-book.js';
 import { LedgerRepository } from './ledger-repository.js';
-import { type LedgerTransfer, type TransferInput, type TransferRow, type TransferTags, transferContent } from './ledger-transfer.js';
+import {
+  type LedgerTransfer,
+  type TransferInput,
+  type TransferRow,
+  type TransferTags,
+  transferContent,
+} from './ledger-transfer.js';
 import type { TokenPrices } from './token-cost.js';
 
 export interface LedgerOptions {
@@ -71,7 +77,11 @@ export class Ledger {
     await ledger.openAccount({ id: revenueAccountId, kind: 'revenue' });
     await ledger.openAccount({ id: writeOffAccountId, kind: 'write_off', floorMicro: null });
     for (const hold of await ledger.repository.loadOpenHolds()) {
-      ledger.#openHolds.set(hold.id, { transfer: hold, timeoutAtMs: Date.parse(hold.timeoutAt ?? hold.createdAt), resolving: false });
+      ledger.#openHolds.set(hold.id, {
+        transfer: hold,
+        timeoutAtMs: Date.parse(hold.timeoutAt ?? hold.createdAt),
+        resolving: false,
+      });
     }
     return ledger;
   }
@@ -111,11 +121,21 @@ export class Ledger {
    * that may pay for the model, soonest to expire first, then from its own account. All
    * of it or nothing: when the accounts cannot cover it together, nothing stays reserved.
    */
-  hold(subject: ChargeSubject, maxCostMicro: number, prices: TokenPrices, budgets: BudgetReservation | null): CreditHold {
+  hold(
+    subject: ChargeSubject,
+    maxCostMicro: number,
+    prices: TokenPrices,
+    budgets: BudgetReservation | null,
+  ): CreditHold {
     const nowMs = this.#now();
     const accounts = this.book.ofOrganization(subject.organizationId);
     const spendable = accounts
-      .filter((a) => a.closedAt === null && (a.kind === 'organization' || (a.kind === 'grant' && (a.expiresAtMs ?? 0) > nowMs && this.#eligible(a.programId, subject.modelId))))
+      .filter(
+        (a) =>
+          a.closedAt === null &&
+          (a.kind === 'organization' ||
+            (a.kind === 'grant' && (a.expiresAtMs ?? 0) > nowMs && this.#eligible(a.programId, subject.modelId))),
+      )
       .sort((a, b) => (a.expiresAtMs ?? Number.MAX_SAFE_INTEGER) - (b.expiresAtMs ?? Number.MAX_SAFE_INTEGER));
     const legs: HoldLeg[] = [];
     let leftMicro = maxCostMicro;
@@ -135,8 +155,20 @@ export class Ledger {
       );
     }
     const zeroAccount = spendable[0] ?? accounts[0];
-    if (zeroAccount === undefined) throw new CommonwealError('insufficient_credits', `organization "${subject.organizationId}" has no balance account`);
-    return new CreditHold({ book: this.book, repository: this.repository, legs, zeroAccount, budgets, prices, subject });
+    if (zeroAccount === undefined)
+      throw new CommonwealError(
+        'insufficient_credits',
+        `organization "${subject.organizationId}" has no balance account`,
+      );
+    return new CreditHold({
+      book: this.book,
+      repository: this.repository,
+      legs,
+      zeroAccount,
+      budgets,
+      prices,
+      subject,
+    });
   }
 
   #eligible(programId: string | null, modelId: string): boolean {
@@ -161,7 +193,11 @@ export class Ledger {
 
   #sameAccount(account: BookAccount, spec: LedgerAccountSpec): LedgerAccount {
     if (account.kind !== spec.kind || account.organizationId !== (spec.organizationId ?? null)) {
-      throw new CommonwealError('idempotency_conflict', `ledger account "${spec.id}" already exists as a different account`, { param: 'id' });
+      throw new CommonwealError(
+        'idempotency_conflict',
+        `ledger account "${spec.id}" already exists as a different account`,
+        { param: 'id' },
+      );
     }
     return this.book.view(account);
   }
@@ -174,7 +210,10 @@ export class Ledger {
   }
 
   /** Posts a hold, for its whole amount or less; the rest goes back to the debit account. */
-  async post(pendingId: string, input: { readonly id: string; readonly amountMicro?: number | undefined } & TransferTags): Promise<TransferResult> {
+  async post(
+    pendingId: string,
+    input: { readonly id: string; readonly amountMicro?: number | undefined } & TransferTags,
+  ): Promise<TransferResult> {
     return this.#resolve(pendingId, 'post_pending', input);
   }
 
@@ -184,15 +223,26 @@ export class Ledger {
   }
 
   /** A correction: a new transfer of the same amount the other way. Nothing is ever edited or deleted. */
-  async reverse(transferId: string, input: { readonly id: string; readonly memo?: string | null }): Promise<TransferResult> {
+  async reverse(
+    transferId: string,
+    input: { readonly id: string; readonly memo?: string | null },
+  ): Promise<TransferResult> {
     const original = await this.repository.findTransfer(this.repository.db, transferId);
     if (original === undefined) throw new CommonwealError('not_found', `transfer "${transferId}" not found`);
     if (original.type !== 'single' && original.type !== 'post_pending') {
-      throw new CommonwealError('invalid_request', 'only posted transfers can be reversed; void a hold instead', { param: 'transferId' });
+      throw new CommonwealError('invalid_request', 'only posted transfers can be reversed; void a hold instead', {
+        param: 'transferId',
+      });
     }
-    const earlier = await this.repository.db.selectFrom('ledgerTransfers').select('id').where('reversesId', '=', transferId).executeTakeFirst();
+    const earlier = await this.repository.db
+      .selectFrom('ledgerTransfers')
+      .select('id')
+      .where('reversesId', '=', transferId)
+      .executeTakeFirst();
     if (earlier !== undefined && earlier.id !== input.id) {
-      throw new CommonwealError('conflict', `transfer "${transferId}" was already reversed by "${earlier.id}"`, { param: 'transferId' });
+      throw new CommonwealError('conflict', `transfer "${transferId}" was already reversed by "${earlier.id}"`, {
+        param: 'transferId',
+      });
     }
     const { usageRecordId: _u, memo: _m, ...tags } = original;
     return this.transfer({
@@ -210,11 +260,18 @@ export class Ledger {
   /** Voids every hold whose timeout has passed; returns how many. Bounded by `limit` per call. */
   async expireHolds(limit = 1000): Promise<number> {
     const nowMs = this.#now();
-    const due = Array.from(this.#openHolds.values()).filter((h) => !h.resolving && h.timeoutAtMs <= nowMs).slice(0, limit);
+    const due = Array.from(this.#openHolds.values())
+      .filter((h) => !h.resolving && h.timeoutAtMs <= nowMs)
+      .slice(0, limit);
     let expired = 0;
     for (const hold of due) {
       try {
-        await this.#resolve(hold.transfer.id, 'void_pending', { id: `${hold.transfer.id}:expired`, memo: 'hold timed out' }, true);
+        await this.#resolve(
+          hold.transfer.id,
+          'void_pending',
+          { id: `${hold.transfer.id}:expired`, memo: 'hold timed out' },
+          true,
+        );
         expired += 1;
       } catch (error) {
         // Resolved by a client in the meantime: exactly once still holds, nothing to expire.
@@ -228,14 +285,25 @@ export class Ledger {
     checkId(input.id, 'id');
     checkAmount(input.amountMicro);
     const nowMs = this.#now();
-    if (input.timeoutMs !== undefined && (!Number.isSafeInteger(input.timeoutMs) || input.timeoutMs < 1 || input.timeoutMs > timeoutMsMax)) {
-      throw new CommonwealError('invalid_request', `timeoutMs must be an integer from 1 to ${timeoutMsMax}`, { param: 'timeoutMs' });
+    if (
+      input.timeoutMs !== undefined &&
+      (!Number.isSafeInteger(input.timeoutMs) || input.timeoutMs < 1 || input.timeoutMs > timeoutMsMax)
+    ) {
+      throw new CommonwealError('invalid_request', `timeoutMs must be an integer from 1 to ${timeoutMsMax}`, {
+        param: 'timeoutMs',
+      });
     }
     if (input.debitAccountId === input.creditAccountId) {
-      throw new CommonwealError('invalid_request', 'a transfer needs two different accounts', { param: 'creditAccountId' });
+      throw new CommonwealError('invalid_request', 'a transfer needs two different accounts', {
+        param: 'creditAccountId',
+      });
     }
-    for (const [param, id] of [['debitAccountId', input.debitAccountId], ['creditAccountId', input.creditAccountId]] as const) {
-      if (this.book.get(id) === undefined) throw new CommonwealError('invalid_request', `ledger account "${id}" does not exist`, { param });
+    for (const [param, id] of [
+      ['debitAccountId', input.debitAccountId],
+      ['creditAccountId', input.creditAccountId],
+    ] as const) {
+      if (this.book.get(id) === undefined)
+        throw new CommonwealError('invalid_request', `ledger account "${id}" does not exist`, { param });
     }
     return {
       id: input.id,
@@ -267,7 +335,8 @@ export class Ledger {
     const existing = await this.repository.findTransfer(this.repository.db, input.id);
     const hold = this.#openHolds.get(pendingId);
     const pending = hold?.transfer ?? (await this.repository.findTransfer(this.repository.db, pendingId));
-    if (pending === undefined || pending.type !== 'pending') throw new CommonwealError('not_found', `hold "${pendingId}" not found`);
+    if (pending === undefined || pending.type !== 'pending')
+      throw new CommonwealError('not_found', `hold "${pendingId}" not found`);
     const amountMicro = type === 'void_pending' ? 0 : (input.amountMicro ?? pending.amountMicro);
     const row = this.#row(
       { ...pending, ...input, id: input.id, amountMicro, code: expiry ? 'expiry' : pending.code, timeoutMs: undefined },
@@ -276,17 +345,26 @@ export class Ledger {
     );
     if (existing !== undefined) return this.#same(existing, row);
     if (hold === undefined || hold.resolving) {
-      throw new CommonwealError('conflict', `hold "${pendingId}" has already been posted or voided`, { param: 'pendingId' });
+      throw new CommonwealError('conflict', `hold "${pendingId}" has already been posted or voided`, {
+        param: 'pendingId',
+      });
     }
     if (amountMicro > pending.amountMicro) {
-      throw new CommonwealError('invalid_request', `a hold of ${pending.amountMicro} can be posted for at most that much`, { param: 'amountMicro' });
+      throw new CommonwealError(
+        'invalid_request',
+        `a hold of ${pending.amountMicro} can be posted for at most that much`,
+        { param: 'amountMicro' },
+      );
     }
     if (type === 'post_pending' && hold.timeoutAtMs <= this.#now()) {
       throw new CommonwealError('conflict', `hold "${pendingId}" has expired`, { param: 'pendingId' });
     }
     hold.resolving = true;
     try {
-      const result = await this.#write(row, transferDeltas(type, row.debitAccountId, row.creditAccountId, amountMicro, pending.amountMicro));
+      const result = await this.#write(
+        row,
+        transferDeltas(type, row.debitAccountId, row.creditAccountId, amountMicro, pending.amountMicro),
+      );
       if (result.created) this.#openHolds.delete(pendingId);
       return result;
     } finally {
@@ -299,13 +377,20 @@ export class Ledger {
    * retry answers at once; the lookup is repeated inside the transaction, where it is
    * exact, because the same id may be in flight twice.
    */
-  async #write(row: TransferRow, deltas: readonly [AccountDelta, AccountDelta], alsoWrite?: AlsoWrite): Promise<TransferResult> {
+  async #write(
+    row: TransferRow,
+    deltas: readonly [AccountDelta, AccountDelta],
+    alsoWrite?: AlsoWrite,
+  ): Promise<TransferResult> {
     const existing = await this.repository.findTransfer(this.repository.db, row.id);
     if (existing !== undefined) return this.#same(existing, row);
     const debit = this.book.get(row.debitAccountId)!;
     const lowered = Math.max(0, deltas[0].debitsPostedMicro + deltas[0].debitsPendingMicro);
     if (!this.book.reserve(debit, lowered)) {
-      throw new CommonwealError('insufficient_credits', `account "${debit.id}" has ${this.book.view(debit).availableMicro} micro-credits available, less than ${lowered}`);
+      throw new CommonwealError(
+        'insufficient_credits',
+        `account "${debit.id}" has ${this.book.view(debit).availableMicro} micro-credits available, less than ${lowered}`,
+      );
     }
     try {
       const result = await this.#writer.submit(async (tx): Promise<TransferResult> => {
@@ -318,7 +403,11 @@ export class Ledger {
       if (!result.created) return this.#same(result.transfer, row);
       this.book.apply(deltas);
       if (row.type === 'pending') {
-        this.#openHolds.set(row.id, { transfer: result.transfer, timeoutAtMs: Date.parse(row.timeoutAt!), resolving: false });
+        this.#openHolds.set(row.id, {
+          transfer: result.transfer,
+          timeoutAtMs: Date.parse(row.timeoutAt!),
+          resolving: false,
+        });
       }
       return result;
     } finally {
@@ -328,19 +417,27 @@ export class Ledger {
 
   #same(existing: LedgerTransfer, row: TransferRow): TransferResult {
     if (transferContent(existing) !== transferContent(row)) {
-      throw new CommonwealError('idempotency_conflict', `transfer "${row.id}" already exists with different content`, { param: 'id' });
+      throw new CommonwealError('idempotency_conflict', `transfer "${row.id}" already exists with different content`, {
+        param: 'id',
+      });
     }
     return { transfer: existing, created: false };
   }
 }
 
 function checkId(id: string, param: string): void {
-  if (!idPattern.test(id)) throw new CommonwealError('invalid_request', `${param} must be 1-160 characters: letters, digits, ":", ".", "_" or "-"`, { param });
+  if (!idPattern.test(id))
+    throw new CommonwealError(
+      'invalid_request',
+      `${param} must be 1-160 characters: letters, digits, ":", ".", "_" or "-"`,
+      { param },
+    );
 }
 
 function checkAmount(amountMicro: number): void {
   if (!Number.isSafeInteger(amountMicro) || amountMicro < 0 || amountMicro > amountMicroMax) {
-    throw new CommonwealError('invalid_request', 'amountMicro must be a non-negative integer (micro-credits)', { param: 'amountMicro' });
+    throw new CommonwealError('invalid_request', 'amountMicro must be a non-negative integer (micro-credits)', {
+      param: 'amountMicro',
+    });
   }
 }
-

@@ -39,20 +39,32 @@ export async function buildProgramReport(ledger: Ledger, fund: Fund, programId: 
   const program = await fund.program(programId);
   const db = ledger.repository.db;
   const sumOf = async (code: string, column: 'debitAccountId' | 'creditAccountId' | null) => {
-    let query = db.selectFrom('ledgerTransfers').select(sql<string | number>`coalesce(sum(amount_micro), 0)`.as('total')).where('code', '=', code).where('programId', '=', programId);
+    let query = db
+      .selectFrom('ledgerTransfers')
+      .select(sql<string | number>`coalesce(sum(amount_micro), 0)`.as('total'))
+      .where('code', '=', code)
+      .where('programId', '=', programId);
     if (column !== null) query = query.where(column, '=', program.poolAccountId);
     return Number((await query.executeTakeFirstOrThrow()).total);
   };
   const charges = db.selectFrom('ledgerTransfers').where('code', '=', 'charge').where('programId', '=', programId);
   const topConsumers = await charges
-    .select(['organizationId', sql<string | number>`sum(amount_micro)`.as('usedMicro'), sql<string | number>`count(distinct usage_record_id)`.as('requests')])
+    .select([
+      'organizationId',
+      sql<string | number>`sum(amount_micro)`.as('usedMicro'),
+      sql<string | number>`count(distinct usage_record_id)`.as('requests'),
+    ])
     .groupBy('organizationId')
     .orderBy(sql`sum(amount_micro)`, 'desc')
     .orderBy('organizationId')
     .limit(topConsumersMax)
     .execute();
   const byModel = await charges
-    .select(['modelId', sql<string | number>`sum(amount_micro)`.as('usedMicro'), sql<string | number>`count(distinct usage_record_id)`.as('requests')])
+    .select([
+      'modelId',
+      sql<string | number>`sum(amount_micro)`.as('usedMicro'),
+      sql<string | number>`count(distinct usage_record_id)`.as('requests'),
+    ])
     .groupBy('modelId')
     .orderBy('modelId')
     .execute();
@@ -69,8 +81,16 @@ export async function buildProgramReport(ledger: Ledger, fund: Fund, programId: 
     outstandingMicro: grants.reduce((sum, a) => sum + a.creditsPostedMicro - a.debitsPostedMicro, 0),
     remainingMicro: ledger.account(program.poolAccountId)?.balanceMicro ?? 0,
     applications,
-    topConsumers: topConsumers.map((r) => ({ organizationId: r.organizationId ?? '', usedMicro: Number(r.usedMicro), requests: Number(r.requests) })),
-    byModel: byModel.map((r) => ({ modelId: r.modelId ?? '', usedMicro: Number(r.usedMicro), requests: Number(r.requests) })),
+    topConsumers: topConsumers.map((r) => ({
+      organizationId: r.organizationId ?? '',
+      usedMicro: Number(r.usedMicro),
+      requests: Number(r.requests),
+    })),
+    byModel: byModel.map((r) => ({
+      modelId: r.modelId ?? '',
+      usedMicro: Number(r.usedMicro),
+      requests: Number(r.requests),
+    })),
   };
 }
 
@@ -90,14 +110,20 @@ const csvColumns: readonly CsvColumn<ReportLine>[] = [
 
 /** The report as one CSV table: totals, then top consumers, then usage by model. */
 export function programReportCsv(report: ProgramReport): string {
-  const totals = (['fundedMicro', 'grantedMicro', 'usedMicro', 'expiredMicro', 'outstandingMicro', 'remainingMicro'] as const).map(
+  const totals = (
+    ['fundedMicro', 'grantedMicro', 'usedMicro', 'expiredMicro', 'outstandingMicro', 'remainingMicro'] as const
+  ).map(
     (key): ReportLine => ({ section: 'total', key: key.replace(/Micro$/, ''), micro: report[key], requests: null }),
   );
   return toCsv(
     [
       ...totals,
-      ...report.topConsumers.map((c): ReportLine => ({ section: 'consumer', key: c.organizationId, micro: c.usedMicro, requests: c.requests })),
-      ...report.byModel.map((m): ReportLine => ({ section: 'model', key: m.modelId, micro: m.usedMicro, requests: m.requests })),
+      ...report.topConsumers.map(
+        (c): ReportLine => ({ section: 'consumer', key: c.organizationId, micro: c.usedMicro, requests: c.requests }),
+      ),
+      ...report.byModel.map(
+        (m): ReportLine => ({ section: 'model', key: m.modelId, micro: m.usedMicro, requests: m.requests }),
+      ),
     ],
     csvColumns,
   );

@@ -68,7 +68,8 @@ const csvColumns: readonly CsvColumn<StatementLine>[] = [
 function instant(value: string | undefined, param: string): string | null {
   if (value === undefined) return null;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new CommonwealError('invalid_request', `${param} must be an ISO-8601 date or timestamp`, { param });
+  if (Number.isNaN(ms))
+    throw new CommonwealError('invalid_request', `${param} must be an ISO-8601 date or timestamp`, { param });
   return new Date(ms).toISOString();
 }
 
@@ -77,7 +78,11 @@ function instant(value: string | undefined, param: string): string | null {
  * period, in the order they were written, with the running balance. Holds are left out:
  * they move no credits until posted.
  */
-export async function buildStatement(ledger: Ledger, organizationId: string, period: StatementPeriod): Promise<Statement> {
+export async function buildStatement(
+  ledger: Ledger,
+  organizationId: string,
+  period: StatementPeriod,
+): Promise<Statement> {
   const since = instant(period.since, 'since');
   const until = instant(period.until, 'until');
   const accountIds = ledger.book.ofOrganization(organizationId).map((a) => a.id);
@@ -85,7 +90,16 @@ export async function buildStatement(ledger: Ledger, organizationId: string, per
   const db = ledger.repository.db;
   const writtenOffMicro = await writtenOffIn(db, organizationId, since, until);
   if (accountIds.length === 0) {
-    return { object: 'statement', organizationId, since, until, openingBalanceMicro: 0, closingBalanceMicro: 0, writtenOffMicro, lines: [] };
+    return {
+      object: 'statement',
+      organizationId,
+      since,
+      until,
+      openingBalanceMicro: 0,
+      closingBalanceMicro: 0,
+      writtenOffMicro,
+      lines: [],
+    };
   }
   const posted = postedTransfersQuery(db, accountIds);
   let openingBalanceMicro = 0;
@@ -94,18 +108,29 @@ export async function buildStatement(ledger: Ledger, organizationId: string, per
     const before = await posted
       .where('createdAt', '<', since)
       .select([
-        sql<string | number>`coalesce(sum(case when credit_account_id in (${ids}) then amount_micro else 0 end), 0)`.as('inMicro'),
-        sql<string | number>`coalesce(sum(case when debit_account_id in (${ids}) then amount_micro else 0 end), 0)`.as('outMicro'),
+        sql<string | number>`coalesce(sum(case when credit_account_id in (${ids}) then amount_micro else 0 end), 0)`.as(
+          'inMicro',
+        ),
+        sql<string | number>`coalesce(sum(case when debit_account_id in (${ids}) then amount_micro else 0 end), 0)`.as(
+          'outMicro',
+        ),
       ])
       .executeTakeFirstOrThrow();
     openingBalanceMicro = Number(before.inMicro) - Number(before.outMicro);
   }
-  let query = posted.selectAll().orderBy('seq').limit(statementLinesMax + 1);
+  let query = posted
+    .selectAll()
+    .orderBy('seq')
+    .limit(statementLinesMax + 1);
   if (since !== null) query = query.where('createdAt', '>=', since);
   if (until !== null) query = query.where('createdAt', '<', until);
   const rows = (await query.execute()).map(toLedgerTransfer);
   if (rows.length > statementLinesMax) {
-    throw new CommonwealError('invalid_request', `the period holds more than ${statementLinesMax} transfers; ask for a shorter one`, { param: 'until' });
+    throw new CommonwealError(
+      'invalid_request',
+      `the period holds more than ${statementLinesMax} transfers; ask for a shorter one`,
+      { param: 'until' },
+    );
   }
   let balanceMicro = openingBalanceMicro;
   const lines = rows.map((t): StatementLine => {
@@ -128,11 +153,25 @@ export async function buildStatement(ledger: Ledger, organizationId: string, per
       memo: t.memo,
     };
   });
-  return { object: 'statement', organizationId, since, until, openingBalanceMicro, closingBalanceMicro: balanceMicro, writtenOffMicro, lines };
+  return {
+    object: 'statement',
+    organizationId,
+    since,
+    until,
+    openingBalanceMicro,
+    closingBalanceMicro: balanceMicro,
+    writtenOffMicro,
+    lines,
+  };
 }
 
 /** The write-offs of an organization's requests in the period, found through the write-off account's debits. */
-async function writtenOffIn(db: Kysely<Database>, organizationId: string, since: string | null, until: string | null): Promise<number> {
+async function writtenOffIn(
+  db: Kysely<Database>,
+  organizationId: string,
+  since: string | null,
+  until: string | null,
+): Promise<number> {
   let query = db
     .selectFrom('ledgerTransfers')
     .select(sql<string | number>`coalesce(sum(amount_micro), 0)`.as('total'))
@@ -153,11 +192,17 @@ export function postedTransfersQuery(db: Kysely<Database>, accountIds: readonly 
     .selectFrom('ledgerTransfers')
     .where('type', 'in', ['single', 'post_pending'])
     .where((eb) =>
-      eb.or([eb('debitAccountId', 'in', accountIds), eb.and([eb('creditAccountId', 'in', accountIds), eb('creditAccountId', '<>', sql.lit(revenueAccountId))])]),
+      eb.or([
+        eb('debitAccountId', 'in', accountIds),
+        eb.and([eb('creditAccountId', 'in', accountIds), eb('creditAccountId', '<>', sql.lit(revenueAccountId))]),
+      ]),
     );
 }
 
-function signed(mine: ReadonlySet<string>, t: { debitAccountId: string; creditAccountId: string; amountMicro: number }): number {
+function signed(
+  mine: ReadonlySet<string>,
+  t: { debitAccountId: string; creditAccountId: string; amountMicro: number },
+): number {
   return (mine.has(t.creditAccountId) ? t.amountMicro : 0) - (mine.has(t.debitAccountId) ? t.amountMicro : 0);
 }
 

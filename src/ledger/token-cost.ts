@@ -17,7 +17,9 @@ export function tokenCostMicro(prices: TokenPrices, promptTokens: number, comple
   const exact = promptTokens * prices.inputPriceMicroPerMtok + completionTokens * prices.outputPriceMicroPerMtok;
   // Below 2^53 the numbers are exact, and the division cannot round a fraction onto a whole number: the common case, without bigints.
   if (Number.isSafeInteger(exact)) return Math.ceil(exact / 1_000_000);
-  const numerator = BigInt(promptTokens) * BigInt(prices.inputPriceMicroPerMtok) + BigInt(completionTokens) * BigInt(prices.outputPriceMicroPerMtok);
+  const numerator =
+    BigInt(promptTokens) * BigInt(prices.inputPriceMicroPerMtok) +
+    BigInt(completionTokens) * BigInt(prices.outputPriceMicroPerMtok);
   const cost = (numerator + tokensPerMtok - 1n) / tokensPerMtok;
   return cost > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cost);
 }

@@ -28,7 +28,19 @@ export function gcra(tatMs: number | undefined, nowMs: number, rule: GcraRule, c
   const nextTatMs = base + cost * intervalMs;
   const remainingAt = (tat: number) => Math.max(0, Math.floor((rule.periodMs - (tat - nowMs)) / intervalMs + 1e-9));
   if (nextTatMs - nowMs > rule.periodMs) {
-    return { allowed: false, tatMs: base, remaining: remainingAt(base), resetMs: base - nowMs, retryAfterMs: Math.ceil(nextTatMs - nowMs - rule.periodMs) };
+    return {
+      allowed: false,
+      tatMs: base,
+      remaining: remainingAt(base),
+      resetMs: base - nowMs,
+      retryAfterMs: Math.ceil(nextTatMs - nowMs - rule.periodMs),
+    };
   }
-  return { allowed: true, tatMs: nextTatMs, remaining: remainingAt(nextTatMs), resetMs: nextTatMs - nowMs, retryAfterMs: 0 };
+  return {
+    allowed: true,
+    tatMs: nextTatMs,
+    remaining: remainingAt(nextTatMs),
+    resetMs: nextTatMs - nowMs,
+    retryAfterMs: 0,
+  };
 }

@@ -13,7 +13,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   checkNow(checks: readonly RateLimitCheck[], nowMs: number): RateLimitDecision {
-    const outcomes = checks.map((check) => ({ check, outcome: gcra(this.#tats.get(check.key), nowMs, check.rule, check.cost) }));
+    const outcomes = checks.map((check) => ({
+      check,
+      outcome: gcra(this.#tats.get(check.key), nowMs, check.rule, check.cost),
+    }));
     const allowed = outcomes.every((o) => o.outcome.allowed);
     if (allowed) {
       if (this.#tats.size >= keysMax) this.#forgetIdle(nowMs);

@@ -30,7 +30,10 @@ testOnEachStore('a project id used by two organizations has a rate limit in each
   const reopened = await RateLimits.open(store);
   assert.deepEqual(limitsOf(reopened.forProject('x', 'main')), [10, 1000]);
   assert.deepEqual(limitsOf(reopened.forProject('y', 'main')), [20, null]);
-  assert.deepEqual((await reopened.list('y')).map((rule) => rule.id), ['project:main']);
+  assert.deepEqual(
+    (await reopened.list('y')).map((rule) => rule.id),
+    ['project:main'],
+  );
 });
 
 testOnEachStore('a rate limit change keeps the limit it does not name and null removes one', async (_t, store) => {

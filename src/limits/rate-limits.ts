@@ -41,7 +41,12 @@ export class RateLimits {
   }
 
   async list(organizationId: string): Promise<RateLimitRule[]> {
-    const rows = await this.#store.db.selectFrom('rateLimits').selectAll().where('organizationId', '=', organizationId).orderBy('id').execute();
+    const rows = await this.#store.db
+      .selectFrom('rateLimits')
+      .selectAll()
+      .where('organizationId', '=', organizationId)
+      .orderBy('id')
+      .execute();
     return rows.map(toRateLimitRule);
   }
 

@@ -16,7 +16,12 @@ test('the Redis limiter: a burst of the limit, then 429; all or nothing; shared 
   const replicaB = new RedisRateLimiter({ url: redisUrl, keyPrefix });
   try {
     const requests: RateLimitCheck = { key: 'key:k1:requests', dimension: 'requests', rule: perMinute(3), cost: 1 };
-    const tokens = (cost: number): RateLimitCheck => ({ key: 'key:k1:tokens', dimension: 'tokens', rule: perMinute(100), cost });
+    const tokens = (cost: number): RateLimitCheck => ({
+      key: 'key:k1:tokens',
+      dimension: 'tokens',
+      rule: perMinute(100),
+      cost,
+    });
     assert.equal((await replicaA.check([requests, tokens(90)], Date.now())).allowed, true);
     const refused = await replicaB.check([requests, tokens(20)], Date.now());
     assert.equal(refused.allowed, false, 'the other replica sees the tokens taken');

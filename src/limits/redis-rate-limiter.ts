@@ -67,14 +67,23 @@ export class RedisRateLimiter implements RateLimiter {
       answer = (await this.#redis.eval(gcraScript, keys.length, ...keys, ...args)) as ScriptAnswer;
     } catch (error) {
       // Without its limiter a request must not run unlimited; the client may retry.
-      throw new CommonwealError('not_ready', 'rate limits cannot be checked right now; retry shortly', { cause: error, headers: { 'retry-after': '1' } });
+      throw new CommonwealError('not_ready', 'rate limits cannot be checked right now; retry shortly', {
+        cause: error,
+        headers: { 'retry-after': '1' },
+      });
     }
     const [now, allowed, tats] = answer;
     const nowMs = Number(now);
     // The script decided; the numbers reported with the decision follow from the same TATs.
     const results = checks.map((check, i) => {
       const outcome = gcra(Number(tats[i]), nowMs, check.rule, check.cost);
-      return { check, allowed: outcome.allowed, remaining: outcome.remaining, resetMs: outcome.resetMs, retryAfterMs: outcome.retryAfterMs };
+      return {
+        check,
+        allowed: outcome.allowed,
+        remaining: outcome.remaining,
+        resetMs: outcome.resetMs,
+        retryAfterMs: outcome.retryAfterMs,
+      };
     });
     return { allowed: allowed === 1, results };
   }

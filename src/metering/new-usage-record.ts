@@ -5,7 +5,9 @@ import { usageEndpoints, usageOutcomes, type UsageRecord } from './usage-record.
  * What the gateway reports about a finished request; metering stamps the time. The
  * policy version may be left out (it is then null), for callers that decide no policy.
  */
-export type UsageInput = Omit<UsageRecord, 'object' | 'createdAt' | 'policyVersion'> & { readonly policyVersion?: number | null | undefined };
+export type UsageInput = Omit<UsageRecord, 'object' | 'createdAt' | 'policyVersion'> & {
+  readonly policyVersion?: number | null | undefined;
+};
 
 const countFields = ['promptTokens', 'completionTokens', 'totalTokens', 'totalMs'] as const;
 const creditFields = ['creditsPricedMicro', 'creditsChargedMicro', 'creditsWrittenOffMicro'] as const;
@@ -21,13 +23,15 @@ function isCount(value: number): boolean {
  * shared transaction.
  */
 function checkUsage(usage: UsageInput): void {
-  const bad = (field: string, value: unknown): TypeError => new TypeError(`usage record ${usage.id}: invalid ${field} ${String(value)}`);
+  const bad = (field: string, value: unknown): TypeError =>
+    new TypeError(`usage record ${usage.id}: invalid ${field} ${String(value)}`);
   for (const field of countFields) if (!isCount(usage[field])) throw bad(field, usage[field]);
   if (usage.firstByteMs !== null && !isCount(usage.firstByteMs)) throw bad('firstByteMs', usage.firstByteMs);
   if (!Number.isInteger(usage.status) || usage.status < 100 || usage.status > 599) throw bad('status', usage.status);
   if (!usageEndpoints.includes(usage.endpoint)) throw bad('endpoint', usage.endpoint);
   if (!usageOutcomes.includes(usage.outcome)) throw bad('outcome', usage.outcome);
-  if (usage.jurisdiction !== null && !jurisdictionCode.test(usage.jurisdiction)) throw bad('jurisdiction', usage.jurisdiction);
+  if (usage.jurisdiction !== null && !jurisdictionCode.test(usage.jurisdiction))
+    throw bad('jurisdiction', usage.jurisdiction);
   if (usage.policyVersion != null && !isCount(usage.policyVersion)) throw bad('policyVersion', usage.policyVersion);
   const metered = usage.creditsPricedMicro !== null;
   for (const field of creditFields) {
@@ -35,7 +39,10 @@ function checkUsage(usage: UsageInput): void {
     if (metered ? value === null || !isCount(value) : value !== null) throw bad(field, value);
   }
   if (metered && usage.creditsPricedMicro !== usage.creditsChargedMicro! + usage.creditsWrittenOffMicro!) {
-    throw bad('credits', `${usage.creditsPricedMicro} priced != ${usage.creditsChargedMicro} charged + ${usage.creditsWrittenOffMicro} written off`);
+    throw bad(
+      'credits',
+      `${usage.creditsPricedMicro} priced != ${usage.creditsChargedMicro} charged + ${usage.creditsWrittenOffMicro} written off`,
+    );
   }
 }
 

@@ -15,7 +15,12 @@ import { UsageRepository } from './usage-repository.js';
 // Written in this order, which is the order `query` must return them in.
 const records: readonly UsageRecord[] = [
   usageRecord('req_1', '2025-02-28T23:59:59.999Z'),
-  usageRecord('req_2', '2025-03-01T00:00:00.000Z', { modelId: 'llama-3.1-8b', promptTokens: 1, completionTokens: 2, totalTokens: 3 }),
+  usageRecord('req_2', '2025-03-01T00:00:00.000Z', {
+    modelId: 'llama-3.1-8b',
+    promptTokens: 1,
+    completionTokens: 2,
+    totalTokens: 3,
+  }),
   usageRecord('req_3', '2025-03-15T08:00:00.000Z', {
     projectId: 'prj_a2',
     usageEstimated: true,
@@ -24,7 +29,11 @@ const records: readonly UsageRecord[] = [
     creditsChargedMicro: 70,
     creditsWrittenOffMicro: 20,
   }),
-  usageRecord('req_4', '2025-03-31T23:59:59.999Z', { organizationId: 'org_b', projectId: 'prj_b1', apiKeyId: 'key_b1' }),
+  usageRecord('req_4', '2025-03-31T23:59:59.999Z', {
+    organizationId: 'org_b',
+    projectId: 'prj_b1',
+    apiKeyId: 'key_b1',
+  }),
   usageRecord('req_5', '2025-04-01T00:00:00.000Z', {
     endpoint: 'embeddings',
     deploymentId: null,
@@ -78,8 +87,15 @@ describe('UsageRepository', () => {
   });
 
   it('filters by organization, project and model', async () => {
-    assert.deepEqual(idsOf(await repository.query({ organizationId: 'org_a' }, { limit: 10 })), ['req_1', 'req_2', 'req_3', 'req_5']);
-    assert.deepEqual(idsOf(await repository.query({ organizationId: 'org_a', projectId: 'prj_a2' }, { limit: 10 })), ['req_3']);
+    assert.deepEqual(idsOf(await repository.query({ organizationId: 'org_a' }, { limit: 10 })), [
+      'req_1',
+      'req_2',
+      'req_3',
+      'req_5',
+    ]);
+    assert.deepEqual(idsOf(await repository.query({ organizationId: 'org_a', projectId: 'prj_a2' }, { limit: 10 })), [
+      'req_3',
+    ]);
     assert.deepEqual(idsOf(await repository.query({ modelId: 'llama-3.1-8b' }, { limit: 10 })), ['req_2']);
   });
 
@@ -89,7 +105,10 @@ describe('UsageRepository', () => {
   });
 
   it('compares bounds with an offset as the UTC instant they name', async () => {
-    const page = await repository.query({ since: '2025-03-01T02:00:00+02:00', until: '2025-03-01T00:00:00.001Z' }, { limit: 10 });
+    const page = await repository.query(
+      { since: '2025-03-01T02:00:00+02:00', until: '2025-03-01T00:00:00.001Z' },
+      { limit: 10 },
+    );
     assert.deepEqual(idsOf(page), ['req_2']);
   });
 
@@ -116,8 +135,13 @@ describe('UsageRepository', () => {
   });
 
   it('refuses a cursor it cannot find, including one from another organization', async () => {
-    await assert.rejects(repository.query({}, { limit: 2, after: 'req_nope' }), { code: 'invalid_request', param: 'after' });
-    await assert.rejects(repository.query({ organizationId: 'org_a' }, { limit: 2, after: 'req_4' }), { code: 'invalid_request' });
+    await assert.rejects(repository.query({}, { limit: 2, after: 'req_nope' }), {
+      code: 'invalid_request',
+      param: 'after',
+    });
+    await assert.rejects(repository.query({ organizationId: 'org_a' }, { limit: 2, after: 'req_4' }), {
+      code: 'invalid_request',
+    });
   });
 
   it('totals requests and tokens', async () => {
@@ -142,7 +166,15 @@ describe('UsageRepository', () => {
   it('totals by model', async () => {
     assert.deepEqual(await repository.totalsByModel({ since: '2025-03-01T00:00:00Z', until: '2025-04-01T00:00:00Z' }), [
       { modelId: 'llama-3.1-8b', requests: 1, promptTokens: 1, completionTokens: 2, totalTokens: 3, ...noCredits },
-      { modelId: 'qwen3-8b', requests: 2, promptTokens: 20, completionTokens: 40, totalTokens: 60, creditsChargedMicro: 70, creditsWrittenOffMicro: 20 },
+      {
+        modelId: 'qwen3-8b',
+        requests: 2,
+        promptTokens: 20,
+        completionTokens: 40,
+        totalTokens: 60,
+        creditsChargedMicro: 70,
+        creditsWrittenOffMicro: 20,
+      },
     ]);
   });
 });
@@ -184,7 +216,10 @@ test('keeps every record the writer confirmed when the process is killed', async
     const reopened = await openSqliteStore(path);
     const stored = new Set((await reopened.db.selectFrom('usageRecords').select('id').execute()).map((row) => row.id));
     await reopened.close();
-    assert.deepEqual(printed.filter((id) => !stored.has(id)), []);
+    assert.deepEqual(
+      printed.filter((id) => !stored.has(id)),
+      [],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -49,7 +49,11 @@ const isoDateStart = /^\d{4}-\d{2}-\d{2}/;
 function toStoredInstant(value: string, param: string): string {
   const ms = isoDateStart.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw new CommonwealError('invalid_request', `${param} must be an ISO-8601 timestamp such as 2025-01-31T00:00:00Z`, { param });
+    throw new CommonwealError(
+      'invalid_request',
+      `${param} must be an ISO-8601 timestamp such as 2025-01-31T00:00:00Z`,
+      { param },
+    );
   }
   return new Date(ms).toISOString();
 }
@@ -128,7 +132,11 @@ export class UsageRepository {
 
   constructor(store: Store) {
     this.#store = store;
-    this.#rows = new RowInserter(store.dialect, 'usage_records', rowColumns.map((column) => column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
+    this.#rows = new RowInserter(
+      store.dialect,
+      'usage_records',
+      rowColumns.map((column) => column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)),
+    );
   }
 
   /**
@@ -144,9 +152,11 @@ export class UsageRepository {
       streamed: usage.streamed ? 1 : 0,
       receiptLeaf,
     };
-    tx.batch(this, (): unknown[][] => [], (committing, rows) => this.#insert(committing, rows)).push(
-      rowColumns.map((column) => row[column]),
-    );
+    tx.batch(
+      this,
+      (): unknown[][] => [],
+      (committing, rows) => this.#insert(committing, rows),
+    ).push(rowColumns.map((column) => row[column]));
   }
 
   async #insert(tx: WriteTransaction, rows: readonly (readonly unknown[])[]): Promise<void> {
@@ -162,7 +172,12 @@ export class UsageRepository {
    * client that pages with `after` can export the log incrementally without gaps.
    */
   async query(filter: UsageFilter, page: PageRequest): Promise<Page<UsageRecord>> {
-    let query = this.#store.db.selectFrom('usageRecords').selectAll().where(matching(filter)).orderBy('seq').limit(page.limit + 1);
+    let query = this.#store.db
+      .selectFrom('usageRecords')
+      .selectAll()
+      .where(matching(filter))
+      .orderBy('seq')
+      .limit(page.limit + 1);
     if (page.after !== undefined) query = query.where('seq', '>', await this.#seqOf(page.after, filter));
     return toPage((await query.execute()).map(toUsageRecord), page.limit);
   }
@@ -172,12 +187,17 @@ export class UsageRepository {
     // A cursor from another organization must not reveal that the record exists.
     if (filter.organizationId !== undefined) query = query.where('organizationId', '=', filter.organizationId);
     const row = await query.executeTakeFirst();
-    if (row === undefined) throw new CommonwealError('invalid_request', `usage record "${id}" does not exist`, { param: 'after' });
+    if (row === undefined)
+      throw new CommonwealError('invalid_request', `usage record "${id}" does not exist`, { param: 'after' });
     return row.seq;
   }
 
   async totals(filter: UsageFilter): Promise<UsageTotals> {
-    const row = await this.#store.db.selectFrom('usageRecords').where(matching(filter)).select(sums).executeTakeFirstOrThrow();
+    const row = await this.#store.db
+      .selectFrom('usageRecords')
+      .where(matching(filter))
+      .select(sums)
+      .executeTakeFirstOrThrow();
     return toTotals(row);
   }
 

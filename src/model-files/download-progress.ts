@@ -27,9 +27,12 @@ function formatDuration(seconds: number): string {
 export function formatProgress(progress: DownloadProgress, elapsedMs: number): string {
   const { receivedBytes, totalBytes, resumedFromBytes } = progress;
   const bytesPerSecond = elapsedMs > 0 ? ((receivedBytes - resumedFromBytes) * 1000) / elapsedMs : 0;
-  const parts = [totalBytes === null ? formatBytes(receivedBytes) : `${formatBytes(receivedBytes)} / ${formatBytes(totalBytes)}`];
+  const parts = [
+    totalBytes === null ? formatBytes(receivedBytes) : `${formatBytes(receivedBytes)} / ${formatBytes(totalBytes)}`,
+  ];
   if (totalBytes !== null && totalBytes > 0) parts.push(`${Math.floor((receivedBytes / totalBytes) * 100)}%`);
   parts.push(`${formatBytes(bytesPerSecond)}/s`);
-  if (totalBytes !== null) parts.push(`ETA ${formatDuration(bytesPerSecond > 0 ? (totalBytes - receivedBytes) / bytesPerSecond : Infinity)}`);
+  if (totalBytes !== null)
+    parts.push(`ETA ${formatDuration(bytesPerSecond > 0 ? (totalBytes - receivedBytes) / bytesPerSecond : Infinity)}`);
   return parts.join('  ');
 }

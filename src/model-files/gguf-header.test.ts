@@ -29,7 +29,10 @@ describe('readGgufHeader', () => {
     assert.ok(typeof tokens === 'object' && 'kind' in tokens);
     assert.equal(tokens.length, tinyModelVocabSize);
     assert.equal(tokens.items.length, 64, 'long arrays keep only their head');
-    assert.deepEqual(header.tensors.find((t) => t.name === 'token_embd.weight')?.dims, [tinyModel.embeddingLength, tinyModelVocabSize]);
+    assert.deepEqual(header.tensors.find((t) => t.name === 'token_embd.weight')?.dims, [
+      tinyModel.embeddingLength,
+      tinyModelVocabSize,
+    ]);
   });
 
   it('gives the catalog its metadata, with the parameter count from the tensor shapes', async () => {
@@ -50,11 +53,17 @@ describe('readGgufHeader', () => {
   });
 
   it('reads 64-bit, boolean and float values', async () => {
-    const path = file('values.gguf', encodeGguf([
-      ['a.flag', { type: 'bool', value: true }],
-      ['a.ratio', { type: 'float32', value: 0.5 }],
-      ['a.count', { type: 'int32', value: -3 }],
-    ], []));
+    const path = file(
+      'values.gguf',
+      encodeGguf(
+        [
+          ['a.flag', { type: 'bool', value: true }],
+          ['a.ratio', { type: 'float32', value: 0.5 }],
+          ['a.count', { type: 'int32', value: -3 }],
+        ],
+        [],
+      ),
+    );
     const header = await readGgufHeader(path);
     assert.equal(header.metadata.get('a.flag'), true);
     assert.equal(header.metadata.get('a.ratio'), 0.5);
@@ -66,11 +75,23 @@ describe('readGgufHeader', () => {
       ['text.gguf', Buffer.from('hello, I am not a model at all'), /GGUF magic/],
       ['empty.gguf', Buffer.alloc(0), /ends inside its header/],
       ['truncated.gguf', readFileSync(ensureTinyLlamaModel()).subarray(0, 2000), /ends inside its header/],
-      ['future.gguf', Buffer.concat([Buffer.from('GGUF'), Buffer.from([9, 0, 0, 0]), Buffer.alloc(16)]), /version 9 is not supported/],
-      ['huge.gguf', Buffer.concat([Buffer.from('GGUF'), Buffer.from([3, 0, 0, 0]), Buffer.alloc(8, 0xff), Buffer.alloc(8)]), /tensor count is \d+, more than/],
+      [
+        'future.gguf',
+        Buffer.concat([Buffer.from('GGUF'), Buffer.from([9, 0, 0, 0]), Buffer.alloc(16)]),
+        /version 9 is not supported/,
+      ],
+      [
+        'huge.gguf',
+        Buffer.concat([Buffer.from('GGUF'), Buffer.from([3, 0, 0, 0]), Buffer.alloc(8, 0xff), Buffer.alloc(8)]),
+        /tensor count is \d+, more than/,
+      ],
     ];
     for (const [name, bytes, pattern] of cases) {
-      await assert.rejects(readGgufHeader(file(name, bytes)), (error) => error instanceof GgufFormatError && pattern.test(error.message), name);
+      await assert.rejects(
+        readGgufHeader(file(name, bytes)),
+        (error) => error instanceof GgufFormatError && pattern.test(error.message),
+        name,
+      );
     }
   });
 });

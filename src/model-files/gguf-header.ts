@@ -31,7 +31,10 @@ export interface GgufReadLimits {
   readonly arrayItemsKeptMax: number;
 }
 
-export const ggufReadDefaults: GgufReadLimits = Object.freeze({ headerBytesMax: 256 * 1024 * 1024, arrayItemsKeptMax: 64 });
+export const ggufReadDefaults: GgufReadLimits = Object.freeze({
+  headerBytesMax: 256 * 1024 * 1024,
+  arrayItemsKeptMax: 64,
+});
 
 const magic = 0x46554747; // "GGUF" read as a little-endian uint32
 const supportedVersions: ReadonlySet<number> = new Set([2, 3]);
@@ -56,7 +59,19 @@ enum ValueType {
   Float64 = 12,
 }
 
-const fixedSizes: Readonly<Record<number, number>> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+const fixedSizes: Readonly<Record<number, number>> = {
+  0: 1,
+  1: 1,
+  2: 2,
+  3: 2,
+  4: 4,
+  5: 4,
+  6: 4,
+  7: 1,
+  10: 8,
+  11: 8,
+  12: 8,
+};
 
 /**
  * Reads a file front to back in chunks, never holding more than the header needs. Reads
@@ -219,10 +234,14 @@ async function readTensorInfo(cursor: HeaderCursor): Promise<GgufTensorInfo> {
 export async function readGgufHeader(path: string, limits: GgufReadLimits = ggufReadDefaults): Promise<GgufHeader> {
   const file = await open(path, 'r');
   try {
-    const cursor = new HeaderCursor(async (buffer, position) => (await file.read(buffer, 0, buffer.length, position)).bytesRead, limits.headerBytesMax);
+    const cursor = new HeaderCursor(
+      async (buffer, position) => (await file.read(buffer, 0, buffer.length, position)).bytesRead,
+      limits.headerBytesMax,
+    );
     if ((await cursor.uint32()) !== magic) throw new GgufFormatError('it does not start with the GGUF magic bytes');
     const version = await cursor.uint32();
-    if (!supportedVersions.has(version)) throw new GgufFormatError(`GGUF version ${version} is not supported (2 and 3 are)`);
+    if (!supportedVersions.has(version))
+      throw new GgufFormatError(`GGUF version ${version} is not supported (2 and 3 are)`);
     const tensorCount = await cursor.count('the tensor count');
     const entryCount = await cursor.count('the metadata entry count');
     const metadata = new Map<string, GgufValue>();

@@ -37,7 +37,12 @@ describe('downloadModelFile', () => {
 
   it('downloads the file, reports progress and verifies the SHA-256 it was given', async () => {
     const progress: DownloadProgress[] = [];
-    const result = await downloadModelFile({ url: new URL(`${files.origin}/model.gguf`), destination: fresh(), expectedSha256: fileSha256, onProgress: (p) => progress.push(p) });
+    const result = await downloadModelFile({
+      url: new URL(`${files.origin}/model.gguf`),
+      destination: fresh(),
+      expectedSha256: fileSha256,
+      onProgress: (p) => progress.push(p),
+    });
     assert.deepEqual(readFileSync(destination), file);
     assert.equal(result.sha256, fileSha256);
     assert.equal(result.sizeBytes, file.length);
@@ -63,7 +68,10 @@ describe('downloadModelFile', () => {
   it('resumes an interrupted download where it stopped', async () => {
     files.fault = { kind: 'cut_after', bytes: 400_000 };
     const url = new URL(`${files.origin}/model.gguf`);
-    await assert.rejects(downloadModelFile({ url, destination: fresh() }), (error) => error instanceof DownloadError && /run the same command again to resume/.test(error.message));
+    await assert.rejects(
+      downloadModelFile({ url, destination: fresh() }),
+      (error) => error instanceof DownloadError && /run the same command again to resume/.test(error.message),
+    );
     assert.ok(!existsSync(destination), 'an incomplete file never takes the final name');
     const kept = statSync(`${destination}.part`).size;
     assert.ok(kept > 0 && kept < file.length);
@@ -78,7 +86,11 @@ describe('downloadModelFile', () => {
     mkdirSync(join(dir, 'models', 'sub'), { recursive: true });
     writeFileSync(`${destination}.part`, Buffer.alloc(1000, 7));
     files.fault = { kind: 'ignore_range' };
-    const result = await downloadModelFile({ url: new URL(`${files.origin}/model.gguf`), destination, expectedSha256: fileSha256 });
+    const result = await downloadModelFile({
+      url: new URL(`${files.origin}/model.gguf`),
+      destination,
+      expectedSha256: fileSha256,
+    });
     assert.equal(result.resumedFromBytes, 0);
     assert.deepEqual(readFileSync(destination), file);
   });
@@ -98,7 +110,10 @@ describe('downloadModelFile', () => {
     assert.equal(result.sha256, fileSha256);
     files.linkedSha256 = 'b'.repeat(64);
     try {
-      await assert.rejects(downloadModelFile({ url: new URL(`${files.origin}/hf/model.gguf`), destination: join(dir, 'other.gguf') }), /not the expected b{64}/);
+      await assert.rejects(
+        downloadModelFile({ url: new URL(`${files.origin}/hf/model.gguf`), destination: join(dir, 'other.gguf') }),
+        /not the expected b{64}/,
+      );
     } finally {
       files.linkedSha256 = null;
     }
@@ -108,13 +123,20 @@ describe('downloadModelFile', () => {
     fresh();
     await downloadModelFile({ url: new URL(`${files.origin}/model.gguf`), destination });
     const requests = files.ranges.length;
-    const again = await downloadModelFile({ url: new URL(`${files.origin}/model.gguf`), destination, expectedSha256: fileSha256 });
+    const again = await downloadModelFile({
+      url: new URL(`${files.origin}/model.gguf`),
+      destination,
+      expectedSha256: fileSha256,
+    });
     assert.equal(again.alreadyPresent, true);
     assert.equal(files.ranges.length, requests, 'nothing was downloaded again');
   });
 
   it('says what the server answered for a file it does not have', async () => {
-    await assert.rejects(downloadModelFile({ url: new URL(`${files.origin}/missing.gguf`), destination: fresh() }), /answered 404/);
+    await assert.rejects(
+      downloadModelFile({ url: new URL(`${files.origin}/missing.gguf`), destination: fresh() }),
+      /answered 404/,
+    );
   });
 
   it('fails with a message, not a stack trace, without a network', async () => {
@@ -125,7 +147,9 @@ describe('downloadModelFile', () => {
     for (const url of [`http://127.0.0.1:${port}/model.gguf`, 'https://models.invalid/model.gguf']) {
       await assert.rejects(
         downloadModelFile({ url: new URL(url), destination: fresh(), idleTimeoutMs: 10_000 }),
-        (error) => error instanceof DownloadError && /^cannot reach \S+ \((ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\): check the network/.test(error.message),
+        (error) =>
+          error instanceof DownloadError &&
+          /^cannot reach \S+ \((ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\): check the network/.test(error.message),
         url,
       );
       rmSync(dir, { recursive: true, force: true });
@@ -135,7 +159,10 @@ describe('downloadModelFile', () => {
 
 describe('formatProgress', () => {
   it('shows bytes, share, speed and time left', () => {
-    const line = formatProgress({ receivedBytes: 250_000_000, totalBytes: 1_000_000_000, resumedFromBytes: 50_000_000 }, 10_000);
+    const line = formatProgress(
+      { receivedBytes: 250_000_000, totalBytes: 1_000_000_000, resumedFromBytes: 50_000_000 },
+      10_000,
+    );
     assert.equal(line, '250.0 MB / 1.00 GB  25%  20.0 MB/s  ETA 38s');
   });
 

@@ -92,7 +92,8 @@ async function request(url: URL, startAtBytes: number, signal: AbortSignal): Pro
     const etag = response.headers.get('x-linked-etag')?.replaceAll('"', '').toLowerCase();
     if (etag !== undefined && sha256Pattern.test(etag)) linkedSha256 = etag;
     const location = response.headers.get('location');
-    if (response.status < 300 || response.status > 399 || location === null) return { response, linkedSizeBytes, linkedSha256 };
+    if (response.status < 300 || response.status > 399 || location === null)
+      return { response, linkedSizeBytes, linkedSha256 };
     await response.body?.cancel();
     current = new URL(location, current);
   }
@@ -100,11 +101,15 @@ async function request(url: URL, startAtBytes: number, signal: AbortSignal): Pro
 }
 
 /** Where the body starts and how large the whole file is, from a 200 or 206 answer. */
-function placement(answer: Answer, startAtBytes: number): { readonly startAtBytes: number; readonly totalBytes: number | null } {
+function placement(
+  answer: Answer,
+  startAtBytes: number,
+): { readonly startAtBytes: number; readonly totalBytes: number | null } {
   const { response } = answer;
   if (response.status === 206) {
     const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
-    if (match === null || Number(match[1]) !== startAtBytes) throw new DownloadError('the server resumed the download at another place than asked');
+    if (match === null || Number(match[1]) !== startAtBytes)
+      throw new DownloadError('the server resumed the download at another place than asked');
     return { startAtBytes, totalBytes: match[2] === '*' ? answer.linkedSizeBytes : Number(match[2]) };
   }
   // A 200 to a range request means the server cannot resume: start again from the beginning.
@@ -121,11 +126,13 @@ function placement(answer: Answer, startAtBytes: number): { readonly startAtByte
 export async function downloadModelFile(options: DownloadOptions): Promise<DownloadResult> {
   const { destination } = options;
   const expected = options.expectedSha256?.toLowerCase() ?? null;
-  if (expected !== null && !sha256Pattern.test(expected)) throw new DownloadError('the expected SHA-256 must be 64 hexadecimal digits');
+  if (expected !== null && !sha256Pattern.test(expected))
+    throw new DownloadError('the expected SHA-256 must be 64 hexadecimal digits');
   const presentBytes = await sizeOf(destination);
   if (presentBytes !== null) {
     const sha256 = (await hashFile(destination)).digest('hex');
-    if (expected !== null && sha256 !== expected) throw new DownloadError(`${destination} exists with another SHA-256 (${sha256}); move it away to download again`);
+    if (expected !== null && sha256 !== expected)
+      throw new DownloadError(`${destination} exists with another SHA-256 (${sha256}); move it away to download again`);
     return { path: destination, sizeBytes: presentBytes, sha256, resumedFromBytes: 0, alreadyPresent: true };
   }
   await mkdir(dirname(destination), { recursive: true, mode: 0o700 });
@@ -135,7 +142,8 @@ export async function downloadModelFile(options: DownloadOptions): Promise<Downl
 async function transfer(options: DownloadOptions, expected: string | null, partial: string): Promise<DownloadResult> {
   const idleTimeoutMs = options.idleTimeoutMs ?? idleTimeoutDefaultMs;
   const idle = new AbortController();
-  const giveUp = () => idle.abort(new DownloadError(`no data for ${idleTimeoutMs} ms: run the same command again to resume`));
+  const giveUp = () =>
+    idle.abort(new DownloadError(`no data for ${idleTimeoutMs} ms: run the same command again to resume`));
   let timer = setTimeout(giveUp, idleTimeoutMs);
   const touch = () => {
     clearTimeout(timer);
@@ -159,14 +167,18 @@ async function receive(
 ): Promise<DownloadResult> {
   const { response } = answer;
   const onDisk = (await sizeOf(partial)) ?? 0;
-  if (response.status === 416 && onDisk > 0) return finish(options, expected ?? answer.linkedSha256, partial, onDisk, onDisk);
+  if (response.status === 416 && onDisk > 0)
+    return finish(options, expected ?? answer.linkedSha256, partial, onDisk, onDisk);
   if (response.status !== 200 && response.status !== 206) {
     await response.body?.cancel();
-    throw new DownloadError(`${options.url.host} answered ${response.status} ${response.statusText} for ${options.url.pathname}`);
+    throw new DownloadError(
+      `${options.url.host} answered ${response.status} ${response.statusText} for ${options.url.pathname}`,
+    );
   }
   const { startAtBytes, totalBytes } = placement(answer, onDisk);
   const sizeBytesMax = options.sizeBytesMax ?? sizeBytesMaxDefault;
-  if (totalBytes !== null && totalBytes > sizeBytesMax) throw new DownloadError(`the file is ${totalBytes} bytes, more than the limit of ${sizeBytesMax}`);
+  if (totalBytes !== null && totalBytes > sizeBytesMax)
+    throw new DownloadError(`the file is ${totalBytes} bytes, more than the limit of ${sizeBytesMax}`);
   // 0600 whatever the umask, like every file in the data directory; the finished file keeps it.
   const file = await open(partial, startAtBytes === 0 ? 'w' : 'a', 0o600);
   let receivedBytes = startAtBytes;
@@ -174,7 +186,8 @@ async function receive(
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       io.touch();
       receivedBytes += chunk.length;
-      if (receivedBytes > (totalBytes ?? sizeBytesMax)) throw new DownloadError(`the server sent more than the ${totalBytes ?? sizeBytesMax} bytes it announced`);
+      if (receivedBytes > (totalBytes ?? sizeBytesMax))
+        throw new DownloadError(`the server sent more than the ${totalBytes ?? sizeBytesMax} bytes it announced`);
       await file.write(chunk);
       options.onProgress?.({ receivedBytes, totalBytes, resumedFromBytes: startAtBytes });
     }
@@ -188,17 +201,27 @@ async function receive(
     await file.close();
   }
   if (totalBytes !== null && receivedBytes !== totalBytes) {
-    throw new DownloadError(`the download stopped at ${receivedBytes} of ${totalBytes} bytes: run the same command again to resume`);
+    throw new DownloadError(
+      `the download stopped at ${receivedBytes} of ${totalBytes} bytes: run the same command again to resume`,
+    );
   }
   return finish(options, expected ?? answer.linkedSha256, partial, receivedBytes, startAtBytes);
 }
 
-async function finish(options: DownloadOptions, expected: string | null, partial: string, sizeBytes: number, resumedFromBytes: number): Promise<DownloadResult> {
+async function finish(
+  options: DownloadOptions,
+  expected: string | null,
+  partial: string,
+  sizeBytes: number,
+  resumedFromBytes: number,
+): Promise<DownloadResult> {
   const sha256 = (await hashFile(partial)).digest('hex');
   if (expected !== null && sha256 !== expected) {
     // A corrupt file cannot be repaired by resuming it: the next attempt starts afresh.
     await rm(partial, { force: true });
-    throw new DownloadError(`the file's SHA-256 is ${sha256}, not the expected ${expected}; the download was removed, run the command again`);
+    throw new DownloadError(
+      `the file's SHA-256 is ${sha256}, not the expected ${expected}; the download was removed, run the command again`,
+    );
   }
   await rename(partial, options.destination);
   return { path: options.destination, sizeBytes, sha256, resumedFromBytes, alreadyPresent: false };

@@ -71,7 +71,7 @@ describe('ModelPulls', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('downloads into the models directory and reads the model\'s metadata', async () => {
+  it("downloads into the models directory and reads the model's metadata", async () => {
     const pulls = new ModelPulls(options());
     const started = pulls.start({ source: `${files.origin}/tiny.gguf` });
     assert.equal(started.state, 'running');

@@ -5,15 +5,30 @@ import { downloadUrlOf, localModelPath, parseModelRef } from './model-ref.js';
 describe('parseModelRef', () => {
   it('reads Hugging Face references as node-llama-cpp writes them', () => {
     const ref = parseModelRef('hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf');
-    assert.deepEqual(ref, { kind: 'hf', user: 'Qwen', repo: 'Qwen2.5-0.5B-Instruct-GGUF', file: 'qwen2.5-0.5b-instruct-q4_k_m.gguf', revision: 'main' });
-    assert.equal(downloadUrlOf(ref)?.href, 'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf');
-    assert.equal(localModelPath(ref, '/data/models'), '/data/models/hf/Qwen/Qwen2.5-0.5B-Instruct-GGUF/main/qwen2.5-0.5b-instruct-q4_k_m.gguf');
+    assert.deepEqual(ref, {
+      kind: 'hf',
+      user: 'Qwen',
+      repo: 'Qwen2.5-0.5B-Instruct-GGUF',
+      file: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+      revision: 'main',
+    });
+    assert.equal(
+      downloadUrlOf(ref)?.href,
+      'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf',
+    );
+    assert.equal(
+      localModelPath(ref, '/data/models'),
+      '/data/models/hf/Qwen/Qwen2.5-0.5B-Instruct-GGUF/main/qwen2.5-0.5b-instruct-q4_k_m.gguf',
+    );
   });
 
   it('takes a revision and files in subfolders, and a mirror to download from', () => {
     const ref = parseModelRef('hf:org/repo/q4/model.gguf#v1.2');
     assert.deepEqual(ref, { kind: 'hf', user: 'org', repo: 'repo', file: 'q4/model.gguf', revision: 'v1.2' });
-    assert.equal(downloadUrlOf(ref, 'https://hf-mirror.example.gov/')?.href, 'https://hf-mirror.example.gov/org/repo/resolve/v1.2/q4/model.gguf');
+    assert.equal(
+      downloadUrlOf(ref, 'https://hf-mirror.example.gov/')?.href,
+      'https://hf-mirror.example.gov/org/repo/resolve/v1.2/q4/model.gguf',
+    );
   });
 
   it('keeps URLs and absolute paths', () => {

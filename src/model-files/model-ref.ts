@@ -7,7 +7,13 @@ import { isAbsolute, join } from 'node:path';
  */
 export type ModelRef =
   | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'hf'; readonly user: string; readonly repo: string; readonly file: string; readonly revision: string }
+  | {
+      readonly kind: 'hf';
+      readonly user: string;
+      readonly repo: string;
+      readonly file: string;
+      readonly revision: string;
+    }
   | { readonly kind: 'url'; readonly url: URL };
 
 /** Where `hf:` files are downloaded from, unless a mirror is named. */
@@ -17,7 +23,8 @@ const safeSegment = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,200}$/;
 
 function segments(path: string, what: string): string[] {
   const parts = path.split('/');
-  for (const part of parts) if (!safeSegment.test(part)) throw new TypeError(`${what}: "${part}" is not a plain file or directory name`);
+  for (const part of parts)
+    if (!safeSegment.test(part)) throw new TypeError(`${what}: "${part}" is not a plain file or directory name`);
   return parts;
 }
 
@@ -34,7 +41,8 @@ function parseHuggingFace(rest: string): ModelRef {
   const [path = '', revision = 'main', extra] = rest.split('#');
   if (extra !== undefined) throw new TypeError('a Hugging Face reference has at most one #revision');
   const [user = '', repo = '', ...file] = segments(path, 'a Hugging Face reference');
-  if (file.length === 0 || !file.at(-1)!.endsWith('.gguf')) throw new TypeError('a Hugging Face reference is hf:<user>/<repo>/<file>.gguf');
+  if (file.length === 0 || !file.at(-1)!.endsWith('.gguf'))
+    throw new TypeError('a Hugging Face reference is hf:<user>/<repo>/<file>.gguf');
   segments(revision, 'a Hugging Face revision');
   return { kind: 'hf', user, repo, file: file.join('/'), revision };
 }
@@ -49,7 +57,8 @@ export function parseModelRef(ref: string): ModelRef {
     return { kind: 'url', url };
   }
   // Relative paths would depend on the directory the server was started from.
-  if (!isAbsolute(ref)) throw new TypeError('a model source is an absolute file path, hf:<user>/<repo>/<file>.gguf or an http(s) URL');
+  if (!isAbsolute(ref))
+    throw new TypeError('a model source is an absolute file path, hf:<user>/<repo>/<file>.gguf or an http(s) URL');
   return { kind: 'file', path: ref };
 }
 
@@ -74,7 +83,9 @@ export function downloadUrlOf(ref: ModelRef, hfEndpoint: string = huggingFaceEnd
     case 'file':
       return null;
     case 'hf':
-      return new URL(`${hfEndpoint.replace(/\/+$/, '')}/${ref.user}/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.file}`);
+      return new URL(
+        `${hfEndpoint.replace(/\/+$/, '')}/${ref.user}/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${ref.file}`,
+      );
     case 'url':
       return ref.url;
   }

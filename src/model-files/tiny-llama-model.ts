@@ -154,7 +154,10 @@ function metadata(): Array<readonly [string, GgufWriteValue]> {
     ['tokenizer.ggml.model', { type: 'string', value: 'gpt2' }],
     ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],
     ['tokenizer.ggml.tokens', { type: 'array', itemType: 'string', values: tokens }],
-    ['tokenizer.ggml.token_type', { type: 'array', itemType: 'int32', values: tokens.map((_, id) => (id < m.byteTokenCount ? normal : control)) }],
+    [
+      'tokenizer.ggml.token_type',
+      { type: 'array', itemType: 'int32', values: tokens.map((_, id) => (id < m.byteTokenCount ? normal : control)) },
+    ],
     ['tokenizer.ggml.merges', { type: 'array', itemType: 'string', values: [] }],
     ['tokenizer.ggml.bos_token_id', u32(m.byteTokenCount)],
     ['tokenizer.ggml.eos_token_id', u32(m.byteTokenCount + 1)],

@@ -52,16 +52,28 @@ export function applyPolicyChange(state: PolicyState, change: PolicyChange, stam
 
 function checkPolicy(state: PolicyState, policy: ResidencyPolicy): void {
   const jurisdictions = jurisdictionsOf(state);
-  if (policy.allowedJurisdictions !== null) jurisdictions.assertUsable(policy.allowedJurisdictions, 'allowedJurisdictions');
+  if (policy.allowedJurisdictions !== null)
+    jurisdictions.assertUsable(policy.allowedJurisdictions, 'allowedJurisdictions');
   jurisdictions.assertUsable(policy.deniedJurisdictions, 'deniedJurisdictions');
 }
 
-function applyOrganizationPolicy(state: PolicyState, organizationId: string, policy: ResidencyPolicy, stamp: ChangeStamp): AppliedPolicyChange {
+function applyOrganizationPolicy(
+  state: PolicyState,
+  organizationId: string,
+  policy: ResidencyPolicy,
+  stamp: ChangeStamp,
+): AppliedPolicyChange {
   checkPolicy(state, policy);
   const organizationPolicies = new Map(state.organizationPolicies);
   organizationPolicies.set(organizationId, { policy, version: stamp.version, updatedAt: stamp.at });
   const before = state.organizationPolicies.get(organizationId)?.policy ?? null;
-  return { state: { ...state, version: stamp.version, organizationPolicies }, subjectId: organizationId, organizationId, before, after: policy };
+  return {
+    state: { ...state, version: stamp.version, organizationPolicies },
+    subjectId: organizationId,
+    organizationId,
+    before,
+    after: policy,
+  };
 }
 
 function applyProjectPolicy(
@@ -80,7 +92,13 @@ function applyProjectPolicy(
   if (ofOrganization.size === 0) projectPolicies.delete(organizationId);
   else projectPolicies.set(organizationId, ofOrganization);
   const subjectId = `${organizationId}/${projectId}`;
-  return { state: { ...state, version: stamp.version, projectPolicies }, subjectId, organizationId, before, after: policy };
+  return {
+    state: { ...state, version: stamp.version, projectPolicies },
+    subjectId,
+    organizationId,
+    before,
+    after: policy,
+  };
 }
 
 function checkRule(state: PolicyState, input: PolicyRuleInput): void {
@@ -102,15 +120,25 @@ function checkRule(state: PolicyState, input: PolicyRuleInput): void {
 
 /** Gives every rule its index as position, reusing the rules whose place did not change. */
 function renumbered(rules: readonly PolicyRule[]): readonly PolicyRule[] {
-  return Object.freeze(rules.map((rule, index) => (rule.position === index ? rule : Object.freeze({ ...rule, position: index }))));
+  return Object.freeze(
+    rules.map((rule, index) => (rule.position === index ? rule : Object.freeze({ ...rule, position: index }))),
+  );
 }
 
-function applyRule(state: PolicyState, input: PolicyRuleInput, position: number | undefined, stamp: ChangeStamp): AppliedPolicyChange {
+function applyRule(
+  state: PolicyState,
+  input: PolicyRuleInput,
+  position: number | undefined,
+  stamp: ChangeStamp,
+): AppliedPolicyChange {
   checkRule(state, input);
   const index = state.rules.findIndex((rule) => rule.id === input.id);
   const old = index === -1 ? undefined : state.rules[index];
   if (old === undefined && state.rules.length >= policyRulesMax) {
-    throw new CommonwealError('invalid_request', `the platform holds at most ${policyRulesMax} rules; delete one first`);
+    throw new CommonwealError(
+      'invalid_request',
+      `the platform holds at most ${policyRulesMax} rules; delete one first`,
+    );
   }
   const others = state.rules.filter((rule) => rule.id !== input.id);
   const at = position ?? (index === -1 ? others.length : index);
@@ -125,23 +153,48 @@ function applyRule(state: PolicyState, input: PolicyRuleInput, position: number 
     updatedAt: stamp.at,
   });
   const rules = renumbered([...others.slice(0, at), rule, ...others.slice(at)]);
-  return { state: { ...state, version: stamp.version, rules }, subjectId: input.id, organizationId: null, before: old ?? null, after: rule };
+  return {
+    state: { ...state, version: stamp.version, rules },
+    subjectId: input.id,
+    organizationId: null,
+    before: old ?? null,
+    after: rule,
+  };
 }
 
 function removeRule(state: PolicyState, ruleId: string, stamp: ChangeStamp): AppliedPolicyChange {
   const old = state.rules.find((rule) => rule.id === ruleId);
   if (old === undefined) throw new CommonwealError('not_found', `rule "${ruleId}" not found`);
   const rules = renumbered(state.rules.filter((rule) => rule.id !== ruleId));
-  return { state: { ...state, version: stamp.version, rules }, subjectId: ruleId, organizationId: null, before: old, after: null };
+  return {
+    state: { ...state, version: stamp.version, rules },
+    subjectId: ruleId,
+    organizationId: null,
+    before: old,
+    after: null,
+  };
 }
 
-function applyGroup(state: PolicyState, id: string, name: string, members: readonly string[], stamp: ChangeStamp): AppliedPolicyChange {
+function applyGroup(
+  state: PolicyState,
+  id: string,
+  name: string,
+  members: readonly string[],
+  stamp: ChangeStamp,
+): AppliedPolicyChange {
   if (jurisdictionsOf(state).isBuiltIn(id)) {
-    throw new CommonwealError('invalid_request', `group ${id} is built in: its members come from the reviewed data file and cannot be changed`, { param: 'id' });
+    throw new CommonwealError(
+      'invalid_request',
+      `group ${id} is built in: its members come from the reviewed data file and cannot be changed`,
+      { param: 'id' },
+    );
   }
   const old = state.groups.get(id);
   if (old === undefined && state.groups.size >= customJurisdictionGroupsMax) {
-    throw new CommonwealError('invalid_request', `the platform holds at most ${customJurisdictionGroupsMax} jurisdiction groups; delete one first`);
+    throw new CommonwealError(
+      'invalid_request',
+      `the platform holds at most ${customJurisdictionGroupsMax} jurisdiction groups; delete one first`,
+    );
   }
   const group: JurisdictionGroup = Object.freeze({
     object: 'jurisdiction_group',
@@ -163,20 +216,34 @@ function applyGroup(state: PolicyState, id: string, name: string, members: reado
       throw new CommonwealError('invalid_request', `members: ${problem}`, { param: 'members' });
     }
   }
-  return { state: { ...state, version: stamp.version, groups }, subjectId: id, organizationId: null, before: old ?? null, after: group };
+  return {
+    state: { ...state, version: stamp.version, groups },
+    subjectId: id,
+    organizationId: null,
+    before: old ?? null,
+    after: group,
+  };
 }
 
 function removeGroup(state: PolicyState, id: string, stamp: ChangeStamp): AppliedPolicyChange {
   const old = state.groups.get(id);
   if (old === undefined) {
-    if (jurisdictionsOf(state).isBuiltIn(id)) throw new CommonwealError('invalid_request', `group ${id} is built in and cannot be deleted`);
+    if (jurisdictionsOf(state).isBuiltIn(id))
+      throw new CommonwealError('invalid_request', `group ${id} is built in and cannot be deleted`);
     throw new CommonwealError('not_found', `jurisdiction group "${id}" not found`);
   }
   const user = referrerOf(state, id);
-  if (user !== undefined) throw new CommonwealError('conflict', `jurisdiction group ${id} is still named by ${user}; change that first`);
+  if (user !== undefined)
+    throw new CommonwealError('conflict', `jurisdiction group ${id} is still named by ${user}; change that first`);
   const groups = new Map(state.groups);
   groups.delete(id);
-  return { state: { ...state, version: stamp.version, groups }, subjectId: id, organizationId: null, before: old, after: null };
+  return {
+    state: { ...state, version: stamp.version, groups },
+    subjectId: id,
+    organizationId: null,
+    before: old,
+    after: null,
+  };
 }
 
 /** The first group, policy or rule that names a group, described for the operator. */
@@ -188,7 +255,8 @@ function referrerOf(state: PolicyState, id: string): string | undefined {
   }
   for (const [organizationId, projects] of state.projectPolicies) {
     for (const [projectId, stored] of projects) {
-      if (jurisdictionsNamedBy(stored.policy).includes(id)) return `the policy of project "${projectId}" of organization "${organizationId}"`;
+      if (jurisdictionsNamedBy(stored.policy).includes(id))
+        return `the policy of project "${projectId}" of organization "${organizationId}"`;
     }
   }
   const rule = state.rules.find((r) => jurisdictionsNamedByRule(r.match).includes(id));

@@ -1,7 +1,12 @@
 import type { Jurisdictions } from './jurisdictions.js';
 import type { ModelFacts, SiteFacts } from './policy-facts.js';
 import type { PolicyExclusion } from './policy-exclusion.js';
-import { type AcceleratorMatcher, jurisdictionsNamedBy, type ResidencyPolicy, type ResidencyPolicyClause } from './residency-policy.js';
+import {
+  type AcceleratorMatcher,
+  jurisdictionsNamedBy,
+  type ResidencyPolicy,
+  type ResidencyPolicyClause,
+} from './residency-policy.js';
 
 const none: readonly PolicyExclusion[] = Object.freeze([]);
 
@@ -21,11 +26,16 @@ function toMatcher(m: AcceleratorMatcher): Matcher {
 }
 
 function matches(matcher: Matcher, accelerator: Accelerator): boolean {
-  return (matcher.vendor === undefined || matcher.vendor === accelerator.vendor) && (matcher.type === undefined || matcher.type === accelerator.type.toLowerCase());
+  return (
+    (matcher.vendor === undefined || matcher.vendor === accelerator.vendor) &&
+    (matcher.type === undefined || matcher.type === accelerator.type.toLowerCase())
+  );
 }
 
 function showMatcher(m: AcceleratorMatcher): string {
-  return [m.vendor, m.type === undefined ? undefined : m.vendor === undefined ? `type ${m.type}` : m.type].filter((v) => v !== undefined).join(' ');
+  return [m.vendor, m.type === undefined ? undefined : m.vendor === undefined ? `type ${m.type}` : m.type]
+    .filter((v) => v !== undefined)
+    .join(' ');
 }
 
 function showList(values: readonly string[]): string {
@@ -50,7 +60,12 @@ export class CompiledResidencyPolicy {
   readonly #deny: readonly Matcher[];
 
   /** `label` names the policy in messages, e.g. `organization policy (server default)`. */
-  constructor(policy: ResidencyPolicy, jurisdictions: Jurisdictions, source: 'organization_policy' | 'project_policy', label: string) {
+  constructor(
+    policy: ResidencyPolicy,
+    jurisdictions: Jurisdictions,
+    source: 'organization_policy' | 'project_policy',
+    label: string,
+  ) {
     this.policy = policy;
     this.#source = source;
     this.#label = label;
@@ -76,11 +91,21 @@ export class CompiledResidencyPolicy {
     let found: PolicyExclusion[] | undefined;
     if (this.#licenses !== null && (model.license === null || !this.#licenses.has(model.license.toLowerCase()))) {
       const has = model.license === null ? 'the model declares no license' : `the model's license is ${model.license}`;
-      (found ??= []).push(this.#exclusion('allowedModelLicenses', `${showList(this.policy.allowedModelLicenses!)} does not include it: ${has}`));
+      (found ??= []).push(
+        this.#exclusion(
+          'allowedModelLicenses',
+          `${showList(this.policy.allowedModelLicenses!)} does not include it: ${has}`,
+        ),
+      );
     }
     if (this.#origins !== null && (model.origin === null || !this.#origins.has(model.origin.toLowerCase()))) {
       const has = model.origin === null ? 'the model declares no origin' : `the model comes from ${model.origin}`;
-      (found ??= []).push(this.#exclusion('allowedModelOrigins', `${showList(this.policy.allowedModelOrigins!)} does not include it: ${has}`));
+      (found ??= []).push(
+        this.#exclusion(
+          'allowedModelOrigins',
+          `${showList(this.policy.allowedModelOrigins!)} does not include it: ${has}`,
+        ),
+      );
     }
     return found ?? none;
   }
@@ -91,17 +116,29 @@ export class CompiledResidencyPolicy {
     let found: PolicyExclusion[] | undefined;
     const where = site.jurisdiction;
     if (this.#allowed !== null && !this.#allowed.has(where)) {
-      (found ??= []).push(this.#exclusion('allowedJurisdictions', `${showList(this.policy.allowedJurisdictions!)} does not include the site's jurisdiction ${where}`));
+      (found ??= []).push(
+        this.#exclusion(
+          'allowedJurisdictions',
+          `${showList(this.policy.allowedJurisdictions!)} does not include the site's jurisdiction ${where}`,
+        ),
+      );
     }
     if (this.#denied.has(where)) {
-      (found ??= []).push(this.#exclusion('deniedJurisdictions', `${showList(this.policy.deniedJurisdictions)} includes the site's jurisdiction ${where}`));
+      (found ??= []).push(
+        this.#exclusion(
+          'deniedJurisdictions',
+          `${showList(this.policy.deniedJurisdictions)} includes the site's jurisdiction ${where}`,
+        ),
+      );
     }
     const unmet = this.#unmetRequirement(site);
     if (unmet !== undefined) (found ??= []).push(this.#exclusion('requireAccelerators', unmet));
     const denied = site.accelerators.find((a) => this.#deny.some((m) => matches(m, a)));
     if (denied !== undefined) {
       const list = showList(this.policy.denyAccelerators.map(showMatcher));
-      (found ??= []).push(this.#exclusion('denyAccelerators', `${list} matches the site's ${denied.vendor} ${denied.type}`));
+      (found ??= []).push(
+        this.#exclusion('denyAccelerators', `${list} matches the site's ${denied.vendor} ${denied.type}`),
+      );
     }
     return found ?? none;
   }

@@ -26,7 +26,11 @@ export interface RuleVerdict {
   readonly exclusion: PolicyExclusion | undefined;
 }
 
-const siteCriteria: ReadonlySet<RuleCriterion> = new Set(['siteJurisdictions', 'acceleratorVendors', 'acceleratorTypes']);
+const siteCriteria: ReadonlySet<RuleCriterion> = new Set([
+  'siteJurisdictions',
+  'acceleratorVendors',
+  'acceleratorTypes',
+]);
 const caseInsensitive: ReadonlySet<RuleCriterion> = new Set(['acceleratorTypes', 'modelOrigins']);
 
 type Values = Readonly<Partial<Record<RuleCriterion, readonly (string | null)[]>>>;
@@ -67,11 +71,19 @@ function allHold(criteria: readonly Criterion[], values: Values): boolean {
   return true;
 }
 
-function compileCriterion(criterion: RuleCriterion, condition: RuleCondition, jurisdictions: Jurisdictions): Criterion | string {
+function compileCriterion(
+  criterion: RuleCriterion,
+  condition: RuleCondition,
+  jurisdictions: Jurisdictions,
+): Criterion | string {
   const negated = condition.in === undefined;
   const listed = condition.in ?? condition.notIn ?? [];
   if (criterion !== 'organizationJurisdictions' && criterion !== 'siteJurisdictions') {
-    return { criterion, negated, values: new Set(caseInsensitive.has(criterion) ? listed.map((v) => v.toLowerCase()) : listed) };
+    return {
+      criterion,
+      negated,
+      values: new Set(caseInsensitive.has(criterion) ? listed.map((v) => v.toLowerCase()) : listed),
+    };
   }
   const union = jurisdictions.union(listed);
   if ('unusable' in union) return jurisdictions.problemOf(union.unusable)!;
@@ -94,12 +106,34 @@ function verdictOf(compiled: CompiledRule): RuleVerdict {
   const { rule } = compiled;
   if (compiled.invalid !== undefined) {
     const message = `rule "${rule.id}" is invalid and denies everything until it is fixed: ${compiled.invalid}`;
-    return { ruleId: rule.id, effect: 'deny', exclusion: { source: 'rule', clause: 'rule', ruleId: rule.id, reason: rule.reason, reference: rule.reference, message } };
+    return {
+      ruleId: rule.id,
+      effect: 'deny',
+      exclusion: {
+        source: 'rule',
+        clause: 'rule',
+        ruleId: rule.id,
+        reason: rule.reason,
+        reference: rule.reference,
+        message,
+      },
+    };
   }
   if (rule.effect === 'allow') return { ruleId: rule.id, effect: 'allow', exclusion: undefined };
   const reference = rule.reference === null ? '' : ` (${rule.reference})`;
   const message = `rule "${rule.id}" denies: ${rule.reason}${reference}`;
-  return { ruleId: rule.id, effect: 'deny', exclusion: { source: 'rule', clause: 'rule', ruleId: rule.id, reason: rule.reason, reference: rule.reference, message } };
+  return {
+    ruleId: rule.id,
+    effect: 'deny',
+    exclusion: {
+      source: 'rule',
+      clause: 'rule',
+      ruleId: rule.id,
+      reason: rule.reason,
+      reference: rule.reference,
+      message,
+    },
+  };
 }
 
 /** The rules that can still match one request, in order; only their site criteria remain to check. */

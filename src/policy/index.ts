@@ -1,6 +1,10 @@
 export { applyPolicyChange } from './apply-policy-change.js';
 export { isCountryCode } from './iso-3166-countries.js';
-export { type JurisdictionGroup, jurisdictionGroupIdPattern, jurisdictionGroupMembersMax } from './jurisdiction-group.js';
+export {
+  type JurisdictionGroup,
+  jurisdictionGroupIdPattern,
+  jurisdictionGroupMembersMax,
+} from './jurisdiction-group.js';
 export type { PolicyChange, PolicyChangeRecord } from './policy-change.js';
 export { PolicyDecision } from './policy-decision.js';
 export { PolicyEngine } from './policy-engine.js';

@@ -11,7 +11,9 @@ const group = (id: string, members: string) => ({ id, name: id, members: members
 describe('the built-in groups', () => {
   it('have the member counts of their sources', () => {
     const jurisdictions = new Jurisdictions();
-    const sizes = Object.fromEntries(builtInJurisdictionGroups.map((g) => [g.id, jurisdictions.countriesOf(g.id)?.size]));
+    const sizes = Object.fromEntries(
+      builtInJurisdictionGroups.map((g) => [g.id, jurisdictions.countriesOf(g.id)?.size]),
+    );
     assert.deepEqual(sizes, { EU: 27, EFTA: 4, EEA: 30, FIVE_EYES: 5, G7: 7, ASEAN: 11, AFRICAN_UNION: 55, GCC: 6 });
   });
 
@@ -20,9 +22,16 @@ describe('the built-in groups', () => {
       // EU is reserved by ISO 3166-1 for the European Union and never assigned to a country.
       if (definition.id !== 'EU') assert.match(definition.id, new RegExp(jurisdictionGroupIdPattern));
       assert.ok(!iso3166Alpha2.has(definition.id), definition.id);
-      assert.equal(new Set(definition.members).size, definition.members.length, `${definition.id} lists a member twice`);
+      assert.equal(
+        new Set(definition.members).size,
+        definition.members.length,
+        `${definition.id} lists a member twice`,
+      );
       for (const member of definition.members) {
-        assert.ok(iso3166Alpha2.has(member) || builtInJurisdictionGroups.some((g) => g.id === member), `${definition.id}: ${member}`);
+        assert.ok(
+          iso3166Alpha2.has(member) || builtInJurisdictionGroups.some((g) => g.id === member),
+          `${definition.id}: ${member}`,
+        );
       }
     }
   });
@@ -47,7 +56,11 @@ describe('the built-in groups', () => {
 
 describe('operator groups', () => {
   it('expand through any number of levels up to the limit', () => {
-    const jurisdictions = new Jurisdictions([group('NORDICS', 'DK FI IS NO SE'), group('PARTNERS', 'NORDICS EEA CH'), group('WIDE', 'PARTNERS JP')]);
+    const jurisdictions = new Jurisdictions([
+      group('NORDICS', 'DK FI IS NO SE'),
+      group('PARTNERS', 'NORDICS EEA CH'),
+      group('WIDE', 'PARTNERS JP'),
+    ]);
     const wide = jurisdictions.countriesOf('WIDE')!;
     assert.equal(wide.size, 30 + 1 + 1);
     assert.ok(wide.has('JP') && wide.has('CH') && wide.has('SE') && wide.has('AT'));
@@ -57,12 +70,24 @@ describe('operator groups', () => {
   it('are broken, with the reason, when a member is unknown', () => {
     const jurisdictions = new Jurisdictions([group('BAD', 'DE XX'), group('USES_BAD', 'BAD FR')]);
     assert.equal(jurisdictions.countriesOf('BAD'), undefined);
-    assert.match(jurisdictions.problemOf('BAD')!, /member "XX" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group/);
-    assert.equal(jurisdictions.countriesOf('USES_BAD'), undefined, 'a group that contains a broken group is broken too');
+    assert.match(
+      jurisdictions.problemOf('BAD')!,
+      /member "XX" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group/,
+    );
+    assert.equal(
+      jurisdictions.countriesOf('USES_BAD'),
+      undefined,
+      'a group that contains a broken group is broken too',
+    );
   });
 
   it('are broken when they contain themselves, directly or through others', () => {
-    const jurisdictions = new Jurisdictions([group('LOOP_A', 'DE LOOP_B'), group('LOOP_B', 'FR LOOP_A'), group('SELF', 'SELF IT'), group('FINE', 'ES')]);
+    const jurisdictions = new Jurisdictions([
+      group('LOOP_A', 'DE LOOP_B'),
+      group('LOOP_B', 'FR LOOP_A'),
+      group('SELF', 'SELF IT'),
+      group('FINE', 'ES'),
+    ]);
     for (const id of ['LOOP_A', 'LOOP_B', 'SELF']) assert.match(jurisdictions.problemOf(id)!, /contains itself/, id);
     assert.deepEqual([...jurisdictions.countriesOf('FINE')!], ['ES']);
   });
@@ -93,7 +118,8 @@ describe('codes in policies', () => {
         error instanceof CommonwealError &&
         error.code === 'invalid_request' &&
         error.param === 'allowedJurisdictions' &&
-        error.message === 'allowedJurisdictions[1]: "UK" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group',
+        error.message ===
+          'allowedJurisdictions[1]: "UK" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group',
     );
   });
 

@@ -59,7 +59,8 @@ export class Jurisdictions {
   problemOf(code: string): string | undefined {
     if (iso3166Alpha2.has(code)) return undefined;
     const expanded = this.#expanded.get(code);
-    if (expanded === undefined) return `"${code}" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group`;
+    if (expanded === undefined)
+      return `"${code}" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group`;
     return 'problem' in expanded ? expanded.problem : undefined;
   }
 
@@ -67,7 +68,8 @@ export class Jurisdictions {
   assertUsable(codes: readonly string[], param: string): void {
     for (const [index, code] of codes.entries()) {
       const problem = this.problemOf(code);
-      if (problem !== undefined) throw new CommonwealError('invalid_request', `${param}[${index}]: ${problem}`, { param });
+      if (problem !== undefined)
+        throw new CommonwealError('invalid_request', `${param}[${index}]: ${problem}`, { param });
     }
   }
 
@@ -97,7 +99,9 @@ export class Jurisdictions {
     if (path.includes(id)) return { problem: `group ${id} contains itself (${[...path, id].join(' → ')})` };
     let result = this.#expandMembers(this.#definitions.get(id)!, [...path, id]);
     if ('depth' in result && result.depth > jurisdictionGroupDepthMax) {
-      result = { problem: `group ${id} nests groups ${result.depth} levels deep; at most ${jurisdictionGroupDepthMax} are allowed` };
+      result = {
+        problem: `group ${id} nests groups ${result.depth} levels deep; at most ${jurisdictionGroupDepthMax} are allowed`,
+      };
     }
     this.#expanded.set(id, result);
     return result;
@@ -115,7 +119,9 @@ export class Jurisdictions {
         continue;
       }
       if (!this.#definitions.has(member)) {
-        return { problem: `group ${definition.id}: member "${member}" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group` };
+        return {
+          problem: `group ${definition.id}: member "${member}" is neither an ISO 3166-1 alpha-2 country code nor a jurisdiction group`,
+        };
       }
       const inner = this.#expand(member, path);
       if ('problem' in inner) return { problem: inner.problem };

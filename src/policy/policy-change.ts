@@ -23,7 +23,12 @@ export interface JurisdictionGroupInput {
 export type PolicyChange =
   | { readonly kind: 'organization_policy'; readonly organizationId: string; readonly policy: ResidencyPolicy }
   /** A null policy removes the project's own policy: the organization's alone then applies. */
-  | { readonly kind: 'project_policy'; readonly organizationId: string; readonly projectId: string; readonly policy: ResidencyPolicy | null }
+  | {
+      readonly kind: 'project_policy';
+      readonly organizationId: string;
+      readonly projectId: string;
+      readonly policy: ResidencyPolicy | null;
+    }
   /** Creates or replaces the rule with this id; `position` moves it (a new rule goes last when absent). */
   | { readonly kind: 'rule'; readonly rule: PolicyRuleInput; readonly position?: number | undefined }
   | { readonly kind: 'rule_removal'; readonly ruleId: string }

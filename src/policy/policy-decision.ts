@@ -52,7 +52,12 @@ export class PolicyDecision {
   readonly #evaluate: () => PolicyEvaluation;
 
   constructor(
-    scope: { readonly version: number; readonly organizationId: string; readonly projectId: string | null; readonly modelId: string },
+    scope: {
+      readonly version: number;
+      readonly organizationId: string;
+      readonly projectId: string | null;
+      readonly modelId: string;
+    },
     evaluation: PolicyEvaluation,
     evaluate: () => PolicyEvaluation,
   ) {
@@ -60,7 +65,9 @@ export class PolicyDecision {
     this.organizationId = scope.organizationId;
     this.projectId = scope.projectId;
     this.modelId = scope.modelId;
-    const allowed: ReadonlySet<string> = new Set(evaluation.verdicts.filter((v) => v.allowed).map((v) => v.deploymentId));
+    const allowed: ReadonlySet<string> = new Set(
+      evaluation.verdicts.filter((v) => v.allowed).map((v) => v.deploymentId),
+    );
     this.deploymentCount = evaluation.verdicts.length;
     this.allowedCount = allowed.size;
     this.denied = evaluation.modelExclusions.length > 0 || (evaluation.verdicts.length > 0 && allowed.size === 0);

@@ -104,7 +104,12 @@ export class PolicyEngine {
   }
 
   /** A fresh decision under any snapshot, cached nowhere: for explain and simulate. */
-  evaluate(snapshot: PolicySnapshot, organizationId: string, projectId: string | null, modelId: string): PolicyDecision {
+  evaluate(
+    snapshot: PolicySnapshot,
+    organizationId: string,
+    projectId: string | null,
+    modelId: string,
+  ): PolicyDecision {
     // The catalog of this moment, held by the decision: explaining it later, after a
     // reload, must give the reasons it was made with.
     const sites = this.#sites;

@@ -22,9 +22,13 @@ export function policyDeniedError(decision: PolicyDecision): CommonwealError {
     const more = decision.verdicts.length - deniedDeploymentsShownMax;
     if (more > 0) parts.push(`and ${more} more deployments (see POST /admin/v1/policy/explain)`);
   }
-  return new CommonwealError('policy_denied', `model "${decision.modelId}" may not be served under ${whom} (policy version ${decision.version}): ${parts.join(' | ')}`, {
-    param: 'model',
-  });
+  return new CommonwealError(
+    'policy_denied',
+    `model "${decision.modelId}" may not be served under ${whom} (policy version ${decision.version}): ${parts.join(' | ')}`,
+    {
+      param: 'model',
+    },
+  );
 }
 
 /** The 503 when the policy allows some deployments and none of them can serve right now. */

@@ -16,7 +16,13 @@ export interface PolicyExclusion {
    * `unknown_site` / `unknown_model` / `unknown_organization` when the catalog or tenancy
    * does not know them, which fails closed.
    */
-  readonly clause: ResidencyPolicyClause | 'rule' | 'invalid_policy' | 'unknown_site' | 'unknown_model' | 'unknown_organization';
+  readonly clause:
+    | ResidencyPolicyClause
+    | 'rule'
+    | 'invalid_policy'
+    | 'unknown_site'
+    | 'unknown_model'
+    | 'unknown_organization';
   readonly ruleId?: string;
   readonly reason?: string;
   readonly reference?: string | null;

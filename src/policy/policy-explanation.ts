@@ -20,7 +20,11 @@ export interface PolicyExplanation {
   readonly deployments: readonly DeploymentVerdict[];
 }
 
-export function toPolicyExplanation(snapshot: PolicySnapshot, decision: PolicyDecision, projectId: string | null): PolicyExplanation {
+export function toPolicyExplanation(
+  snapshot: PolicySnapshot,
+  decision: PolicyDecision,
+  projectId: string | null,
+): PolicyExplanation {
   const { organizationId } = decision;
   return {
     object: 'policy_explanation',

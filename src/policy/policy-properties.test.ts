@@ -37,14 +37,22 @@ const organizations = [
   { id: 'org-3', homeJurisdiction: 'VN' },
 ];
 
-const subset = <T>(values: readonly T[], maxLength = values.length) => fc.uniqueArray(fc.constantFrom(...values), { maxLength });
+const subset = <T>(values: readonly T[], maxLength = values.length) =>
+  fc.uniqueArray(fc.constantFrom(...values), { maxLength });
 
 const siteArb = (index: number) =>
-  fc.record({ jurisdiction: fc.constantFrom(...countries), accelerators: subset(accelerators, 2) }).map((s): SiteFacts => ({ id: `site-${index}`, ...s }));
+  fc
+    .record({ jurisdiction: fc.constantFrom(...countries), accelerators: subset(accelerators, 2) })
+    .map((s): SiteFacts => ({ id: `site-${index}`, ...s }));
 
 const modelArb = (index: number) =>
   fc
-    .record({ family: fc.constantFrom('f1', 'f2', null), origin: fc.constantFrom(...origins, null), license: fc.constantFrom(...licenses, null), tags: subset(tags) })
+    .record({
+      family: fc.constantFrom('f1', 'f2', null),
+      origin: fc.constantFrom(...origins, null),
+      license: fc.constantFrom(...licenses, null),
+      tags: subset(tags),
+    })
     .map((m): ModelFacts => ({ id: `model-${index}`, ...m }));
 
 const matcherArb: fc.Arbitrary<AcceleratorMatcher> = fc.oneof(
@@ -66,7 +74,14 @@ const policyArb: fc.Arbitrary<Partial<ResidencyPolicy>> = fc.record(
 );
 
 function conditionArb<T extends string>(values: readonly T[]): fc.Arbitrary<RuleCondition> {
-  return fc.oneof(subset(values, 3).filter((v) => v.length > 0).map((v) => ({ in: v })), subset(values, 3).filter((v) => v.length > 0).map((v) => ({ notIn: v })));
+  return fc.oneof(
+    subset(values, 3)
+      .filter((v) => v.length > 0)
+      .map((v) => ({ in: v })),
+    subset(values, 3)
+      .filter((v) => v.length > 0)
+      .map((v) => ({ notIn: v })),
+  );
 }
 
 const matchArb: fc.Arbitrary<RuleMatch> = fc.record(
@@ -83,16 +98,26 @@ const matchArb: fc.Arbitrary<RuleMatch> = fc.record(
   { requiredKeys: [] },
 );
 
-const ruleArb = (index: number) => fc.record({ effect: fc.constantFrom('allow' as const, 'deny' as const), match: matchArb }).map((r) => rule(`rule-${index}`, r.effect, r.match));
+const ruleArb = (index: number) =>
+  fc
+    .record({ effect: fc.constantFrom('allow' as const, 'deny' as const), match: matchArb })
+    .map((r) => rule(`rule-${index}`, r.effect, r.match));
 
 const platformArb = fc
   .record({
     sites: fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => siteArb(i)))),
     models: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => modelArb(i)))),
-    placement: fc.array(fc.record({ site: fc.nat(5), model: fc.nat(2), enabled: fc.boolean(), weight: fc.integer({ min: 1, max: 100 }) }), { minLength: 1, maxLength: 12 }),
+    placement: fc.array(
+      fc.record({ site: fc.nat(5), model: fc.nat(2), enabled: fc.boolean(), weight: fc.integer({ min: 1, max: 100 }) }),
+      { minLength: 1, maxLength: 12 },
+    ),
     groupA: subset([...countries, ...builtInGroups], 4),
     groupB: subset([...countries, 'CUSTOM_A'], 3),
-    organizationPolicies: fc.tuple(fc.option(policyArb, { nil: undefined }), fc.option(policyArb, { nil: undefined }), fc.option(policyArb, { nil: undefined })),
+    organizationPolicies: fc.tuple(
+      fc.option(policyArb, { nil: undefined }),
+      fc.option(policyArb, { nil: undefined }),
+      fc.option(policyArb, { nil: undefined }),
+    ),
     projectPolicy: fc.option(policyArb, { nil: undefined }),
     rules: fc.integer({ min: 0, max: 5 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => ruleArb(i)))),
   })
@@ -108,7 +133,10 @@ const platformArb = fc
       if (policy !== undefined) organizationPolicies[organizations[i]!.id] = policy;
     });
     const state = policyState({
-      groups: [customGroup('CUSTOM_A', p.groupA.length > 0 ? p.groupA : ['DE']), customGroup('CUSTOM_B', p.groupB.length > 0 ? p.groupB : ['FR'])],
+      groups: [
+        customGroup('CUSTOM_A', p.groupA.length > 0 ? p.groupA : ['DE']),
+        customGroup('CUSTOM_B', p.groupB.length > 0 ? p.groupB : ['FR']),
+      ],
       organizations: organizationPolicies,
       projects: p.projectPolicy === undefined ? {} : { 'org-1': { narrow: p.projectPolicy } },
       rules: p.rules,
@@ -130,7 +158,12 @@ function allowedIds(decision: PolicyDecision): Set<string> {
 }
 
 /** The gateway's failover loop, reduced to its routing: pick with the policy's `accepts` until nothing is left. */
-function routeWithFailover(platform: Platform, decision: PolicyDecision, seed: number, openCircuits: ReadonlySet<number>): string[] {
+function routeWithFailover(
+  platform: Platform,
+  decision: PolicyDecision,
+  seed: number,
+  openCircuits: ReadonlySet<number>,
+): string[] {
   // `openCircuits` holds indexes into the platform's deployments whose circuit breaker is open.
   const candidates = platform.deployments.flatMap((d, i) => {
     if (d.modelId !== decision.modelId) return [];
@@ -139,7 +172,7 @@ function routeWithFailover(platform: Platform, decision: PolicyDecision, seed: n
     return [{ deployment: { id: d.id, weight: d.weight, enabled: d.enabled }, stats }];
   });
   let state = seed >>> 0;
-  const balancer = new Balancer(() => ((state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 4_294_967_296));
+  const balancer = new Balancer(() => (state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 4_294_967_296);
   const tried = new Set<string>();
   for (let attempt = 0; attempt <= candidates.length; attempt++) {
     const picked = balancer.pick(candidates, tried, decision.accepts);
@@ -150,23 +183,41 @@ function routeWithFailover(platform: Platform, decision: PolicyDecision, seed: n
 }
 
 /** An independent, deliberately plain reading of the semantics in docs/policy.md, to check the engine against. */
-function oracleAllows(platform: Platform, organizationId: string, projectId: string, deployment: DeploymentFacts): boolean {
+function oracleAllows(
+  platform: Platform,
+  organizationId: string,
+  projectId: string,
+  deployment: DeploymentFacts,
+): boolean {
   const jurisdictions = new Jurisdictions([...platform.state.groups.values()]);
-  const expand = (list: readonly string[]) => new Set(list.flatMap((code) => [...(jurisdictions.countriesOf(code) ?? [])]));
+  const expand = (list: readonly string[]) =>
+    new Set(list.flatMap((code) => [...(jurisdictions.countriesOf(code) ?? [])]));
   const site = platform.sites.find((s) => s.id === deployment.siteId)!;
   const model = platform.models.find((m) => m.id === deployment.modelId)!;
   const home = organizations.find((o) => o.id === organizationId)!.homeJurisdiction;
   const lower = (v: string | null) => v?.toLowerCase() ?? null;
-  const fits = (m: AcceleratorMatcher, a: { vendor: string; type: string }) => (m.vendor ?? a.vendor) === a.vendor && lower(m.type ?? a.type) === lower(a.type);
+  const fits = (m: AcceleratorMatcher, a: { vendor: string; type: string }) =>
+    (m.vendor ?? a.vendor) === a.vendor && lower(m.type ?? a.type) === lower(a.type);
   const passes = (policy: Partial<ResidencyPolicy> | undefined): boolean => {
     if (policy === undefined) return true;
-    if (policy.allowedJurisdictions != null && !expand(policy.allowedJurisdictions).has(site.jurisdiction)) return false;
+    if (policy.allowedJurisdictions != null && !expand(policy.allowedJurisdictions).has(site.jurisdiction))
+      return false;
     if (expand(policy.deniedJurisdictions ?? []).has(site.jurisdiction)) return false;
     const required = policy.requireAccelerators ?? [];
-    if (required.length > 0 && (site.accelerators.length === 0 || !site.accelerators.every((a) => required.some((m) => fits(m, a))))) return false;
+    if (
+      required.length > 0 &&
+      (site.accelerators.length === 0 || !site.accelerators.every((a) => required.some((m) => fits(m, a))))
+    )
+      return false;
     if (site.accelerators.some((a) => (policy.denyAccelerators ?? []).some((m) => fits(m, a)))) return false;
-    if (policy.allowedModelLicenses != null && !policy.allowedModelLicenses.some((l) => lower(l) === lower(model.license))) return false;
-    return policy.allowedModelOrigins == null || policy.allowedModelOrigins.some((o) => lower(o) === lower(model.origin));
+    if (
+      policy.allowedModelLicenses != null &&
+      !policy.allowedModelLicenses.some((l) => lower(l) === lower(model.license))
+    )
+      return false;
+    return (
+      policy.allowedModelOrigins == null || policy.allowedModelOrigins.some((o) => lower(o) === lower(model.origin))
+    );
   };
   const values: Record<keyof RuleMatch, readonly (string | null)[]> = {
     organizationJurisdictions: [home],
@@ -181,11 +232,17 @@ function oracleAllows(platform: Platform, organizationId: string, projectId: str
   const holds = (criterion: keyof RuleMatch, condition: RuleCondition): boolean => {
     const listed = condition.in ?? condition.notIn!;
     const isJurisdiction = criterion === 'organizationJurisdictions' || criterion === 'siteJurisdictions';
-    const set = isJurisdiction ? expand(listed) : new Set(listed.map((v) => (criterion === 'acceleratorTypes' || criterion === 'modelOrigins' ? v.toLowerCase() : v)));
+    const set = isJurisdiction
+      ? expand(listed)
+      : new Set(
+          listed.map((v) => (criterion === 'acceleratorTypes' || criterion === 'modelOrigins' ? v.toLowerCase() : v)),
+        );
     const any = values[criterion].some((v) => v !== null && set.has(v));
     return condition.in !== undefined ? any : !any;
   };
-  const first = platform.state.rules.find((r: PolicyRule) => Object.entries(r.match).every(([c, cond]) => holds(c as keyof RuleMatch, cond as RuleCondition)));
+  const first = platform.state.rules.find((r: PolicyRule) =>
+    Object.entries(r.match).every(([c, cond]) => holds(c as keyof RuleMatch, cond as RuleCondition)),
+  );
   const stored = platform.state.organizationPolicies.get(organizationId)?.policy;
   const project = platform.state.projectPolicies.get(organizationId)?.get(projectId)?.policy;
   return passes(stored) && passes(project) && first?.effect !== 'deny';
@@ -207,7 +264,9 @@ describe('policy properties', () => {
               const routed = routeWithFailover(platform, decision, seed, new Set(open));
               for (const id of routed) assert.ok(allowed.has(id), `${id} was routed but explain excludes it`);
               // And nothing the policy allows is withheld: every eligible allowed deployment gets its turn.
-              const reachable = platform.deployments.filter((d, i) => d.modelId === model.id && d.enabled && allowed.has(d.id) && !open.includes(i));
+              const reachable = platform.deployments.filter(
+                (d, i) => d.modelId === model.id && d.enabled && allowed.has(d.id) && !open.includes(i),
+              );
               assert.equal(routed.length, reachable.length);
             }
           }
@@ -217,7 +276,7 @@ describe('policy properties', () => {
     );
   });
 
-  it("explain agrees with a plain reading of the documented semantics", () => {
+  it('explain agrees with a plain reading of the documented semantics', () => {
     fc.assert(
       fc.property(platformArb, (platform) => {
         const engine = engineFor(platform);
@@ -227,7 +286,11 @@ describe('policy properties', () => {
               const decision = engine.evaluate(engine.snapshot, organization.id, projectId, model.id);
               for (const verdict of decision.verdicts) {
                 const deployment = platform.deployments.find((d) => d.id === verdict.deploymentId)!;
-                assert.equal(verdict.allowed, oracleAllows(platform, organization.id, projectId, deployment), JSON.stringify(verdict));
+                assert.equal(
+                  verdict.allowed,
+                  oracleAllows(platform, organization.id, projectId, deployment),
+                  JSON.stringify(verdict),
+                );
                 assert.equal(verdict.allowed, verdict.exclusions.length === 0);
               }
             }
@@ -245,7 +308,8 @@ describe('policy properties', () => {
         for (const model of platform.models) {
           const organization = allowedIds(engine.decide('org-1', 'plain', model.id));
           const project = engine.decide('org-1', 'narrow', model.id);
-          for (const id of allowedIds(project)) assert.ok(organization.has(id), `${id}: the project allows what its organization does not`);
+          for (const id of allowedIds(project))
+            assert.ok(organization.has(id), `${id}: the project allows what its organization does not`);
           if (engine.decide('org-1', 'plain', model.id).denied) assert.equal(project.denied, true);
         }
       }),
@@ -266,14 +330,28 @@ describe('policy properties', () => {
         for (const [step, next] of changes.entries()) {
           if (next.kind === 'policy') {
             const organizationPolicies = new Map(current.state.organizationPolicies);
-            organizationPolicies.set(organizations[next.organization]!.id, { policy: toResidencyPolicy(next.policy), version: step + 2, updatedAt: '' });
+            organizationPolicies.set(organizations[next.organization]!.id, {
+              policy: toResidencyPolicy(next.policy),
+              version: step + 2,
+              updatedAt: '',
+            });
             current = { ...current, state: { ...current.state, version: step + 2, organizationPolicies } };
             engine.useState(current.state, organizations);
           } else if (next.kind === 'rules') {
-            current = { ...current, state: { ...current.state, version: step + 2, rules: next.rules.map((r, position) => ({ ...r, id: `r${position}`, position })) } };
+            current = {
+              ...current,
+              state: {
+                ...current.state,
+                version: step + 2,
+                rules: next.rules.map((r, position) => ({ ...r, id: `r${position}`, position })),
+              },
+            };
             engine.useState(current.state, organizations);
           } else {
-            current = { ...current, deployments: current.deployments.filter((_, i) => i !== next.index % current.deployments.length) };
+            current = {
+              ...current,
+              deployments: current.deployments.filter((_, i) => i !== next.index % current.deployments.length),
+            };
             engine.useCatalog(current);
           }
           for (const organization of organizations) {
@@ -291,4 +369,3 @@ describe('policy properties', () => {
     );
   });
 });
-

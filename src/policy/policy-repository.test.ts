@@ -16,7 +16,13 @@ const euOnly = toResidencyPolicy({ allowedJurisdictions: ['EU'] });
 const frOnly = toResidencyPolicy({ allowedJurisdictions: ['FR'] });
 
 function ruleInput(id: string, siteJurisdictions: readonly string[] = ['CN']): PolicyRuleInput {
-  return { id, effect: 'deny', match: { siteJurisdictions: { in: siteJurisdictions } }, reason: `no ${id}`, reference: null };
+  return {
+    id,
+    effect: 'deny',
+    match: { siteJurisdictions: { in: siteJurisdictions } },
+    reason: `no ${id}`,
+    reference: null,
+  };
 }
 
 /** Saves `change` in a transaction of its own, as the admin API's job does in a shared one. */
@@ -35,17 +41,34 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     try {
       const repository = new PolicyRepository(store);
       assert.equal((await repository.load()).version, 0);
-      const first = await save(store, { kind: 'organization_policy', organizationId: 'acme', policy: euOnly }, 'operator');
-      const second = await save(store, { kind: 'organization_policy', organizationId: 'acme', policy: frOnly }, 'org_admin:key_1');
+      const first = await save(
+        store,
+        { kind: 'organization_policy', organizationId: 'acme', policy: euOnly },
+        'operator',
+      );
+      const second = await save(
+        store,
+        { kind: 'organization_policy', organizationId: 'acme', policy: frOnly },
+        'org_admin:key_1',
+      );
       assert.deepEqual([first.version, first.before, first.after, first.actor], [1, null, euOnly, 'operator']);
-      assert.deepEqual([second.version, second.before, second.after, second.actor, second.organizationId], [2, euOnly, frOnly, 'org_admin:key_1', 'acme']);
+      assert.deepEqual(
+        [second.version, second.before, second.after, second.actor, second.organizationId],
+        [2, euOnly, frOnly, 'org_admin:key_1', 'acme'],
+      );
       assert.match(second.createdAt, /^\d{4}-\d{2}-\d{2}T/);
       const state = await repository.load();
       assert.equal(state.version, 2);
       assert.deepEqual(state.organizationPolicies.get('acme')?.policy, frOnly);
       assert.equal(state.organizationPolicies.get('acme')?.version, 2);
       const listed = await repository.changes({}, { limit: 10 });
-      assert.deepEqual(listed.data.map((c) => [c.id, c.kind, c.subjectId]), [['1', 'organization_policy', 'acme'], ['2', 'organization_policy', 'acme']]);
+      assert.deepEqual(
+        listed.data.map((c) => [c.id, c.kind, c.subjectId]),
+        [
+          ['1', 'organization_policy', 'acme'],
+          ['2', 'organization_policy', 'acme'],
+        ],
+      );
     } finally {
       await store.close();
     }
@@ -55,12 +78,27 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     const store = await open();
     try {
       const repository = new PolicyRepository(store);
-      await assert.rejects(save(store, { kind: 'organization_policy', organizationId: 'acme', policy: toResidencyPolicy({ allowedJurisdictions: ['XX'] }) }, 'operator'), isCode('invalid_request'));
+      await assert.rejects(
+        save(
+          store,
+          {
+            kind: 'organization_policy',
+            organizationId: 'acme',
+            policy: toResidencyPolicy({ allowedJurisdictions: ['XX'] }),
+          },
+          'operator',
+        ),
+        isCode('invalid_request'),
+      );
       await assert.rejects(save(store, { kind: 'rule_removal', ruleId: 'absent' }, 'operator'), isCode('not_found'));
       const state = await repository.load();
       assert.deepEqual([state.version, state.organizationPolicies.size], [0, 0]);
       assert.deepEqual((await repository.changes({}, { limit: 10 })).data, []);
-      assert.equal((await save(store, { kind: 'organization_policy', organizationId: 'acme', policy: euOnly }, 'operator')).version, 1);
+      assert.equal(
+        (await save(store, { kind: 'organization_policy', organizationId: 'acme', policy: euOnly }, 'operator'))
+          .version,
+        1,
+      );
     } finally {
       await store.close();
     }
@@ -75,10 +113,20 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
       await save(store, { kind: 'rule', rule: ruleInput('c', ['RU']), position: 0 }, 'operator');
       await save(store, { kind: 'rule_removal', ruleId: 'a' }, 'operator');
       const { rules, version } = await repository.load();
-      assert.deepEqual(rules.map((r) => [r.id, r.position]), [['c', 0], ['d', 1], ['b', 2]]);
+      assert.deepEqual(
+        rules.map((r) => [r.id, r.position]),
+        [
+          ['c', 0],
+          ['d', 1],
+          ['b', 2],
+        ],
+      );
       assert.deepEqual(rules[0]!.match, { siteJurisdictions: { in: ['RU'] } });
       assert.equal(version, 6);
-      await assert.rejects(save(store, { kind: 'rule', rule: ruleInput('e'), position: 4 }, 'operator'), /position must be from 0 to 3/);
+      await assert.rejects(
+        save(store, { kind: 'rule', rule: ruleInput('e'), position: 4 }, 'operator'),
+        /position must be from 0 to 3/,
+      );
     } finally {
       await store.close();
     }
@@ -88,21 +136,60 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     const store = await open();
     try {
       const repository = new PolicyRepository(store);
-      await save(store, { kind: 'jurisdiction_group', group: { id: 'NORDICS', name: 'Nordics', members: ['DK', 'FI', 'IS', 'NO', 'SE'] } }, 'operator');
-      await save(store, { kind: 'jurisdiction_group', group: { id: 'PARTNERS', name: 'Partners', members: ['NORDICS', 'CH'] } }, 'operator');
-      await save(store, { kind: 'project_policy', organizationId: 'acme', projectId: 'main', policy: toResidencyPolicy({ allowedJurisdictions: ['PARTNERS'] }) }, 'operator');
+      await save(
+        store,
+        {
+          kind: 'jurisdiction_group',
+          group: { id: 'NORDICS', name: 'Nordics', members: ['DK', 'FI', 'IS', 'NO', 'SE'] },
+        },
+        'operator',
+      );
+      await save(
+        store,
+        { kind: 'jurisdiction_group', group: { id: 'PARTNERS', name: 'Partners', members: ['NORDICS', 'CH'] } },
+        'operator',
+      );
+      await save(
+        store,
+        {
+          kind: 'project_policy',
+          organizationId: 'acme',
+          projectId: 'main',
+          policy: toResidencyPolicy({ allowedJurisdictions: ['PARTNERS'] }),
+        },
+        'operator',
+      );
       await save(store, { kind: 'organization_policy', organizationId: 'globex', policy: euOnly }, 'operator');
-      await assert.rejects(save(store, { kind: 'jurisdiction_group_removal', groupId: 'NORDICS' }, 'operator'), /still named by group PARTNERS/);
-      await assert.rejects(save(store, { kind: 'jurisdiction_group_removal', groupId: 'PARTNERS' }, 'operator'), /still named by the policy of project "main"/);
-      await save(store, { kind: 'project_policy', organizationId: 'acme', projectId: 'main', policy: null }, 'operator');
+      await assert.rejects(
+        save(store, { kind: 'jurisdiction_group_removal', groupId: 'NORDICS' }, 'operator'),
+        /still named by group PARTNERS/,
+      );
+      await assert.rejects(
+        save(store, { kind: 'jurisdiction_group_removal', groupId: 'PARTNERS' }, 'operator'),
+        /still named by the policy of project "main"/,
+      );
+      await save(
+        store,
+        { kind: 'project_policy', organizationId: 'acme', projectId: 'main', policy: null },
+        'operator',
+      );
       await save(store, { kind: 'jurisdiction_group_removal', groupId: 'PARTNERS' }, 'operator');
       const state = await repository.load();
       assert.deepEqual([...state.groups.keys()], ['NORDICS']);
       assert.equal(state.projectPolicies.size, 0);
       const acme = await repository.changes({ organizationId: 'acme' }, { limit: 10 });
-      assert.deepEqual(acme.data.map((c) => [c.subjectId, c.after === null]), [['acme/main', false], ['acme/main', true]]);
+      assert.deepEqual(
+        acme.data.map((c) => [c.subjectId, c.after === null]),
+        [
+          ['acme/main', false],
+          ['acme/main', true],
+        ],
+      );
       const page = await repository.changes({}, { limit: 2, after: '2' });
-      assert.deepEqual(page.data.map((c) => c.version), [3, 4]);
+      assert.deepEqual(
+        page.data.map((c) => c.version),
+        [3, 4],
+      );
       assert.equal(page.has_more, true);
     } finally {
       await store.close();
@@ -115,12 +202,20 @@ async function runContract(t: TestContext, open: () => Promise<Store>, replicas:
     try {
       const stores = [first, second];
       const records = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => save(stores[i % 2]!, { kind: 'rule', rule: ruleInput(`r${i}`) }, 'operator')),
+        Array.from({ length: 12 }, (_, i) =>
+          save(stores[i % 2]!, { kind: 'rule', rule: ruleInput(`r${i}`) }, 'operator'),
+        ),
       );
-      assert.deepEqual(records.map((r) => r.version).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1));
+      assert.deepEqual(
+        records.map((r) => r.version).sort((a, b) => a - b),
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
       const { rules } = await new PolicyRepository(first).load();
       assert.equal(rules.length, 12);
-      assert.deepEqual(rules.map((r) => r.position), Array.from({ length: 12 }, (_, i) => i));
+      assert.deepEqual(
+        rules.map((r) => r.position),
+        Array.from({ length: 12 }, (_, i) => i),
+      );
     } finally {
       await Promise.all(Array.from(new Set([first, second]), (store) => store.close()));
     }

@@ -23,7 +23,11 @@ export interface PolicyChangeFilter {
 }
 
 function storedPolicy(row: { policy: string; version: number; updatedAt: string }): StoredPolicy {
-  return { policy: toResidencyPolicy(JSON.parse(row.policy) as ResidencyPolicy), version: Number(row.version), updatedAt: row.updatedAt };
+  return {
+    policy: toResidencyPolicy(JSON.parse(row.policy) as ResidencyPolicy),
+    version: Number(row.version),
+    updatedAt: row.updatedAt,
+  };
 }
 
 function json(value: unknown): string | null {
@@ -92,11 +96,16 @@ export class PolicyRepository {
 
   /** Changes in version order, which is the order they were made. */
   async changes(filter: PolicyChangeFilter, page: PageRequest): Promise<Page<PolicyChangeRecord>> {
-    let query = this.#store.db.selectFrom('policyChanges').selectAll().orderBy('version').limit(page.limit + 1);
+    let query = this.#store.db
+      .selectFrom('policyChanges')
+      .selectAll()
+      .orderBy('version')
+      .limit(page.limit + 1);
     if (filter.organizationId !== undefined) query = query.where('organizationId', '=', filter.organizationId);
     if (page.after !== undefined) {
       const after = Number(page.after);
-      if (!Number.isSafeInteger(after) || after < 0) throw new CommonwealError('invalid_request', 'after must be a policy version number', { param: 'after' });
+      if (!Number.isSafeInteger(after) || after < 0)
+        throw new CommonwealError('invalid_request', 'after must be a policy version number', { param: 'after' });
       query = query.where('version', '>', after);
     }
     return toPage((await query.execute()).map(toChangeRecord), page.limit);
@@ -142,15 +151,29 @@ async function loadState(db: Kysely<Database>): Promise<PolicyState> {
   };
 }
 
-async function persist(tx: Kysely<Database>, change: PolicyChange, before: PolicyState, applied: AppliedPolicyChange): Promise<void> {
+async function persist(
+  tx: Kysely<Database>,
+  change: PolicyChange,
+  before: PolicyState,
+  applied: AppliedPolicyChange,
+): Promise<void> {
   const after = applied.state;
   switch (change.kind) {
     case 'organization_policy': {
-      const row = { organizationId: change.organizationId, policy: JSON.stringify(change.policy), version: after.version, updatedAt: nowIso() };
+      const row = {
+        organizationId: change.organizationId,
+        policy: JSON.stringify(change.policy),
+        version: after.version,
+        updatedAt: nowIso(),
+      };
       await tx
         .insertInto('organizationPolicies')
         .values(row)
-        .onConflict((oc) => oc.column('organizationId').doUpdateSet({ policy: row.policy, version: row.version, updatedAt: row.updatedAt }))
+        .onConflict((oc) =>
+          oc
+            .column('organizationId')
+            .doUpdateSet({ policy: row.policy, version: row.version, updatedAt: row.updatedAt }),
+        )
         .execute();
       return;
     }
@@ -165,21 +188,39 @@ async function persist(tx: Kysely<Database>, change: PolicyChange, before: Polic
   }
 }
 
-async function persistProjectPolicy(tx: Kysely<Database>, organizationId: string, projectId: string, policy: ResidencyPolicy | null, version: number): Promise<void> {
+async function persistProjectPolicy(
+  tx: Kysely<Database>,
+  organizationId: string,
+  projectId: string,
+  policy: ResidencyPolicy | null,
+  version: number,
+): Promise<void> {
   if (policy === null) {
-    await tx.deleteFrom('projectPolicies').where('organizationId', '=', organizationId).where('projectId', '=', projectId).execute();
+    await tx
+      .deleteFrom('projectPolicies')
+      .where('organizationId', '=', organizationId)
+      .where('projectId', '=', projectId)
+      .execute();
     return;
   }
   const row = { organizationId, projectId, policy: JSON.stringify(policy), version, updatedAt: nowIso() };
   await tx
     .insertInto('projectPolicies')
     .values(row)
-    .onConflict((oc) => oc.columns(['organizationId', 'projectId']).doUpdateSet({ policy: row.policy, version, updatedAt: row.updatedAt }))
+    .onConflict((oc) =>
+      oc
+        .columns(['organizationId', 'projectId'])
+        .doUpdateSet({ policy: row.policy, version, updatedAt: row.updatedAt }),
+    )
     .execute();
 }
 
 /** Writes only the rules that changed: the new or replaced one, the removed one, and those that moved. */
-async function persistRules(tx: Kysely<Database>, before: readonly PolicyRule[], after: readonly PolicyRule[]): Promise<void> {
+async function persistRules(
+  tx: Kysely<Database>,
+  before: readonly PolicyRule[],
+  after: readonly PolicyRule[],
+): Promise<void> {
   const old = new Map(before.map((rule) => [rule.id, rule]));
   for (const rule of after) {
     if (old.get(rule.id) === rule) continue;
@@ -188,7 +229,16 @@ async function persistRules(tx: Kysely<Database>, before: readonly PolicyRule[],
     await tx
       .insertInto('policyRules')
       .values(columns)
-      .onConflict((oc) => oc.column('id').doUpdateSet({ position: columns.position, effect: columns.effect, match: columns.match, reason: columns.reason, reference: columns.reference, updatedAt: columns.updatedAt }))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          position: columns.position,
+          effect: columns.effect,
+          match: columns.match,
+          reason: columns.reason,
+          reference: columns.reference,
+          updatedAt: columns.updatedAt,
+        }),
+      )
       .execute();
   }
   const kept = new Set(after.map((rule) => rule.id));
@@ -201,7 +251,13 @@ async function persistGroup(tx: Kysely<Database>, id: string, group: Jurisdictio
     await tx.deleteFrom('jurisdictionGroups').where('id', '=', id).execute();
     return;
   }
-  const row = { id, name: group.name, members: JSON.stringify(group.members), createdAt: group.createdAt!, updatedAt: group.updatedAt! };
+  const row = {
+    id,
+    name: group.name,
+    members: JSON.stringify(group.members),
+    createdAt: group.createdAt!,
+    updatedAt: group.updatedAt!,
+  };
   await tx
     .insertInto('jurisdictionGroups')
     .values(row)

@@ -74,16 +74,47 @@ describe('simulate', () => {
     const euOnly = { kind: 'organization_policy', organizationId: 'acme', policy: eu } as const;
     await writeOnce(store, (tx) => policy.save(tx, euOnly, 'operator'));
     await policy.reload();
-    const deny = { kind: 'rule' as const, rule: { id: 'frontier-g7', effect: 'deny' as const, match: { modelTags: { in: ['frontier'] }, organizationJurisdictions: { in: ['US'] } }, reason: 'r', reference: null } };
+    const deny = {
+      kind: 'rule' as const,
+      rule: {
+        id: 'frontier-g7',
+        effect: 'deny' as const,
+        match: { modelTags: { in: ['frontier'] }, organizationJurisdictions: { in: ['US'] } },
+        reason: 'r',
+        reference: null,
+      },
+    };
     const simulation = await policy.simulate(deny);
-    assert.deepEqual(simulation.losing.map((s) => [s.organizationId, s.modelId]), [['globex', 'm']]);
-    assert.deepEqual([simulation.gaining, simulation.changed, simulation.evaluated, simulation.policyVersion], [[], [], 2, 1]);
+    assert.deepEqual(
+      simulation.losing.map((s) => [s.organizationId, s.modelId]),
+      [['globex', 'm']],
+    );
+    assert.deepEqual(
+      [simulation.gaining, simulation.changed, simulation.evaluated, simulation.policyVersion],
+      [[], [], 2, 1],
+    );
     assert.equal(policy.engine.version, 1, 'nothing was saved');
     assert.equal(policy.rules().length, 0);
 
-    const narrower = await policy.simulate({ kind: 'organization_policy', organizationId: 'acme', policy: toResidencyPolicy({ allowedJurisdictions: ['FR'] }) });
-    assert.deepEqual(narrower.changed, [{ organizationId: 'acme', projectId: null, modelId: 'm', allowedBefore: ['m@fra', 'm@par'], allowedAfter: ['m@par'] }]);
-    const nowhere = await policy.simulate({ kind: 'organization_policy', organizationId: 'acme', policy: toResidencyPolicy({ allowedJurisdictions: [] }) });
+    const narrower = await policy.simulate({
+      kind: 'organization_policy',
+      organizationId: 'acme',
+      policy: toResidencyPolicy({ allowedJurisdictions: ['FR'] }),
+    });
+    assert.deepEqual(narrower.changed, [
+      {
+        organizationId: 'acme',
+        projectId: null,
+        modelId: 'm',
+        allowedBefore: ['m@fra', 'm@par'],
+        allowedAfter: ['m@par'],
+      },
+    ]);
+    const nowhere = await policy.simulate({
+      kind: 'organization_policy',
+      organizationId: 'acme',
+      policy: toResidencyPolicy({ allowedJurisdictions: [] }),
+    });
     assert.deepEqual([nowhere.losing.length, nowhere.counts], [1, { gaining: 0, losing: 1, changed: 0 }]);
   });
 
@@ -91,7 +122,8 @@ describe('simulate', () => {
     const policy = await service('open');
     await assert.rejects(
       async () => policy.simulate({ kind: 'jurisdiction_group', group: { id: 'ODD', name: 'odd', members: ['XX'] } }),
-      (error: unknown) => error instanceof CommonwealError && error.code === 'invalid_request' && /"XX"/.test(error.message),
+      (error: unknown) =>
+        error instanceof CommonwealError && error.code === 'invalid_request' && /"XX"/.test(error.message),
     );
   });
 });

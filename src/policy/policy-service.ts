@@ -84,7 +84,13 @@ export class PolicyService {
     const stored = this.engine.snapshot.state.organizationPolicies.get(organization.id);
     const base = { object: 'residency_policy', organizationId: organization.id, projectId: null } as const;
     if (stored === undefined) {
-      return { ...base, ...defaultPolicyFor(this.engine.snapshot.defaultResidency, organization), source: 'server_default', version: null, updatedAt: null };
+      return {
+        ...base,
+        ...defaultPolicyFor(this.engine.snapshot.defaultResidency, organization),
+        source: 'server_default',
+        version: null,
+        updatedAt: null,
+      };
     }
     return { ...base, ...stored.policy, source: 'stored', version: stored.version, updatedAt: stored.updatedAt };
   }
@@ -93,7 +99,15 @@ export class PolicyService {
   projectPolicy(organizationId: string, projectId: string): ResidencyPolicyView | undefined {
     const stored = this.engine.snapshot.state.projectPolicies.get(organizationId)?.get(projectId);
     if (stored === undefined) return undefined;
-    return { object: 'residency_policy', organizationId, projectId, ...stored.policy, source: 'stored', version: stored.version, updatedAt: stored.updatedAt };
+    return {
+      object: 'residency_policy',
+      organizationId,
+      projectId,
+      ...stored.policy,
+      source: 'stored',
+      version: stored.version,
+      updatedAt: stored.updatedAt,
+    };
   }
 
   explain(organizationId: string, projectId: string | null, modelId: string): PolicyExplanation {
@@ -104,8 +118,15 @@ export class PolicyService {
   /** What a change would do, checked exactly as saving would check it, and nothing saved. */
   async simulate(change: PolicyChange): Promise<PolicySimulation> {
     const current = this.engine.snapshot;
-    const applied = applyPolicyChange(current.state, change, { version: current.version + 1, at: new Date().toISOString() });
-    const proposed = new PolicySnapshot(applied.state, Array.from(current.organizations.values()), current.defaultResidency);
+    const applied = applyPolicyChange(current.state, change, {
+      version: current.version + 1,
+      at: new Date().toISOString(),
+    });
+    const proposed = new PolicySnapshot(
+      applied.state,
+      Array.from(current.organizations.values()),
+      current.defaultResidency,
+    );
     return simulatePolicyChange(this.engine, change, current, proposed);
   }
 
@@ -126,7 +147,16 @@ export class PolicyService {
     const custom = state.groups.get(id);
     const countries = Array.from(jurisdictions.countriesOf(id) ?? []).sort();
     if (custom !== undefined && !jurisdictions.isBuiltIn(id)) return { ...custom, countries };
-    return { object: 'jurisdiction_group', id, name: definition.name, members: definition.members, builtIn: true, createdAt: null, updatedAt: null, countries };
+    return {
+      object: 'jurisdiction_group',
+      id,
+      name: definition.name,
+      members: definition.members,
+      builtIn: true,
+      createdAt: null,
+      updatedAt: null,
+      countries,
+    };
   }
 
   rules(): readonly PolicyRule[] {

@@ -48,8 +48,14 @@ interface Subject {
 /** Who a change can affect: one organization and its projects, one project, or everyone. */
 function subjectsOf(change: PolicyChange, current: PolicySnapshot, proposed: PolicySnapshot): readonly Subject[] {
   const withProjects = (organizationId: string): Subject[] => {
-    const projects = new Set([...current.projectsWithPolicies(organizationId), ...proposed.projectsWithPolicies(organizationId)]);
-    return [{ organizationId, projectId: null }, ...Array.from(projects, (projectId) => ({ organizationId, projectId }))];
+    const projects = new Set([
+      ...current.projectsWithPolicies(organizationId),
+      ...proposed.projectsWithPolicies(organizationId),
+    ]);
+    return [
+      { organizationId, projectId: null },
+      ...Array.from(projects, (projectId) => ({ organizationId, projectId })),
+    ];
   };
   if (change.kind === 'organization_policy') return withProjects(change.organizationId);
   if (change.kind === 'project_policy') return [{ organizationId: change.organizationId, projectId: change.projectId }];
@@ -65,7 +71,12 @@ function allowedIds(decision: PolicyDecision): string[] {
  * snapshot and reports the differences. Costs two evaluations per subject × model; it
  * runs for the management API, in slices, so that requests keep flowing meanwhile.
  */
-export async function simulatePolicyChange(engine: PolicyEngine, change: PolicyChange, current: PolicySnapshot, proposed: PolicySnapshot): Promise<PolicySimulation> {
+export async function simulatePolicyChange(
+  engine: PolicyEngine,
+  change: PolicyChange,
+  current: PolicySnapshot,
+  proposed: PolicySnapshot,
+): Promise<PolicySimulation> {
   const lists = { gaining: [] as ServiceChange[], losing: [] as ServiceChange[], changed: [] as ServiceChange[] };
   const counts = { gaining: 0, losing: 0, changed: 0 };
   let evaluated = 0;
@@ -83,7 +94,8 @@ export async function simulatePolicyChange(engine: PolicyEngine, change: PolicyC
       else if (allowedBefore.join('\n') !== allowedAfter.join('\n')) kind = 'changed';
       if (kind === undefined) continue;
       counts[kind] += 1;
-      if (lists[kind].length < simulationEntriesMax) lists[kind].push({ ...subject, modelId: model.id, allowedBefore, allowedAfter });
+      if (lists[kind].length < simulationEntriesMax)
+        lists[kind].push({ ...subject, modelId: model.id, allowedBefore, allowedAfter });
     }
   }
   const truncated = Object.values(counts).some((count) => count > simulationEntriesMax);

@@ -44,12 +44,23 @@ export class PolicySnapshot {
       const stored = state.organizationPolicies.get(organization.id);
       const policy = stored?.policy ?? defaultPolicyFor(defaultResidency, organization);
       const label = stored === undefined ? 'organization policy (server default)' : 'organization policy';
-      this.#organizationPolicies.set(organization.id, new CompiledResidencyPolicy(policy, this.jurisdictions, 'organization_policy', label));
+      this.#organizationPolicies.set(
+        organization.id,
+        new CompiledResidencyPolicy(policy, this.jurisdictions, 'organization_policy', label),
+      );
     }
     for (const [organizationId, projects] of state.projectPolicies) {
       const compiled = new Map<string, CompiledResidencyPolicy>();
       for (const [projectId, stored] of projects) {
-        compiled.set(projectId, new CompiledResidencyPolicy(stored.policy, this.jurisdictions, 'project_policy', `project policy of "${projectId}"`));
+        compiled.set(
+          projectId,
+          new CompiledResidencyPolicy(
+            stored.policy,
+            this.jurisdictions,
+            'project_policy',
+            `project policy of "${projectId}"`,
+          ),
+        );
       }
       this.#projectPolicies.set(organizationId, compiled);
     }
@@ -71,7 +82,8 @@ export class PolicySnapshot {
 
   /** Decides which deployments of a model may serve the organization (and its project). */
   evaluate(input: DecisionInput): PolicyDecision {
-    const projectPolicy = input.projectId === null ? undefined : this.#projectPolicies.get(input.organizationId)?.get(input.projectId);
+    const projectPolicy =
+      input.projectId === null ? undefined : this.#projectPolicies.get(input.organizationId)?.get(input.projectId);
     const scope = {
       version: this.version,
       organizationId: input.organizationId,
@@ -88,14 +100,24 @@ export class PolicySnapshot {
     const model = input.model;
     if (organization === undefined || organizationPolicy === undefined || model === undefined) {
       const exclusions = [this.#unknownOf(input, organization)];
-      return { modelExclusions: exclusions, verdicts: input.deployments.map((d) => verdict(d, input.siteOf(d.siteId), exclusions, undefined)) };
+      return {
+        modelExclusions: exclusions,
+        verdicts: input.deployments.map((d) => verdict(d, input.siteOf(d.siteId), exclusions, undefined)),
+      };
     }
-    const modelExclusions = concat(organizationPolicy.modelExclusions(model), projectPolicy?.modelExclusions(model) ?? none);
+    const modelExclusions = concat(
+      organizationPolicy.modelExclusions(model),
+      projectPolicy?.modelExclusions(model) ?? none,
+    );
     const rules = this.#rules.forRequest(organization.homeJurisdiction, model);
     const verdicts = input.deployments.map((deployment) => {
       const site = input.siteOf(deployment.siteId);
       if (site === undefined) return verdict(deployment, site, [unknownSite(deployment.siteId)], undefined);
-      const placed = concat(modelExclusions, organizationPolicy.siteExclusions(site), projectPolicy?.siteExclusions(site) ?? none);
+      const placed = concat(
+        modelExclusions,
+        organizationPolicy.siteExclusions(site),
+        projectPolicy?.siteExclusions(site) ?? none,
+      );
       return verdict(deployment, site, placed, rules);
     });
     return { modelExclusions, verdicts };
@@ -104,9 +126,17 @@ export class PolicySnapshot {
   // Fail closed: what the policy cannot see, it cannot allow.
   #unknownOf(input: DecisionInput, organization: OrganizationFacts | undefined): PolicyExclusion {
     if (organization === undefined) {
-      return { source: 'catalog', clause: 'unknown_organization', message: `organization "${input.organizationId}" is not known to the policy` };
+      return {
+        source: 'catalog',
+        clause: 'unknown_organization',
+        message: `organization "${input.organizationId}" is not known to the policy`,
+      };
     }
-    return { source: 'catalog', clause: 'unknown_model', message: `model "${input.modelId}" is not known to the policy` };
+    return {
+      source: 'catalog',
+      clause: 'unknown_model',
+      message: `model "${input.modelId}" is not known to the policy`,
+    };
   }
 }
 

@@ -68,7 +68,12 @@ export function toResidencyPolicy(input: Partial<ResidencyPolicy>): ResidencyPol
   const text = (values: readonly string[] | null | undefined) => (values == null ? null : unique(values, (v) => v));
   const matchers = (values: readonly AcceleratorMatcher[] | undefined) =>
     unique(
-      (values ?? []).map((m) => Object.freeze({ ...(m.vendor === undefined ? {} : { vendor: m.vendor }), ...(m.type === undefined ? {} : { type: m.type }) })),
+      (values ?? []).map((m) =>
+        Object.freeze({
+          ...(m.vendor === undefined ? {} : { vendor: m.vendor }),
+          ...(m.type === undefined ? {} : { type: m.type }),
+        }),
+      ),
       matcherKey,
     );
   return Object.freeze({

@@ -51,12 +51,18 @@ describe('Balancer', () => {
   });
 
   it('prefers fewer outstanding requests', () => {
-    const share = shareOf('idle', [candidate({ id: 'idle', outstanding: 0, latencyMs: 100 }), candidate({ id: 'busy', outstanding: 4, latencyMs: 100 })]);
+    const share = shareOf('idle', [
+      candidate({ id: 'idle', outstanding: 0, latencyMs: 100 }),
+      candidate({ id: 'busy', outstanding: 4, latencyMs: 100 }),
+    ]);
     assert.ok(share > 0.7, `share ${share}`);
   });
 
   it('prefers a lower time to first byte', () => {
-    const share = shareOf('fast', [candidate({ id: 'fast', latencyMs: 100 }), candidate({ id: 'slow', latencyMs: 300 })]);
+    const share = shareOf('fast', [
+      candidate({ id: 'fast', latencyMs: 100 }),
+      candidate({ id: 'slow', latencyMs: 300 }),
+    ]);
     assert.ok(share > 0.7, `share ${share}`);
   });
 
@@ -66,7 +72,10 @@ describe('Balancer', () => {
   });
 
   it('still sends some traffic to a slower deployment, so its statistics stay fresh', () => {
-    const share = shareOf('slow', [candidate({ id: 'fast', latencyMs: 100 }), candidate({ id: 'slow', latencyMs: 1_000 })]);
+    const share = shareOf('slow', [
+      candidate({ id: 'fast', latencyMs: 100 }),
+      candidate({ id: 'slow', latencyMs: 1_000 }),
+    ]);
     assert.ok(share > 0.15 && share < 0.35, `share ${share}`);
   });
 
@@ -90,7 +99,10 @@ describe('Balancer', () => {
 
   it('skips a half-open deployment whose probe slots are taken', () => {
     let nowMs = 0;
-    const stats = new DeploymentStats({ latencySmoothing: 0.2, breaker: { failuresMax: 1, openMs: 10, probesMax: 1 } }, () => nowMs);
+    const stats = new DeploymentStats(
+      { latencySmoothing: 0.2, breaker: { failuresMax: 1, openMs: 10, probesMax: 1 } },
+      () => nowMs,
+    );
     stats.onFailure();
     nowMs = 10;
     const probing: BalancerCandidate = { deployment: { id: 'probing', weight: 100, enabled: true }, stats };

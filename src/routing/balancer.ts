@@ -29,7 +29,11 @@ export class Balancer {
    * candidates further, such as to the sites a tenant's residency policy allows.
    * Returns undefined when no candidate may serve.
    */
-  pick<T extends BalancerCandidate>(candidates: readonly T[], exclude?: ReadonlySet<string>, accept?: (candidate: T) => boolean): T | undefined {
+  pick<T extends BalancerCandidate>(
+    candidates: readonly T[],
+    exclude?: ReadonlySet<string>,
+    accept?: (candidate: T) => boolean,
+  ): T | undefined {
     let weightTotal = 0;
     for (const candidate of candidates) {
       if (isEligible(candidate, exclude, accept)) weightTotal += candidate.deployment.weight;
@@ -67,7 +71,11 @@ export class Balancer {
   }
 }
 
-function isEligible<T extends BalancerCandidate>(candidate: T, exclude: ReadonlySet<string> | undefined, accept: ((candidate: T) => boolean) | undefined): boolean {
+function isEligible<T extends BalancerCandidate>(
+  candidate: T,
+  exclude: ReadonlySet<string> | undefined,
+  accept: ((candidate: T) => boolean) | undefined,
+): boolean {
   return (
     candidate.deployment.enabled &&
     candidate.deployment.weight > 0 &&

@@ -10,7 +10,11 @@ const defaults = gatewayOptions(serverConfigDefaults.gateway);
 const engineSettings = { openai: defaults.upstream, embedded: null };
 const statsOptions = { breaker: defaults.breaker };
 
-function item(id: string, changes: Partial<Deployment> = {}, upstreamApiKey: string | null = null): DeploymentWithSecret {
+function item(
+  id: string,
+  changes: Partial<Deployment> = {},
+  upstreamApiKey: string | null = null,
+): DeploymentWithSecret {
   const deployment: Deployment = {
     object: 'deployment',
     id,
@@ -58,8 +62,14 @@ describe('DeploymentRegistry', () => {
     const problems = registry.load([item('a'), item('b'), item('c', { modelId: 'qwen' })]);
     assert.deepEqual(problems, []);
     assert.equal(registry.get('a')?.deployment.id, 'a');
-    assert.deepEqual(registry.forModel('llama').map((r) => r.deployment.id), ['a', 'b']);
-    assert.deepEqual(registry.forModel('qwen').map((r) => r.deployment.id), ['c']);
+    assert.deepEqual(
+      registry.forModel('llama').map((r) => r.deployment.id),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      registry.forModel('qwen').map((r) => r.deployment.id),
+      ['c'],
+    );
     assert.deepEqual(registry.forModel('none'), []);
     assert.equal(registry.all().length, 3);
     await registry.close();
@@ -97,9 +107,19 @@ describe('DeploymentRegistry', () => {
 
   it('reports deployments whose engine cannot be built and loads the rest', async () => {
     const registry = new DeploymentRegistry((i) => createEngine(i, engineSettings), statsOptions);
-    const problems = registry.load([item('ok'), item('no-url', { baseUrl: null }), item('bad-url', { baseUrl: 'ftp://x' })]);
-    assert.deepEqual(problems.map((p) => p.deploymentId), ['no-url', 'bad-url']);
-    assert.deepEqual(registry.all().map((r) => r.deployment.id), ['ok']);
+    const problems = registry.load([
+      item('ok'),
+      item('no-url', { baseUrl: null }),
+      item('bad-url', { baseUrl: 'ftp://x' }),
+    ]);
+    assert.deepEqual(
+      problems.map((p) => p.deploymentId),
+      ['no-url', 'bad-url'],
+    );
+    assert.deepEqual(
+      registry.all().map((r) => r.deployment.id),
+      ['ok'],
+    );
     await registry.close();
   });
 });

@@ -97,11 +97,17 @@ export class DeploymentRegistry {
   #entryFor(item: DeploymentWithSecret, problems: DeploymentLoadProblem[]): Entry | undefined {
     const old = this.#byId.get(item.deployment.id);
     if (old !== undefined && sameConnection(old.source, item)) {
-      return { source: item, routed: { deployment: item.deployment, engine: old.routed.engine, stats: old.routed.stats } };
+      return {
+        source: item,
+        routed: { deployment: item.deployment, engine: old.routed.engine, stats: old.routed.stats },
+      };
     }
     try {
       const engine = this.#createEngine(item);
-      return { source: item, routed: { deployment: item.deployment, engine, stats: new DeploymentStats(this.#statsOptions, this.#clock) } };
+      return {
+        source: item,
+        routed: { deployment: item.deployment, engine, stats: new DeploymentStats(this.#statsOptions, this.#clock) },
+      };
     } catch (error) {
       problems.push({ deploymentId: item.deployment.id, error });
       return undefined;

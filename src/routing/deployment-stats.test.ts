@@ -30,7 +30,10 @@ describe('DeploymentStats', () => {
 
   it('feeds its circuit breaker', () => {
     let nowMs = 0;
-    const stats = new DeploymentStats({ latencySmoothing: 0.2, breaker: { failuresMax: 1, openMs: 100, probesMax: 1 } }, () => nowMs);
+    const stats = new DeploymentStats(
+      { latencySmoothing: 0.2, breaker: { failuresMax: 1, openMs: 100, probesMax: 1 } },
+      () => nowMs,
+    );
     stats.onStart();
     stats.onFailure();
     stats.onEnd();

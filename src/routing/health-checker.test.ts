@@ -48,7 +48,11 @@ describe('HealthChecker', () => {
     const healthy = target('healthy');
     const dead = target('dead', await refusedBaseUrl());
     const verdicts = new Map<string, unknown>();
-    const checker = new HealthChecker(() => [healthy, dead], defaults.healthCheck, (id, f) => verdicts.set(id, f));
+    const checker = new HealthChecker(
+      () => [healthy, dead],
+      defaults.healthCheck,
+      (id, f) => verdicts.set(id, f),
+    );
     await checker.checkNow();
     assert.equal(healthy.stats.breaker.state, 'closed');
     assert.equal(dead.stats.breaker.state, 'open');

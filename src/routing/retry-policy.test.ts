@@ -16,13 +16,21 @@ describe('RetryPolicy', () => {
 
   it('retries unavailable upstreams and connection failures', () => {
     for (const statusCode of [429, 502, 503, 504]) assert.ok(policy.shouldRetry(1, { statusCode }), String(statusCode));
-    for (const kind of ['unreachable', 'connect_timeout', 'connection_lost', 'overloaded', 'closed', 'unavailable'] as const) {
+    for (const kind of [
+      'unreachable',
+      'connect_timeout',
+      'connection_lost',
+      'overloaded',
+      'closed',
+      'unavailable',
+    ] as const) {
       assert.ok(policy.shouldRetry(1, failure(kind)), kind);
     }
   });
 
   it('passes answers about the request itself through', () => {
-    for (const statusCode of [200, 400, 401, 403, 404, 413, 422, 500]) assert.equal(policy.shouldRetry(1, { statusCode }), false, String(statusCode));
+    for (const statusCode of [200, 400, 401, 403, 404, 413, 422, 500])
+      assert.equal(policy.shouldRetry(1, { statusCode }), false, String(statusCode));
   });
 
   it('does not retry timeouts after the request reached the upstream', () => {
@@ -38,7 +46,12 @@ describe('RetryPolicy', () => {
   it('stops at attemptsMax', () => {
     assert.ok(policy.shouldRetry(2, { statusCode: 503 }));
     assert.equal(policy.shouldRetry(3, { statusCode: 503 }), false);
-    assert.equal(new RetryPolicy({ attemptsMax: 1, retryableStatuses: [503], retryableFailures: [] }).shouldRetry(1, { statusCode: 503 }), false);
+    assert.equal(
+      new RetryPolicy({ attemptsMax: 1, retryableStatuses: [503], retryableFailures: [] }).shouldRetry(1, {
+        statusCode: 503,
+      }),
+      false,
+    );
   });
 
   it('blames the deployment for 5xx and failures, not for load or the client', () => {

@@ -25,7 +25,14 @@ const retryableByDefault = Object.freeze({
   // length elsewhere would double the client's wait and the load. Idle and total
   // timeouts come after the answer began. An embedded engine that cannot serve (not
   // installed, model missing) says so before starting, at no cost to try elsewhere.
-  retryableFailures: Object.freeze<UpstreamFailureKind[]>(['unreachable', 'connect_timeout', 'connection_lost', 'overloaded', 'closed', 'unavailable']),
+  retryableFailures: Object.freeze<UpstreamFailureKind[]>([
+    'unreachable',
+    'connect_timeout',
+    'connection_lost',
+    'overloaded',
+    'closed',
+    'unavailable',
+  ]),
 });
 
 /**
@@ -40,7 +47,8 @@ export class RetryPolicy {
   readonly #failures: ReadonlySet<UpstreamFailureKind>;
 
   constructor(options: RetryPolicyOptions) {
-    if (!Number.isSafeInteger(options.attemptsMax) || options.attemptsMax < 1) throw new RangeError('attemptsMax must be a positive integer');
+    if (!Number.isSafeInteger(options.attemptsMax) || options.attemptsMax < 1)
+      throw new RangeError('attemptsMax must be a positive integer');
     this.#attemptsMax = options.attemptsMax;
     this.#statuses = new Set(options.retryableStatuses ?? retryableByDefault.retryableStatuses);
     this.#failures = new Set(options.retryableFailures ?? retryableByDefault.retryableFailures);

@@ -75,7 +75,9 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
       await parts.ping();
       // A model that failed to load leaves the server ready: its other models still serve.
       const engines = parts.engineStates?.() ?? {};
-      return Object.keys(engines).length === 0 ? { status: 'ready', store: 'ok' } : { status: 'ready', store: 'ok', engines };
+      return Object.keys(engines).length === 0
+        ? { status: 'ready', store: 'ok' }
+        : { status: 'ready', store: 'ok', engines };
     } catch (error) {
       app.log.warn({ err: error }, 'readiness check failed');
       return reply.code(503).send({ status: 'not_ready', store: 'unreachable' });

@@ -10,9 +10,13 @@ function fromFastify(error: FastifyError): unknown {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new CommonwealError('invalid_json', 'the request body is not valid JSON', { cause: error });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new CommonwealError('body_too_large', 'the request body is larger than the server accepts', { cause: error });
+      return new CommonwealError('body_too_large', 'the request body is larger than the server accepts', {
+        cause: error,
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new CommonwealError('invalid_request', 'the request body must be JSON (content-type: application/json)', { cause: error });
+      return new CommonwealError('invalid_request', 'the request body must be JSON (content-type: application/json)', {
+        cause: error,
+      });
     case 'FST_ERR_BAD_URL':
       return new CommonwealError('invalid_request', 'the path has a malformed percent-escape', { cause: error });
     case 'FST_ERR_MAX_PARAM_LENGTH':
@@ -49,6 +53,9 @@ export function fastifyErrorHandler(error: FastifyError, request: FastifyRequest
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  const error = new CommonwealError('route_not_found', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`);
+  const error = new CommonwealError(
+    'route_not_found',
+    `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`,
+  );
   void reply.code(error.status).send(toErrorAnswer(error).body);
 }

@@ -33,6 +33,8 @@ const bounds: OptionBounds<GroupCommitWriterOptions> = Object.freeze({
 });
 
 /** Fills in the defaults and checks every bound once, so the writer never meets a nonsensical limit. */
-export function resolveGroupCommitWriterOptions(options: Partial<GroupCommitWriterOptions> = {}): GroupCommitWriterOptions {
+export function resolveGroupCommitWriterOptions(
+  options: Partial<GroupCommitWriterOptions> = {},
+): GroupCommitWriterOptions {
   return resolveBoundedOptions('group commit writer option', groupCommitWriterDefaults, bounds, options);
 }

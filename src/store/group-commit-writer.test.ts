@@ -32,7 +32,9 @@ describe('GroupCommitWriter', () => {
     store = await openSqliteStore(path);
     await sql`create table scratch (id text primary key)`.execute(store.db);
     await sql`create table parent (id text primary key)`.execute(store.db);
-    await sql`create table child (id text primary key, parent_id text references parent (id) deferrable initially deferred)`.execute(store.db);
+    await sql`create table child (id text primary key, parent_id text references parent (id) deferrable initially deferred)`.execute(
+      store.db,
+    );
   });
 
   afterEach(async () => {
@@ -138,7 +140,11 @@ describe('GroupCommitWriter', () => {
   it('fails a duplicate without retrying it and keeps its batch', async () => {
     const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
     await writer.submit(insert('taken'));
-    const results = await Promise.allSettled([writer.submit(insert('x')), writer.submit(insert('taken')), writer.submit(insert('y'))]);
+    const results = await Promise.allSettled([
+      writer.submit(insert('x')),
+      writer.submit(insert('taken')),
+      writer.submit(insert('y')),
+    ]);
     assert.deepEqual(
       results.map((r) => r.status),
       ['fulfilled', 'rejected', 'fulfilled'],
@@ -205,10 +211,16 @@ describe('GroupCommitWriter', () => {
     await writer.submit(async (tx) => {
       await sql`insert into parent (id) values ('p')`.execute(tx.db);
     });
-    const child = (id: string, parentId: string): WriteJob => async (tx) => {
-      await sql`insert into child (id, parent_id) values (${id}, ${parentId})`.execute(tx.db);
-    };
-    const results = await Promise.allSettled([writer.submit(child('c1', 'p')), writer.submit(child('orphan', 'missing')), writer.submit(child('c2', 'p'))]);
+    const child =
+      (id: string, parentId: string): WriteJob =>
+      async (tx) => {
+        await sql`insert into child (id, parent_id) values (${id}, ${parentId})`.execute(tx.db);
+      };
+    const results = await Promise.allSettled([
+      writer.submit(child('c1', 'p')),
+      writer.submit(child('orphan', 'missing')),
+      writer.submit(child('c2', 'p')),
+    ]);
     assert.deepEqual(
       results.map((r) => r.status),
       ['fulfilled', 'rejected', 'fulfilled'],
@@ -227,17 +239,29 @@ describe('GroupCommitWriter', () => {
     await writer.submit(insert('taken'));
     const owner = {};
     // Each job only adds its id to a batch that one insert per transaction writes before COMMIT, as the usage records do.
-    const batched = (id: string): WriteJob => async (tx) => {
-      const list = tx.batch(owner, (): string[] => [], async (committing, rows) => {
-        for (const each of rows) await sql`insert into scratch (id) values (${each})`.execute(committing.db);
-      });
-      list.push(id);
-    };
+    const batched =
+      (id: string): WriteJob =>
+      async (tx) => {
+        const list = tx.batch(
+          owner,
+          (): string[] => [],
+          async (committing, rows) => {
+            for (const each of rows) await sql`insert into scratch (id) values (${each})`.execute(committing.db);
+          },
+        );
+        list.push(id);
+      };
     const good = ids('ok_', 200);
     const before = writer.stats().transactionsCommitted;
-    const results = await Promise.allSettled([...good.slice(0, 100).map((id) => writer.submit(batched(id))), writer.submit(batched('taken')), ...good.slice(100).map((id) => writer.submit(batched(id)))]);
+    const results = await Promise.allSettled([
+      ...good.slice(0, 100).map((id) => writer.submit(batched(id))),
+      writer.submit(batched('taken')),
+      ...good.slice(100).map((id) => writer.submit(batched(id))),
+    ]);
     assert.deepEqual(
-      results.filter((r) => r.status === 'rejected').map((r) => store.constraintViolation((r as PromiseRejectedResult).reason)),
+      results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => store.constraintViolation((r as PromiseRejectedResult).reason)),
       ['unique'],
     );
     assert.deepEqual(await storedIds(), new Set(['taken', ...good]));

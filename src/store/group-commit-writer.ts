@@ -64,7 +64,9 @@ export class GroupCommitWriter {
   /** Queues a job; resolves with its result once its transaction has committed. */
   submit<T>(job: WriteJob<T>): Promise<T> {
     if (this.#closed) {
-      return Promise.reject(new CommonwealError('not_ready', 'The server is shutting down and accepts no more writes.'));
+      return Promise.reject(
+        new CommonwealError('not_ready', 'The server is shutting down and accepts no more writes.'),
+      );
     }
     if (this.#queue.length >= this.#options.queueLengthMax) {
       return Promise.reject(

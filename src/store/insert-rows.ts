@@ -44,7 +44,12 @@ export class RowInserter {
    * `fixed` gives columns the same text in every row, written into the SQL as literals:
    * each bound value costs the driver more than the database takes to store it.
    */
-  constructor(dialect: StoreDialect, table: string, columns: readonly string[], fixed: Readonly<Record<string, string>> = {}) {
+  constructor(
+    dialect: StoreDialect,
+    table: string,
+    columns: readonly string[],
+    fixed: Readonly<Record<string, string>> = {},
+  ) {
     const fixedColumns = Object.keys(fixed);
     this.#prefix = `insert into ${table} (${[...columns, ...fixedColumns].join(', ')}) values `;
     this.#columnCount = columns.length;
@@ -65,7 +70,8 @@ export class RowInserter {
     let text = this.#texts.get(rowCount);
     if (text === undefined) {
       let n = 0;
-      const row = (): string => `(${Array.from({ length: this.#columnCount }, () => this.#placeholder(++n)).join(', ')}${this.#fixedValues})`;
+      const row = (): string =>
+        `(${Array.from({ length: this.#columnCount }, () => this.#placeholder(++n)).join(', ')}${this.#fixedValues})`;
       text = this.#prefix + Array.from({ length: rowCount }, row).join(', ');
       this.#texts.set(rowCount, text);
     }

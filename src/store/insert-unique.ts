@@ -2,7 +2,12 @@ import { CommonwealError } from '../errors/index.js';
 import type { Store } from './store.js';
 
 /** Runs an insert and answers a duplicate primary key as `already_exists` naming the record. */
-export async function insertUnique(store: Store, what: string, id: string, insert: () => Promise<unknown>): Promise<void> {
+export async function insertUnique(
+  store: Store,
+  what: string,
+  id: string,
+  insert: () => Promise<unknown>,
+): Promise<void> {
   try {
     await insert();
   } catch (error) {

@@ -16,5 +16,10 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialec
 
 /** The migrator of the store's schema, with the tables that record which migrations ran. */
 export function schemaMigrator<DB>(db: Kysely<DB>, dialect: StoreDialect): Migrator {
-  return new Migrator({ db, provider: migrationProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+  return new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
 }

@@ -10,7 +10,10 @@ import type { Store } from './store.js';
  */
 export function openReadOnlySqliteStore(path: string): Store {
   const sqlite = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: [new CamelCasePlugin()],
+  });
   return {
     dialect: 'sqlite',
     db,

@@ -9,7 +9,11 @@ const postgresUrl = /^postgres(ql)?:\/\//;
  * `postgres://` URL, for replicas that share one database, and otherwise the embedded
  * SQLite file at `sqlitePath`.
  */
-export async function openStore(databaseUrl: string | undefined, sqlitePath: string, postgres: OpenPostgresStoreOptions = {}): Promise<Store> {
+export async function openStore(
+  databaseUrl: string | undefined,
+  sqlitePath: string,
+  postgres: OpenPostgresStoreOptions = {},
+): Promise<Store> {
   if (databaseUrl === undefined) return openSqliteStore(sqlitePath);
   if (!postgresUrl.test(databaseUrl)) throw new RangeError('database url must start with postgres:// or postgresql://');
   return openPostgresStore(databaseUrl, postgres);

@@ -23,7 +23,10 @@ export interface OpenPostgresStoreOptions extends Partial<PostgresStoreOptions> 
  * The store for scale-out: several gateway replicas share one PostgreSQL database
  * through a bounded pool each. Migrates on open, as the SQLite store does.
  */
-export async function openPostgresStore(connectionString: string, options: OpenPostgresStoreOptions = {}): Promise<Store> {
+export async function openPostgresStore(
+  connectionString: string,
+  options: OpenPostgresStoreOptions = {},
+): Promise<Store> {
   const { onIdleConnectionError, ...limits } = options;
   const resolved = resolvePostgresStoreOptions(limits);
   const pool = new pg.Pool({

@@ -11,7 +11,9 @@ const int8Oid = 20;
 export function parseSafeInt8(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value)) {
-    throw new RangeError(`PostgreSQL bigint ${text} is beyond Number.MAX_SAFE_INTEGER and cannot be read as a number without losing precision`);
+    throw new RangeError(
+      `PostgreSQL bigint ${text} is beyond Number.MAX_SAFE_INTEGER and cannot be read as a number without losing precision`,
+    );
   }
   return value;
 }
@@ -22,5 +24,7 @@ export function parseSafeInt8(text: string): number {
  */
 export const postgresTypes: pg.CustomTypesConfig = Object.freeze({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === int8Oid && format !== 'binary' ? parseSafeInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === int8Oid && format !== 'binary'
+      ? parseSafeInt8
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 });

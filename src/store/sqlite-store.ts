@@ -27,7 +27,10 @@ export async function openSqliteStore(path: string): Promise<Store> {
   sqlite.pragma('busy_timeout = 5000');
   const fileBacked = path !== ':memory:';
   if (fileBacked) sqlite.pragma('wal_autocheckpoint = 0');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }),
+    plugins: [new CamelCasePlugin()],
+  });
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (error) {

@@ -38,14 +38,38 @@ const now = '2025-03-01T12:00:00.000Z';
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Ids as clients may choose them, in an order no collation but a byte-wise one keeps. */
-const mixedIds = ['b', 'B', 'a', 'A', 'aB', 'Ab', 'ab', 'a1', 'A1', '1a', '10', '9', 'a-b', 'a.b', 'a_b', 'Z', 'z', 'z9', 'Z-9'];
+const mixedIds = [
+  'b',
+  'B',
+  'a',
+  'A',
+  'aB',
+  'Ab',
+  'ab',
+  'a1',
+  'A1',
+  '1a',
+  '10',
+  '9',
+  'a-b',
+  'a.b',
+  'a_b',
+  'Z',
+  'z',
+  'z9',
+  'Z-9',
+];
 
 function sortedByCodeUnit(ids: readonly string[]): string[] {
   return [...ids].sort();
 }
 
 /** Follows `after` cursors to the end, with a bound so a paging bug fails instead of hanging. */
-async function walk(list: (after: string | undefined) => Promise<{ data: readonly { id: string }[]; has_more: boolean; last_id: string | null }>) {
+async function walk(
+  list: (
+    after: string | undefined,
+  ) => Promise<{ data: readonly { id: string }[]; has_more: boolean; last_id: string | null }>,
+) {
   const ids: string[] = [];
   let after: string | undefined;
   for (let pages = 0; pages < 1_000; pages += 1) {
@@ -89,8 +113,11 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
     await t.test('pages ids of mixed case and digits in the order it lists them', async () => {
       const organizations = new OrganizationRepository(store);
       const projects = new ProjectRepository(store);
-      await writeOnce(store, (tx) => organizations.create(tx, { id: 'org_paging', name: 'Paging', homeJurisdiction: 'DE' }));
-      for (const id of mixedIds) await writeOnce(store, (tx) => projects.create(tx, 'org_paging', { id, name: `project ${id}` }));
+      await writeOnce(store, (tx) =>
+        organizations.create(tx, { id: 'org_paging', name: 'Paging', homeJurisdiction: 'DE' }),
+      );
+      for (const id of mixedIds)
+        await writeOnce(store, (tx) => projects.create(tx, 'org_paging', { id, name: `project ${id}` }));
       const expected = sortedByCodeUnit(mixedIds);
       const whole = await projects.list('org_paging', { limit: 200 });
       assert.deepEqual(
@@ -98,7 +125,11 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         expected,
       );
       for (const limit of [1, 2, 3, 7]) {
-        assert.deepEqual(await walk((after) => projects.list('org_paging', { limit, after })), expected, `pages of ${limit}`);
+        assert.deepEqual(
+          await walk((after) => projects.list('org_paging', { limit, after })),
+          expected,
+          `pages of ${limit}`,
+        );
       }
       // A cursor need not be an existing id: `after` means "sorts after", byte by byte.
       const afterLowerA = await projects.list('org_paging', { limit: 200, after: 'a' });
@@ -117,7 +148,9 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
 
     await t.test('names the constraint a failed write violated', async () => {
       const organizations = new OrganizationRepository(store);
-      await writeOnce(store, (tx) => organizations.create(tx, { id: 'org_constraints', name: 'Constraints', homeJurisdiction: 'DE' }));
+      await writeOnce(store, (tx) =>
+        organizations.create(tx, { id: 'org_constraints', name: 'Constraints', homeJurisdiction: 'DE' }),
+      );
       const duplicate = await store.db
         .insertInto('organizations')
         .values({ id: 'org_constraints', name: 'again', homeJurisdiction: 'DE', createdAt: now, updatedAt: now })
@@ -137,7 +170,9 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         );
       assert.equal(store.constraintViolation(orphan), 'foreign_key');
       const keyRepository = new ApiKeyRepository(store);
-      const key = await writeOnce(store, (tx) => keyRepository.create(tx, 'org_constraints', { role: 'org_admin', projectId: null }));
+      const key = await writeOnce(store, (tx) =>
+        keyRepository.create(tx, 'org_constraints', { role: 'org_admin', projectId: null }),
+      );
       const row = await store.db.selectFrom('apiKeys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow();
       const sameSecret = await store.db
         .insertInto('apiKeys')
@@ -157,7 +192,10 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       assert.equal(store.constraintViolation(undefined), undefined);
       await assert.rejects(
         insertUnique(store, 'an organization', 'org_constraints', () =>
-          store.db.insertInto('organizations').values({ id: 'org_constraints', name: 'x', homeJurisdiction: 'DE', createdAt: now, updatedAt: now }).execute(),
+          store.db
+            .insertInto('organizations')
+            .values({ id: 'org_constraints', name: 'x', homeJurisdiction: 'DE', createdAt: now, updatedAt: now })
+            .execute(),
         ),
         { code: 'already_exists', message: 'an organization with id "org_constraints" already exists' },
       );
@@ -176,10 +214,17 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       assert.equal(found?.inputPriceMicroPerMtok, 9_000_000_000_000);
       assert.equal(found?.outputPriceMicroPerMtok, Number.MAX_SAFE_INTEGER);
       assert.equal(found?.parameterCount, 9_000_000_000_000);
-      const row = await store.db.selectFrom('models').selectAll().where('id', '=', 'big-money').executeTakeFirstOrThrow();
+      const row = await store.db
+        .selectFrom('models')
+        .selectAll()
+        .where('id', '=', 'big-money')
+        .executeTakeFirstOrThrow();
       assert.equal(row.inputPriceMicroPerMtok, 9_000_000_000_000);
       assert.equal(typeof row.outputPriceMicroPerMtok, 'number');
-      const count = await store.db.selectFrom('models').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const count = await store.db
+        .selectFrom('models')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(typeof count.n, 'number');
       assert.ok(isoInstant.test(row.createdAt), row.createdAt);
     });
@@ -191,23 +236,36 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const org = await writeOnce(store, (tx) => organizations.create(tx, { name: 'Tenant', homeJurisdiction: 'DE' }));
       assert.match(org.id, /^org_[a-z0-9]{12}$/);
       assert.deepEqual(await organizations.find(org.id), org);
-      assert.equal((await writeOnce(store, (tx) => organizations.update(tx, org.id, { name: 'Renamed' })))?.after.name, 'Renamed');
+      assert.equal(
+        (await writeOnce(store, (tx) => organizations.update(tx, org.id, { name: 'Renamed' })))?.after.name,
+        'Renamed',
+      );
       assert.deepEqual(
         (await organizations.list({ limit: 10 }, org.id)).data.map((o) => o.id),
         [org.id],
       );
-      await assert.rejects(writeOnce(store, (tx) => organizations.create(tx, { id: org.id, name: 'again', homeJurisdiction: 'DE' })), {
-        code: 'already_exists',
-      });
+      await assert.rejects(
+        writeOnce(store, (tx) => organizations.create(tx, { id: org.id, name: 'again', homeJurisdiction: 'DE' })),
+        {
+          code: 'already_exists',
+        },
+      );
 
-      const project = await writeOnce(store, (tx) => projects.create(tx, org.id, { id: 'shared-name', name: 'Project' }));
+      const project = await writeOnce(store, (tx) =>
+        projects.create(tx, org.id, { id: 'shared-name', name: 'Project' }),
+      );
       const other = await writeOnce(store, (tx) => organizations.create(tx, { name: 'Other', homeJurisdiction: 'FR' }));
       // Project ids are per organization, so another tenant may use the same one.
       await writeOnce(store, (tx) => projects.create(tx, other.id, { id: 'shared-name', name: 'Theirs' }));
-      assert.equal((await writeOnce(store, (tx) => projects.rename(tx, org.id, project.id, 'Renamed')))?.after.name, 'Renamed');
+      assert.equal(
+        (await writeOnce(store, (tx) => projects.rename(tx, org.id, project.id, 'Renamed')))?.after.name,
+        'Renamed',
+      );
       assert.equal((await projects.find(other.id, project.id))?.name, 'Theirs');
 
-      const projectKey = await writeOnce(store, (tx) => keys.create(tx, org.id, { role: 'project', projectId: project.id, name: 'ci' }));
+      const projectKey = await writeOnce(store, (tx) =>
+        keys.create(tx, org.id, { role: 'project', projectId: project.id, name: 'ci' }),
+      );
       const adminKey = await writeOnce(store, (tx) => keys.create(tx, org.id, { role: 'org_admin', projectId: null }));
       const found = await keys.find(org.id, projectKey.id);
       assert.equal(found?.projectId, project.id);
@@ -225,13 +283,22 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         sortedByCodeUnit([projectKey.id, adminKey.id]),
       );
 
-      await assert.rejects(writeOnce(store, (tx) => organizations.delete(tx, org.id)), { code: 'conflict' });
-      await assert.rejects(writeOnce(store, (tx) => projects.delete(tx, org.id, project.id)), { code: 'conflict' });
+      await assert.rejects(
+        writeOnce(store, (tx) => organizations.delete(tx, org.id)),
+        { code: 'conflict' },
+      );
+      await assert.rejects(
+        writeOnce(store, (tx) => projects.delete(tx, org.id, project.id)),
+        { code: 'conflict' },
+      );
       assert.ok((await writeOnce(store, (tx) => keys.revoke(tx, org.id, projectKey.id)))?.after.revokedAt);
       assert.equal((await writeOnce(store, (tx) => projects.delete(tx, org.id, project.id)))?.id, project.id);
       assert.equal(await writeOnce(store, (tx) => projects.delete(tx, org.id, project.id)), undefined);
       assert.equal((await projects.find(other.id, 'shared-name'))?.name, 'Theirs');
-      await assert.rejects(writeOnce(store, (tx) => organizations.delete(tx, org.id)), { code: 'conflict' });
+      await assert.rejects(
+        writeOnce(store, (tx) => organizations.delete(tx, org.id)),
+        { code: 'conflict' },
+      );
       await writeOnce(store, (tx) => keys.revoke(tx, org.id, adminKey.id));
       assert.equal((await writeOnce(store, (tx) => organizations.delete(tx, org.id)))?.id, org.id);
       assert.equal(await writeOnce(store, (tx) => organizations.delete(tx, org.id)), undefined);
@@ -243,34 +310,66 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const sites = new SiteRepository(store);
       const deployments = new DeploymentRepository(store, new SecretBox(randomBytes(32)));
       const write = <T>(job: (tx: WriteTransaction) => Promise<T>) => writeOnce(store, job);
-      const llama = { id: 'meta-llama/Llama-3.1-8B', inputPriceMicroPerMtok: 100, outputPriceMicroPerMtok: 300, tags: ['chat'] };
+      const llama = {
+        id: 'meta-llama/Llama-3.1-8B',
+        inputPriceMicroPerMtok: 100,
+        outputPriceMicroPerMtok: 300,
+        tags: ['chat'],
+      };
       const model = await write((tx) => models.create(tx, llama));
-      await assert.rejects(write((tx) => models.create(tx, { id: model.id, inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 })), {
-        code: 'already_exists',
-      });
+      await assert.rejects(
+        write((tx) => models.create(tx, { id: model.id, inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 })),
+        {
+          code: 'already_exists',
+        },
+      );
       const modelPatch = { contextLength: 131_072, tags: ['chat', 'tools'] };
       assert.deepEqual((await write((tx) => models.update(tx, model.id, modelPatch)))?.after.tags, ['chat', 'tools']);
-      const frankfurt = { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE', accelerators: [{ vendor: 'nvidia', type: 'H200', count: 8 }], powerKw: 1200 } as const;
+      const frankfurt = {
+        id: 'fra-1',
+        name: 'Frankfurt',
+        jurisdiction: 'DE',
+        accelerators: [{ vendor: 'nvidia', type: 'H200', count: 8 }],
+        powerKw: 1200,
+      } as const;
       const site = await write((tx) => sites.create(tx, frankfurt));
       assert.deepEqual(await sites.find(site.id), site);
       assert.ok((await sites.listAll()).some((s) => s.id === 'fra-1'));
 
       const upstream = { baseUrl: 'http://10.0.0.5:8000/v1', upstreamApiKey: 'sk-up' };
-      const deployment = await write((tx) => deployments.create(tx, { id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai', ...upstream }));
+      const deployment = await write((tx) =>
+        deployments.create(tx, { id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai', ...upstream }),
+      );
       assert.equal(deployment.enabled, true);
       assert.equal(deployment.hasUpstreamApiKey, true);
-      await assert.rejects(write((tx) => deployments.create(tx, { id: 'dep-2', modelId: 'no-such-model', siteId: site.id, kind: 'openai' })), {
-        code: 'invalid_request',
-        param: 'modelId',
-      });
-      await assert.rejects(write((tx) => deployments.create(tx, { id: 'dep-2', modelId: model.id, siteId: 'no-such-site', kind: 'openai' })), {
-        code: 'invalid_request',
-        param: 'siteId',
-      });
-      await assert.rejects(write((tx) => deployments.create(tx, { id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai' })), {
-        code: 'already_exists',
-      });
-      assert.equal((await write((tx) => deployments.update(tx, 'dep-1', { enabled: false, weight: 7 })))?.after.enabled, false);
+      await assert.rejects(
+        write((tx) =>
+          deployments.create(tx, { id: 'dep-2', modelId: 'no-such-model', siteId: site.id, kind: 'openai' }),
+        ),
+        {
+          code: 'invalid_request',
+          param: 'modelId',
+        },
+      );
+      await assert.rejects(
+        write((tx) =>
+          deployments.create(tx, { id: 'dep-2', modelId: model.id, siteId: 'no-such-site', kind: 'openai' }),
+        ),
+        {
+          code: 'invalid_request',
+          param: 'siteId',
+        },
+      );
+      await assert.rejects(
+        write((tx) => deployments.create(tx, { id: 'dep-1', modelId: model.id, siteId: site.id, kind: 'openai' })),
+        {
+          code: 'already_exists',
+        },
+      );
+      assert.equal(
+        (await write((tx) => deployments.update(tx, 'dep-1', { enabled: false, weight: 7 })))?.after.enabled,
+        false,
+      );
       const withSecret = (await deployments.listAllWithSecrets()).find((d) => d.deployment.id === 'dep-1');
       assert.equal(withSecret?.upstreamApiKey, 'sk-up');
       assert.equal(withSecret?.deployment.weight, 7);
@@ -279,15 +378,32 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         ['dep-1'],
       );
       const embeddedOptions = { contextSize: 4096, gpuLayers: 'auto' as const, parallelSequences: 2 };
-      const embeddedInput = { id: 'dep-emb', modelId: model.id, siteId: site.id, kind: 'embedded', source: 'hf:org/repo/model.gguf' } as const;
-      const embedded = await write((tx) => deployments.create(tx, { ...embeddedInput, engineOptions: embeddedOptions }));
+      const embeddedInput = {
+        id: 'dep-emb',
+        modelId: model.id,
+        siteId: site.id,
+        kind: 'embedded',
+        source: 'hf:org/repo/model.gguf',
+      } as const;
+      const embedded = await write((tx) =>
+        deployments.create(tx, { ...embeddedInput, engineOptions: embeddedOptions }),
+      );
       assert.deepEqual(await deployments.find('dep-emb'), embedded);
       assert.deepEqual(embedded.engineOptions, embeddedOptions);
-      assert.equal((await write((tx) => deployments.update(tx, 'dep-emb', { engineOptions: null })))?.after.engineOptions, null);
+      assert.equal(
+        (await write((tx) => deployments.update(tx, 'dep-emb', { engineOptions: null })))?.after.engineOptions,
+        null,
+      );
       assert.equal((await write((tx) => deployments.delete(tx, 'dep-emb')))?.id, 'dep-emb');
 
-      await assert.rejects(write((tx) => models.delete(tx, model.id)), { code: 'conflict' });
-      await assert.rejects(write((tx) => sites.delete(tx, site.id)), { code: 'conflict' });
+      await assert.rejects(
+        write((tx) => models.delete(tx, model.id)),
+        { code: 'conflict' },
+      );
+      await assert.rejects(
+        write((tx) => sites.delete(tx, site.id)),
+        { code: 'conflict' },
+      );
       assert.equal((await write((tx) => deployments.delete(tx, 'dep-1')))?.id, 'dep-1');
       assert.equal(await write((tx) => deployments.delete(tx, 'dep-1')), undefined);
       assert.equal((await write((tx) => models.delete(tx, model.id)))?.id, model.id);
@@ -299,7 +415,12 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       const usage = new UsageRepository(store);
       const written = [
         usageRecord('req_c', '2025-02-28T23:59:59.999Z'),
-        usageRecord('req_A', '2025-03-01T00:00:00.000Z', { modelId: 'llama-3.1-8b', promptTokens: 1, completionTokens: 2, totalTokens: 3 }),
+        usageRecord('req_A', '2025-03-01T00:00:00.000Z', {
+          modelId: 'llama-3.1-8b',
+          promptTokens: 1,
+          completionTokens: 2,
+          totalTokens: 3,
+        }),
         usageRecord('req_b', '2025-03-15T08:00:00.000Z', {
           usageEstimated: true,
           streamed: false,
@@ -316,12 +437,19 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         for (const record of written) await usage.record(tx, record);
       });
       assert.deepEqual((await usage.query({}, { limit: 10 })).data, written);
-      assert.deepEqual(await walk((after) => usage.query({ organizationId: 'org_a' }, { limit: 1, after })), ['req_c', 'req_A', 'req_b']);
+      assert.deepEqual(await walk((after) => usage.query({ organizationId: 'org_a' }, { limit: 1, after })), [
+        'req_c',
+        'req_A',
+        'req_b',
+      ]);
       await assert.rejects(
         writeOnce(store, (tx) => usage.record(tx, written[0] as UsageRecord)),
         { code: 'already_exists' },
       );
-      await assert.rejects(usage.query({ organizationId: 'org_a' }, { limit: 1, after: 'req_9' }), { code: 'invalid_request', param: 'after' });
+      await assert.rejects(usage.query({ organizationId: 'org_a' }, { limit: 1, after: 'req_9' }), {
+        code: 'invalid_request',
+        param: 'after',
+      });
       assert.deepEqual(await usage.totals({ organizationId: 'org_a', since: '2025-03-01T00:00:00Z' }), {
         requests: 2,
         promptTokens: 3_000_000_001,
@@ -331,7 +459,15 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
         creditsWrittenOffMicro: 7,
       });
       assert.deepEqual(await usage.totalsByModel({ since: '2025-03-01T00:00:00Z', until: '2025-04-01T00:00:00Z' }), [
-        { modelId: 'llama-3.1-8b', requests: 1, promptTokens: 1, completionTokens: 2, totalTokens: 3, creditsChargedMicro: 0, creditsWrittenOffMicro: 0 },
+        {
+          modelId: 'llama-3.1-8b',
+          requests: 1,
+          promptTokens: 1,
+          completionTokens: 2,
+          totalTokens: 3,
+          creditsChargedMicro: 0,
+          creditsWrittenOffMicro: 0,
+        },
         {
           modelId: 'qwen3-8b',
           requests: 2,
@@ -344,38 +480,45 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
       ]);
     });
 
-    await t.test('metering: the group-commit writer batches, isolates a duplicate and is durable for other connections', async () => {
-      const usage = new UsageRepository(store);
-      const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
-      const recorder = new TestUsageRecorder(writer, usage);
-      const reader = await open();
-      try {
-        const ids = Array.from({ length: 300 }, (_, i) => `gc_${i}`);
-        const unseen: string[] = [];
-        const results = await Promise.allSettled([
-          ...ids.slice(0, 150).map((id) => recorder.recordUsage(usageInput(id, { organizationId: 'org_gc' }))),
-          recorder.recordUsage(usageInput('req_c', { organizationId: 'org_gc' })),
-          ...ids.slice(150).map((id) =>
-            recorder.recordUsage(usageInput(id, { organizationId: 'org_gc' })).then(async () => {
-              const row = await reader.db.selectFrom('usageRecords').select('id').where('id', '=', id).executeTakeFirst();
-              if (row === undefined) unseen.push(id);
-            }),
-          ),
-        ]);
-        const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        assert.equal(rejected.length, 1);
-        assert.equal((rejected[0]?.reason as CommonwealError).code, 'already_exists');
-        assert.deepEqual(unseen, []);
-        const stats = writer.stats();
-        assert.equal(stats.jobsCommitted, 300);
-        assert.ok(stats.transactionsCommitted <= 30, `${stats.transactionsCommitted} transactions for 300 jobs`);
-        assert.deepEqual(await walk((after) => usage.query({ organizationId: 'org_gc' }, { limit: 64, after })), ids);
-        assert.equal((await usage.totals({ organizationId: 'org_gc' })).requests, 300);
-      } finally {
-        await writer.close();
-        await reader.close();
-      }
-    });
+    await t.test(
+      'metering: the group-commit writer batches, isolates a duplicate and is durable for other connections',
+      async () => {
+        const usage = new UsageRepository(store);
+        const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
+        const recorder = new TestUsageRecorder(writer, usage);
+        const reader = await open();
+        try {
+          const ids = Array.from({ length: 300 }, (_, i) => `gc_${i}`);
+          const unseen: string[] = [];
+          const results = await Promise.allSettled([
+            ...ids.slice(0, 150).map((id) => recorder.recordUsage(usageInput(id, { organizationId: 'org_gc' }))),
+            recorder.recordUsage(usageInput('req_c', { organizationId: 'org_gc' })),
+            ...ids.slice(150).map((id) =>
+              recorder.recordUsage(usageInput(id, { organizationId: 'org_gc' })).then(async () => {
+                const row = await reader.db
+                  .selectFrom('usageRecords')
+                  .select('id')
+                  .where('id', '=', id)
+                  .executeTakeFirst();
+                if (row === undefined) unseen.push(id);
+              }),
+            ),
+          ]);
+          const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+          assert.equal(rejected.length, 1);
+          assert.equal((rejected[0]!.reason as CommonwealError).code, 'already_exists');
+          assert.deepEqual(unseen, []);
+          const stats = writer.stats();
+          assert.equal(stats.jobsCommitted, 300);
+          assert.ok(stats.transactionsCommitted <= 30, `${stats.transactionsCommitted} transactions for 300 jobs`);
+          assert.deepEqual(await walk((after) => usage.query({ organizationId: 'org_gc' }, { limit: 64, after })), ids);
+          assert.equal((await usage.totals({ organizationId: 'org_gc' })).requests, 300);
+        } finally {
+          await writer.close();
+          await reader.close();
+        }
+      },
+    );
   } finally {
     await store.close();
   }
@@ -425,10 +568,11 @@ test('PostgreSQL store', async (t) => {
       let secondCommit: Promise<void> = Promise.resolve();
       try {
         await firstInsertedSignal;
-        secondCommit = writeOnce(second, (tx) => secondUsage.record(tx, usageRecord('order_2', now, { organizationId: 'org_order' })))
-          .then(() => {
-            secondCommitted = true;
-          });
+        secondCommit = writeOnce(second, (tx) =>
+          secondUsage.record(tx, usageRecord('order_2', now, { organizationId: 'org_order' })),
+        ).then(() => {
+          secondCommitted = true;
+        });
         await sleep(200);
         // Had the second taken a number and committed now, a reader would see order_2
         // without order_1 and, paging on from it, skip order_1 forever.
@@ -436,7 +580,9 @@ test('PostgreSQL store', async (t) => {
         assert.deepEqual((await secondUsage.query({ organizationId: 'org_order' }, { limit: 10 })).data, []);
         releaseFirst();
         await Promise.all([firstCommit, secondCommit]);
-        const { rows } = await sql<{ id: string }>`select id from usage_records where organization_id = 'org_order' order by seq`.execute(first.db);
+        const { rows } = await sql<{
+          id: string;
+        }>`select id from usage_records where organization_id = 'org_order' order by seq`.execute(first.db);
         assert.deepEqual(
           rows.map((row) => row.id),
           ['order_1', 'order_2'],
@@ -448,20 +594,23 @@ test('PostgreSQL store', async (t) => {
       }
     });
 
-    await t.test('refuses a bigint beyond Number.MAX_SAFE_INTEGER rather than round it, and keeps working', async () => {
-      const store = await open();
-      try {
-        const { rows } = await sql<{ n: number }>`select 9007199254740991::bigint as n`.execute(store.db);
-        assert.equal(rows[0]?.n, Number.MAX_SAFE_INTEGER);
-        await assert.rejects(sql`select 9007199254740993::bigint as n`.execute(store.db), RangeError);
-        await assert.rejects(sql`select -9007199254740993::bigint as n`.execute(store.db), RangeError);
-        await store.ping();
-        // The parser belongs to the store's pool: pg's global parsers are untouched.
-        assert.equal(pg.types.getTypeParser(20, 'text')('9007199254740993'), '9007199254740993');
-      } finally {
-        await store.close();
-      }
-    });
+    await t.test(
+      'refuses a bigint beyond Number.MAX_SAFE_INTEGER rather than round it, and keeps working',
+      async () => {
+        const store = await open();
+        try {
+          const { rows } = await sql<{ n: number }>`select 9007199254740991::bigint as n`.execute(store.db);
+          assert.equal(rows[0]?.n, Number.MAX_SAFE_INTEGER);
+          await assert.rejects(sql`select 9007199254740993::bigint as n`.execute(store.db), RangeError);
+          await assert.rejects(sql`select -9007199254740993::bigint as n`.execute(store.db), RangeError);
+          await store.ping();
+          // The parser belongs to the store's pool: pg's global parsers are untouched.
+          assert.equal(pg.types.getTypeParser(20, 'text')('9007199254740993'), '9007199254740993');
+        } finally {
+          await store.close();
+        }
+      },
+    );
 
     await t.test('cancels a statement that outlasts the statement timeout', async () => {
       const store = await openPostgresStore(database.url, { statementTimeoutMs: 100 });
@@ -474,7 +623,10 @@ test('PostgreSQL store', async (t) => {
     });
 
     await t.test('fails to open, without leaving a pool behind, when the server is not there', async () => {
-      await assert.rejects(openPostgresStore('postgres://postgres@127.0.0.1:1/none', { connectTimeoutMs: 1_000 }), /database migration failed/);
+      await assert.rejects(
+        openPostgresStore('postgres://postgres@127.0.0.1:1/none', { connectTimeoutMs: 1_000 }),
+        /database migration failed/,
+      );
     });
   } finally {
     await database.drop();

@@ -32,7 +32,9 @@ test('committed pages reach the database file through the worker, not through a 
 
 test('a checkpointer whose database cannot be opened reports it and still stops', async () => {
   const errors: Error[] = [];
-  const checkpointer = new WalCheckpointer(join(tmpdir(), 'commonweal-missing-dir', 'none', 'x.sqlite'), (error) => errors.push(error));
+  const checkpointer = new WalCheckpointer(join(tmpdir(), 'commonweal-missing-dir', 'none', 'x.sqlite'), (error) =>
+    errors.push(error),
+  );
   for (let attempt = 0; attempt < 100 && errors.length === 0; attempt += 1) await sleep(20);
   assert.equal(errors.length, 1, 'the worker failure reaches the callback instead of crashing the process');
   await checkpointer.stop();

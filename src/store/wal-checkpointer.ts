@@ -15,7 +15,10 @@ export class WalCheckpointer {
 
   constructor(path: string, onError: (error: Error) => void, intervalMs: number = walCheckpointIntervalMsDefault) {
     // The parent's flags (such as --input-type for an inline script) need not suit a worker.
-    this.#worker = new Worker(new URL('./wal-checkpointer-worker.js', import.meta.url), { workerData: { path, intervalMs }, execArgv: [] });
+    this.#worker = new Worker(new URL('./wal-checkpointer-worker.js', import.meta.url), {
+      workerData: { path, intervalMs },
+      execArgv: [],
+    });
     // The process may exit while the checkpointer runs; the next start checkpoints what is left.
     this.#worker.unref();
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));

@@ -28,17 +28,24 @@ describe('WriteTransaction', () => {
     let writes = 0;
     const job = (id: string) =>
       writer.submit(async (tx) => {
-        const rows = tx.batch(owner, (): string[] => [], async (committing, ids) => {
-          writes += 1;
-          for (const each of ids) await sql`insert into scratch (id) values (${each})`.execute(committing.db);
-        });
+        const rows = tx.batch(
+          owner,
+          (): string[] => [],
+          async (committing, ids) => {
+            writes += 1;
+            for (const each of ids) await sql`insert into scratch (id) values (${each})`.execute(committing.db);
+          },
+        );
         rows.push(id);
         const { rows: seen } = await sql<{ id: string }>`select id from scratch where id = ${id}`.execute(tx.db);
         assert.deepEqual(seen, [], 'a batched row is not written before the jobs are done');
       });
     await Promise.all(['a', 'b', 'c', 'd'].map(job));
     const { rows } = await sql<{ id: string }>`select id from scratch order by id`.execute(store.db);
-    assert.deepEqual(rows.map((r) => r.id), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ['a', 'b', 'c', 'd'],
+    );
     assert.equal(writes, writer.stats().transactionsCommitted);
     assert.ok(writes < 4, `${writes} writes for 4 jobs`);
     await writer.close();
@@ -54,7 +61,10 @@ describe('WriteTransaction', () => {
         if (fail) throw new Error(`${id} refused`);
       });
     const results = await Promise.allSettled([job('a', false), job('b', true), job('c', false)]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     // a and c ran twice (with b, then without it), but only their committed runs' actions ran.
     assert.deepEqual(actions.sort(), ['a', 'c']);
     await writer.close();

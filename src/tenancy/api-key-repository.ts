@@ -26,7 +26,6 @@ export interface CreatedApiKey extends ApiKey {
   readonly secret: string;
 }
 
-
 /** API keys in the store. Changes are written in the caller's transaction, so that their leaf commits with them. */
 export class ApiKeyRepository {
   readonly #store: Store;
@@ -64,7 +63,11 @@ export class ApiKeyRepository {
   }
 
   async findBySecretHash(hash: string): Promise<ApiKey | undefined> {
-    const row = await this.#store.db.selectFrom('apiKeys').selectAll().where('secretHash', '=', hash).executeTakeFirst();
+    const row = await this.#store.db
+      .selectFrom('apiKeys')
+      .selectAll()
+      .where('secretHash', '=', hash)
+      .executeTakeFirst();
     return row && toApiKey(row);
   }
 
@@ -75,7 +78,12 @@ export class ApiKeyRepository {
   }
 
   async list(organizationId: string, page: PageRequest, projectId?: string): Promise<Page<ApiKey>> {
-    let query = this.#store.db.selectFrom('apiKeys').selectAll().where('organizationId', '=', organizationId).orderBy('id').limit(page.limit + 1);
+    let query = this.#store.db
+      .selectFrom('apiKeys')
+      .selectAll()
+      .where('organizationId', '=', organizationId)
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after !== undefined) query = query.where('id', '>', page.after);
     if (projectId !== undefined) query = query.where('projectId', '=', projectId);
     return toPage((await query.execute()).map(toApiKey), page.limit);
@@ -85,11 +93,7 @@ export class ApiKeyRepository {
    * Revocation is permanent and keeps the record, so usage stays attributable to the key.
    * Revoking a revoked key changes nothing; undefined when there is no such key.
    */
-  async revoke(
-    tx: WriteTransaction,
-    organizationId: string,
-    id: string,
-  ): Promise<RecordUpdate<ApiKey> | undefined> {
+  async revoke(tx: WriteTransaction, organizationId: string, id: string): Promise<RecordUpdate<ApiKey> | undefined> {
     const before = await this.find(organizationId, id, tx.db);
     if (before === undefined) return undefined;
     await tx.db

@@ -53,7 +53,11 @@ export class OrganizationRepository {
 
   /** Lists organizations; `onlyId` narrows the list to one, for a caller that may see only its own. */
   async list(page: PageRequest, onlyId?: string): Promise<Page<Organization>> {
-    let query = this.#store.db.selectFrom('organizations').selectAll().orderBy('id').limit(page.limit + 1);
+    let query = this.#store.db
+      .selectFrom('organizations')
+      .selectAll()
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after !== undefined) query = query.where('id', '>', page.after);
     if (onlyId !== undefined) query = query.where('id', '=', onlyId);
     return toPage((await query.execute()).map(toOrganization), page.limit);
@@ -101,6 +105,10 @@ export class OrganizationRepository {
       .where('revokedAt', 'is', null)
       .limit(1)
       .executeTakeFirst();
-    if (active) throw new CommonwealError('conflict', `organization "${organizationId}" still has active keys; revoke them first`);
+    if (active)
+      throw new CommonwealError(
+        'conflict',
+        `organization "${organizationId}" still has active keys; revoke them first`,
+      );
   }
 }

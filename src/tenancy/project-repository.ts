@@ -33,7 +33,13 @@ export class ProjectRepository {
 
   async create(tx: WriteTransaction, organizationId: string, input: ProjectInput): Promise<Project> {
     const now = nowIso();
-    const row = { id: input.id ?? newRecordId('proj'), organizationId, name: input.name, createdAt: now, updatedAt: now };
+    const row = {
+      id: input.id ?? newRecordId('proj'),
+      organizationId,
+      name: input.name,
+      createdAt: now,
+      updatedAt: now,
+    };
     await insertUnique(this.#store, 'a project', row.id, () => tx.db.insertInto('projects').values(row).execute());
     return toProject(row);
   }
@@ -49,7 +55,12 @@ export class ProjectRepository {
   }
 
   async list(organizationId: string, page: PageRequest): Promise<Page<Project>> {
-    let query = this.#store.db.selectFrom('projects').selectAll().where('organizationId', '=', organizationId).orderBy('id').limit(page.limit + 1);
+    let query = this.#store.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('organizationId', '=', organizationId)
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after !== undefined) query = query.where('id', '>', page.after);
     return toPage((await query.execute()).map(toProject), page.limit);
   }

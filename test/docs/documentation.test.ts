@@ -26,7 +26,10 @@ function fencedLines(text: string): string[] {
 
 /** GitHub's anchor for a heading: lower case, punctuation but hyphens dropped, spaces as hyphens. */
 function anchorOf(heading: string): string {
-  return heading.toLowerCase().replace(/[^\p{L}\p{N} -]/gu, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} -]/gu, '')
+    .replace(/ /g, '-');
 }
 
 test('no documented command resolves a package by name from the registry at run time', () => {
@@ -58,7 +61,7 @@ test('every relative link in the documents points at a file or heading inside th
   assert.ok(checked > 10, `only ${checked} links found`);
 });
 
-test('the LICENSE file holds the license package.json names, with no other project\'s copyright', () => {
+test("the LICENSE file holds the license package.json names, with no other project's copyright", () => {
   assert.equal((JSON.parse(read('package.json')) as { license: string }).license, 'Apache-2.0');
   const license = read('LICENSE');
   assert.match(license, /^\s*Apache License\s+Version 2\.0, January 2004\s/);

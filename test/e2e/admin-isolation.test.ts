@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { callAdmin, type JsonAnswer } from '../helpers/admin-client.js';
-import { type AdminRoute, adminRouteTable, routeLabel, routePath, type RouteTargets } from '../helpers/admin-route-table.js';
+import {
+  type AdminRoute,
+  adminRouteTable,
+  routeLabel,
+  routePath,
+  type RouteTargets,
+} from '../helpers/admin-route-table.js';
 import { assertAdminError } from '../helpers/assert-admin-error.js';
 import { startTempPlatform, type TempPlatform } from '../helpers/temp-platform.js';
 
@@ -17,20 +23,45 @@ let platform: TempPlatform;
 let orgA: SeededOrg;
 let orgB: SeededOrg;
 
-async function operator(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, status: number, body?: unknown): Promise<any> {
+async function operator(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  status: number,
+  body?: unknown,
+): Promise<any> {
   const answer = await callAdmin(platform.url, method, `/admin/v1${path}`, body === undefined ? {} : { body });
   assert.equal(answer.status, status, `${method} ${path}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
 
 /** An organization with two projects, an org admin key and project keys, as the operator sets one up. */
-async function seedOrganization(orgId: string, catalog: { modelId: string; siteId: string; deploymentId: string }): Promise<SeededOrg> {
+async function seedOrganization(
+  orgId: string,
+  catalog: { modelId: string; siteId: string; deploymentId: string },
+): Promise<SeededOrg> {
   await operator('POST', '/orgs', 201, { id: orgId, name: `${orgId} Corporation`, homeJurisdiction: 'DE' });
-  const main = await operator('POST', `/orgs/${orgId}/projects`, 201, { id: `${orgId}-main`, name: `${orgId} main project` });
-  const side = await operator('POST', `/orgs/${orgId}/projects`, 201, { id: `${orgId}-side`, name: `${orgId} side project` });
-  const orgAdmin = await operator('POST', `/orgs/${orgId}/keys`, 201, { role: 'org_admin', name: `${orgId} admin key` });
-  const projectKey = await operator('POST', `/orgs/${orgId}/keys`, 201, { role: 'project', projectId: main.id, name: `${orgId} main key` });
-  const sideKey = await operator('POST', `/orgs/${orgId}/keys`, 201, { role: 'project', projectId: side.id, name: `${orgId} side key` });
+  const main = await operator('POST', `/orgs/${orgId}/projects`, 201, {
+    id: `${orgId}-main`,
+    name: `${orgId} main project`,
+  });
+  const side = await operator('POST', `/orgs/${orgId}/projects`, 201, {
+    id: `${orgId}-side`,
+    name: `${orgId} side project`,
+  });
+  const orgAdmin = await operator('POST', `/orgs/${orgId}/keys`, 201, {
+    role: 'org_admin',
+    name: `${orgId} admin key`,
+  });
+  const projectKey = await operator('POST', `/orgs/${orgId}/keys`, 201, {
+    role: 'project',
+    projectId: main.id,
+    name: `${orgId} main key`,
+  });
+  const sideKey = await operator('POST', `/orgs/${orgId}/keys`, 201, {
+    role: 'project',
+    projectId: side.id,
+    name: `${orgId} side key`,
+  });
   return {
     targets: { orgId, projectId: main.id, keyId: projectKey.id, ...catalog },
     orgAdminSecret: orgAdmin.secret,
@@ -50,7 +81,11 @@ async function seedOrganization(orgId: string, catalog: { modelId: string; siteI
 before(async () => {
   platform = await startTempPlatform();
   const catalog = { modelId: 'shared-model', siteId: 'shared-site', deploymentId: 'shared-deployment' };
-  await operator('POST', '/models', 201, { id: catalog.modelId, inputPriceMicroPerMtok: 5, outputPriceMicroPerMtok: 10 });
+  await operator('POST', '/models', 201, {
+    id: catalog.modelId,
+    inputPriceMicroPerMtok: 5,
+    outputPriceMicroPerMtok: 10,
+  });
   await operator('POST', '/sites', 201, { id: catalog.siteId, name: 'Shared site', jurisdiction: 'DE' });
   await operator('POST', '/deployments', 201, {
     id: catalog.deploymentId,
@@ -66,7 +101,12 @@ after(async () => platform.dispose());
 
 function call(route: AdminRoute, targets: RouteTargets, token: string): Promise<JsonAnswer> {
   const body = route.body?.(targets);
-  return callAdmin(platform.url, route.method, routePath(route, targets), body === undefined ? { token } : { body, token });
+  return callAdmin(
+    platform.url,
+    route.method,
+    routePath(route, targets),
+    body === undefined ? { token } : { body, token },
+  );
 }
 
 /** Everything the operator can see of an organization, to prove that a refused call changed none of it. */
@@ -101,7 +141,9 @@ function assertNoLeak(answer: JsonAnswer, sentIds: readonly string[], label: str
   const text = JSON.stringify(answer.body);
   for (const value of orgB.privateValues) {
     if (sentIds.includes(value)) continue;
-    const explained = sentIds.filter((id) => id.includes(value)).reduce((n, id) => n + occurrences(text, id) * occurrences(id, value), 0);
+    const explained = sentIds
+      .filter((id) => id.includes(value))
+      .reduce((n, id) => n + occurrences(text, id) * occurrences(id, value), 0);
     assert.equal(occurrences(text, value), explained, `${label} leaked "${value}": ${text}`);
   }
 }
@@ -121,15 +163,21 @@ function withIdsNamed(answer: JsonAnswer, targets: RouteTargets): string {
 test('the route table covers every operation in the OpenAPI document', async () => {
   const document = await callAdmin(platform.url, 'GET', '/admin/v1/openapi.json', { token: null });
   assert.equal(document.status, 200);
-  const documented = Object.entries(document.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
-    Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/^\/admin\/v1/, '')}`),
+  const documented = Object.entries(document.body.paths as Record<string, Record<string, unknown>>).flatMap(
+    ([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/^\/admin\/v1/, '')}`),
   );
   assert.ok(documented.length > 0);
   assert.deepEqual(adminRouteTable.map(routeLabel).sort(), documented.sort());
 });
 
-test("an org admin gets 404 on every route into another organization, exactly as if it did not exist", async () => {
-  const ghost: RouteTargets = { ...orgB.targets, orgId: 'ghost-org', projectId: 'ghost-project', keyId: 'key_ghostghostgh' };
+test('an org admin gets 404 on every route into another organization, exactly as if it did not exist', async () => {
+  const ghost: RouteTargets = {
+    ...orgB.targets,
+    orgId: 'ghost-org',
+    projectId: 'ghost-project',
+    keyId: 'key_ghostghostgh',
+  };
   const stateBefore = await organizationState(orgB.targets.orgId);
   const orgRoutes = adminRouteTable.filter((route) => route.access === 'org' || route.access === 'org-operator');
   assert.ok(orgRoutes.length >= 12, 'every route below /orgs/{orgId} is in the loop');
@@ -139,25 +187,42 @@ test("an org admin gets 404 on every route into another organization, exactly as
     assertAdminError(answer, 404, 'not_found', 'orgId');
     assertNoLeak(answer, idsInPath(routePath(route, orgB.targets), orgB.targets), label);
     const absent = await call(route, ghost, orgA.orgAdminSecret);
-    assert.equal(withIdsNamed(answer, orgB.targets), withIdsNamed(absent, ghost), `${label}: another organization must look absent`);
+    assert.equal(
+      withIdsNamed(answer, orgB.targets),
+      withIdsNamed(absent, ghost),
+      `${label}: another organization must look absent`,
+    );
   }
-  assert.deepEqual(await organizationState(orgB.targets.orgId), stateBefore, "B's organization was changed through A's key");
+  assert.deepEqual(
+    await organizationState(orgB.targets.orgId),
+    stateBefore,
+    "B's organization was changed through A's key",
+  );
   // B's keys still work, so none was revoked behind the list's back.
-  assert.equal((await callAdmin(platform.url, 'GET', '/admin/v1/orgs/globex', { token: orgB.orgAdminSecret })).status, 200);
+  assert.equal(
+    (await callAdmin(platform.url, 'GET', '/admin/v1/orgs/globex', { token: orgB.orgAdminSecret })).status,
+    200,
+  );
 });
 
 test('an org admin lists only its own organization', async () => {
   const token = orgA.orgAdminSecret;
   const listed = await callAdmin(platform.url, 'GET', '/admin/v1/orgs', { token });
   assert.equal(listed.status, 200);
-  assert.deepEqual(listed.body.data.map((org: { id: string }) => org.id), ['acme']);
+  assert.deepEqual(
+    listed.body.data.map((org: { id: string }) => org.id),
+    ['acme'],
+  );
   assert.equal(listed.body.has_more, false);
   assert.ok(!JSON.stringify(listed.body).includes('globex'));
   // Paging past its own organization must not walk into others.
   const pastOwn = await callAdmin(platform.url, 'GET', '/admin/v1/orgs?after=acme&limit=1', { token });
   assert.deepEqual(pastOwn.body, { object: 'list', data: [], first_id: null, last_id: null, has_more: false });
   const fromStart = await callAdmin(platform.url, 'GET', '/admin/v1/orgs?after=a&limit=1', { token });
-  assert.deepEqual(fromStart.body.data.map((org: { id: string }) => org.id), ['acme']);
+  assert.deepEqual(
+    fromStart.body.data.map((org: { id: string }) => org.id),
+    ['acme'],
+  );
   assert.equal(fromStart.body.has_more, false);
   // The operator, by contrast, sees both.
   const all = (await operator('GET', '/orgs', 200)).data.map((org: { id: string }) => org.id);
@@ -181,7 +246,12 @@ test("an org admin cannot reach another organization's records through its own o
   for (const [label, method, path, body] of attempts) {
     const answer = await callAdmin(platform.url, method, path, body === undefined ? { token } : { body, token });
     assertAdminError(answer, 404, 'not_found');
-    const ghost = await callAdmin(platform.url, method, path.replace(bProject, 'ghost-project').replace(bKey, 'key_ghostghostgh'), body === undefined ? { token } : { body, token });
+    const ghost = await callAdmin(
+      platform.url,
+      method,
+      path.replace(bProject, 'ghost-project').replace(bKey, 'key_ghostghostgh'),
+      body === undefined ? { token } : { body, token },
+    );
     assert.equal(
       JSON.stringify(answer.body).replace(bProject, 'ID').replace(bKey, 'ID'),
       JSON.stringify(ghost.body).replace('ghost-project', 'ID').replace('key_ghostghostgh', 'ID'),
@@ -190,26 +260,31 @@ test("an org admin cannot reach another organization's records through its own o
   }
   const filtered = await callAdmin(platform.url, 'GET', `/admin/v1/orgs/acme/keys?projectId=${bProject}`, { token });
   assert.deepEqual(filtered.body.data, []);
-  const attach = await callAdmin(platform.url, 'POST', '/admin/v1/orgs/acme/keys', { token, body: { role: 'project', projectId: bProject } });
+  const attach = await callAdmin(platform.url, 'POST', '/admin/v1/orgs/acme/keys', {
+    token,
+    body: { role: 'project', projectId: bProject },
+  });
   assertAdminError(attach, 400, 'invalid_request', 'projectId');
   assertNoLeak(attach, [bProject], "attach a key to B's project");
   assert.deepEqual(await operator('GET', '/orgs/acme/keys?limit=200', 200), keysOfABefore);
   assert.deepEqual(await organizationState('globex'), stateBefore);
 });
 
-test(
-  "creating a project with another organization's project id does not reveal that the id exists",
-  async () => {
-    const answer = await callAdmin(platform.url, 'POST', '/admin/v1/orgs/acme/projects', {
-      token: orgA.orgAdminSecret,
-      body: { id: orgB.targets.projectId, name: 'Same id, other tenant' },
-    });
-    assert.equal(answer.status, 201, JSON.stringify(answer.body));
-    const removed = await callAdmin(platform.url, 'DELETE', `/admin/v1/orgs/acme/projects/${orgB.targets.projectId}`, { token: orgA.orgAdminSecret });
-    assert.equal(removed.status, 200, 'the same id names a separate project in each organization');
-    assert.equal((await callAdmin(platform.url, 'GET', `/admin/v1/orgs/globex/projects/${orgB.targets.projectId}`)).status, 200);
-  },
-);
+test("creating a project with another organization's project id does not reveal that the id exists", async () => {
+  const answer = await callAdmin(platform.url, 'POST', '/admin/v1/orgs/acme/projects', {
+    token: orgA.orgAdminSecret,
+    body: { id: orgB.targets.projectId, name: 'Same id, other tenant' },
+  });
+  assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  const removed = await callAdmin(platform.url, 'DELETE', `/admin/v1/orgs/acme/projects/${orgB.targets.projectId}`, {
+    token: orgA.orgAdminSecret,
+  });
+  assert.equal(removed.status, 200, 'the same id names a separate project in each organization');
+  assert.equal(
+    (await callAdmin(platform.url, 'GET', `/admin/v1/orgs/globex/projects/${orgB.targets.projectId}`)).status,
+    200,
+  );
+});
 
 test('an org admin gets 403 on operator-only routes, may read the catalog, and changes nothing', async () => {
   const before = await catalogState();
@@ -250,19 +325,31 @@ test('an org admin manages its own organization: projects, project keys and furt
   assert.equal(projectKey.status, 201, JSON.stringify(projectKey.body));
   assert.match(projectKey.body.secret, /^cw_live_/);
   // A project key is valid but not for this API.
-  assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs/acme', { token: projectKey.body.secret }), 403, 'forbidden');
+  assertAdminError(
+    await callAdmin(platform.url, 'GET', '/admin/v1/orgs/acme', { token: projectKey.body.secret }),
+    403,
+    'forbidden',
+  );
 
   const secondAdmin = await asA('POST', '/orgs/acme/keys', { role: 'org_admin', name: 'deputy' });
   assert.equal(secondAdmin.status, 201, JSON.stringify(secondAdmin.body));
   const deputy = await callAdmin(platform.url, 'GET', '/admin/v1/orgs/acme/keys', { token: secondAdmin.body.secret });
   assert.equal(deputy.status, 200);
   assert.ok(deputy.body.data.some((k: { id: string }) => k.id === projectKey.body.id));
-  assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs/globex', { token: secondAdmin.body.secret }), 404, 'not_found');
+  assertAdminError(
+    await callAdmin(platform.url, 'GET', '/admin/v1/orgs/globex', { token: secondAdmin.body.secret }),
+    404,
+    'not_found',
+  );
 
   assert.equal((await asA('DELETE', `/orgs/acme/keys/${projectKey.body.id}`)).status, 200);
   assert.equal((await asA('DELETE', '/orgs/acme/projects/acme-new')).status, 200);
   assert.equal((await asA('DELETE', `/orgs/acme/keys/${secondAdmin.body.id}`)).status, 200);
-  assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs/acme', { token: secondAdmin.body.secret }), 401, 'invalid_admin_token');
+  assertAdminError(
+    await callAdmin(platform.url, 'GET', '/admin/v1/orgs/acme', { token: secondAdmin.body.secret }),
+    401,
+    'invalid_admin_token',
+  );
 });
 
 test('a project key gets 403 forbidden on every admin route, its own organization or another', async () => {
@@ -280,8 +367,15 @@ test('a project key gets 403 forbidden on every admin route, its own organizatio
 test('revoked and expired keys, and missing or wrong tokens, get 401 on every admin route', async () => {
   const revokedAdmin = await operator('POST', '/orgs/acme/keys', 201, { role: 'org_admin' });
   const revokedProject = await operator('POST', '/orgs/acme/keys', 201, { role: 'project', projectId: 'acme-main' });
-  const expiredAdmin = await operator('POST', '/orgs/acme/keys', 201, { role: 'org_admin', expiresAt: '2999-01-01T00:00:00Z' });
-  const expiredProject = await operator('POST', '/orgs/acme/keys', 201, { role: 'project', projectId: 'acme-main', expiresAt: '2999-01-01T00:00:00Z' });
+  const expiredAdmin = await operator('POST', '/orgs/acme/keys', 201, {
+    role: 'org_admin',
+    expiresAt: '2999-01-01T00:00:00Z',
+  });
+  const expiredProject = await operator('POST', '/orgs/acme/keys', 201, {
+    role: 'project',
+    projectId: 'acme-main',
+    expiresAt: '2999-01-01T00:00:00Z',
+  });
 
   // Each key works (or is refused as a project key) before it is revoked or expires, so the 401 below is caused by that.
   for (const key of [revokedAdmin, expiredAdmin]) {

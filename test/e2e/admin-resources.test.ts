@@ -33,7 +33,13 @@ async function createSite(id: string): Promise<void> {
 }
 
 async function createDeployment(id: string, modelId: string, siteId: string): Promise<void> {
-  await expectAdmin('POST', '/deployments', 201, { id, modelId, siteId, kind: 'openai', baseUrl: 'http://10.0.0.5:8000/v1' });
+  await expectAdmin('POST', '/deployments', 201, {
+    id,
+    modelId,
+    siteId,
+    kind: 'openai',
+    baseUrl: 'http://10.0.0.5:8000/v1',
+  });
 }
 
 const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -52,7 +58,10 @@ test('organizations: create, read, list, update and delete', async () => {
   assert.deepEqual(await expectAdmin('GET', '/orgs/crud-org', 200), created);
   const listed = await expectAdmin('GET', '/orgs', 200);
   assert.deepEqual(
-    listed.data.filter((org: { id: string }) => org.id === 'crud-org' || org.id === generated.id).map((org: { id: string }) => org.id).sort(),
+    listed.data
+      .filter((org: { id: string }) => org.id === 'crud-org' || org.id === generated.id)
+      .map((org: { id: string }) => org.id)
+      .sort(),
     ['crud-org', generated.id].sort(),
   );
 
@@ -62,9 +71,17 @@ test('organizations: create, read, list, update and delete', async () => {
   assert.equal(patched.createdAt, created.createdAt);
   assert.deepEqual(await expectAdmin('GET', '/orgs/crud-org', 200), patched);
 
-  assert.deepEqual(await expectAdmin('DELETE', '/orgs/crud-org', 200), { id: 'crud-org', object: 'organization', deleted: true });
+  assert.deepEqual(await expectAdmin('DELETE', '/orgs/crud-org', 200), {
+    id: 'crud-org',
+    object: 'organization',
+    deleted: true,
+  });
   assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs/crud-org'), 404, 'not_found');
-  assertAdminError(await callAdmin(platform.url, 'PATCH', '/admin/v1/orgs/crud-org', { body: { name: 'x' } }), 404, 'not_found');
+  assertAdminError(
+    await callAdmin(platform.url, 'PATCH', '/admin/v1/orgs/crud-org', { body: { name: 'x' } }),
+    404,
+    'not_found',
+  );
   assertAdminError(await callAdmin(platform.url, 'DELETE', '/admin/v1/orgs/crud-org'), 404, 'not_found');
 });
 
@@ -84,18 +101,40 @@ test('projects: create, read, list, rename and delete inside an organization', a
   assert.equal(renamed.name, 'Public website');
   assert.equal(renamed.organizationId, 'proj-org');
 
-  assert.deepEqual(await expectAdmin('DELETE', '/orgs/proj-org/projects/web', 200), { id: 'web', object: 'project', deleted: true });
+  assert.deepEqual(await expectAdmin('DELETE', '/orgs/proj-org/projects/web', 200), {
+    id: 'web',
+    object: 'project',
+    deleted: true,
+  });
   assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs/proj-org/projects/web'), 404, 'not_found');
-  assertAdminError(await callAdmin(platform.url, 'PATCH', '/admin/v1/orgs/proj-org/projects/web', { body: { name: 'x' } }), 404, 'not_found');
+  assertAdminError(
+    await callAdmin(platform.url, 'PATCH', '/admin/v1/orgs/proj-org/projects/web', { body: { name: 'x' } }),
+    404,
+    'not_found',
+  );
   assertAdminError(await callAdmin(platform.url, 'DELETE', '/admin/v1/orgs/proj-org/projects/web'), 404, 'not_found');
-  assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs/no-such-org/projects'), 404, 'not_found', 'orgId');
-  assertAdminError(await callAdmin(platform.url, 'POST', '/admin/v1/orgs/no-such-org/projects', { body: { name: 'x' } }), 404, 'not_found', 'orgId');
+  assertAdminError(
+    await callAdmin(platform.url, 'GET', '/admin/v1/orgs/no-such-org/projects'),
+    404,
+    'not_found',
+    'orgId',
+  );
+  assertAdminError(
+    await callAdmin(platform.url, 'POST', '/admin/v1/orgs/no-such-org/projects', { body: { name: 'x' } }),
+    404,
+    'not_found',
+    'orgId',
+  );
 });
 
 test('keys: create, read, list and revoke; revocation keeps the record and is idempotent', async () => {
   await createOrg('key-org');
   await expectAdmin('POST', '/orgs/key-org/projects', 201, { id: 'app', name: 'App' });
-  const projectKey = await expectAdmin('POST', '/orgs/key-org/keys', 201, { role: 'project', projectId: 'app', name: 'ci' });
+  const projectKey = await expectAdmin('POST', '/orgs/key-org/keys', 201, {
+    role: 'project',
+    projectId: 'app',
+    name: 'ci',
+  });
   assert.equal(projectKey.object, 'api_key');
   assert.match(projectKey.id, /^key_[a-z0-9]{12}$/);
   assert.equal(projectKey.role, 'project');
@@ -113,7 +152,10 @@ test('keys: create, read, list and revoke; revocation keeps the record and is id
   const listed = await expectAdmin('GET', '/orgs/key-org/keys', 200);
   assert.deepEqual(listed.data.map((k: { id: string }) => k.id).sort(), [adminKey.id, projectKey.id].sort());
   const byProject = await expectAdmin('GET', '/orgs/key-org/keys?projectId=app', 200);
-  assert.deepEqual(byProject.data.map((k: { id: string }) => k.id), [projectKey.id]);
+  assert.deepEqual(
+    byProject.data.map((k: { id: string }) => k.id),
+    [projectKey.id],
+  );
 
   const revoked = await expectAdmin('DELETE', `/orgs/key-org/keys/${projectKey.id}`, 200);
   assert.equal(revoked.id, projectKey.id);
@@ -122,8 +164,16 @@ test('keys: create, read, list and revoke; revocation keeps the record and is id
   assert.equal(again.revokedAt, revoked.revokedAt, 'a second revocation must not move the revocation time');
   assert.equal((await expectAdmin('GET', `/orgs/key-org/keys/${projectKey.id}`, 200)).revokedAt, revoked.revokedAt);
 
-  assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs/key-org/keys/key_doesnotexist'), 404, 'not_found');
-  assertAdminError(await callAdmin(platform.url, 'DELETE', '/admin/v1/orgs/key-org/keys/key_doesnotexist'), 404, 'not_found');
+  assertAdminError(
+    await callAdmin(platform.url, 'GET', '/admin/v1/orgs/key-org/keys/key_doesnotexist'),
+    404,
+    'not_found',
+  );
+  assertAdminError(
+    await callAdmin(platform.url, 'DELETE', '/admin/v1/orgs/key-org/keys/key_doesnotexist'),
+    404,
+    'not_found',
+  );
 });
 
 test('models: create, read, list, update and delete, including ids with a slash', async () => {
@@ -156,7 +206,11 @@ test('models: create, read, list, update and delete, including ids with a slash'
 
   assert.deepEqual(await expectAdmin('DELETE', path, 200), { id: body.id, object: 'model', deleted: true });
   assertAdminError(await callAdmin(platform.url, 'GET', `/admin/v1${path}`), 404, 'not_found');
-  assertAdminError(await callAdmin(platform.url, 'PATCH', `/admin/v1${path}`, { body: { family: 'x' } }), 404, 'not_found');
+  assertAdminError(
+    await callAdmin(platform.url, 'PATCH', `/admin/v1${path}`, { body: { family: 'x' } }),
+    404,
+    'not_found',
+  );
   assertAdminError(await callAdmin(platform.url, 'DELETE', `/admin/v1${path}`), 404, 'not_found');
 });
 
@@ -186,7 +240,11 @@ test('sites: create, read, list, update and delete', async () => {
 
   assert.deepEqual(await expectAdmin('DELETE', '/sites/fra-1', 200), { id: 'fra-1', object: 'site', deleted: true });
   assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/sites/fra-1'), 404, 'not_found');
-  assertAdminError(await callAdmin(platform.url, 'PATCH', '/admin/v1/sites/fra-1', { body: { name: 'x' } }), 404, 'not_found');
+  assertAdminError(
+    await callAdmin(platform.url, 'PATCH', '/admin/v1/sites/fra-1', { body: { name: 'x' } }),
+    404,
+    'not_found',
+  );
   assertAdminError(await callAdmin(platform.url, 'DELETE', '/admin/v1/sites/fra-1'), 404, 'not_found');
 });
 
@@ -211,20 +269,39 @@ test('deployments: create, read, list with filters, update and delete', async ()
 
   assert.deepEqual(await expectAdmin('GET', '/deployments/dep-1', 200), created);
   const bySite = await expectAdmin('GET', '/deployments?siteId=dep-site-2', 200);
-  assert.deepEqual(bySite.data.map((d: { id: string }) => d.id), ['dep-2']);
+  assert.deepEqual(
+    bySite.data.map((d: { id: string }) => d.id),
+    ['dep-2'],
+  );
   const byModel = await expectAdmin('GET', '/deployments?modelId=dep-model', 200);
-  assert.deepEqual(byModel.data.map((d: { id: string }) => d.id), ['dep-1', 'dep-2']);
+  assert.deepEqual(
+    byModel.data.map((d: { id: string }) => d.id),
+    ['dep-1', 'dep-2'],
+  );
 
-  const patched = await expectAdmin('PATCH', '/deployments/dep-1', 200, { weight: 7, enabled: false, baseUrl: 'https://gpu.example.org/v1' });
+  const patched = await expectAdmin('PATCH', '/deployments/dep-1', 200, {
+    weight: 7,
+    enabled: false,
+    baseUrl: 'https://gpu.example.org/v1',
+  });
   assert.equal(patched.weight, 7);
   assert.equal(patched.enabled, false);
   assert.equal(patched.baseUrl, 'https://gpu.example.org/v1');
   assert.equal(patched.modelId, 'dep-model');
   assert.deepEqual(await expectAdmin('GET', '/deployments/dep-1', 200), patched);
 
-  for (const id of ['dep-1', 'dep-2']) assert.deepEqual(await expectAdmin('DELETE', `/deployments/${id}`, 200), { id, object: 'deployment', deleted: true });
+  for (const id of ['dep-1', 'dep-2'])
+    assert.deepEqual(await expectAdmin('DELETE', `/deployments/${id}`, 200), {
+      id,
+      object: 'deployment',
+      deleted: true,
+    });
   assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/deployments/dep-1'), 404, 'not_found');
-  assertAdminError(await callAdmin(platform.url, 'PATCH', '/admin/v1/deployments/dep-1', { body: { weight: 1 } }), 404, 'not_found');
+  assertAdminError(
+    await callAdmin(platform.url, 'PATCH', '/admin/v1/deployments/dep-1', { body: { weight: 1 } }),
+    404,
+    'not_found',
+  );
   assertAdminError(await callAdmin(platform.url, 'DELETE', '/admin/v1/deployments/dep-1'), 404, 'not_found');
 });
 
@@ -232,21 +309,37 @@ test('paging: five projects in pages of two are each seen exactly once', async (
   await createOrg('paging-org');
   const ids = ['p1', 'p2', 'p3', 'p4', 'p5'];
   // Created out of order, so that the listing order comes from the ids, not from insertion.
-  for (const id of ['p4', 'p1', 'p5', 'p3', 'p2']) await expectAdmin('POST', '/orgs/paging-org/projects', 201, { id, name: id });
+  for (const id of ['p4', 'p1', 'p5', 'p3', 'p2'])
+    await expectAdmin('POST', '/orgs/paging-org/projects', 201, { id, name: id });
 
   const first = await expectAdmin('GET', '/orgs/paging-org/projects?limit=2', 200);
   assert.deepEqual(
-    { ids: first.data.map((p: { id: string }) => p.id), first_id: first.first_id, last_id: first.last_id, has_more: first.has_more },
+    {
+      ids: first.data.map((p: { id: string }) => p.id),
+      first_id: first.first_id,
+      last_id: first.last_id,
+      has_more: first.has_more,
+    },
     { ids: ['p1', 'p2'], first_id: 'p1', last_id: 'p2', has_more: true },
   );
   const second = await expectAdmin('GET', '/orgs/paging-org/projects?limit=2&after=p2', 200);
   assert.deepEqual(
-    { ids: second.data.map((p: { id: string }) => p.id), first_id: second.first_id, last_id: second.last_id, has_more: second.has_more },
+    {
+      ids: second.data.map((p: { id: string }) => p.id),
+      first_id: second.first_id,
+      last_id: second.last_id,
+      has_more: second.has_more,
+    },
     { ids: ['p3', 'p4'], first_id: 'p3', last_id: 'p4', has_more: true },
   );
   const last = await expectAdmin('GET', '/orgs/paging-org/projects?limit=2&after=p4', 200);
   assert.deepEqual(
-    { ids: last.data.map((p: { id: string }) => p.id), first_id: last.first_id, last_id: last.last_id, has_more: last.has_more },
+    {
+      ids: last.data.map((p: { id: string }) => p.id),
+      first_id: last.first_id,
+      last_id: last.last_id,
+      has_more: last.has_more,
+    },
     { ids: ['p5'], first_id: 'p5', last_id: 'p5', has_more: false },
   );
   const beyond = await expectAdmin('GET', '/orgs/paging-org/projects?limit=2&after=p5', 200);
@@ -273,7 +366,9 @@ test('paging: every list walks all items exactly once with limit=2', async () =>
     made.sites!.push(`walk-site-${i}`);
     await createDeployment(`walk-dep-${i}`, `walk-model-${i}`, `walk-site-${i}`);
     made.deployments!.push(`walk-dep-${i}`);
-    keyIds.push((await expectAdmin('POST', `/orgs/${org}/keys`, 201, { role: 'project', projectId: 'walk-project' })).id);
+    keyIds.push(
+      (await expectAdmin('POST', `/orgs/${org}/keys`, 201, { role: 'project', projectId: 'walk-project' })).id,
+    );
   }
 
   const walkedKeys = await walkPages(platform.url, `/admin/v1/orgs/${org}/keys`, 2);
@@ -283,8 +378,14 @@ test('paging: every list walks all items exactly once with limit=2', async () =>
   // The global lists may hold records of other tests, so check that each created item appears exactly once.
   for (const [collection, ids] of Object.entries(made)) {
     const walked = await walkPages(platform.url, `/admin/v1/${collection}`, 2);
-    const everything = (await expectAdmin('GET', `/${collection}?limit=200`, 200)).data.map((item: { id: string }) => item.id);
-    assert.deepEqual(walked.ids, everything, `${collection}: walking pages of 2 must yield the same items as one big page`);
+    const everything = (await expectAdmin('GET', `/${collection}?limit=200`, 200)).data.map(
+      (item: { id: string }) => item.id,
+    );
+    assert.deepEqual(
+      walked.ids,
+      everything,
+      `${collection}: walking pages of 2 must yield the same items as one big page`,
+    );
     for (const id of ids) assert.equal(walked.ids.filter((seen) => seen === id).length, 1, `${collection}: ${id}`);
   }
 });

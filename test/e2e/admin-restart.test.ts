@@ -50,9 +50,23 @@ function publicKeyPem(platform: RunningPlatform): string {
   return platform.secrets.auditPublicKey.export({ type: 'spki', format: 'pem' }).toString();
 }
 
-async function expectOk(platform: RunningPlatform, token: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<any> {
-  const answer = await callAdmin(platform.url, method, `/admin/v1${path}`, body === undefined ? { token } : { body, token });
-  assert.ok(answer.status === 200 || answer.status === 201, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+async function expectOk(
+  platform: RunningPlatform,
+  token: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<any> {
+  const answer = await callAdmin(
+    platform.url,
+    method,
+    `/admin/v1${path}`,
+    body === undefined ? { token } : { body, token },
+  );
+  assert.ok(
+    answer.status === 200 || answer.status === 201,
+    `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`,
+  );
   return answer.body;
 }
 
@@ -64,13 +78,23 @@ test('the first start without a configured token generates one, and only that to
   generatedToken = token;
 
   assert.equal((await callAdmin(platform.url, 'GET', '/admin/v1/orgs', { token })).status, 200);
-  assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs', { token: testAdminToken }), 401, 'invalid_admin_token');
+  assertAdminError(
+    await callAdmin(platform.url, 'GET', '/admin/v1/orgs', { token: testAdminToken }),
+    401,
+    'invalid_admin_token',
+  );
   assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs', { token: null }), 401, 'invalid_admin_token');
 
   await expectOk(platform, token, 'POST', '/orgs', { id: 'durable', name: 'Durable Org', homeJurisdiction: 'SE' });
   await expectOk(platform, token, 'POST', '/orgs/durable/projects', { id: 'durable-project', name: 'Durable project' });
-  orgAdminSecret = (await expectOk(platform, token, 'POST', '/orgs/durable/keys', { role: 'org_admin', name: 'keeper' })).secret;
-  await expectOk(platform, token, 'POST', '/models', { id: 'durable-model', inputPriceMicroPerMtok: 11, outputPriceMicroPerMtok: 22 });
+  orgAdminSecret = (
+    await expectOk(platform, token, 'POST', '/orgs/durable/keys', { role: 'org_admin', name: 'keeper' })
+  ).secret;
+  await expectOk(platform, token, 'POST', '/models', {
+    id: 'durable-model',
+    inputPriceMicroPerMtok: 11,
+    outputPriceMicroPerMtok: 22,
+  });
   await expectOk(platform, token, 'POST', '/sites', { id: 'durable-site', name: 'Durable site', jurisdiction: 'SE' });
   await expectOk(platform, token, 'POST', '/deployments', {
     id: 'durable-dep',
@@ -93,9 +117,15 @@ test('a restart on the same data directory keeps the token, the data and the sec
 
   const token = generatedToken;
   assert.equal((await expectOk(platform, token, 'GET', '/orgs/durable')).name, 'Durable Org');
-  assert.equal((await expectOk(platform, token, 'GET', '/orgs/durable/projects/durable-project')).name, 'Durable project');
+  assert.equal(
+    (await expectOk(platform, token, 'GET', '/orgs/durable/projects/durable-project')).name,
+    'Durable project',
+  );
   const keys = (await expectOk(platform, token, 'GET', '/orgs/durable/keys')).data;
-  assert.deepEqual(keys.map((key: { name: string }) => key.name), ['keeper']);
+  assert.deepEqual(
+    keys.map((key: { name: string }) => key.name),
+    ['keeper'],
+  );
   assert.equal((await expectOk(platform, token, 'GET', '/models/durable-model')).outputPriceMicroPerMtok, 22);
   assert.equal((await expectOk(platform, token, 'GET', '/sites/durable-site')).jurisdiction, 'SE');
   const deployment = await expectOk(platform, token, 'GET', '/deployments/durable-dep');
@@ -117,7 +147,11 @@ test('a token configured later replaces the generated one and keeps everything e
   const platform = await startWithEnv({ COMMONWEAL_ADMIN_TOKEN: testAdminToken });
   assert.equal(platform.secrets.generatedAdminToken, undefined);
   assert.equal((await expectOk(platform, testAdminToken, 'GET', '/orgs/durable')).id, 'durable');
-  assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/orgs', { token: generatedToken }), 401, 'invalid_admin_token');
+  assertAdminError(
+    await callAdmin(platform.url, 'GET', '/admin/v1/orgs', { token: generatedToken }),
+    401,
+    'invalid_admin_token',
+  );
   assert.equal((await expectOk(platform, orgAdminSecret, 'GET', '/orgs/durable')).id, 'durable');
   const now = readSecretFiles();
   assert.deepEqual(now['audit-signing-key.pem'], secretFilesAtFirstStart['audit-signing-key.pem']);

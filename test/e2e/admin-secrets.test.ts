@@ -25,7 +25,12 @@ function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-async function operator(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, status: number, body?: unknown): Promise<JsonAnswer> {
+async function operator(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  status: number,
+  body?: unknown,
+): Promise<JsonAnswer> {
   const answer = await callAdmin(platform.url, method, `/admin/v1${path}`, body === undefined ? {} : { body });
   assert.equal(answer.status, status, `${method} ${path}: ${JSON.stringify(answer.body)}`);
   return answer;
@@ -45,7 +50,9 @@ function assertHidesSecrets(answer: JsonAnswer, secrets: readonly string[], labe
 test('a key secret is returned once at creation and never again', async () => {
   await operator('POST', '/orgs', 201, { id: 'secret-org', name: markerOrgName, homeJurisdiction: 'DE' });
   await operator('POST', '/orgs/secret-org/projects', 201, { id: 'secret-project', name: 'Secret project' });
-  const projectKey = (await operator('POST', '/orgs/secret-org/keys', 201, { role: 'project', projectId: 'secret-project' })).body;
+  const projectKey = (
+    await operator('POST', '/orgs/secret-org/keys', 201, { role: 'project', projectId: 'secret-project' })
+  ).body;
   const adminKey = (await operator('POST', '/orgs/secret-org/keys', 201, { role: 'org_admin' })).body;
   // An org admin creates a key too: its answer carries the secret the same way.
   const deputyAnswer = await callAdmin(platform.url, 'POST', '/admin/v1/orgs/secret-org/keys', {
@@ -68,11 +75,17 @@ test('a key secret is returned once at creation and never again', async () => {
   const answers: [string, JsonAnswer][] = [
     ['list', await operator('GET', '/orgs/secret-org/keys', 200)],
     ['list by project', await operator('GET', '/orgs/secret-org/keys?projectId=secret-project', 200)],
-    ['list as org admin', await callAdmin(platform.url, 'GET', '/admin/v1/orgs/secret-org/keys', { token: adminKey.secret })],
+    [
+      'list as org admin',
+      await callAdmin(platform.url, 'GET', '/admin/v1/orgs/secret-org/keys', { token: adminKey.secret }),
+    ],
   ];
   for (const key of keys) {
     answers.push([`get ${key.id}`, await operator('GET', `/orgs/secret-org/keys/${key.id}`, 200)]);
-    answers.push([`get ${key.id} as org admin`, await callAdmin(platform.url, 'GET', `/admin/v1/orgs/secret-org/keys/${key.id}`, { token: adminKey.secret })]);
+    answers.push([
+      `get ${key.id} as org admin`,
+      await callAdmin(platform.url, 'GET', `/admin/v1/orgs/secret-org/keys/${key.id}`, { token: adminKey.secret }),
+    ]);
   }
   answers.push(['revoke', await operator('DELETE', `/orgs/secret-org/keys/${deputyKey.id}`, 200)]);
   for (const [label, answer] of answers) {
@@ -87,7 +100,14 @@ test('a key secret is returned once at creation and never again', async () => {
 test("a deployment's upstream API key is written but never read back", async () => {
   await operator('POST', '/models', 201, { id: 'secret-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 });
   await operator('POST', '/sites', 201, { id: 'secret-site', name: 'Secret site', jurisdiction: 'DE' });
-  const body = { id: 'secret-dep', modelId: 'secret-model', siteId: 'secret-site', kind: 'openai', baseUrl: 'http://10.9.9.9:8000/v1', upstreamApiKey: upstreamSecret };
+  const body = {
+    id: 'secret-dep',
+    modelId: 'secret-model',
+    siteId: 'secret-site',
+    kind: 'openai',
+    baseUrl: 'http://10.9.9.9:8000/v1',
+    upstreamApiKey: upstreamSecret,
+  };
   const created = await operator('POST', '/deployments', 201, body);
   assert.equal(created.body.hasUpstreamApiKey, true);
 
@@ -108,7 +128,9 @@ test("a deployment's upstream API key is written but never read back", async () 
   const duplicate = await callAdmin(platform.url, 'POST', '/admin/v1/deployments', { body });
   assertAdminError(duplicate, 409, 'already_exists');
   assertHidesSecrets(duplicate, secrets, 'duplicate');
-  const unknown = await callAdmin(platform.url, 'POST', '/admin/v1/deployments', { body: { ...body, id: 'other-dep', siteId: 'ghost-site' } });
+  const unknown = await callAdmin(platform.url, 'POST', '/admin/v1/deployments', {
+    body: { ...body, id: 'other-dep', siteId: 'ghost-site' },
+  });
   assertAdminError(unknown, 400, 'invalid_request', 'siteId');
   assertHidesSecrets(unknown, secrets, 'missing site');
 
@@ -145,7 +167,8 @@ test('no secret is stored in plaintext in the database or anywhere in the data d
     ['rotated upstream secret', upstreamSecretRotated],
     ['admin token', testAdminToken],
   ];
-  for (const [label, secret] of secrets) assert.ok(!databaseBytes.includes(secret), `${label} is in the database files`);
+  for (const [label, secret] of secrets)
+    assert.ok(!databaseBytes.includes(secret), `${label} is in the database files`);
 
   const everyFile = filesUnder(platform.dataDir);
   assert.ok(everyFile.includes(databaseFile));
@@ -159,7 +182,8 @@ test('the secrets directory is private: the directory is 0700 and every file in 
   const dir = join(platform.dataDir, 'secrets');
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   const names = readdirSync(dir).sort();
-  for (const expected of ['admin-token.sha256', 'audit-signing-key.pem', 'encryption.key']) assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
+  for (const expected of ['admin-token.sha256', 'audit-signing-key.pem', 'encryption.key'])
+    assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
   for (const name of names) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
   // The admin token itself is never written, only its hash.
   assert.equal(readFileSync(join(dir, 'admin-token.sha256'), 'utf8').trim(), sha256Hex(testAdminToken));

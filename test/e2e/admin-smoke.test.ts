@@ -10,7 +10,9 @@ before(async () => {
 after(async () => platform.dispose());
 
 test('an organization can be created and read back', async () => {
-  const created = await callAdmin(platform.url, 'POST', '/admin/v1/orgs', { body: { id: 'acme', name: 'Acme', homeJurisdiction: 'DE' } });
+  const created = await callAdmin(platform.url, 'POST', '/admin/v1/orgs', {
+    body: { id: 'acme', name: 'Acme', homeJurisdiction: 'DE' },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const read = await callAdmin(platform.url, 'GET', '/admin/v1/orgs/acme');
   assert.equal(read.body.homeJurisdiction, 'DE');

@@ -13,7 +13,10 @@ before(async () => {
     ['/orgs/val-org/projects', { id: 'val-project', name: 'Validation project' }],
     ['/models', { id: 'val-model', inputPriceMicroPerMtok: 10, outputPriceMicroPerMtok: 20 }],
     ['/sites', { id: 'val-site', name: 'Validation site', jurisdiction: 'FR' }],
-    ['/deployments', { id: 'val-dep', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'http://10.0.0.7:8000/v1' }],
+    [
+      '/deployments',
+      { id: 'val-dep', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'http://10.0.0.7:8000/v1' },
+    ],
   ];
   for (const [path, body] of seed) {
     const answer = await callAdmin(platform.url, 'POST', `/admin/v1${path}`, { body });
@@ -46,7 +49,12 @@ async function snapshot(): Promise<unknown[]> {
  * Runs a call that must fail and checks that nothing was half-written: every list is
  * exactly as it was before. Returns the answer for further checks.
  */
-async function refusedWithoutTrace(call: () => Promise<JsonAnswer>, status: number, code: string, param?: string | null): Promise<JsonAnswer> {
+async function refusedWithoutTrace(
+  call: () => Promise<JsonAnswer>,
+  status: number,
+  code: string,
+  param?: string | null,
+): Promise<JsonAnswer> {
   const before = await snapshot();
   const answer = await call();
   assertAdminError(answer, status, code, param);
@@ -59,7 +67,8 @@ function post(path: string, body: unknown, token?: string | null): () => Promise
 }
 
 function postRaw(path: string, rawBody: string, token?: string | null): () => Promise<JsonAnswer> {
-  return () => callAdmin(platform.url, 'POST', `/admin/v1${path}`, token === undefined ? { rawBody } : { rawBody, token });
+  return () =>
+    callAdmin(platform.url, 'POST', `/admin/v1${path}`, token === undefined ? { rawBody } : { rawBody, token });
 }
 
 test('a country code that is not an assigned upper-case ISO code is refused with a message naming the field', async () => {
@@ -95,11 +104,31 @@ test('an unknown field is refused with unknown_field naming it, on every create 
     ['/orgs/val-org/projects', 'POST', 'owner', { name: 'Typo', owner: 'me' }],
     ['/orgs/val-org/projects/val-project', 'PATCH', 'title', { name: 'Typo', title: 'x' }],
     ['/orgs/val-org/keys', 'POST', 'scopes', { role: 'project', projectId: 'val-project', scopes: ['all'] }],
-    ['/models', 'POST', 'pricePerToken', { id: 'typo-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1, pricePerToken: 1 }],
+    [
+      '/models',
+      'POST',
+      'pricePerToken',
+      { id: 'typo-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1, pricePerToken: 1 },
+    ],
     ['/models/val-model', 'PATCH', 'priceInput', { priceInput: 3 }],
-    ['/sites', 'POST', 'accelerators.0.speed', { id: 'typo-site', name: 'Typo', jurisdiction: 'DE', accelerators: [{ vendor: 'amd', type: 'MI300X', count: 8, speed: 'fast' }] }],
+    [
+      '/sites',
+      'POST',
+      'accelerators.0.speed',
+      {
+        id: 'typo-site',
+        name: 'Typo',
+        jurisdiction: 'DE',
+        accelerators: [{ vendor: 'amd', type: 'MI300X', count: 8, speed: 'fast' }],
+      },
+    ],
     ['/sites/val-site', 'PATCH', 'country', { country: 'DE' }],
-    ['/deployments', 'POST', 'apiKey', { id: 'typo-dep', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'http://h/v1', apiKey: 's' }],
+    [
+      '/deployments',
+      'POST',
+      'apiKey',
+      { id: 'typo-dep', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'http://h/v1', apiKey: 's' },
+    ],
     ['/deployments/val-dep', 'PATCH', 'modelId', { modelId: 'val-model' }],
   ];
   for (const [path, method, field, body] of cases) {
@@ -122,7 +151,12 @@ test('prices must be non-negative integers and are never coerced from strings', 
     ['inputPriceMicroPerMtok', 1.5],
     ['inputPriceMicroPerMtok', null],
   ] as const) {
-    const answer = await refusedWithoutTrace(post('/models', { ...base, [field]: value }), 400, 'invalid_request', field);
+    const answer = await refusedWithoutTrace(
+      post('/models', { ...base, [field]: value }),
+      400,
+      'invalid_request',
+      field,
+    );
     assert.match(answer.body.error.message, new RegExp(field));
     const patch = () => callAdmin(platform.url, 'PATCH', '/admin/v1/models/val-model', { body: { [field]: value } });
     await refusedWithoutTrace(patch, 400, 'invalid_request', field);
@@ -131,7 +165,9 @@ test('prices must be non-negative integers and are never coerced from strings', 
   assert.equal(model.inputPriceMicroPerMtok, 10);
   assert.equal(model.outputPriceMicroPerMtok, 20);
   // A zero price is valid: the check above refuses the string, not the value.
-  const free = await callAdmin(platform.url, 'POST', '/admin/v1/models', { body: { ...base, id: 'free-model', inputPriceMicroPerMtok: 0, outputPriceMicroPerMtok: 0 } });
+  const free = await callAdmin(platform.url, 'POST', '/admin/v1/models', {
+    body: { ...base, id: 'free-model', inputPriceMicroPerMtok: 0, outputPriceMicroPerMtok: 0 },
+  });
   assert.equal(free.status, 201, JSON.stringify(free.body));
 });
 
@@ -141,7 +177,11 @@ test('a duplicate id is refused with 409 already_exists and the existing record 
     ['/orgs/val-org/projects', '/orgs/val-org/projects/val-project', { id: 'val-project', name: 'Impostor' }],
     ['/models', '/models/val-model', { id: 'val-model', inputPriceMicroPerMtok: 999, outputPriceMicroPerMtok: 999 }],
     ['/sites', '/sites/val-site', { id: 'val-site', name: 'Impostor', jurisdiction: 'US' }],
-    ['/deployments', '/deployments/val-dep', { id: 'val-dep', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'http://evil/v1' }],
+    [
+      '/deployments',
+      '/deployments/val-dep',
+      { id: 'val-dep', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'http://evil/v1' },
+    ],
   ];
   for (const [path, recordPath, body] of cases) {
     const original = await callAdmin(platform.url, 'GET', `/admin/v1${recordPath}`);
@@ -185,7 +225,9 @@ test('a body over the size limit is refused with 413; one under it is read and v
 });
 
 // The timeout is what fails a server that reads an endless body for ever.
-test('a chunked body, whose size only reading tells, is refused with 413 once over the limit; one under it is read', { timeout: 60_000 }, async () => {
+test('a chunked body, whose size only reading tells, is refused with 413 once over the limit; one under it is read', {
+  timeout: 60_000,
+}, async () => {
   const mib = 1024 * 1024;
   const postOrgChunked = (nameBytes: number) =>
     postChunked({
@@ -196,24 +238,42 @@ test('a chunked body, whose size only reading tells, is refused with 413 once ov
       suffix: '"}',
       sentBytesMax: 512 * mib,
     });
-  const asJson = ({ status, headers, body }: ChunkedUploadResult): JsonAnswer => ({ status, headers, body: JSON.parse(body) });
+  const asJson = ({ status, headers, body }: ChunkedUploadResult): JsonAnswer => ({
+    status,
+    headers,
+    body: JSON.parse(body),
+  });
   await refusedWithoutTrace(async () => asJson(await postOrgChunked(5 * mib)), 413, 'body_too_large');
   await refusedWithoutTrace(async () => asJson(await postOrgChunked(3 * mib)), 400, 'invalid_request', 'name');
   // A body that never ends is answered alike, and the server closes the connection rather than read on.
   let endless: ChunkedUploadResult | undefined;
-  await refusedWithoutTrace(async () => asJson((endless = await postOrgChunked(Number.POSITIVE_INFINITY))), 413, 'body_too_large');
+  await refusedWithoutTrace(
+    async () => asJson((endless = await postOrgChunked(Number.POSITIVE_INFINITY))),
+    413,
+    'body_too_large',
+  );
   const { closedByServer, sentBytes } = endless!;
   assert.ok(closedByServer, `the server kept reading: the client gave up after ${sentBytes} bytes`);
 });
 
 test('a missing, malformed or wrong admin token is refused with 401 before the body is looked at', async () => {
-  const tokens: (string | null)[] = [null, '', 'wrong-token', 'cw_admin_test_token_0123456789abcdeX', 'cw_live_notarealkeyatall'];
+  const tokens: (string | null)[] = [
+    null,
+    '',
+    'wrong-token',
+    'cw_admin_test_token_0123456789abcdeX',
+    'cw_live_notarealkeyatall',
+  ];
   for (const token of tokens) {
     for (const path of ['/admin/v1/orgs', '/admin/v1/models', '/admin/v1/orgs/val-org/projects']) {
       assertAdminError(await callAdmin(platform.url, 'GET', path, { token }), 401, 'invalid_admin_token');
     }
     await refusedWithoutTrace(post('/orgs', { name: 'Ok', homeJurisdiction: 'DE' }, token), 401, 'invalid_admin_token');
-    await refusedWithoutTrace(post('/orgs', { name: 'Ok', homeJurisdiction: 'XX', extra: 1 }, token), 401, 'invalid_admin_token');
+    await refusedWithoutTrace(
+      post('/orgs', { name: 'Ok', homeJurisdiction: 'XX', extra: 1 }, token),
+      401,
+      'invalid_admin_token',
+    );
     await refusedWithoutTrace(postRaw('/orgs', '{not json', token), 401, 'invalid_admin_token');
   }
 });
@@ -234,12 +294,19 @@ test('a deployment naming a model or site that does not exist is refused naming 
     'siteId',
   );
   assert.match(missingSite.body.error.message, /ghost-site/);
-  await refusedWithoutTrace(post('/deployments', { ...base, modelId: 'ghost-model', siteId: 'ghost-site' }), 400, 'invalid_request', 'modelId');
+  await refusedWithoutTrace(
+    post('/deployments', { ...base, modelId: 'ghost-model', siteId: 'ghost-site' }),
+    400,
+    'invalid_request',
+    'modelId',
+  );
   assertAdminError(await callAdmin(platform.url, 'GET', '/admin/v1/deployments/orphan-dep'), 404, 'not_found');
   const forSite = await callAdmin(platform.url, 'GET', '/admin/v1/deployments?siteId=ghost-site');
   assert.deepEqual(forSite.body.data, []);
   // The id was never taken: a valid deployment may use it now.
-  const valid = await callAdmin(platform.url, 'POST', '/admin/v1/deployments', { body: { ...base, modelId: 'val-model', siteId: 'val-site' } });
+  const valid = await callAdmin(platform.url, 'POST', '/admin/v1/deployments', {
+    body: { ...base, modelId: 'val-model', siteId: 'val-site' },
+  });
   assert.equal(valid.status, 201, JSON.stringify(valid.body));
 });
 
@@ -255,10 +322,22 @@ test('other refused creates write nothing either', async () => {
     ['/orgs/val-org/keys', { role: 'project', projectId: 'val-project', expiresAt: inPast }, 'expiresAt'],
     ['/orgs/val-org/keys', { role: 'project', projectId: 'val-project', expiresAt: 'tomorrow' }, 'expiresAt'],
     ['/orgs/val-org/keys', { role: 'owner' }, 'role'],
-    ['/sites', { id: 'bad-acc', name: 'x', jurisdiction: 'DE', accelerators: [{ vendor: 'nvidia', type: 'H100', count: 0 }] }, 'accelerators.0.count'],
+    [
+      '/sites',
+      { id: 'bad-acc', name: 'x', jurisdiction: 'DE', accelerators: [{ vendor: 'nvidia', type: 'H100', count: 0 }] },
+      'accelerators.0.count',
+    ],
     ['/deployments', { id: 'no-url', modelId: 'val-model', siteId: 'val-site', kind: 'openai' }, 'baseUrl'],
-    ['/deployments', { id: 'bad-kind', modelId: 'val-model', siteId: 'val-site', kind: 'carrier-pigeon', baseUrl: 'http://h/v1' }, 'kind'],
-    ['/deployments', { id: 'bad-url', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'ftp://h/v1' }, 'baseUrl'],
+    [
+      '/deployments',
+      { id: 'bad-kind', modelId: 'val-model', siteId: 'val-site', kind: 'carrier-pigeon', baseUrl: 'http://h/v1' },
+      'kind',
+    ],
+    [
+      '/deployments',
+      { id: 'bad-url', modelId: 'val-model', siteId: 'val-site', kind: 'openai', baseUrl: 'ftp://h/v1' },
+      'baseUrl',
+    ],
   ];
   for (const [path, body, param] of refused) await refusedWithoutTrace(post(path, body), 400, 'invalid_request', param);
   for (const [path, body] of [

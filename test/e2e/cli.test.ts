@@ -13,7 +13,11 @@ test('serve prints a generated admin token once; init then keys list work agains
   await new Promise((resolve) => setTimeout(resolve, 100));
   const token = /(cw_admin_[A-Za-z0-9]+)/.exec(first.output())?.[1];
   assert.ok(token, `no admin token printed: ${first.output()}`);
-  const env = { COMMONWEAL_ADMIN_TOKEN: token, COMMONWEAL_SERVER: first.url, COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json' };
+  const env = {
+    COMMONWEAL_ADMIN_TOKEN: token,
+    COMMONWEAL_SERVER: first.url,
+    COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+  };
 
   const init = await runCli(['init', '--org-id', 'agency', '--home-jurisdiction', 'FR'], env);
   assert.equal(init.code, 0, init.stderr);
@@ -28,7 +32,10 @@ test('serve prints a generated admin token once; init then keys list work agains
 
   const json = await runCli(['keys', 'list', '--org', 'agency', '--json'], env);
   const keys = JSON.parse(json.stdout) as { projectId: string; role: string }[];
-  assert.deepEqual(keys.map((k) => [k.projectId, k.role]), [['default', 'project']]);
+  assert.deepEqual(
+    keys.map((k) => [k.projectId, k.role]),
+    [['default', 'project']],
+  );
 
   first.child.kill('SIGTERM');
   assert.equal(await exitOf(first.child), 0);
@@ -47,7 +54,11 @@ test('init prints its key once with how to use it; a second init creates nothing
   let server: ServeProcess | undefined;
   try {
     server = await spawnServe(['--data-dir', initDir], { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
-    const env = { COMMONWEAL_ADMIN_TOKEN: testAdminToken, COMMONWEAL_SERVER: server.url, COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json' };
+    const env = {
+      COMMONWEAL_ADMIN_TOKEN: testAdminToken,
+      COMMONWEAL_SERVER: server.url,
+      COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+    };
     const listJson = async (resource: string, ...args: string[]) => {
       const list = await runCli([resource, 'list', ...args, '--json'], env);
       assert.equal(list.code, 0, list.stderr);
@@ -69,7 +80,10 @@ test('init prints its key once with how to use it; a second init creates nothing
     const models = await request(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } });
     assert.equal(models.statusCode, 200, await models.body.text());
     const keysListed = await runCli(['keys', 'list', '--org', 'default', '--json'], env);
-    assert.deepEqual((JSON.parse(keysListed.stdout) as { id: string }[]).map((k) => k.id), [keyId]);
+    assert.deepEqual(
+      (JSON.parse(keysListed.stdout) as { id: string }[]).map((k) => k.id),
+      [keyId],
+    );
     assert.ok(!keysListed.stdout.includes(secret), 'the secret is never shown again');
 
     const again = await runCli(['init'], env);
@@ -80,18 +94,34 @@ test('init prints its key once with how to use it; a second init creates nothing
       'error: organization "default" exists already, so init created nothing. For another key in its project: ' +
         'commonweal keys create --org default --project default; for a new organization: commonweal init --org-id <id>',
     );
-    assert.deepEqual((await listJson('orgs')).map((o) => o.id), ['default']);
-    assert.deepEqual((await listJson('projects', '--org', 'default')).map((p) => p.id), ['default']);
-    assert.deepEqual((await listJson('keys', '--org', 'default')).map((k) => k.id), [keyId]);
+    assert.deepEqual(
+      (await listJson('orgs')).map((o) => o.id),
+      ['default'],
+    );
+    assert.deepEqual(
+      (await listJson('projects', '--org', 'default')).map((p) => p.id),
+      ['default'],
+    );
+    assert.deepEqual(
+      (await listJson('keys', '--org', 'default')).map((k) => k.id),
+      [keyId],
+    );
 
     // A project the server refuses undoes the organization created before it, so the corrected init succeeds.
     const refused = await runCli(['init', '--org-id', 'second', '--project-id', 'not valid!'], env);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^error: 400 invalid_request: id must be an id of 1 to 64 letters, digits/);
-    assert.deepEqual((await listJson('orgs')).map((o) => o.id), ['default']);
+    assert.deepEqual(
+      (await listJson('orgs')).map((o) => o.id),
+      ['default'],
+    );
     const retried = await runCli(['init', '--org-id', 'second', '--json'], env);
     assert.equal(retried.code, 0, retried.stderr);
-    const records = JSON.parse(retried.stdout) as { organization: { id: string }; project: { id: string }; key: { secret: string } };
+    const records = JSON.parse(retried.stdout) as {
+      organization: { id: string };
+      project: { id: string };
+      key: { secret: string };
+    };
     assert.deepEqual([records.organization.id, records.project.id], ['second', 'default']);
     assert.match(records.key.secret, /^cw_live_/);
   } finally {
@@ -110,7 +140,10 @@ test('CLI errors are one clear line, not a stack trace', async () => {
   assert.match(unreachable.stderr, /^error: cannot reach the server at http:\/\/127\.0\.0\.1:9/);
   assert.doesNotMatch(unreachable.stderr, /\n\s+at /);
 
-  const noToken = await runCli(['orgs', 'list'], { COMMONWEAL_ADMIN_TOKEN: '', COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json' });
+  const noToken = await runCli(['orgs', 'list'], {
+    COMMONWEAL_ADMIN_TOKEN: '',
+    COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+  });
   assert.equal(noToken.code, 1);
   assert.match(noToken.stderr, /no admin token/);
 
@@ -120,7 +153,15 @@ test('CLI errors are one clear line, not a stack trace', async () => {
 });
 
 test('every command has --help', async () => {
-  for (const args of [[], ['serve'], ['init'], ['orgs'], ['keys', 'create'], ['deployments', 'update'], ['sites', 'list']]) {
+  for (const args of [
+    [],
+    ['serve'],
+    ['init'],
+    ['orgs'],
+    ['keys', 'create'],
+    ['deployments', 'update'],
+    ['sites', 'list'],
+  ]) {
     const help = await runCli([...args, '--help']);
     assert.equal(help.code, 0, `${args.join(' ')} --help failed`);
     assert.match(help.stdout, /^Usage: commonweal/m);

@@ -68,7 +68,7 @@ test('in an existing data directory every file is 0600 whatever the umask; an op
   assert.ok(first.output().includes(`to close it: chmod 700 ${dataDir}`), first.output());
   await stop(first);
   assertPrivate('after a stop');
-  assert.equal(statSync(dataDir).mode & 0o777, 0o755, 'the operator\'s directory is left as it was');
+  assert.equal(statSync(dataDir).mode & 0o777, 0o755, "the operator's directory is left as it was");
 
   // A database an earlier version left readable is narrowed at the next start; a closed directory gets no
   // warning.

@@ -29,13 +29,21 @@ describe('embedded deployments in the admin API and the CLI', () => {
 
   after(() => fixture.dispose());
 
-  const post = (body: Record<string, unknown>) => callAdmin(fixture.platform.url, 'POST', '/admin/v1/deployments', { body });
-  const patch = (id: string, body: Record<string, unknown>) => callAdmin(fixture.platform.url, 'PATCH', `/admin/v1/deployments/${id}`, { body });
+  const post = (body: Record<string, unknown>) =>
+    callAdmin(fixture.platform.url, 'POST', '/admin/v1/deployments', { body });
+  const patch = (id: string, body: Record<string, unknown>) =>
+    callAdmin(fixture.platform.url, 'PATCH', `/admin/v1/deployments/${id}`, { body });
   const base = { modelId: 'fake-model', siteId: 'fra-1' };
 
   it('creates an embedded deployment with its source and engine options, and changes them', async () => {
     const engineOptions = { contextSize: 2048, gpuLayers: 'auto', parallelSequences: 2, threads: 4 };
-    const created = await post({ ...base, id: 'emb-1', kind: 'embedded', source: 'hf:someone/tiny-GGUF/tiny.gguf', engineOptions });
+    const created = await post({
+      ...base,
+      id: 'emb-1',
+      kind: 'embedded',
+      source: 'hf:someone/tiny-GGUF/tiny.gguf',
+      engineOptions,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.source, 'hf:someone/tiny-GGUF/tiny.gguf');
     assert.deepEqual(created.body.engineOptions, engineOptions);
@@ -72,13 +80,25 @@ describe('embedded deployments in the admin API and the CLI', () => {
     for (const [body, param] of cases) assertAdminError(await post(body), 400, 'invalid_request', param);
     assertAdminError(await patch('dep-0', { source: '/m/x.gguf' }), 400, 'invalid_request', 'source');
     assertAdminError(await patch('emb-1', { baseUrl: 'http://h/v1' }), 400, 'invalid_request', 'baseUrl');
-    const unknownOption = await post({ ...base, id: 'v-8', kind: 'embedded', source: '/m/x.gguf', engineOptions: { flashAttention: true } });
+    const unknownOption = await post({
+      ...base,
+      id: 'v-8',
+      kind: 'embedded',
+      source: '/m/x.gguf',
+      engineOptions: { flashAttention: true },
+    });
     assert.equal(unknownOption.status, 400);
-    const tooManySequences = await post({ ...base, id: 'v-9', kind: 'embedded', source: '/m/x.gguf', engineOptions: { parallelSequences: 1000 } });
+    const tooManySequences = await post({
+      ...base,
+      id: 'v-9',
+      kind: 'embedded',
+      source: '/m/x.gguf',
+      engineOptions: { parallelSequences: 1000 },
+    });
     assert.equal(tooManySequences.status, 400);
   });
 
-  it('shows the state of an embedded deployment\'s engine before its first request', async () => {
+  it("shows the state of an embedded deployment's engine before its first request", async () => {
     const status = await callAdmin(fixture.platform.url, 'GET', '/admin/v1/deployments/emb-1/status');
     assert.equal(status.status, 200);
     // Unloaded until a request comes; failed from the start where node-llama-cpp is not installed.
@@ -87,17 +107,31 @@ describe('embedded deployments in the admin API and the CLI', () => {
   });
 
   it('creates embedded deployments from the CLI', async () => {
-    const args = ['deployments', 'create', '--id', 'emb-cli', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'];
+    const args = [
+      'deployments',
+      'create',
+      '--id',
+      'emb-cli',
+      '--model',
+      'fake-model',
+      '--site',
+      'par-1',
+      '--kind',
+      'embedded',
+    ];
     const engineOptions = ['--engine-options', 'contextSize=1024,gpuLayers=auto,threads=2'];
     const created = await runCli([...args, '--source', modelFile, ...engineOptions, '--json'], env);
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(JSON.parse(created.stdout).engineOptions, { contextSize: 1024, gpuLayers: 'auto', threads: 2 });
-    const refused = await runCli(['deployments', 'create', '--id', 'emb-bad', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'], env);
+    const refused = await runCli(
+      ['deployments', 'create', '--id', 'emb-bad', '--model', 'fake-model', '--site', 'par-1', '--kind', 'embedded'],
+      env,
+    );
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /400 invalid_request: a deployment of kind "embedded" needs a source/);
   });
 
-  it('pulls into the server\'s own data directory, whatever the CLI\'s directory, showing progress', async () => {
+  it("pulls into the server's own data directory, whatever the CLI's directory, showing progress", async () => {
     const files = await RangeFileServer.start({ 'tiny-remote.gguf': tinyLlamaGguf() });
     try {
       const pulled = await runCli(['models', 'pull', `${files.origin}/tiny-remote.gguf`, '--no-register'], env);
@@ -118,12 +152,18 @@ describe('embedded deployments in the admin API and the CLI', () => {
     const mirror = ['--hf-endpoint', 'https://hf-mirror.invalid'];
     const pull = await runCli(['models', 'pull', 'hf:someone/tiny-GGUF/tiny.gguf', ...mirror], env);
     assert.equal(pull.code, 1);
-    assert.match(pull.stderr, /^error: cannot download https:\/\/hf-mirror\.invalid\/someone\/tiny-GGUF\/resolve\/main\/tiny\.gguf: cannot reach hf-mirror\.invalid \((ENOTFOUND|EAI_AGAIN)\)/m);
+    assert.match(
+      pull.stderr,
+      /^error: cannot download https:\/\/hf-mirror\.invalid\/someone\/tiny-GGUF\/resolve\/main\/tiny\.gguf: cannot reach hf-mirror\.invalid \((ENOTFOUND|EAI_AGAIN)\)/m,
+    );
     assert.doesNotMatch(pull.stderr, /\n\s+at /, 'no stack trace');
     const bad = await runCli(['models', 'pull', 'models/relative.gguf'], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error: "models\/relative\.gguf" is not a model reference/m);
-    const answer = await fixture.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'Hi' }] });
+    const answer = await fixture.client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     assert.equal(answer.choices[0]!.message.content, 'Hello, world!');
   });
 });

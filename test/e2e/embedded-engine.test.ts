@@ -27,11 +27,24 @@ async function admin(fixture: GatewayFixture, method: 'GET' | 'POST', path: stri
 }
 
 async function addEmbedded(fixture: GatewayFixture, modelId: string, source: string): Promise<void> {
-  await admin(fixture, 'POST', '/models', { id: modelId, inputPriceMicroPerMtok: 100_000, outputPriceMicroPerMtok: 200_000 });
-  await admin(fixture, 'POST', '/deployments', { id: `${modelId}-fra`, modelId, siteId: 'fra-1', kind: 'embedded', source, engineOptions });
+  await admin(fixture, 'POST', '/models', {
+    id: modelId,
+    inputPriceMicroPerMtok: 100_000,
+    outputPriceMicroPerMtok: 200_000,
+  });
+  await admin(fixture, 'POST', '/deployments', {
+    id: `${modelId}-fra`,
+    modelId,
+    siteId: 'fra-1',
+    kind: 'embedded',
+    source,
+    engineOptions,
+  });
 }
 
-async function readyz(fixture: GatewayFixture): Promise<{ status: string; engines?: Record<string, { state: string; reason: string | null }> }> {
+async function readyz(
+  fixture: GatewayFixture,
+): Promise<{ status: string; engines?: Record<string, { state: string; reason: string | null }> }> {
   return (await fetch(`${fixture.platform.url}/readyz`)).json() as Promise<{ status: string }>;
 }
 
@@ -40,17 +53,25 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
 
   before(async () => {
     // One queue place per deployment, so that the 429 test fills it with three requests.
-    fixture = await startGatewayFixture({ config: { gateway: { healthCheckIntervalMs: 600_000 }, embedded: { queuedRequestsMax: 1 } } });
+    fixture = await startGatewayFixture({
+      config: { gateway: { healthCheckIntervalMs: 600_000 }, embedded: { queuedRequestsMax: 1 } },
+    });
     await addEmbedded(fixture, 'tiny', ensureTinyLlamaModel());
   });
 
   after(() => fixture.dispose());
 
   it('serves chat next to an openai-kind deployment, with exact usage, metered durably', async () => {
-    const { data, response } = await fixture.client.chat.completions.create({ model: 'tiny', messages: hi, max_tokens: 9, temperature: 0 }).withResponse();
+    const { data, response } = await fixture.client.chat.completions
+      .create({ model: 'tiny', messages: hi, max_tokens: 9, temperature: 0 })
+      .withResponse();
     assert.equal(response.headers.get('x-commonweal-deployment'), 'tiny-fra');
     assert.equal(response.headers.get('x-commonweal-jurisdiction'), 'DE');
-    assert.deepEqual(data.usage, { prompt_tokens: hiPromptTokens, completion_tokens: 9, total_tokens: hiPromptTokens + 9 });
+    assert.deepEqual(data.usage, {
+      prompt_tokens: hiPromptTokens,
+      completion_tokens: 9,
+      total_tokens: hiPromptTokens + 9,
+    });
     assert.equal(Buffer.byteLength(data.choices[0]!.message.content ?? ''), 9);
     const record = await usageRecordOf(fixture.platform.url, response.headers.get('x-request-id')!);
     assert.equal(record?.deploymentId, 'tiny-fra');
@@ -79,13 +100,21 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
     }
     assert.equal(pieces.length, 11);
     assert.equal(usage?.completion_tokens, 11);
-    const plain = await fixture.client.chat.completions.create({ model: 'tiny', messages: hi, max_tokens: 11, temperature: 0 });
+    const plain = await fixture.client.chat.completions.create({
+      model: 'tiny',
+      messages: hi,
+      max_tokens: 11,
+      temperature: 0,
+    });
     assert.equal(pieces.join(''), plain.choices[0]!.message.content);
   });
 
-  it('embeds with the model\'s dimension through the openai client', async () => {
+  it("embeds with the model's dimension through the openai client", async () => {
     const answer = await fixture.client.embeddings.create({ model: 'tiny', input: ['a', 'bc'] });
-    assert.deepEqual(answer.data.map((d) => d.embedding.length), [tinyModel.embeddingLength, tinyModel.embeddingLength]);
+    assert.deepEqual(
+      answer.data.map((d) => d.embedding.length),
+      [tinyModel.embeddingLength, tinyModel.embeddingLength],
+    );
     assert.equal(answer.usage.prompt_tokens, 3);
   });
 
@@ -106,10 +135,21 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
     const iterators = running.map((stream) => stream[Symbol.asyncIterator]());
     await Promise.all(iterators.map((iterator) => iterator.next()));
     const waiting = fixture.client.chat.completions.create({ ...long, stream: false });
-    for (let look = 0; look < 200 && (await admin(fixture, 'GET', '/deployments/tiny-fra/status')).engine.requestsWaiting < 1; look++) await sleep(5);
-    await expectApiError(fixture.client.chat.completions.create({ model: 'tiny', messages: hi, max_tokens: 1 }), RateLimitError, 429, 'engine_busy');
+    for (
+      let look = 0;
+      look < 200 && (await admin(fixture, 'GET', '/deployments/tiny-fra/status')).engine.requestsWaiting < 1;
+      look++
+    )
+      await sleep(5);
+    await expectApiError(
+      fixture.client.chat.completions.create({ model: 'tiny', messages: hi, max_tokens: 1 }),
+      RateLimitError,
+      429,
+      'engine_busy',
+    );
     // The others finish as if nothing happened; reading them to the end also frees their connections.
-    for (const iterator of iterators) for (let chunk = 0; chunk <= long.max_tokens + 3 && !(await iterator.next()).done; chunk++);
+    for (const iterator of iterators)
+      for (let chunk = 0; chunk <= long.max_tokens + 3 && !(await iterator.next()).done; chunk++);
     assert.equal((await waiting).usage?.completion_tokens, 480);
   });
 
@@ -122,18 +162,36 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
     await addEmbedded(fixture, 'missing', deleted);
     rmSync(deleted);
     await addEmbedded(fixture, 'broken', garbage);
-    const missing = await expectApiError(fixture.client.chat.completions.create({ model: 'missing', messages: hi }), APIError, 503, 'engine_unavailable');
+    const missing = await expectApiError(
+      fixture.client.chat.completions.create({ model: 'missing', messages: hi }),
+      APIError,
+      503,
+      'engine_unavailable',
+    );
     assert.ok(missing.message.includes(`the model file ${deleted} does not exist`), missing.message);
-    const broken = await expectApiError(fixture.client.chat.completions.create({ model: 'broken', messages: hi }), APIError, 503, 'engine_unavailable');
+    const broken = await expectApiError(
+      fixture.client.chat.completions.create({ model: 'broken', messages: hi }),
+      APIError,
+      503,
+      'engine_unavailable',
+    );
     assert.match(broken.message, /not a usable GGUF model/);
     assert.ok(!broken.message.includes(fixture.platform.dataDir), 'clients see no server path');
     const engines = (await readyz(fixture)).engines!;
     assert.equal(engines['missing-fra']?.state, 'failed');
     assert.match(engines['broken-fra']?.reason ?? '', /not a usable GGUF model/);
     assert.equal((await readyz(fixture)).status, 'ready');
-    const still = await fixture.client.chat.completions.create({ model: 'tiny', messages: hi, max_tokens: 2, temperature: 0 });
+    const still = await fixture.client.chat.completions.create({
+      model: 'tiny',
+      messages: hi,
+      max_tokens: 2,
+      temperature: 0,
+    });
     assert.equal(still.usage?.completion_tokens, 2);
-    assert.equal((await fixture.client.chat.completions.create({ model: 'fake-model', messages: hi })).choices[0]!.message.content, 'Hello, world!');
+    assert.equal(
+      (await fixture.client.chat.completions.create({ model: 'fake-model', messages: hi })).choices[0]!.message.content,
+      'Hello, world!',
+    );
   });
 
   it('pulls a model from a server, resumes after an interruption, registers its metadata and serves it', async () => {
@@ -146,7 +204,10 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
       files.fault = { kind: 'cut_after', bytes: Math.floor(model.length / 3) };
       const cut = await runCli([...args, ...options], env);
       assert.equal(cut.code, 1);
-      assert.match(cut.stderr, /^error: cannot download .* was lost after \d+ bytes .*run the same command again to resume$/m);
+      assert.match(
+        cut.stderr,
+        /^error: cannot download .* was lost after \d+ bytes .*run the same command again to resume$/m,
+      );
       assert.doesNotMatch(cut.stderr, /\n\s+at /, 'no stack trace');
       const pulled = await runCli([...args, ...options], env);
       assert.equal(pulled.code, 0, pulled.stderr);
@@ -160,7 +221,12 @@ describe('the embedded engine behind the gateway', { skip: llamaSkip() }, () => 
       assert.ok(entry.parameterCount > 100_000);
       const deployment = await admin(fixture, 'GET', '/deployments/tiny-pulled-fra-1');
       assert.equal(deployment.kind, 'embedded');
-      const served = await fixture.client.chat.completions.create({ model: 'tiny-pulled', messages: hi, max_tokens: 3, temperature: 0 });
+      const served = await fixture.client.chat.completions.create({
+        model: 'tiny-pulled',
+        messages: hi,
+        max_tokens: 3,
+        temperature: 0,
+      });
       assert.equal(served.usage?.completion_tokens, 3);
       const again = await runCli(args, env);
       assert.equal(again.code, 0, again.stderr);

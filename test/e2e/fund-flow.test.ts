@@ -4,7 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIError } from 'openai';
 import { request } from 'undici';
 import { callAdmin } from '../helpers/admin-client.js';
-import { assertLedgerVerifies, balanceOf, billedOrganization, fakeAnswerCostMicro, operatorCall } from '../helpers/billing-setup.js';
+import {
+  assertLedgerVerifies,
+  balanceOf,
+  billedOrganization,
+  fakeAnswerCostMicro,
+  operatorCall,
+} from '../helpers/billing-setup.js';
 import { expectApiError } from '../helpers/gateway-calls.js';
 import { startGatewayFixture } from '../helpers/gateway-fixture.js';
 import { testAdminToken } from '../helpers/temp-platform.js';
@@ -22,13 +28,29 @@ test('the fund end to end: program → application → approval → usage → ex
       grantDurationDays: 90,
       eligibleModels: ['fake-model'],
     });
-    assert.equal((await callAdmin(url, 'POST', '/admin/v1/programs/nasf-2027/fund', { body: { amountMicro: 2_000_000, id: 'fund-2027-q1' } })).status, 201);
-    assert.equal((await callAdmin(url, 'POST', '/admin/v1/programs/nasf-2027/fund', { body: { amountMicro: 2_000_000, id: 'fund-2027-q1' } })).status, 200, 'a retried funding is the same funding');
+    assert.equal(
+      (
+        await callAdmin(url, 'POST', '/admin/v1/programs/nasf-2027/fund', {
+          body: { amountMicro: 2_000_000, id: 'fund-2027-q1' },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await callAdmin(url, 'POST', '/admin/v1/programs/nasf-2027/fund', {
+          body: { amountMicro: 2_000_000, id: 'fund-2027-q1' },
+        })
+      ).status,
+      200,
+      'a retried funding is the same funding',
+    );
 
     // Two organizations apply with their own admin keys; neither has any credits of its own.
     const startup = await billedOrganization(url, 'startup', undefined);
     const other = await billedOrganization(url, 'other', undefined);
-    const adminKey = async (orgId: string) => (await operatorCall(url, 'POST', `/orgs/${orgId}/keys`, { role: 'org_admin' })).secret as string;
+    const adminKey = async (orgId: string) =>
+      (await operatorCall(url, 'POST', `/orgs/${orgId}/keys`, { role: 'org_admin' })).secret as string;
     const apply = async (orgId: string) => {
       const answer = await callAdmin(url, 'POST', `/admin/v1/orgs/${orgId}/applications`, {
         token: await adminKey(orgId),
@@ -46,11 +68,23 @@ test('the fund end to end: program → application → approval → usage → ex
     await expectApiError(client.chat.completions.create(ask), APIError, 402, 'insufficient_credits');
 
     const expiresAt = new Date(Date.now() + 1_500).toISOString();
-    const approved = await operatorCall(url, 'POST', `/programs/nasf-2027/applications/${application.id}/approve`, { amountMicro: 1_000_000, expiresAt });
-    assert.deepEqual([approved.status, approved.amountMicro, approved.grantExpiresAt], ['approved', 1_000_000, expiresAt]);
-    const denied = await operatorCall(url, 'POST', `/programs/nasf-2027/applications/${rejected.id}/reject`, { reason: 'not a startup' });
+    const approved = await operatorCall(url, 'POST', `/programs/nasf-2027/applications/${application.id}/approve`, {
+      amountMicro: 1_000_000,
+      expiresAt,
+    });
+    assert.deepEqual(
+      [approved.status, approved.amountMicro, approved.grantExpiresAt],
+      ['approved', 1_000_000, expiresAt],
+    );
+    const denied = await operatorCall(url, 'POST', `/programs/nasf-2027/applications/${rejected.id}/reject`, {
+      reason: 'not a startup',
+    });
     assert.deepEqual([denied.status, denied.reason], ['rejected', 'not a startup']);
-    assert.equal((await callAdmin(url, 'POST', `/admin/v1/programs/nasf-2027/applications/${rejected.id}/approve`, { body: {} })).status, 409);
+    assert.equal(
+      (await callAdmin(url, 'POST', `/admin/v1/programs/nasf-2027/applications/${rejected.id}/approve`, { body: {} }))
+        .status,
+      409,
+    );
     const otherClient = new OpenAI({ apiKey: other.secret, baseURL: `${url}/v1`, maxRetries: 0 });
     await expectApiError(otherClient.chat.completions.create(ask), APIError, 402, 'insufficient_credits');
 
@@ -72,14 +106,23 @@ test('the fund end to end: program → application → approval → usage → ex
     const report = await operatorCall(url, 'GET', '/programs/nasf-2027/report');
     const used = 2 * fakeAnswerCostMicro;
     assert.deepEqual(
-      [report.fundedMicro, report.grantedMicro, report.usedMicro, report.expiredMicro, report.outstandingMicro, report.remainingMicro],
+      [
+        report.fundedMicro,
+        report.grantedMicro,
+        report.usedMicro,
+        report.expiredMicro,
+        report.outstandingMicro,
+        report.remainingMicro,
+      ],
       [2_000_000, 1_000_000, used, 1_000_000 - used, 0, 2_000_000 - used],
     );
     assert.deepEqual(report.applications, { pending: 0, approved: 1, rejected: 1 });
     assert.deepEqual(report.topConsumers, [{ organizationId: 'startup', usedMicro: used, requests: 2 }]);
     assert.deepEqual(report.byModel, [{ modelId: 'fake-model', usedMicro: used, requests: 2 }]);
 
-    const csv = await request(`${url}/admin/v1/programs/nasf-2027/report?format=csv`, { headers: { authorization: `Bearer ${testAdminToken}` } });
+    const csv = await request(`${url}/admin/v1/programs/nasf-2027/report?format=csv`, {
+      headers: { authorization: `Bearer ${testAdminToken}` },
+    });
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
     const text = await csv.body.text();
     assert.deepEqual(text.trim().split('\r\n'), [

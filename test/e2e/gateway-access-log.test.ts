@@ -19,14 +19,26 @@ async function admin(method: 'POST' | 'PUT', path: string, body: unknown): Promi
 
 before(async () => {
   upstream = await FakeUpstream.start();
-  server = await spawnServe(['--data-dir', tempDataDir(), '--log-level', 'info'], { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
+  server = await spawnServe(['--data-dir', tempDataDir(), '--log-level', 'info'], {
+    COMMONWEAL_ADMIN_TOKEN: testAdminToken,
+  });
   await admin('POST', '/orgs', { id: 'acme', name: 'Acme', homeJurisdiction: 'DE' });
   await admin('POST', '/orgs/acme/projects', { id: 'main', name: 'Main' });
   await admin('POST', '/orgs/acme/credits', { amountMicro: 1_000_000 });
   secret = (await admin('POST', '/orgs/acme/keys', { role: 'project', projectId: 'main' })).secret;
-  await admin('POST', '/models', { id: 'fake-model', inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 2_000_000 });
+  await admin('POST', '/models', {
+    id: 'fake-model',
+    inputPriceMicroPerMtok: 1_000_000,
+    outputPriceMicroPerMtok: 2_000_000,
+  });
   await admin('POST', '/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });
-  await admin('POST', '/deployments', { id: 'dep-0', modelId: 'fake-model', siteId: 'fra-1', kind: 'openai', baseUrl: upstream.baseUrl });
+  await admin('POST', '/deployments', {
+    id: 'dep-0',
+    modelId: 'fake-model',
+    siteId: 'fra-1',
+    kind: 'openai',
+    baseUrl: upstream.baseUrl,
+  });
 });
 after(async () => {
   await killServe(server);
@@ -90,7 +102,10 @@ test('every /v1 request has one access line under the id the client sees, withou
   assert.equal(typeof line.latencyMs, 'number');
   assert.equal(typeof line.keyId, 'string');
 
-  const refused = await postRaw(server.url, 'cw_wrong-key', '/v1/chat/completions', { model: 'fake-model', messages: [] });
+  const refused = await postRaw(server.url, 'cw_wrong-key', '/v1/chat/completions', {
+    model: 'fake-model',
+    messages: [],
+  });
   assert.equal(refused.status, 401);
   const refusedLine = await accessLineOf(refused.requestId);
   assert.deepEqual([refusedLine.status, refusedLine.organizationId, refusedLine.deployment], [401, null, null]);
@@ -102,7 +117,9 @@ test('every /v1 request has one access line under the id the client sees, withou
 });
 
 test('a management API request carries the same request id in its answer and in the log', async () => {
-  const answer = await request(`${server.url}/admin/v1/orgs/acme`, { headers: { authorization: `Bearer ${testAdminToken}` } });
+  const answer = await request(`${server.url}/admin/v1/orgs/acme`, {
+    headers: { authorization: `Bearer ${testAdminToken}` },
+  });
   await answer.body.dump();
   const requestId = answer.headers['x-request-id'];
   assert.match(String(requestId), /^req_/);

@@ -79,7 +79,8 @@ async function fire(url: string, apiKey: string, index: number): Promise<Outcome
     }
     const data = sseData(text);
     if (data.at(-1) !== '[DONE]') return { index, stream, requestId, status, complete: false };
-    if (index % 4 === 1) assert.deepEqual(JSON.parse(data.at(-2)!).usage, { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 });
+    if (index % 4 === 1)
+      assert.deepEqual(JSON.parse(data.at(-2)!).usage, { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 });
     return { index, stream, requestId, status, complete: true };
   } catch (error) {
     if (error instanceof assert.AssertionError) throw error;
@@ -110,9 +111,19 @@ test('every answer a client received whole has its usage record, exactly, after 
   // Billing is on by default: credits for far more requests than the test makes.
   await admin(server.url, '/admin/v1/orgs/acme/credits', { amountMicro: 1_000_000_000 });
   const key = await admin(server.url, '/admin/v1/orgs/acme/keys', { role: 'project', projectId: 'main' });
-  await admin(server.url, '/admin/v1/models', { id: 'fake-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 });
+  await admin(server.url, '/admin/v1/models', {
+    id: 'fake-model',
+    inputPriceMicroPerMtok: 1,
+    outputPriceMicroPerMtok: 1,
+  });
   await admin(server.url, '/admin/v1/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });
-  await admin(server.url, '/admin/v1/deployments', { id: 'dep-0', modelId: 'fake-model', siteId: 'fra-1', kind: 'openai', baseUrl: upstream.baseUrl });
+  await admin(server.url, '/admin/v1/deployments', {
+    id: 'dep-0',
+    modelId: 'fake-model',
+    siteId: 'fra-1',
+    kind: 'openai',
+    baseUrl: upstream.baseUrl,
+  });
 
   const complete: Outcome[] = [];
   let cutOff = 0;
@@ -128,9 +139,20 @@ test('every answer a client received whole has its usage record, exactly, after 
       complete.push(outcome);
       assert.equal(outcome.status, 200);
       const record = records.get(outcome.requestId ?? '');
-      assert.ok(record, `round ${round}: request ${outcome.index} (${outcome.requestId}) was answered whole but has no usage record`);
+      assert.ok(
+        record,
+        `round ${round}: request ${outcome.index} (${outcome.requestId}) was answered whole but has no usage record`,
+      );
       assert.deepEqual(
-        [record.outcome, record.status, record.promptTokens, record.completionTokens, record.totalTokens, record.usageEstimated, record.streamed],
+        [
+          record.outcome,
+          record.status,
+          record.promptTokens,
+          record.completionTokens,
+          record.totalTokens,
+          record.usageEstimated,
+          record.streamed,
+        ],
         ['success', 200, 5, 4, 9, false, outcome.stream],
         `round ${round}: request ${outcome.index}`,
       );

@@ -38,47 +38,62 @@ async function untilDep1Serves(fixture: GatewayFixture): Promise<void> {
 test('with one deployment answering 503, every request succeeds and the dead one is cut off after failuresMax failures', async () => {
   const failuresMax = 3;
   // No health checks and a long cool-down: only requests open the circuit, and nothing closes it.
-  await withFixture({ gateway: { healthCheckIntervalMs: 600_000, circuitFailuresMax: failuresMax, circuitOpenMs: 600_000 } }, async (fixture) => {
-    const alive = fixture.upstreams[0]!;
-    const dead = fixture.upstreams[1]!;
-    dead.fault = { kind: 'status', statusCode: 503 };
-    for (let i = 0; i < requestCount; i++) assert.equal(await servedBy(fixture), 'dep-0', `request ${i} was answered by the live deployment`);
-    // Without a breaker the balancer would have sent it about half of them.
-    assert.equal(dead.chatRequests().length, failuresMax, 'the dead deployment got exactly failuresMax requests, then none');
-    for (let i = 0; i < requestCount / 2; i++) await servedBy(fixture);
-    assert.equal(dead.chatRequests().length, failuresMax, 'an open circuit sends it nothing');
-    assert.equal(alive.chatRequests().length, requestCount + requestCount / 2);
-  });
+  await withFixture(
+    { gateway: { healthCheckIntervalMs: 600_000, circuitFailuresMax: failuresMax, circuitOpenMs: 600_000 } },
+    async (fixture) => {
+      const alive = fixture.upstreams[0]!;
+      const dead = fixture.upstreams[1]!;
+      dead.fault = { kind: 'status', statusCode: 503 };
+      for (let i = 0; i < requestCount; i++)
+        assert.equal(await servedBy(fixture), 'dep-0', `request ${i} was answered by the live deployment`);
+      // Without a breaker the balancer would have sent it about half of them.
+      assert.equal(
+        dead.chatRequests().length,
+        failuresMax,
+        'the dead deployment got exactly failuresMax requests, then none',
+      );
+      for (let i = 0; i < requestCount / 2; i++) await servedBy(fixture);
+      assert.equal(dead.chatRequests().length, failuresMax, 'an open circuit sends it nothing');
+      assert.equal(alive.chatRequests().length, requestCount + requestCount / 2);
+    },
+  );
 });
 
 test('after the cool-down a half-open probe finds the recovered deployment and traffic returns to it', async () => {
   const failuresMax = 2;
-  await withFixture({ gateway: { healthCheckIntervalMs: 600_000, circuitFailuresMax: failuresMax, circuitOpenMs: 300 } }, async (fixture) => {
-    const dead = fixture.upstreams[1]!;
-    dead.fault = { kind: 'status', statusCode: 503 };
-    for (let i = 0; i < requestCount && dead.chatRequests().length < failuresMax; i++) assert.equal(await servedBy(fixture), 'dep-0');
-    assert.equal(dead.chatRequests().length, failuresMax, 'the circuit opened');
-    dead.fault = null;
-    await untilDep1Serves(fixture);
-    // Closed again: the balancer spreads traffic over both once more.
-    const served = new Set<string>();
-    for (let i = 0; i < requestCount && served.size < 2; i++) served.add(await servedBy(fixture));
-    assert.deepEqual([...served].sort(), ['dep-0', 'dep-1']);
-  });
+  await withFixture(
+    { gateway: { healthCheckIntervalMs: 600_000, circuitFailuresMax: failuresMax, circuitOpenMs: 300 } },
+    async (fixture) => {
+      const dead = fixture.upstreams[1]!;
+      dead.fault = { kind: 'status', statusCode: 503 };
+      for (let i = 0; i < requestCount && dead.chatRequests().length < failuresMax; i++)
+        assert.equal(await servedBy(fixture), 'dep-0');
+      assert.equal(dead.chatRequests().length, failuresMax, 'the circuit opened');
+      dead.fault = null;
+      await untilDep1Serves(fixture);
+      // Closed again: the balancer spreads traffic over both once more.
+      const served = new Set<string>();
+      for (let i = 0; i < requestCount && served.size < 2; i++) served.add(await servedBy(fixture));
+      assert.deepEqual([...served].sort(), ['dep-0', 'dep-1']);
+    },
+  );
 });
 
 test('a passing health check reopens a recovered deployment long before its cool-down ends', async () => {
   // The cool-down outlasts the whole test: only the health checker can let dep-1 back in.
-  await withFixture({ gateway: { healthCheckIntervalMs: 100, circuitFailuresMax: 2, circuitOpenMs: 600_000 } }, async (fixture) => {
-    const dead = fixture.upstreams[1]!;
-    dead.fault = { kind: 'status', statusCode: 503 };
-    for (let i = 0; i < requestCount; i++) assert.equal(await servedBy(fixture), 'dep-0');
-    const cutOffAt = dead.chatRequests().length;
-    assert.ok(cutOffAt <= 2, `at most failuresMax requests reached the dead deployment, got ${cutOffAt}`);
-    dead.fault = null;
-    await untilDep1Serves(fixture);
-    assert.ok(dead.chatRequests().length > cutOffAt);
-  });
+  await withFixture(
+    { gateway: { healthCheckIntervalMs: 100, circuitFailuresMax: 2, circuitOpenMs: 600_000 } },
+    async (fixture) => {
+      const dead = fixture.upstreams[1]!;
+      dead.fault = { kind: 'status', statusCode: 503 };
+      for (let i = 0; i < requestCount; i++) assert.equal(await servedBy(fixture), 'dep-0');
+      const cutOffAt = dead.chatRequests().length;
+      assert.ok(cutOffAt <= 2, `at most failuresMax requests reached the dead deployment, got ${cutOffAt}`);
+      dead.fault = null;
+      await untilDep1Serves(fixture);
+      assert.ok(dead.chatRequests().length > cutOffAt);
+    },
+  );
 });
 
 test('with one deployment refusing connections, every request succeeds on the other', async () => {
@@ -91,7 +106,8 @@ test('with one deployment refusing connections, every request succeeds on the ot
     }
     assert.deepEqual(Object.fromEntries(served), { 'dep-0': requestCount });
     let text = '';
-    for await (const chunk of await fixture.client.chat.completions.create({ ...chatBody, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+    for await (const chunk of await fixture.client.chat.completions.create({ ...chatBody, stream: true }))
+      text += chunk.choices[0]?.delta.content ?? '';
     assert.equal(text, 'Hello, world!');
   });
 });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError, InternalServerError } from 'openai';
 import { type FakeFault, malformedEvent, upstreamErrorEvent } from '../helpers/fake-upstream.js';
-import { expectApiError, postRaw, sseData, usageRecordOf, waitForUsageRecord, withinGuard } from '../helpers/gateway-calls.js';
+import {
+  expectApiError,
+  postRaw,
+  sseData,
+  usageRecordOf,
+  waitForUsageRecord,
+  withinGuard,
+} from '../helpers/gateway-calls.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
 
 /** A guard against hangs, far above the gateway's own limits below; never a measure of speed. */
@@ -19,7 +26,13 @@ before(async () => {
     config: { gateway: { firstByteTimeoutMs: 300, idleTimeoutMs: 300, healthCheckIntervalMs: 600_000 } },
   });
   // The client's own timeout is only a guard: a gateway that hangs fails the tests below with a timeout error.
-  client = new OpenAI({ apiKey: fixture.apiKey, baseURL: `${fixture.platform.url}/v1`, maxRetries: 0, timeout: guardMs, logLevel: 'off' });
+  client = new OpenAI({
+    apiKey: fixture.apiKey,
+    baseURL: `${fixture.platform.url}/v1`,
+    maxRetries: 0,
+    timeout: guardMs,
+    logLevel: 'off',
+  });
 });
 after(async () => fixture.dispose());
 beforeEach(() => {
@@ -38,12 +51,15 @@ async function assertRecovered(): Promise<void> {
   const answer = await client.chat.completions.create(chatBody);
   assert.equal(answer.choices[0]?.message.content, 'Hello, world!');
   let text = '';
-  for await (const chunk of await client.chat.completions.create({ ...chatBody, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+  for await (const chunk of await client.chat.completions.create({ ...chatBody, stream: true }))
+    text += chunk.choices[0]?.delta.content ?? '';
   assert.equal(text, 'Hello, world!');
 }
 
 /** Reads a stream through the SDK until it ends or fails. */
-async function consume(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<{ text: string; error: unknown }> {
+async function consume(
+  stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,
+): Promise<{ text: string; error: unknown }> {
   let text = '';
   try {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -64,7 +80,10 @@ async function assertFailsMidStream(fault: FakeFault, code: string, upstreamLeft
   const { data: stream, response } = await client.chat.completions.create({ ...chatBody, stream: true }).withResponse();
   assert.equal(response.status, 200);
   const { text, error } = await consume(stream);
-  assert.ok(error instanceof APIError && !(error instanceof APIConnectionError), `a clear error from the gateway, got ${String(error)}`);
+  assert.ok(
+    error instanceof APIError && !(error instanceof APIConnectionError),
+    `a clear error from the gateway, got ${String(error)}`,
+  );
   assert.equal(error.code, code);
   assert.equal(text, 'Hello,', 'the text produced before the fault arrived');
   const record = await usageRecordOf(fixture.platform.url, response.headers.get('x-request-id') ?? '');
@@ -75,11 +94,22 @@ async function assertFailsMidStream(fault: FakeFault, code: string, upstreamLeft
   );
   assert.equal(record.totalTokens, record.promptTokens + record.completionTokens);
   assert.ok(record.promptTokens > 0);
-  if (upstreamLeftOpen) await withinGuard(upstream().waitForEarlyCloses(closesBefore + 1), guardMs, 'the gateway closes the upstream request');
+  if (upstreamLeftOpen)
+    await withinGuard(
+      upstream().waitForEarlyCloses(closesBefore + 1),
+      guardMs,
+      'the gateway closes the upstream request',
+    );
 
   // The same, byte for byte.
   upstream().release();
-  const raw = await postRaw(fixture.platform.url, fixture.apiKey, '/v1/chat/completions', { ...chatBody, stream: true }, guardMs);
+  const raw = await postRaw(
+    fixture.platform.url,
+    fixture.apiKey,
+    '/v1/chat/completions',
+    { ...chatBody, stream: true },
+    guardMs,
+  );
   assert.equal(raw.status, 200);
   const data = sseData(raw.text);
   assert.equal(data.length, chunksBeforeFault + 1, raw.text);
@@ -89,7 +119,10 @@ async function assertFailsMidStream(fault: FakeFault, code: string, upstreamLeft
   assert.equal(last.error.code, code);
   assert.ok(!raw.text.includes('[DONE]'), 'a failed stream does not end with a faked [DONE]');
   assert.ok(!raw.text.includes(malformedEvent.trim()), 'broken bytes are not passed on');
-  assert.ok(!raw.text.includes(upstreamErrorEvent.error.message), "the upstream's own error text stays out of the answer");
+  assert.ok(
+    !raw.text.includes(upstreamErrorEvent.error.message),
+    "the upstream's own error text stays out of the answer",
+  );
   await assertRecovered();
 }
 
@@ -98,7 +131,11 @@ test('an upstream that dies mid-stream: error event, no [DONE], record of what w
 });
 
 test('an upstream that dies inside an event: the cut event is dropped, not glued to the error event', async () => {
-  await assertFailsMidStream({ kind: 'crash_mid_stream', chunksBefore: chunksBeforeFault, cutInEvent: true }, 'upstream_error', false);
+  await assertFailsMidStream(
+    { kind: 'crash_mid_stream', chunksBefore: chunksBeforeFault, cutInEvent: true },
+    'upstream_error',
+    false,
+  );
 });
 
 test('an upstream that stalls mid-stream is cut at the idle timeout', async () => {
@@ -114,19 +151,34 @@ test('an error event inside a 200 stream ends it as a failure, metered before th
 });
 
 /** A fault before the first byte, plain and streamed: an error status, a record of it, nothing left open. */
-async function assertFailsBeforeFirstByte(fault: FakeFault, status: number, code: string, upstreamLeftOpen: boolean): Promise<void> {
+async function assertFailsBeforeFirstByte(
+  fault: FakeFault,
+  status: number,
+  code: string,
+  upstreamLeftOpen: boolean,
+): Promise<void> {
   upstream().fault = fault;
   for (const stream of [false, true]) {
     const closesBefore = upstream().earlyCloses;
     const requestsBefore = upstream().chatRequests().length;
-    const error = await expectApiError(client.chat.completions.create({ ...chatBody, stream }), InternalServerError, status, code);
+    const error = await expectApiError(
+      client.chat.completions.create({ ...chatBody, stream }),
+      InternalServerError,
+      status,
+      code,
+    );
     assert.equal(upstream().chatRequests().length, requestsBefore + 1);
     const record = await usageRecordOf(fixture.platform.url, error.requestID ?? '');
     assert.deepEqual(
       [record?.outcome, record?.status, record?.errorCode, record?.deploymentId, record?.streamed, record?.totalTokens],
       ['upstream_error', status, code, 'dep-0', stream, 0],
     );
-    if (upstreamLeftOpen) await withinGuard(upstream().waitForEarlyCloses(closesBefore + 1), guardMs, 'the gateway closes the upstream request');
+    if (upstreamLeftOpen)
+      await withinGuard(
+        upstream().waitForEarlyCloses(closesBefore + 1),
+        guardMs,
+        'the gateway closes the upstream request',
+      );
   }
   await assertRecovered();
 }
@@ -140,7 +192,12 @@ test('an upstream 500: 502 upstream_error', async () => {
 });
 
 test('an upstream 503 with nowhere else to go: 502 upstream_error', async () => {
-  await assertFailsBeforeFirstByte({ kind: 'status', statusCode: 503, body: '<html>Service Unavailable</html>' }, 502, 'upstream_error', false);
+  await assertFailsBeforeFirstByte(
+    { kind: 'status', statusCode: 503, body: '<html>Service Unavailable</html>' },
+    502,
+    'upstream_error',
+    false,
+  );
 });
 
 test('a client that aborts mid-stream: the upstream request is closed at once and the record says client_aborted', async () => {
@@ -149,9 +206,17 @@ test('a client that aborts mid-stream: the upstream request is closed at once an
   const own = await startGatewayFixture();
   try {
     const fake = own.upstreams[0]!;
-    const ownClient = new OpenAI({ apiKey: own.apiKey, baseURL: `${own.platform.url}/v1`, maxRetries: 0, timeout: guardMs, logLevel: 'off' });
+    const ownClient = new OpenAI({
+      apiKey: own.apiKey,
+      baseURL: `${own.platform.url}/v1`,
+      maxRetries: 0,
+      timeout: guardMs,
+      logLevel: 'off',
+    });
     fake.fault = { kind: 'stall_mid_stream', chunksBefore: chunksBeforeFault };
-    const { data: stream, response } = await ownClient.chat.completions.create({ ...chatBody, stream: true }).withResponse();
+    const { data: stream, response } = await ownClient.chat.completions
+      .create({ ...chatBody, stream: true })
+      .withResponse();
     let chunks = 0;
     for await (const _chunk of stream) {
       chunks += 1;
@@ -177,7 +242,10 @@ test('a client that aborts mid-stream: the upstream request is closed at once an
     await assert.rejects(pending, APIUserAbortError);
     await withinGuard(fake.waitForEarlyCloses(2), guardMs, 'the upstream sees the client leave');
     const waiting = await waitForUsageRecord(own.platform.url, forwarded.headers['x-request-id'] as string);
-    assert.deepEqual([waiting.outcome, waiting.status, waiting.firstByteMs, waiting.totalTokens], ['client_aborted', 499, null, 0]);
+    assert.deepEqual(
+      [waiting.outcome, waiting.status, waiting.firstByteMs, waiting.totalTokens],
+      ['client_aborted', 499, null, 0],
+    );
 
     fake.fault = null;
     const answer = await ownClient.chat.completions.create(chatBody);

@@ -1,13 +1,30 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, beforeEach, test } from 'node:test';
-import OpenAI, { APIError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import OpenAI, {
+  APIError,
+  AuthenticationError,
+  BadRequestError,
+  InternalServerError,
+  NotFoundError,
+  RateLimitError,
+} from 'openai';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
 import { request } from 'undici';
 import { callAdmin } from '../helpers/admin-client.js';
 import { postChunked } from '../helpers/chunked-upload.js';
 import type { FakeUpstream, RecordedRequest } from '../helpers/fake-upstream.js';
-import { assertOpenAiError, expectApiError, postRaw, sseData, usageRecordOf, withinGuard } from '../helpers/gateway-calls.js';
+import {
+  assertOpenAiError,
+  expectApiError,
+  postRaw,
+  sseData,
+  usageRecordOf,
+  withinGuard,
+} from '../helpers/gateway-calls.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
 
 const bodySizeBytesMax = 16 * 1024;
@@ -75,7 +92,15 @@ test('a chat completion has the content, the usage and the place it ran, and its
     assert.equal(record.deploymentId, deployment);
     assert.equal(record.jurisdiction, placeOf[deployment]!.jurisdiction);
     assert.deepEqual(
-      [record.outcome, record.status, record.promptTokens, record.completionTokens, record.totalTokens, record.usageEstimated, record.streamed],
+      [
+        record.outcome,
+        record.status,
+        record.promptTokens,
+        record.completionTokens,
+        record.totalTokens,
+        record.usageEstimated,
+        record.streamed,
+      ],
       ['success', 200, 5, 4, 9, false, false],
     );
   }
@@ -90,7 +115,10 @@ test('a stream assembles the upstream text, and carries the usage chunk only whe
   let chunkCount = 0;
   for await (const chunk of plain) {
     chunkCount += 1;
-    assert.ok(chunk.usage === undefined || chunk.usage === null, `no usage for a client that did not ask: ${JSON.stringify(chunk)}`);
+    assert.ok(
+      chunk.usage === undefined || chunk.usage === null,
+      `no usage for a client that did not ask: ${JSON.stringify(chunk)}`,
+    );
     assert.ok(chunk.choices.length > 0, 'no usage-only chunk');
     text += chunk.choices[0]?.delta.content ?? '';
   }
@@ -101,7 +129,10 @@ test('a stream assembles the upstream text, and carries the usage chunk only whe
   const upstreamBody = JSON.parse(upstreamRequestFor(requestId).recorded.body);
   assert.deepEqual(upstreamBody.stream_options, { include_usage: true });
   const record = await usageRecordOf(fixture.platform.url, requestId);
-  assert.deepEqual([record?.outcome, record?.promptTokens, record?.completionTokens, record?.usageEstimated, record?.streamed], ['success', 5, 4, false, true]);
+  assert.deepEqual(
+    [record?.outcome, record?.promptTokens, record?.completionTokens, record?.usageEstimated, record?.streamed],
+    ['success', 5, 4, false, true],
+  );
 
   const withUsage = await client.chat.completions.create({ ...params, stream_options: { include_usage: true } });
   const chunks = [];
@@ -134,7 +165,9 @@ const everyField = {
     {
       role: 'assistant',
       content: null,
-      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Zürich"}' } }],
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Zürich"}' } },
+      ],
     },
     { role: 'tool', tool_call_id: 'call_1', content: '{"celsius":21.5}' },
   ],
@@ -144,7 +177,12 @@ const everyField = {
       function: {
         name: 'get_weather',
         description: 'Weather by city',
-        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+          additionalProperties: false,
+        },
         strict: true,
       },
     },
@@ -153,7 +191,11 @@ const everyField = {
   parallel_tool_calls: false,
   response_format: {
     type: 'json_schema',
-    json_schema: { name: 'answer', strict: true, schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
+    json_schema: {
+      name: 'answer',
+      strict: true,
+      schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+    },
   },
   seed: 42,
   logprobs: true,
@@ -174,7 +216,9 @@ const everyField = {
 } as const;
 
 test('every field the client sent reaches the upstream untouched but model and the length bound', async () => {
-  const patched = await callAdmin(fixture.platform.url, 'PATCH', '/admin/v1/deployments/dep-0', { body: { upstreamModel: 'acme/fake-model-v2' } });
+  const patched = await callAdmin(fixture.platform.url, 'PATCH', '/admin/v1/deployments/dep-0', {
+    body: { upstreamModel: 'acme/fake-model-v2' },
+  });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
   try {
     const served = new Set<string>();
@@ -210,7 +254,9 @@ test('every field the client sent reaches the upstream untouched but model and t
 });
 
 test('embeddings pass through and are metered', async () => {
-  const { data, response } = await client.embeddings.create({ model: 'fake-model', input: ['a', 'b'], encoding_format: 'float' }).withResponse();
+  const { data, response } = await client.embeddings
+    .create({ model: 'fake-model', input: ['a', 'b'], encoding_format: 'float' })
+    .withResponse();
   assert.equal(data.data.length, 2);
   assert.deepEqual(data.data[1]?.embedding, [0.1, 0.2, 0.3]);
   assert.deepEqual(data.usage, { prompt_tokens: 2, total_tokens: 2 });
@@ -220,7 +266,14 @@ test('embeddings pass through and are metered', async () => {
   assert.deepEqual(JSON.parse(recorded.body), { model: 'fake-model', input: ['a', 'b'], encoding_format: 'float' });
   const record = await usageRecordOf(fixture.platform.url, requestId);
   assert.deepEqual(
-    [record?.endpoint, record?.outcome, record?.promptTokens, record?.completionTokens, record?.totalTokens, record?.usageEstimated],
+    [
+      record?.endpoint,
+      record?.outcome,
+      record?.promptTokens,
+      record?.completionTokens,
+      record?.totalTokens,
+      record?.usageEstimated,
+    ],
     ['embeddings', 'success', 2, 0, 2, false],
   );
 });
@@ -241,14 +294,21 @@ test('the models list and a model by id', async () => {
 
 test('400: malformed JSON and a missing model are refused before any upstream sees them', async () => {
   const before = allChatRequests();
-  const malformed = await postRaw(fixture.platform.url, fixture.apiKey, '/v1/chat/completions', '{"model": "fake-model", "messages": [');
+  const malformed = await postRaw(
+    fixture.platform.url,
+    fixture.apiKey,
+    '/v1/chat/completions',
+    '{"model": "fake-model", "messages": [',
+  );
   assert.equal(malformed.status, 400);
   assertOpenAiError(JSON.parse(malformed.text), 'invalid_json');
   const notAnObject = await postRaw(fixture.platform.url, fixture.apiKey, '/v1/chat/completions', '[1,2]');
   assert.equal(notAnObject.status, 400);
   assertOpenAiError(JSON.parse(notAnObject.text), 'invalid_request');
   const missing = await expectApiError(
-    client.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }] } as unknown as ChatCompletionCreateParamsNonStreaming),
+    client.chat.completions.create({
+      messages: [{ role: 'user', content: 'hi' }],
+    } as unknown as ChatCompletionCreateParamsNonStreaming),
     BadRequestError,
     400,
     'invalid_request',
@@ -258,18 +318,40 @@ test('400: malformed JSON and a missing model are refused before any upstream se
 });
 
 test('401: a wrong key and a revoked key', async () => {
-  const stranger = new OpenAI({ apiKey: 'cw_not_a_key', baseURL: `${fixture.platform.url}/v1`, maxRetries: 0, timeout: 10_000 });
-  await expectApiError(stranger.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }), AuthenticationError, 401, 'invalid_api_key');
+  const stranger = new OpenAI({
+    apiKey: 'cw_not_a_key',
+    baseURL: `${fixture.platform.url}/v1`,
+    maxRetries: 0,
+    timeout: 10_000,
+  });
+  await expectApiError(
+    stranger.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }),
+    AuthenticationError,
+    401,
+    'invalid_api_key',
+  );
   await expectApiError(stranger.models.list(), AuthenticationError, 401, 'invalid_api_key');
 
-  const created = await callAdmin(fixture.platform.url, 'POST', '/admin/v1/orgs/acme/keys', { body: { role: 'project', projectId: 'main' } });
+  const created = await callAdmin(fixture.platform.url, 'POST', '/admin/v1/orgs/acme/keys', {
+    body: { role: 'project', projectId: 'main' },
+  });
   assert.equal(created.status, 201);
-  const holder = new OpenAI({ apiKey: created.body.secret, baseURL: `${fixture.platform.url}/v1`, maxRetries: 0, timeout: 10_000 });
+  const holder = new OpenAI({
+    apiKey: created.body.secret,
+    baseURL: `${fixture.platform.url}/v1`,
+    maxRetries: 0,
+    timeout: 10_000,
+  });
   const ok = await holder.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] });
   assert.equal(ok.choices[0]?.message.content, 'Hello, world!');
   const revoked = await callAdmin(fixture.platform.url, 'DELETE', `/admin/v1/orgs/acme/keys/${created.body.id}`);
   assert.equal(revoked.status, 200);
-  await expectApiError(holder.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }), AuthenticationError, 401, 'invalid_api_key');
+  await expectApiError(
+    holder.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }),
+    AuthenticationError,
+    401,
+    'invalid_api_key',
+  );
 });
 
 test('404: an unknown model', async () => {
@@ -296,7 +378,11 @@ test('413: a body over the limit is refused, whether its length is declared or n
   assert.equal(declared.constructor, APIError, 'the SDK has no class of its own for 413');
 
   // A chunked body declares no length: it is refused once it passes the limit.
-  const chunks = [Buffer.from('{"model":"fake-model","messages":[{"role":"user","content":"'), Buffer.from(big), Buffer.from('"}]}')];
+  const chunks = [
+    Buffer.from('{"model":"fake-model","messages":[{"role":"user","content":"'),
+    Buffer.from(big),
+    Buffer.from('"}]}'),
+  ];
   const chunked = await request(`${fixture.platform.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
@@ -314,7 +400,9 @@ test('413: a body over the limit is refused, whether its length is declared or n
 });
 
 // The timeout is what fails a server that reads an endless body for ever.
-test('413 for an endless chunked body: the server answers, closes the connection instead of reading on, and serves others', { timeout: 60_000 }, async () => {
+test('413 for an endless chunked body: the server answers, closes the connection instead of reading on, and serves others', {
+  timeout: 60_000,
+}, async () => {
   const before = allChatRequests();
   const upload = await postChunked({
     url: `${fixture.platform.url}/v1/chat/completions`,
@@ -355,7 +443,9 @@ test('429: when every deployment is saturated, the client gets a RateLimitError 
 });
 
 test('502: an upstream 500 becomes an InternalServerError that does not leak what the upstream said', async () => {
-  const body = JSON.stringify({ error: { message: 'db at 10.0.0.7:5432 refused', type: 'server_error', param: null, code: null } });
+  const body = JSON.stringify({
+    error: { message: 'db at 10.0.0.7:5432 refused', type: 'server_error', param: null, code: null },
+  });
   for (const upstream of fixture.upstreams) upstream.fault = { kind: 'status', statusCode: 500, body };
   const error = await expectApiError(
     client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }),
@@ -370,7 +460,9 @@ test('502: an upstream 500 becomes an InternalServerError that does not leak wha
 });
 
 test('503: a model with no deployment', async () => {
-  const created = await callAdmin(fixture.platform.url, 'POST', '/admin/v1/models', { body: { id: 'lonely-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 } });
+  const created = await callAdmin(fixture.platform.url, 'POST', '/admin/v1/models', {
+    body: { id: 'lonely-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const error = await expectApiError(
     client.chat.completions.create({ model: 'lonely-model', messages: [{ role: 'user', content: 'hi' }] }),
@@ -394,7 +486,11 @@ test('504: an upstream that never answers is cut at the first-byte timeout, not 
   );
   assert.equal(allChatRequests() - before, 1, 'a first-byte timeout is not retried elsewhere');
   const { upstream } = upstreamRequestFor(error.requestID ?? '');
-  await withinGuard(upstream.waitForEarlyCloses(closesBefore.get(upstream)! + 1), 5_000, 'the upstream sees the request closed');
+  await withinGuard(
+    upstream.waitForEarlyCloses(closesBefore.get(upstream)! + 1),
+    5_000,
+    'the upstream sees the request closed',
+  );
   const record = await usageRecordOf(fixture.platform.url, error.requestID ?? '');
   assert.deepEqual([record?.outcome, record?.status, record?.errorCode], ['upstream_error', 504, 'upstream_timeout']);
 });

@@ -19,7 +19,11 @@ test('chat completion through the gateway with the official client', async () =>
 });
 
 test('streamed chat completion assembles the upstream text', async () => {
-  const stream = await fixture.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: true });
+  const stream = await fixture.client.chat.completions.create({
+    model: 'fake-model',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  });
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
   assert.equal(text, 'Hello, world!');

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import OpenAI from 'openai';
-import { assertLedgerVerifies, balanceOf, billedOrganization, fakeAnswerCostMicro, operatorCall } from '../helpers/billing-setup.js';
+import {
+  assertLedgerVerifies,
+  balanceOf,
+  billedOrganization,
+  fakeAnswerCostMicro,
+  operatorCall,
+} from '../helpers/billing-setup.js';
 import { usageRecordOf } from '../helpers/gateway-calls.js';
 import { startGatewayFixture } from '../helpers/gateway-fixture.js';
 

@@ -35,7 +35,10 @@ test('a request is charged its metered tokens at the model prices, with its char
   const requestId = response.headers.get('x-request-id')!;
   const record = await usageRecordOf(url, requestId);
   assert.ok(record, 'the answer was metered before its last byte');
-  assert.deepEqual(await balanceOf(url, 'charged'), { balanceMicro: 10_000 - fakeAnswerCostMicro, availableMicro: 10_000 - fakeAnswerCostMicro });
+  assert.deepEqual(await balanceOf(url, 'charged'), {
+    balanceMicro: 10_000 - fakeAnswerCostMicro,
+    availableMicro: 10_000 - fakeAnswerCostMicro,
+  });
   const statement = await operatorCall(url, 'GET', '/orgs/charged/statement');
   assert.deepEqual(
     statement.lines.map((l: any) => [l.code, l.amountMicro, l.balanceMicro, l.usageRecordId]),
@@ -80,7 +83,10 @@ test('a client that aborts mid-stream is charged for what was produced and its h
     assert.ok(charge, 'the aborted request has its charge');
     const expected = record.promptTokens * 1 + record.completionTokens * 2;
     assert.equal(-charge.amountMicro, expected);
-    assert.deepEqual([record.creditsPricedMicro, record.creditsChargedMicro, record.creditsWrittenOffMicro], [expected, expected, 0]);
+    assert.deepEqual(
+      [record.creditsPricedMicro, record.creditsChargedMicro, record.creditsWrittenOffMicro],
+      [expected, expected, 0],
+    );
     const settled = { balanceMicro: 1_000_000 - expected, availableMicro: 1_000_000 - expected };
     assert.deepEqual(await settledBalanceOf(url, 'aborter', settled), settled);
   } finally {
@@ -93,7 +99,11 @@ test('a client that aborts mid-stream is charged for what was produced and its h
 test('an upstream failure charges nothing for an answer never produced, and releases the hold', async () => {
   const { secret } = await billedOrganization(url, 'failed', 1_000_000);
   const upstream = fixture.upstreams[0]!;
-  upstream.fault = { kind: 'status', statusCode: 400, body: JSON.stringify({ error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } }) };
+  upstream.fault = {
+    kind: 'status',
+    statusCode: 400,
+    body: JSON.stringify({ error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } }),
+  };
   try {
     await expectApiError(clientFor(secret).chat.completions.create(ask), APIError, 400, null);
   } finally {
@@ -101,14 +111,23 @@ test('an upstream failure charges nothing for an answer never produced, and rele
   }
   assert.deepEqual(await balanceOf(url, 'failed'), { balanceMicro: 1_000_000, availableMicro: 1_000_000 });
   const statement = await operatorCall(url, 'GET', '/orgs/failed/statement');
-  assert.deepEqual(statement.lines.map((l: any) => [l.code, l.amountMicro]), [['deposit', 1_000_000], ['charge', 0]], 'a metered request has its transfer, of nothing');
+  assert.deepEqual(
+    statement.lines.map((l: any) => [l.code, l.amountMicro]),
+    [
+      ['deposit', 1_000_000],
+      ['charge', 0],
+    ],
+    'a metered request has its transfer, of nothing',
+  );
 });
 
 test("/v1/billing/statement shows a key its own organization's statement, as JSON and CSV, and nothing of anyone else's", async () => {
   const { secret } = await billedOrganization(url, 'reader', 5_000);
   await clientFor(secret).chat.completions.create(ask);
   const read = async (query: string) => {
-    const answer = await request(`${url}/v1/billing/statement${query}`, { headers: { authorization: `Bearer ${secret}` } });
+    const answer = await request(`${url}/v1/billing/statement${query}`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
     return { status: answer.statusCode, type: answer.headers['content-type'], text: await answer.body.text() };
   };
   const json = await read('');
@@ -120,7 +139,10 @@ test("/v1/billing/statement shows a key its own organization's statement, as JSO
   const csv = await read('?format=csv');
   assert.match(String(csv.type), /^text\/csv/);
   const lines = csv.text.trim().split('\r\n');
-  assert.equal(lines[0], 'created_at,transfer_id,code,account_id,counterparty_account_id,amount_micro,balance_micro,usage_record_id,project_id,api_key_id,model_id,program_id,memo');
+  assert.equal(
+    lines[0],
+    'created_at,transfer_id,code,account_id,counterparty_account_id,amount_micro,balance_micro,usage_record_id,project_id,api_key_id,model_id,program_id,memo',
+  );
   assert.equal(lines.length, 3);
   assert.equal((await read('?organizationId=acme')).status, 400, 'no parameter names another organization');
   const future = JSON.parse((await read('?since=2999-01-01')).text);
@@ -129,7 +151,12 @@ test("/v1/billing/statement shows a key its own organization's statement, as JSO
 
 test('rate limits per key answer 429 with Retry-After and x-ratelimit headers like OpenAI', async () => {
   const { secret, keyId } = await billedOrganization(url, 'limited', 1_000_000);
-  await operatorCall(url, 'POST', '/orgs/limited/rate-limits', { scope: 'key', scopeId: keyId, requestsPerMinute: 2, tokensPerMinute: null });
+  await operatorCall(url, 'POST', '/orgs/limited/rate-limits', {
+    scope: 'key',
+    scopeId: keyId,
+    requestsPerMinute: 2,
+    tokensPerMinute: null,
+  });
   const client = clientFor(secret);
   const first = await client.chat.completions.create(ask).withResponse();
   assert.equal(first.response.headers.get('x-ratelimit-limit-requests'), '2');
@@ -145,10 +172,20 @@ test('rate limits per key answer 429 with Retry-After and x-ratelimit headers li
 
 test('a tokens-per-minute limit on a project counts prompt bytes and max_tokens', async () => {
   const { secret } = await billedOrganization(url, 'tokenlimited', 1_000_000);
-  await operatorCall(url, 'POST', '/orgs/tokenlimited/rate-limits', { scope: 'project', scopeId: 'main', requestsPerMinute: null, tokensPerMinute: 1_000 });
+  await operatorCall(url, 'POST', '/orgs/tokenlimited/rate-limits', {
+    scope: 'project',
+    scopeId: 'main',
+    requestsPerMinute: null,
+    tokensPerMinute: 1_000,
+  });
   const client = clientFor(secret);
   await client.chat.completions.create({ ...ask, max_tokens: 400 });
-  const refused = await expectApiError(client.chat.completions.create({ ...ask, max_tokens: 700 }), APIError, 429, 'rate_limit_exceeded');
+  const refused = await expectApiError(
+    client.chat.completions.create({ ...ask, max_tokens: 700 }),
+    APIError,
+    429,
+    'rate_limit_exceeded',
+  );
   assert.equal((refused.headers as Headers | undefined)?.get('x-ratelimit-limit-tokens'), '1000');
 });
 
@@ -171,13 +208,21 @@ test('a budget or rate limit for a project or key the organization does not have
 
 test('budgets per project cap what its requests may be held for, and show what was spent', async () => {
   const { secret } = await billedOrganization(url, 'budgeted', 1_000_000);
-  const created = await operatorCall(url, 'POST', '/orgs/budgeted/budgets', { scope: 'project', scopeId: 'main', period: 'day', limitMicro: 400 });
+  const created = await operatorCall(url, 'POST', '/orgs/budgeted/budgets', {
+    scope: 'project',
+    scopeId: 'main',
+    period: 'day',
+    limitMicro: 400,
+  });
   const client = clientFor(secret);
   // max_tokens 50 holds about 300: within the budget; 500 would hold over 1,000: refused.
   await client.chat.completions.create(ask);
   await expectApiError(client.chat.completions.create({ ...ask, max_tokens: 500 }), APIError, 402, 'budget_exceeded');
   const listed = await operatorCall(url, 'GET', '/orgs/budgeted/budgets');
-  assert.deepEqual(listed.data.map((b: any) => [b.id, b.spentMicro, b.reservedMicro]), [[created.id, fakeAnswerCostMicro, 0]]);
+  assert.deepEqual(
+    listed.data.map((b: any) => [b.id, b.spentMicro, b.reservedMicro]),
+    [[created.id, fakeAnswerCostMicro, 0]],
+  );
   const answer = await callAdmin(url, 'DELETE', `/admin/v1/orgs/budgeted/budgets/${created.id}`);
   assert.equal(answer.status, 200);
   await client.chat.completions.create({ ...ask, max_tokens: 500 });

@@ -19,7 +19,10 @@ test('commonweal credits, programs and ledger: add credits, read the balance and
   };
   try {
     await cli('orgs', 'create', '--id', 'agency', '--name', 'Agency', '--home-jurisdiction', 'FR');
-    assert.match(await cli('credits', 'add', '--org', 'agency', '--amount', '12.5', '--id', 'first-deposit'), /added 12\.500000 credits to agency/);
+    assert.match(
+      await cli('credits', 'add', '--org', 'agency', '--amount', '12.5', '--id', 'first-deposit'),
+      /added 12\.500000 credits to agency/,
+    );
     assert.match(
       await cli('credits', 'add', '--org', 'agency', '--amount', '12.5', '--id', 'first-deposit'),
       /^nothing added: transfer first-deposit was already recorded at \S+ \(12\.500000 credits to agency\)$/m,
@@ -29,9 +32,22 @@ test('commonweal credits, programs and ledger: add credits, read the balance and
     assert.equal(csv.length, 2, 'the retried add added nothing');
     assert.match(csv[1]!, /,first-deposit,deposit,org:agency,issuance,12500000,12500000,/);
 
-    await cli('programs', 'create', '--id', 'fund-27', '--name', 'Fund 2027', '--default-grant', '100', '--grant-days', '30');
+    await cli(
+      'programs',
+      'create',
+      '--id',
+      'fund-27',
+      '--name',
+      'Fund 2027',
+      '--default-grant',
+      '100',
+      '--grant-days',
+      '30',
+    );
     await cli('programs', 'fund', 'fund-27', '--amount', '1000');
-    const application = JSON.parse(await cli('programs', 'apply', 'fund-27', '--org', 'agency', '--description', 'public services', '--json'));
+    const application = JSON.parse(
+      await cli('programs', 'apply', 'fund-27', '--org', 'agency', '--description', 'public services', '--json'),
+    );
     await cli('programs', 'approve', 'fund-27', application.id);
     assert.match(await cli('programs', 'report', 'fund-27'), /granted\s+100\.000000/);
     assert.match(await cli('credits', 'balance', '--org', 'agency'), /^balance 112\.500000/m);

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { tokenCostMicro } from '../../src/ledger/index.js';
-import { assertLedgerVerifies, balanceOf, billedOrganization, fakeAnswerCostMicro, fakeModelPrices, operatorCall } from '../helpers/billing-setup.js';
+import {
+  assertLedgerVerifies,
+  balanceOf,
+  billedOrganization,
+  fakeAnswerCostMicro,
+  fakeModelPrices,
+  operatorCall,
+} from '../helpers/billing-setup.js';
 import { sseData, withinGuard } from '../helpers/gateway-calls.js';
 import { startGatewayFixture } from '../helpers/gateway-fixture.js';
 
@@ -11,7 +18,12 @@ const coveredCount = 50;
 const guardMs = 30_000;
 
 /** Every request has the same body, so that every hold is the same size. */
-const body = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'tell me about the fund' }], max_tokens: 20, stream: true });
+const body = JSON.stringify({
+  model: 'fake-model',
+  messages: [{ role: 'user', content: 'tell me about the fund' }],
+  max_tokens: 20,
+  stream: true,
+});
 /** The gateway's bound: body bytes plus 64 + 8 per message tokens of template, plus 20 completion tokens. */
 const holdMicro = tokenCostMicro(fakeModelPrices, Buffer.byteLength(body) + 64 + 8, 20);
 
@@ -59,7 +71,9 @@ test(`${requestCount} concurrent streams against a balance that covers ${covered
     const spentMicro = depositMicro - (await balanceOf(url, 'burst')).balanceMicro;
     assert.equal(spentMicro, coveredCount * fakeAnswerCostMicro);
     assert.ok(spentMicro <= depositMicro, 'overshoot is zero');
-    const charges = (await operatorCall(url, 'GET', '/orgs/burst/statement')).lines.filter((l: any) => l.code === 'charge');
+    const charges = (await operatorCall(url, 'GET', '/orgs/burst/statement')).lines.filter(
+      (l: any) => l.code === 'charge',
+    );
     assert.equal(charges.length, coveredCount);
     await assertLedgerVerifies(url);
   } finally {

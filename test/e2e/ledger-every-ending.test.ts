@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { assertLedgerVerifies, billedOrganization, fakeAnswerCostMicro, operatorCall } from '../helpers/billing-setup.js';
+import {
+  assertLedgerVerifies,
+  billedOrganization,
+  fakeAnswerCostMicro,
+  operatorCall,
+} from '../helpers/billing-setup.js';
 import { allUsageRecords, postRaw, type UsageRecordView, waitForUsageRecord } from '../helpers/gateway-calls.js';
 import { type GatewayFixture, startGatewayFixture } from '../helpers/gateway-fixture.js';
 
@@ -18,7 +23,9 @@ let fixture: GatewayFixture;
 let url: string;
 
 before(async () => {
-  fixture = await startGatewayFixture({ config: { gateway: { healthCheckIntervalMs: 600_000, circuitFailuresMax: 1_000 } } });
+  fixture = await startGatewayFixture({
+    config: { gateway: { healthCheckIntervalMs: 600_000, circuitFailuresMax: 1_000 } },
+  });
   url = fixture.platform.url;
 });
 after(async () => fixture.dispose());
@@ -83,11 +90,21 @@ test('every ending of a request settles by one rule, and ledger verify passes af
   const poor = await billedOrganization(url, 'e-poor', 10);
   const unfunded = await send(poor.secret);
   const limited = await billedOrganization(url, 'e-limited', 1_000_000);
-  await operatorCall(url, 'POST', '/orgs/e-limited/rate-limits', { scope: 'key', scopeId: limited.keyId, requestsPerMinute: 1, tokensPerMinute: null });
+  await operatorCall(url, 'POST', '/orgs/e-limited/rate-limits', {
+    scope: 'key',
+    scopeId: limited.keyId,
+    requestsPerMinute: 1,
+    tokensPerMinute: null,
+  });
   const firstOfLimited = await send(limited.secret);
   const rateLimited = await send(limited.secret);
   const budgeted = await billedOrganization(url, 'e-budget', 1_000_000);
-  await operatorCall(url, 'POST', '/orgs/e-budget/budgets', { scope: 'project', scopeId: 'main', period: 'day', limitMicro: 10 });
+  await operatorCall(url, 'POST', '/orgs/e-budget/budgets', {
+    scope: 'project',
+    scopeId: 'main',
+    period: 'day',
+    limitMicro: 10,
+  });
   const overBudget = await send(budgeted.secret);
   assert.deepEqual(
     [unauthenticated.status, unfunded.status, firstOfLimited.status, rateLimited.status, overBudget.status],
@@ -110,13 +127,21 @@ test('every ending of a request settles by one rule, and ledger verify passes af
   assertSettled(overRecord, heldMicro, pricedMicro - heldMicro);
 
   assert.equal(await receiptCharge(denied.secret, policy.requestId), 0, "the refusal's receipt states its charge");
-  assert.equal(await receiptCharge(over.secret, overreported.requestId), heldMicro, 'a receipt states what was charged');
+  assert.equal(
+    await receiptCharge(over.secret, overreported.requestId),
+    heldMicro,
+    'a receipt states what was charged',
+  );
   const statement = await operatorCall(url, 'GET', '/orgs/e-over/statement');
   assert.equal(statement.writtenOffMicro, pricedMicro - heldMicro, 'the statement shows the write-off');
   assert.equal(statement.closingBalanceMicro, 1_000_000 - heldMicro);
   const deniedStatement = await operatorCall(url, 'GET', '/orgs/e-denied/statement');
   assert.deepEqual(
-    deniedStatement.lines.map((l: { code: string; amountMicro: number; usageRecordId: string | null }) => [l.code, l.amountMicro, l.usageRecordId]),
+    deniedStatement.lines.map((l: { code: string; amountMicro: number; usageRecordId: string | null }) => [
+      l.code,
+      l.amountMicro,
+      l.usageRecordId,
+    ]),
     [
       ['deposit', 1_000_000, null],
       ['charge', 0, policy.requestId],

@@ -16,7 +16,12 @@ test('with limits.redisUrl the gateway keeps its rate limits in Redis', async (t
     // A key id is random, so this run's limiter keys are its own.
     const orgId = `redis-${randomBytes(4).toString('hex')}`;
     const { secret, keyId } = await billedOrganization(url, orgId, 1_000_000);
-    await operatorCall(url, 'POST', `/orgs/${orgId}/rate-limits`, { scope: 'key', scopeId: keyId, requestsPerMinute: 1, tokensPerMinute: null });
+    await operatorCall(url, 'POST', `/orgs/${orgId}/rate-limits`, {
+      scope: 'key',
+      scopeId: keyId,
+      requestsPerMinute: 1,
+      tokensPerMinute: null,
+    });
     const client = new OpenAI({ apiKey: secret, baseURL: `${url}/v1`, maxRetries: 0 });
     const ask = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 5 };
     const first = await client.chat.completions.create(ask).withResponse();

@@ -43,14 +43,30 @@ before(async () => {
   // Health checks would probe the upstreams on their own; here only requests may reach them.
   // Billing is another test's subject: off here, so that credits never decide an answer.
   platform = await startTempPlatform(undefined, { gateway: { healthCheckIntervalMs: 600_000 }, billing: 'off' });
-  upstreams = { 'dep-fr': await FakeUpstream.start(), 'dep-de': await FakeUpstream.start(), 'dep-us': await FakeUpstream.start() };
+  upstreams = {
+    'dep-fr': await FakeUpstream.start(),
+    'dep-de': await FakeUpstream.start(),
+    'dep-us': await FakeUpstream.start(),
+  };
   await admin('POST', '/models', { id: 'fake-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 });
   await admin('POST', '/models', { id: 'us-only-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 });
   for (const [deploymentId, jurisdiction] of Object.entries(places) as [DeploymentId, string][]) {
     await admin('POST', '/sites', { id: `site-${jurisdiction}`, name: jurisdiction, jurisdiction });
-    await admin('POST', '/deployments', { id: deploymentId, modelId: 'fake-model', siteId: `site-${jurisdiction}`, kind: 'openai', baseUrl: upstreams[deploymentId].baseUrl });
+    await admin('POST', '/deployments', {
+      id: deploymentId,
+      modelId: 'fake-model',
+      siteId: `site-${jurisdiction}`,
+      kind: 'openai',
+      baseUrl: upstreams[deploymentId].baseUrl,
+    });
   }
-  await admin('POST', '/deployments', { id: 'dep-us-only', modelId: 'us-only-model', siteId: 'site-US', kind: 'openai', baseUrl: upstreams['dep-us'].baseUrl });
+  await admin('POST', '/deployments', {
+    id: 'dep-us-only',
+    modelId: 'us-only-model',
+    siteId: 'site-US',
+    kind: 'openai',
+    baseUrl: upstreams['dep-us'].baseUrl,
+  });
   euClient = await organizationWithKey('eu-agency', 'FR');
   usClient = await organizationWithKey('us-corp', 'US');
   await admin('PUT', '/orgs/eu-agency/policy', { allowedJurisdictions: ['EU'] });
@@ -72,7 +88,10 @@ test('an EU-only organization is served in France and Germany, never in the Unit
     assert.equal(response.headers.get('x-commonweal-jurisdiction'), places[deployment]);
     served.add(deployment);
     const record = await usageRecordOf(platform.url, response.headers.get('x-request-id') ?? '');
-    assert.deepEqual([record?.jurisdiction, (record as { policyVersion?: number } | undefined)?.policyVersion], [places[deployment], policyVersion]);
+    assert.deepEqual(
+      [record?.jurisdiction, (record as { policyVersion?: number } | undefined)?.policyVersion],
+      [places[deployment], policyVersion],
+    );
   }
   assert.deepEqual([...served].sort(), ['dep-de', 'dep-fr']);
   assert.equal(chatRequestsAt('dep-us'), 0);
@@ -90,8 +109,16 @@ test('the models list holds only what the organization may use', async () => {
   for await (const model of usClient.models.list()) usModels.push(model.id);
   assert.deepEqual(usModels.sort(), ['fake-model', 'us-only-model']);
   // Asking for it anyway says why, by policy clause.
-  const denied = await expectApiError(euClient.chat.completions.create({ ...chat, model: 'us-only-model' }), PermissionDeniedError, 403, 'policy_denied');
-  assert.match(denied.message, /deployment "dep-us-only" at site "site-US" \(US\): organization policy: allowedJurisdictions \[EU\] does not include the site's jurisdiction US/);
+  const denied = await expectApiError(
+    euClient.chat.completions.create({ ...chat, model: 'us-only-model' }),
+    PermissionDeniedError,
+    403,
+    'policy_denied',
+  );
+  assert.match(
+    denied.message,
+    /deployment "dep-us-only" at site "site-US" \(US\): organization policy: allowedJurisdictions \[EU\] does not include the site's jurisdiction US/,
+  );
 });
 
 test('a project narrows its organization: France only', async () => {
@@ -99,7 +126,11 @@ test('a project narrows its organization: France only', async () => {
   try {
     for (let i = 0; i < 10; i++) {
       const { response } = await euClient.chat.completions.create(chat).withResponse();
-      assert.equal(response.headers.get('x-commonweal-deployment'), 'dep-fr', 'US stays excluded by the organization, DE by the project');
+      assert.equal(
+        response.headers.get('x-commonweal-deployment'),
+        'dep-fr',
+        'US stays excluded by the organization, DE by the project',
+      );
     }
   } finally {
     await admin('DELETE', '/orgs/eu-agency/projects/main/policy');
@@ -112,13 +143,23 @@ test('with France and Germany down, the answer is 503 no_compliant_deployment, a
   const usBefore = chatRequestsAt('dep-us');
   // Enough requests to go through both failover and the circuits opening.
   for (let i = 0; i < 8; i++) {
-    const error = await expectApiError(euClient.chat.completions.create(chat), InternalServerError, 503, 'no_compliant_deployment');
+    const error = await expectApiError(
+      euClient.chat.completions.create(chat),
+      InternalServerError,
+      503,
+      'no_compliant_deployment',
+    );
     assert.match(error.message, /none of the 2 deployments the policy allows can serve right now/);
     const record = await usageRecordOf(platform.url, error.requestID ?? '');
     assert.deepEqual([record?.status, record?.errorCode], [503, 'no_compliant_deployment']);
     assert.notEqual(record?.jurisdiction, 'US');
   }
-  const stream = await expectApiError(euClient.chat.completions.create({ ...chat, stream: true }), InternalServerError, 503, 'no_compliant_deployment');
+  const stream = await expectApiError(
+    euClient.chat.completions.create({ ...chat, stream: true }),
+    InternalServerError,
+    503,
+    'no_compliant_deployment',
+  );
   assert.ok(stream);
   assert.equal(chatRequestsAt('dep-us'), usBefore, 'not one request reached the non-compliant site');
 });
@@ -131,10 +172,21 @@ test('a rule that denies the model to a jurisdiction answers 403 naming the rule
     reason: 'fake-model is not licensed for EU tenants',
     reference: 'Licence agreement §4',
   });
-  const error = await expectApiError(euClient.chat.completions.create(chat), PermissionDeniedError, 403, 'policy_denied');
+  const error = await expectApiError(
+    euClient.chat.completions.create(chat),
+    PermissionDeniedError,
+    403,
+    'policy_denied',
+  );
   assert.equal(error.param, 'model');
-  assert.match(error.message, /deployment "dep-fr" at site "site-FR" \(FR\): rule "no-fake-model-for-eu" denies: fake-model is not licensed for EU tenants \(Licence agreement §4\)/);
-  assert.match(error.message, /deployment "dep-us" at site "site-US" \(US\): organization policy: allowedJurisdictions \[EU\] does not include/);
+  assert.match(
+    error.message,
+    /deployment "dep-fr" at site "site-FR" \(FR\): rule "no-fake-model-for-eu" denies: fake-model is not licensed for EU tenants \(Licence agreement §4\)/,
+  );
+  assert.match(
+    error.message,
+    /deployment "dep-us" at site "site-US" \(US\): organization policy: allowedJurisdictions \[EU\] does not include/,
+  );
   // Nothing of the other tenant is in it.
   assert.doesNotMatch(error.message, /us-corp/);
   const record = await usageRecordOf(platform.url, error.requestID ?? '');
@@ -157,7 +209,13 @@ test('policy is decided before credits: a denied request is 403 even for an orga
     const key = await call('/orgs/broke/keys', { role: 'project', projectId: 'main' });
     await call('/models', { id: 'fake-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 1 });
     await call('/sites', { id: 'fra', name: 'Frankfurt', jurisdiction: 'DE' });
-    await call('/deployments', { id: 'dep-fra', modelId: 'fake-model', siteId: 'fra', kind: 'openai', baseUrl: upstreams['dep-us'].baseUrl });
+    await call('/deployments', {
+      id: 'dep-fra',
+      modelId: 'fake-model',
+      siteId: 'fra',
+      kind: 'openai',
+      baseUrl: upstreams['dep-us'].baseUrl,
+    });
     const client = new OpenAI({ apiKey: key.secret, baseURL: `${billed.url}/v1`, maxRetries: 0, timeout: 20_000 });
     await expectApiError(client.chat.completions.create(chat), APIError, 402, 'insufficient_credits');
     await call('/orgs/broke/policy', { allowedJurisdictions: [] }, 'PUT');

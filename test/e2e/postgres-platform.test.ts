@@ -26,16 +26,26 @@ test('the whole platform runs on PostgreSQL: admin API, inference, usage records
     const key = await admin('/admin/v1/orgs/acme/keys', { projectId: 'main' });
     await admin('/admin/v1/models', { id: 'fake-model', inputPriceMicroPerMtok: 1, outputPriceMicroPerMtok: 2 });
     await admin('/admin/v1/sites', { id: 'sto-1', name: 'Stockholm', jurisdiction: 'SE' });
-    await admin('/admin/v1/deployments', { id: 'dep-0', modelId: 'fake-model', siteId: 'sto-1', kind: 'openai', baseUrl: upstream.baseUrl });
+    await admin('/admin/v1/deployments', {
+      id: 'dep-0',
+      modelId: 'fake-model',
+      siteId: 'sto-1',
+      kind: 'openai',
+      baseUrl: upstream.baseUrl,
+    });
 
     const client = new OpenAI({ apiKey: key.secret, baseURL: `${platform.url}/v1`, maxRetries: 0 });
-    const { response } = await client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hej' }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'fake-model', messages: [{ role: 'user', content: 'hej' }] })
+      .withResponse();
     const requestId = response.headers.get('x-request-id');
 
     const direct = new pg.Client({ connectionString: database.url });
     await direct.connect();
     try {
-      const rows = await direct.query('select site_id, jurisdiction, outcome from usage_records where id = $1', [requestId]);
+      const rows = await direct.query('select site_id, jurisdiction, outcome from usage_records where id = $1', [
+        requestId,
+      ]);
       assert.deepEqual(rows.rows, [{ site_id: 'sto-1', jurisdiction: 'SE', outcome: 'success' }]);
       const keys = await direct.query('select count(*)::int as n from api_keys where organization_id = $1', ['acme']);
       assert.equal(keys.rows[0].n, 1);

@@ -38,21 +38,34 @@ async function occupyPort(): Promise<number> {
 }
 
 // The timeout is what fails a server that hangs instead of exiting.
-test('serve on a port already in use exits 1 with a message naming the port, its database closed', { timeout: 60_000 }, async () => {
+test('serve on a port already in use exits 1 with a message naming the port, its database closed', {
+  timeout: 60_000,
+}, async () => {
   const dataDir = dataDirForTest();
   const port = await occupyPort();
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
-    env: { PATH: process.env.PATH ?? '', COMMONWEAL_ADMIN_TOKEN: testAdminToken },
-  });
+  const child = spawn(
+    process.execPath,
+    [cliPath, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
+    {
+      env: { PATH: process.env.PATH ?? '', COMMONWEAL_ADMIN_TOKEN: testAdminToken },
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.resume();
   const code = await exitOf(child);
 
   assert.equal(code, 1, stderr);
-  assert.equal(stderr.trim(), `error: cannot listen on 127.0.0.1:${port}: the port is already in use; stop what listens there or choose another with --port`);
+  assert.equal(
+    stderr.trim(),
+    `error: cannot listen on 127.0.0.1:${port}: the port is already in use; stop what listens there or choose another with --port`,
+  );
   assert.ok(existsSync(join(dataDir, databaseFile)), 'the store was opened before the port was tried');
-  assert.equal(existsSync(join(dataDir, `${databaseFile}-wal`)), false, 'the database was closed before the process exited');
+  assert.equal(
+    existsSync(join(dataDir, `${databaseFile}-wal`)),
+    false,
+    'the database was closed before the process exited',
+  );
 
   // The same data directory serves once a free port is given.
   let server: ServeProcess | undefined;

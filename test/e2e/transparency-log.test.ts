@@ -31,8 +31,13 @@ let verifierKey: string;
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-async function get(path: string, token?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  const answer = await request(fixture.platform.url + path, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+async function get(
+  path: string,
+  token?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  const answer = await request(fixture.platform.url + path, {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
   return { status: answer.statusCode, headers: answer.headers, text: await answer.body.text() };
 }
 
@@ -58,7 +63,9 @@ before(async () => {
 after(async () => fixture.dispose());
 
 test('a chat completion through the openai client has a receipt that verifies offline with the public key alone', async () => {
-  const { data, response } = await fixture.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+  const { data, response } = await fixture.client.chat.completions
+    .create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] })
+    .withResponse();
   assert.equal(data.choices[0]?.message.content, 'Hello, world!');
   const receiptId = response.headers.get('x-commonweal-receipt');
   assert.equal(receiptId, response.headers.get('x-request-id'));
@@ -67,7 +74,19 @@ test('a chat completion through the openai client has a receipt that verifies of
   assert.equal(verified.receipt.id, receiptId);
   const r = bundle.receipt;
   assert.deepEqual(
-    [r.type, r.version, r.organizationId, r.projectId, r.modelId, r.deploymentId, r.siteId, r.jurisdiction, r.engineKind, r.status, r.outcome],
+    [
+      r.type,
+      r.version,
+      r.organizationId,
+      r.projectId,
+      r.modelId,
+      r.deploymentId,
+      r.siteId,
+      r.jurisdiction,
+      r.engineKind,
+      r.status,
+      r.outcome,
+    ],
     ['commonweal.receipt', 1, 'acme', 'main', 'fake-model', 'dep-0', 'fra-1', 'DE', 'openai', 200, 'success'],
   );
   assert.deepEqual([r.promptTokens, r.completionTokens, r.totalTokens, r.streamed], [5, 4, 9, false]);
@@ -90,7 +109,11 @@ test('a chat completion through the openai client has a receipt that verifies of
 
 test('a receipt holds the SHA-256 of the exact request body and of the exact bytes relayed, streamed or not', async () => {
   for (const stream of [false, true]) {
-    const body = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: `digest ${stream}` }], stream });
+    const body = JSON.stringify({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: `digest ${stream}` }],
+      stream,
+    });
     const answer = await request(`${fixture.platform.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
@@ -106,12 +129,20 @@ test('a receipt holds the SHA-256 of the exact request body and of the exact byt
   }
 });
 
-test("a receipt is readable only with a key of its own organization, and an error answer has one too", async () => {
-  const { response } = await fixture.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+test('a receipt is readable only with a key of its own organization, and an error answer has one too', async () => {
+  const { response } = await fixture.client.chat.completions
+    .create({ model: 'fake-model', messages: [{ role: 'user', content: 'x' }] })
+    .withResponse();
   const id = response.headers.get('x-commonweal-receipt')!;
-  await callAdmin(fixture.platform.url, 'POST', '/admin/v1/orgs', { body: { id: 'other', name: 'Other', homeJurisdiction: 'FR' } });
+  await callAdmin(fixture.platform.url, 'POST', '/admin/v1/orgs', {
+    body: { id: 'other', name: 'Other', homeJurisdiction: 'FR' },
+  });
   await callAdmin(fixture.platform.url, 'POST', '/admin/v1/orgs/other/projects', { body: { id: 'p', name: 'P' } });
-  const otherKey = (await callAdmin(fixture.platform.url, 'POST', '/admin/v1/orgs/other/keys', { body: { role: 'project', projectId: 'p' } })).body.secret as string;
+  const otherKey = (
+    await callAdmin(fixture.platform.url, 'POST', '/admin/v1/orgs/other/keys', {
+      body: { role: 'project', projectId: 'p' },
+    })
+  ).body.secret as string;
   const foreign = await get(`/v1/receipts/${id}`, otherKey);
   assert.equal(foreign.status, 404);
   assert.equal((await get(`/v1/receipts/req_missing`, otherKey)).text, foreign.text.replace(id, 'req_missing'));
@@ -135,16 +166,38 @@ test('the public proofs verify against signed checkpoints, and a witness sees th
   const first = await runCli(['audit', 'watch', fixture.platform.url, '--state', state, '--count', '1']);
   assert.equal(first.code, 0, first.stderr);
   const old = await checkpoint();
-  const { response } = await fixture.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'grow' }] }).withResponse();
+  const { response } = await fixture.client.chat.completions
+    .create({ model: 'fake-model', messages: [{ role: 'user', content: 'grow' }] })
+    .withResponse();
   const bundle = await receiptOf(response.headers.get('x-commonweal-receipt')!);
   const fresh = await checkpoint();
   assert.ok(fresh.size > old.size);
 
-  const inclusion = JSON.parse((await get(`/v1/log/proof/inclusion?index=${bundle.leafIndex}&size=${fresh.size}`)).text) as { hashes: string[] };
+  const inclusion = JSON.parse(
+    (await get(`/v1/log/proof/inclusion?index=${bundle.leafIndex}&size=${fresh.size}`)).text,
+  ) as { hashes: string[] };
   const hash = leafHash(Buffer.from(canonicalJson(bundle.receipt)));
-  assert.ok(verifyInclusion(bundle.leafIndex, fresh.size, hash, inclusion.hashes.map((h) => Buffer.from(h, 'base64')), fresh.root));
-  const consistency = JSON.parse((await get(`/v1/log/proof/consistency?from=${old.size}&to=${fresh.size}`)).text) as { hashes: string[] };
-  assert.ok(verifyConsistency(old.size, fresh.size, consistency.hashes.map((h) => Buffer.from(h, 'base64')), old.root, fresh.root));
+  assert.ok(
+    verifyInclusion(
+      bundle.leafIndex,
+      fresh.size,
+      hash,
+      inclusion.hashes.map((h) => Buffer.from(h, 'base64')),
+      fresh.root,
+    ),
+  );
+  const consistency = JSON.parse((await get(`/v1/log/proof/consistency?from=${old.size}&to=${fresh.size}`)).text) as {
+    hashes: string[];
+  };
+  assert.ok(
+    verifyConsistency(
+      old.size,
+      fresh.size,
+      consistency.hashes.map((h) => Buffer.from(h, 'base64')),
+      old.root,
+      fresh.root,
+    ),
+  );
   assert.equal((await get(`/v1/log/proof/inclusion?index=${fresh.size}&size=${fresh.size}`)).status, 400);
   assert.equal((await get(`/v1/log/proof/consistency?from=1&to=${fresh.size + 1000}`)).status, 400);
 
@@ -157,7 +210,12 @@ test('the public proofs verify against signed checkpoints, and a witness sees th
 test('commonweal audit verify finds every receipt and admin change sound while the server runs', async () => {
   const result = await runCli(['audit', 'verify', '--data-dir', fixture.platform.dataDir, '--json']);
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  const report = JSON.parse(result.stdout) as { problems: string[]; receipts: number; adminChanges: number; leaves: number };
+  const report = JSON.parse(result.stdout) as {
+    problems: string[];
+    receipts: number;
+    adminChanges: number;
+    leaves: number;
+  };
   assert.deepEqual(report.problems, []);
   assert.ok(report.receipts >= 5, `${report.receipts} receipts`);
   // The fixture's organization, project, key, model, two sites and deployment, and this file's organization, project and key.

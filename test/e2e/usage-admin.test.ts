@@ -30,14 +30,82 @@ interface Fixture {
  * fails. "departed" has no organization record: usage must outlive what it names.
  */
 const fixtures: readonly Fixture[] = [
-  { id: 'req-m', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-alpha', createdAt: '2026-03-01T10:00:00.000Z', promptTokens: 10, completionTokens: 5 },
-  { id: 'req-c', organizationId: 'acme', projectId: 'acme-side', modelId: 'm-beta', createdAt: '2026-03-02T10:00:00.000Z', promptTokens: 20, completionTokens: 7, credits: [30, 30, 0] },
-  { id: 'req-x', organizationId: 'globex', projectId: 'globex-main', modelId: 'm-alpha', createdAt: '2026-03-02T12:00:00.000Z', promptTokens: 100, completionTokens: 50, credits: [900, 1, 899] },
-  { id: 'req-a', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-alpha', createdAt: '2026-03-03T10:00:00.000Z', promptTokens: 0, completionTokens: 0, rejected: true },
-  { id: 'req-q', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-beta', createdAt: '2026-03-04T10:00:00.000Z', promptTokens: 40, completionTokens: 9, credits: [70, 52, 18] },
-  { id: 'req-f', organizationId: 'globex', projectId: 'globex-main', modelId: 'm-beta', createdAt: '2026-03-05T10:00:00.000Z', promptTokens: 1000, completionTokens: 500 },
-  { id: 'req-t', organizationId: 'acme', projectId: 'acme-side', modelId: 'm-alpha', createdAt: '2026-03-06T10:00:00.000Z', promptTokens: 5, completionTokens: 5 },
-  { id: 'req-b', organizationId: 'departed', projectId: 'departed-main', modelId: 'm-gamma', createdAt: '2026-03-07T10:00:00.000Z', promptTokens: 1, completionTokens: 1 },
+  {
+    id: 'req-m',
+    organizationId: 'acme',
+    projectId: 'acme-main',
+    modelId: 'm-alpha',
+    createdAt: '2026-03-01T10:00:00.000Z',
+    promptTokens: 10,
+    completionTokens: 5,
+  },
+  {
+    id: 'req-c',
+    organizationId: 'acme',
+    projectId: 'acme-side',
+    modelId: 'm-beta',
+    createdAt: '2026-03-02T10:00:00.000Z',
+    promptTokens: 20,
+    completionTokens: 7,
+    credits: [30, 30, 0],
+  },
+  {
+    id: 'req-x',
+    organizationId: 'globex',
+    projectId: 'globex-main',
+    modelId: 'm-alpha',
+    createdAt: '2026-03-02T12:00:00.000Z',
+    promptTokens: 100,
+    completionTokens: 50,
+    credits: [900, 1, 899],
+  },
+  {
+    id: 'req-a',
+    organizationId: 'acme',
+    projectId: 'acme-main',
+    modelId: 'm-alpha',
+    createdAt: '2026-03-03T10:00:00.000Z',
+    promptTokens: 0,
+    completionTokens: 0,
+    rejected: true,
+  },
+  {
+    id: 'req-q',
+    organizationId: 'acme',
+    projectId: 'acme-main',
+    modelId: 'm-beta',
+    createdAt: '2026-03-04T10:00:00.000Z',
+    promptTokens: 40,
+    completionTokens: 9,
+    credits: [70, 52, 18],
+  },
+  {
+    id: 'req-f',
+    organizationId: 'globex',
+    projectId: 'globex-main',
+    modelId: 'm-beta',
+    createdAt: '2026-03-05T10:00:00.000Z',
+    promptTokens: 1000,
+    completionTokens: 500,
+  },
+  {
+    id: 'req-t',
+    organizationId: 'acme',
+    projectId: 'acme-side',
+    modelId: 'm-alpha',
+    createdAt: '2026-03-06T10:00:00.000Z',
+    promptTokens: 5,
+    completionTokens: 5,
+  },
+  {
+    id: 'req-b',
+    organizationId: 'departed',
+    projectId: 'departed-main',
+    modelId: 'm-gamma',
+    createdAt: '2026-03-07T10:00:00.000Z',
+    promptTokens: 1,
+    completionTokens: 1,
+  },
 ];
 
 function fixtureUsage(fixture: Omit<Fixture, 'createdAt'>): UsageInput {
@@ -53,7 +121,9 @@ function fixtureUsage(fixture: Omit<Fixture, 'createdAt'>): UsageInput {
     firstByteMs: rejected ? null : 4,
     totalMs: 9,
     streamed: false,
-    ...(rejected ? { siteId: null, jurisdiction: null, status: 429, outcome: 'rejected', errorCode: 'rate_limited' } : {}),
+    ...(rejected
+      ? { siteId: null, jurisdiction: null, status: 429, outcome: 'rejected', errorCode: 'rate_limited' }
+      : {}),
   });
 }
 
@@ -110,7 +180,12 @@ async function operator(method: 'GET' | 'POST', path: string, status: number, bo
 }
 
 function usage(query: string, token?: string): Promise<JsonAnswer> {
-  return callAdmin(platform.url, 'GET', `/admin/v1/usage${query === '' ? '' : `?${query}`}`, token === undefined ? {} : { token });
+  return callAdmin(
+    platform.url,
+    'GET',
+    `/admin/v1/usage${query === '' ? '' : `?${query}`}`,
+    token === undefined ? {} : { token },
+  );
 }
 
 async function usageOk(query: string, token?: string): Promise<any> {
@@ -125,7 +200,8 @@ function ids(page: { data: { id: string }[] }): string[] {
 
 before(async () => {
   platform = await startTempPlatform();
-  for (const org of ['acme', 'globex']) await operator('POST', '/orgs', 201, { id: org, name: `${org} Corporation`, homeJurisdiction: 'DE' });
+  for (const org of ['acme', 'globex'])
+    await operator('POST', '/orgs', 201, { id: org, name: `${org} Corporation`, homeJurisdiction: 'DE' });
   await operator('POST', '/orgs/acme/projects', 201, { id: 'acme-main', name: 'Acme main' });
   acmeAdmin = (await operator('POST', '/orgs/acme/keys', 201, { role: 'org_admin' })).secret;
   globexAdmin = (await operator('POST', '/orgs/globex/keys', 201, { role: 'org_admin' })).secret;
@@ -237,7 +313,14 @@ test('pages follow write order, and every page carries the totals of the whole f
     query = `organizationId=acme&limit=2&after=${page.last_id}`;
   }
   assert.deepEqual(pages.map(ids), [['req-m', 'req-c'], ['req-a', 'req-q'], ['req-t']]);
-  assert.deepEqual(pages.map((p) => [p.first_id, p.last_id, p.has_more]), [['req-m', 'req-c', true], ['req-a', 'req-q', true], ['req-t', 'req-t', false]]);
+  assert.deepEqual(
+    pages.map((p) => [p.first_id, p.last_id, p.has_more]),
+    [
+      ['req-m', 'req-c', true],
+      ['req-a', 'req-q', true],
+      ['req-t', 'req-t', false],
+    ],
+  );
   for (const page of pages) {
     assert.deepEqual(page.totals, acme.totals);
     assert.deepEqual(page.byModel, acme.byModel);
@@ -271,7 +354,10 @@ test('an org admin is confined to its own organization', async () => {
   const foreignCursor = await usage('after=req-x', acmeAdmin);
   assertAdminError(foreignCursor, 400, 'invalid_request', 'after');
   const absentCursor = await usage('after=req-y', acmeAdmin);
-  assert.equal(JSON.stringify(foreignCursor.body).replace('req-x', 'ID'), JSON.stringify(absentCursor.body).replace('req-y', 'ID'));
+  assert.equal(
+    JSON.stringify(foreignCursor.body).replace('req-x', 'ID'),
+    JSON.stringify(absentCursor.body).replace('req-y', 'ID'),
+  );
 });
 
 test('a project key is refused with 403 and a missing token with 401', async () => {
@@ -288,24 +374,63 @@ test('commonweal usage prints the records and totals of a spawned server; --proj
     // A second connection to the server's database file stands in for the gateway, which is not built yet.
     const store = await openSqliteStore(join(dataDir, 'commonweal.sqlite'));
     const rows = [
-      { id: 'cli-1', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-alpha', promptTokens: 10, completionTokens: 5 },
-      { id: 'cli-2', organizationId: 'acme', projectId: 'acme-side', modelId: 'm-beta', promptTokens: 20, completionTokens: 7 },
-      { id: 'cli-3', organizationId: 'acme', projectId: 'acme-main', modelId: 'm-alpha', promptTokens: 30, completionTokens: 0, rejected: true },
-      { id: 'cli-4', organizationId: 'globex', projectId: 'globex-main', modelId: 'm-alpha', promptTokens: 100, completionTokens: 50 },
+      {
+        id: 'cli-1',
+        organizationId: 'acme',
+        projectId: 'acme-main',
+        modelId: 'm-alpha',
+        promptTokens: 10,
+        completionTokens: 5,
+      },
+      {
+        id: 'cli-2',
+        organizationId: 'acme',
+        projectId: 'acme-side',
+        modelId: 'm-beta',
+        promptTokens: 20,
+        completionTokens: 7,
+      },
+      {
+        id: 'cli-3',
+        organizationId: 'acme',
+        projectId: 'acme-main',
+        modelId: 'm-alpha',
+        promptTokens: 30,
+        completionTokens: 0,
+        rejected: true,
+      },
+      {
+        id: 'cli-4',
+        organizationId: 'globex',
+        projectId: 'globex-main',
+        modelId: 'm-alpha',
+        promptTokens: 100,
+        completionTokens: 50,
+      },
     ];
     await recordAll(store, rows.map(fixtureUsage));
     await store.close();
-    const env = { COMMONWEAL_ADMIN_TOKEN: testAdminToken, COMMONWEAL_SERVER: server.url, COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json' };
+    const env = {
+      COMMONWEAL_ADMIN_TOKEN: testAdminToken,
+      COMMONWEAL_SERVER: server.url,
+      COMMONWEAL_CLI_CONFIG: '/nonexistent/cli.json',
+    };
 
     const table = await runCli(['usage', '--org', 'acme'], env);
     assert.equal(table.code, 0, table.stderr);
     const out = table.stdout;
-    assert.match(out, /^TIME\s+ORG\s+PROJECT\s+MODEL\s+DEPLOYMENT\s+SITE\s+PROMPT\s+COMPLETION\s+CHARGED MICRO\s+WRITTEN OFF MICRO\s+STATUS\s+OUTCOME$/m);
+    assert.match(
+      out,
+      /^TIME\s+ORG\s+PROJECT\s+MODEL\s+DEPLOYMENT\s+SITE\s+PROMPT\s+COMPLETION\s+CHARGED MICRO\s+WRITTEN OFF MICRO\s+STATUS\s+OUTCOME$/m,
+    );
     assert.match(out, /^\S+\s+acme\s+acme-main\s+m-alpha\s+dep-fra\s+fra-1\s+10\s+5\s+-\s+-\s+200\s+success$/m);
     assert.match(out, /^\S+\s+acme\s+acme-side\s+m-beta\s+dep-fra\s+fra-1\s+20\s+7\s+-\s+-\s+200\s+success$/m);
     assert.match(out, /^\S+\s+acme\s+acme-main\s+m-alpha\s+-\s+-\s+30\s+0\s+-\s+-\s+429\s+rejected$/m);
     assert.doesNotMatch(out, /globex/);
-    assert.match(out, /^MODEL\s+REQUESTS\s+PROMPT TOKENS\s+COMPLETION TOKENS\s+TOTAL TOKENS\s+CHARGED MICRO\s+WRITTEN OFF MICRO$/m);
+    assert.match(
+      out,
+      /^MODEL\s+REQUESTS\s+PROMPT TOKENS\s+COMPLETION TOKENS\s+TOTAL TOKENS\s+CHARGED MICRO\s+WRITTEN OFF MICRO$/m,
+    );
     assert.match(out, /^m-alpha\s+2\s+40\s+5\s+45\s+0\s+0$/m);
     assert.match(out, /^m-beta\s+1\s+20\s+7\s+27\s+0\s+0$/m);
     assert.match(out, /^\(all models\)\s+3\s+60\s+12\s+72\s+0\s+0$/m);
@@ -313,23 +438,54 @@ test('commonweal usage prints the records and totals of a spawned server; --proj
     const firstPage = await runCli(['usage', '--limit', '1'], env);
     assert.equal(firstPage.code, 0, firstPage.stderr);
     assert.match(firstPage.stdout, /--after cli-1\)/);
-    assert.match(firstPage.stdout, /^\(all models\)\s+4\s+160\s+62\s+222\s+0\s+0$/m, 'totals cover the filter, not the page');
+    assert.match(
+      firstPage.stdout,
+      /^\(all models\)\s+4\s+160\s+62\s+222\s+0\s+0$/m,
+      'totals cover the filter, not the page',
+    );
 
     const json = await runCli(['usage', '--limit', '1', '--all', '--json', '--model', 'm-alpha'], env);
     assert.equal(json.code, 0, json.stderr);
     const answer = JSON.parse(json.stdout);
-    assert.deepEqual(answer.data.map((r: { id: string }) => r.id), ['cli-1', 'cli-3', 'cli-4']);
+    assert.deepEqual(
+      answer.data.map((r: { id: string }) => r.id),
+      ['cli-1', 'cli-3', 'cli-4'],
+    );
     assert.deepEqual([answer.first_id, answer.last_id, answer.has_more], ['cli-1', 'cli-4', false]);
-    assert.deepEqual(answer.totals, { requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195, creditsChargedMicro: 0, creditsWrittenOffMicro: 0 });
-    assert.deepEqual(answer.byModel, [{ modelId: 'm-alpha', requests: 3, promptTokens: 140, completionTokens: 55, totalTokens: 195, creditsChargedMicro: 0, creditsWrittenOffMicro: 0 }]);
+    assert.deepEqual(answer.totals, {
+      requests: 3,
+      promptTokens: 140,
+      completionTokens: 55,
+      totalTokens: 195,
+      creditsChargedMicro: 0,
+      creditsWrittenOffMicro: 0,
+    });
+    assert.deepEqual(answer.byModel, [
+      {
+        modelId: 'm-alpha',
+        requests: 3,
+        promptTokens: 140,
+        completionTokens: 55,
+        totalTokens: 195,
+        creditsChargedMicro: 0,
+        creditsWrittenOffMicro: 0,
+      },
+    ]);
 
     const usageJson = async (...args: string[]) => {
       const run = await runCli(['usage', '--json', ...args], env);
       assert.equal(run.code, 0, run.stderr);
-      return JSON.parse(run.stdout) as { data: { id: string }[]; totals: { requests: number; promptTokens: number }; has_more: boolean };
+      return JSON.parse(run.stdout) as {
+        data: { id: string }[];
+        totals: { requests: number; promptTokens: number };
+        has_more: boolean;
+      };
     };
     const project = await usageJson('--project', 'acme-main');
-    assert.deepEqual(project.data.map((r) => r.id), ['cli-1', 'cli-3']);
+    assert.deepEqual(
+      project.data.map((r) => r.id),
+      ['cli-1', 'cli-3'],
+    );
     assert.deepEqual([project.totals.requests, project.totals.promptTokens], [2, 40]);
     const projectTable = await runCli(['usage', '--project', 'acme-side'], env);
     assert.equal(projectTable.code, 0, projectTable.stderr);
@@ -337,11 +493,17 @@ test('commonweal usage prints the records and totals of a spawned server; --proj
     assert.doesNotMatch(projectTable.stdout, /acme-main|globex/);
     // --after starts the page after that record in write order; the totals still cover the whole filter.
     const afterTwo = await usageJson('--after', 'cli-2');
-    assert.deepEqual(afterTwo.data.map((r) => r.id), ['cli-3', 'cli-4']);
+    assert.deepEqual(
+      afterTwo.data.map((r) => r.id),
+      ['cli-3', 'cli-4'],
+    );
     assert.equal(afterTwo.totals.requests, 4);
     const afterPage = await usageJson('--after', 'cli-1', '--limit', '1');
     assert.deepEqual([afterPage.data.map((r) => r.id), afterPage.has_more], [['cli-2'], true]);
-    assert.deepEqual((await usageJson('--project', 'acme-main', '--after', 'cli-1')).data.map((r) => r.id), ['cli-3']);
+    assert.deepEqual(
+      (await usageJson('--project', 'acme-main', '--after', 'cli-1')).data.map((r) => r.id),
+      ['cli-3'],
+    );
     const unknownCursor = await runCli(['usage', '--after', 'cli-none'], env);
     assert.equal(unknownCursor.code, 1);
     assert.match(unknownCursor.stderr, /^error: 400 invalid_request: /);
@@ -352,7 +514,17 @@ test('commonweal usage prints the records and totals of a spawned server; --proj
 
     const help = await runCli(['usage', '--help']);
     assert.equal(help.code, 0, help.stderr);
-    for (const flag of ['--org', '--project', '--model', '--since', '--until', '--limit', '--after', '--all', '--json']) {
+    for (const flag of [
+      '--org',
+      '--project',
+      '--model',
+      '--since',
+      '--until',
+      '--limit',
+      '--after',
+      '--all',
+      '--json',
+    ]) {
       assert.match(help.stdout, new RegExp(`^\\s+${flag}\\b`, 'm'), `--help describes ${flag}`);
     }
   } finally {

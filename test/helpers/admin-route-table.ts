@@ -52,17 +52,32 @@ export interface AdminRoute {
 
 export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'GET', template: '/orgs', access: 'org-list' },
-  { method: 'POST', template: '/orgs', access: 'operator', body: () => ({ name: 'Intruder Org', homeJurisdiction: 'DE' }) },
+  {
+    method: 'POST',
+    template: '/orgs',
+    access: 'operator',
+    body: () => ({ name: 'Intruder Org', homeJurisdiction: 'DE' }),
+  },
   { method: 'GET', template: '/orgs/{orgId}', access: 'org' },
   { method: 'PATCH', template: '/orgs/{orgId}', access: 'org-operator', body: () => ({ name: 'Hijacked' }) },
   { method: 'DELETE', template: '/orgs/{orgId}', access: 'org-operator' },
   { method: 'GET', template: '/orgs/{orgId}/projects', access: 'org' },
   { method: 'POST', template: '/orgs/{orgId}/projects', access: 'org', body: () => ({ name: 'Intruder project' }) },
   { method: 'GET', template: '/orgs/{orgId}/projects/{projectId}', access: 'org' },
-  { method: 'PATCH', template: '/orgs/{orgId}/projects/{projectId}', access: 'org', body: () => ({ name: 'Hijacked' }) },
+  {
+    method: 'PATCH',
+    template: '/orgs/{orgId}/projects/{projectId}',
+    access: 'org',
+    body: () => ({ name: 'Hijacked' }),
+  },
   { method: 'DELETE', template: '/orgs/{orgId}/projects/{projectId}', access: 'org' },
   { method: 'GET', template: '/orgs/{orgId}/keys', access: 'org' },
-  { method: 'POST', template: '/orgs/{orgId}/keys', access: 'org', body: (t) => ({ role: 'project', projectId: t.projectId, name: 'intruder' }) },
+  {
+    method: 'POST',
+    template: '/orgs/{orgId}/keys',
+    access: 'org',
+    body: (t) => ({ role: 'project', projectId: t.projectId, name: 'intruder' }),
+  },
   { method: 'GET', template: '/orgs/{orgId}/keys/{keyId}', access: 'org' },
   { method: 'DELETE', template: '/orgs/{orgId}/keys/{keyId}', access: 'org' },
   { method: 'GET', template: '/models', access: 'catalog-read' },
@@ -76,7 +91,12 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'PATCH', template: '/models/{modelId}', access: 'operator', body: () => ({ inputPriceMicroPerMtok: 0 }) },
   { method: 'DELETE', template: '/models/{modelId}', access: 'operator' },
   { method: 'GET', template: '/sites', access: 'catalog-read' },
-  { method: 'POST', template: '/sites', access: 'operator', body: () => ({ id: 'intruder-site', name: 'Intruder site', jurisdiction: 'DE' }) },
+  {
+    method: 'POST',
+    template: '/sites',
+    access: 'operator',
+    body: () => ({ id: 'intruder-site', name: 'Intruder site', jurisdiction: 'DE' }),
+  },
   { method: 'GET', template: '/sites/{siteId}', access: 'catalog-read' },
   { method: 'PATCH', template: '/sites/{siteId}', access: 'operator', body: () => ({ jurisdiction: 'US' }) },
   { method: 'DELETE', template: '/sites/{siteId}', access: 'operator' },
@@ -88,7 +108,13 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
     method: 'POST',
     template: '/deployments',
     access: 'operator',
-    body: (t) => ({ id: 'intruder-deployment', modelId: t.modelId, siteId: t.siteId, kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1' }),
+    body: (t) => ({
+      id: 'intruder-deployment',
+      modelId: t.modelId,
+      siteId: t.siteId,
+      kind: 'openai',
+      baseUrl: 'http://127.0.0.1:9/v1',
+    }),
   },
   { method: 'GET', template: '/deployments/{deploymentId}', access: 'operator' },
   { method: 'PATCH', template: '/deployments/{deploymentId}', access: 'operator', body: () => ({ enabled: false }) },
@@ -96,13 +122,33 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'GET', template: '/deployments/{deploymentId}/status', access: 'operator' },
   { method: 'GET', template: '/usage', access: 'org-filter' },
   { method: 'GET', template: '/orgs/{orgId}/policy', access: 'org' },
-  { method: 'PUT', template: '/orgs/{orgId}/policy', access: 'org-operator', body: () => ({ allowedJurisdictions: ['US'] }) },
+  {
+    method: 'PUT',
+    template: '/orgs/{orgId}/policy',
+    access: 'org-operator',
+    body: () => ({ allowedJurisdictions: ['US'] }),
+  },
   { method: 'GET', template: '/orgs/{orgId}/projects/{projectId}/policy', access: 'org' },
-  { method: 'PUT', template: '/orgs/{orgId}/projects/{projectId}/policy', access: 'org', body: () => ({ allowedJurisdictions: ['US'] }) },
+  {
+    method: 'PUT',
+    template: '/orgs/{orgId}/projects/{projectId}/policy',
+    access: 'org',
+    body: () => ({ allowedJurisdictions: ['US'] }),
+  },
   { method: 'DELETE', template: '/orgs/{orgId}/projects/{projectId}/policy', access: 'org' },
   { method: 'GET', template: '/policy/changes', access: 'org-filter' },
-  { method: 'POST', template: '/policy/explain', access: 'org-filter', body: (t) => ({ organizationId: t.orgId, modelId: t.modelId }) },
-  { method: 'POST', template: '/policy/simulate', access: 'operator', body: (t) => ({ kind: 'organization_policy', organizationId: t.orgId, policy: {} }) },
+  {
+    method: 'POST',
+    template: '/policy/explain',
+    access: 'org-filter',
+    body: (t) => ({ organizationId: t.orgId, modelId: t.modelId }),
+  },
+  {
+    method: 'POST',
+    template: '/policy/simulate',
+    access: 'operator',
+    body: (t) => ({ kind: 'organization_policy', organizationId: t.orgId, policy: {} }),
+  },
   { method: 'GET', template: '/policy/rules', access: 'operator' },
   {
     method: 'POST',
@@ -111,7 +157,13 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
     body: () => ({ id: 'intruder-rule', effect: 'allow', match: {}, reason: 'intruder' }),
   },
   { method: 'GET', template: '/policy/rules/{ruleId}', access: 'operator', fixed: { ruleId: 'some-rule' } },
-  { method: 'PATCH', template: '/policy/rules/{ruleId}', access: 'operator', fixed: { ruleId: 'some-rule' }, body: () => ({ effect: 'allow' }) },
+  {
+    method: 'PATCH',
+    template: '/policy/rules/{ruleId}',
+    access: 'operator',
+    fixed: { ruleId: 'some-rule' },
+    body: () => ({ effect: 'allow' }),
+  },
   { method: 'DELETE', template: '/policy/rules/{ruleId}', access: 'operator', fixed: { ruleId: 'some-rule' } },
   { method: 'GET', template: '/jurisdiction-groups', access: 'catalog-read' },
   {
@@ -121,14 +173,40 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
     body: () => ({ id: 'INTRUDERS', name: 'Intruders', members: ['US'] }),
   },
   { method: 'GET', template: '/jurisdiction-groups/{groupId}', access: 'catalog-read', fixed: { groupId: 'EU' } },
-  { method: 'PATCH', template: '/jurisdiction-groups/{groupId}', access: 'operator', fixed: { groupId: 'SOME_GROUP' }, body: () => ({ members: ['US'] }) },
-  { method: 'DELETE', template: '/jurisdiction-groups/{groupId}', access: 'operator', fixed: { groupId: 'SOME_GROUP' } },
+  {
+    method: 'PATCH',
+    template: '/jurisdiction-groups/{groupId}',
+    access: 'operator',
+    fixed: { groupId: 'SOME_GROUP' },
+    body: () => ({ members: ['US'] }),
+  },
+  {
+    method: 'DELETE',
+    template: '/jurisdiction-groups/{groupId}',
+    access: 'operator',
+    fixed: { groupId: 'SOME_GROUP' },
+  },
   { method: 'GET', template: '/orgs/{orgId}/balance', access: 'org' },
-  { method: 'POST', template: '/orgs/{orgId}/credits', access: 'org-operator', body: () => ({ amountMicro: 1_000_000 }) },
+  {
+    method: 'POST',
+    template: '/orgs/{orgId}/credits',
+    access: 'org-operator',
+    body: () => ({ amountMicro: 1_000_000 }),
+  },
   { method: 'GET', template: '/orgs/{orgId}/statement', access: 'org' },
   { method: 'GET', template: '/orgs/{orgId}/budgets', access: 'org' },
-  { method: 'POST', template: '/orgs/{orgId}/budgets', access: 'org', body: () => ({ scope: 'organization', period: 'month', limitMicro: 1 }) },
-  { method: 'DELETE', template: '/orgs/{orgId}/budgets/{budgetId}', access: 'org', fixed: { budgetId: 'budget_someone' } },
+  {
+    method: 'POST',
+    template: '/orgs/{orgId}/budgets',
+    access: 'org',
+    body: () => ({ scope: 'organization', period: 'month', limitMicro: 1 }),
+  },
+  {
+    method: 'DELETE',
+    template: '/orgs/{orgId}/budgets/{budgetId}',
+    access: 'org',
+    fixed: { budgetId: 'budget_someone' },
+  },
   { method: 'GET', template: '/orgs/{orgId}/rate-limits', access: 'org' },
   {
     method: 'POST',
@@ -137,7 +215,12 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
     body: (t) => ({ scope: 'project', scopeId: t.projectId, requestsPerMinute: 1, tokensPerMinute: null }),
   },
   { method: 'GET', template: '/orgs/{orgId}/applications', access: 'org' },
-  { method: 'POST', template: '/orgs/{orgId}/applications', access: 'org', body: () => ({ programId: 'some-program', description: 'intruder' }) },
+  {
+    method: 'POST',
+    template: '/orgs/{orgId}/applications',
+    access: 'org',
+    body: () => ({ programId: 'some-program', description: 'intruder' }),
+  },
   { method: 'GET', template: '/programs', access: 'catalog-read' },
   {
     method: 'POST',
@@ -145,8 +228,19 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
     access: 'operator',
     body: () => ({ id: 'intruder-program', name: 'Intruder', defaultGrantMicro: 1, grantDurationDays: 1 }),
   },
-  { method: 'POST', template: '/programs/{programId}/fund', access: 'operator', fixed: { programId: 'some-program' }, body: () => ({ amountMicro: 1 }) },
-  { method: 'GET', template: '/programs/{programId}/applications', access: 'operator', fixed: { programId: 'some-program' } },
+  {
+    method: 'POST',
+    template: '/programs/{programId}/fund',
+    access: 'operator',
+    fixed: { programId: 'some-program' },
+    body: () => ({ amountMicro: 1 }),
+  },
+  {
+    method: 'GET',
+    template: '/programs/{programId}/applications',
+    access: 'operator',
+    fixed: { programId: 'some-program' },
+  },
   {
     method: 'POST',
     template: '/programs/{programId}/applications/{applicationId}/approve',
@@ -169,8 +263,20 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
     access: 'operator',
     body: () => ({ id: 'intruder-transfer', debitAccountId: 'issuance', creditAccountId: 'revenue', amountMicro: 1 }),
   },
-  { method: 'POST', template: '/ledger/transfers/{transferId}/post', access: 'operator', fixed: { transferId: 'some-hold' }, body: () => ({ id: 'intruder-post' }) },
-  { method: 'POST', template: '/ledger/transfers/{transferId}/void', access: 'operator', fixed: { transferId: 'some-hold' }, body: () => ({ id: 'intruder-void' }) },
+  {
+    method: 'POST',
+    template: '/ledger/transfers/{transferId}/post',
+    access: 'operator',
+    fixed: { transferId: 'some-hold' },
+    body: () => ({ id: 'intruder-post' }),
+  },
+  {
+    method: 'POST',
+    template: '/ledger/transfers/{transferId}/void',
+    access: 'operator',
+    fixed: { transferId: 'some-hold' },
+    body: () => ({ id: 'intruder-void' }),
+  },
   {
     method: 'POST',
     template: '/ledger/transfers/{transferId}/reverse',
@@ -187,7 +293,8 @@ export function routePath(route: AdminRoute, targets: RouteTargets): string {
   return (
     '/admin/v1' +
     route.template.replace(/\{(\w+)\}/g, (_match, name: string) => {
-      const value = route.fixed?.[name as keyof NonNullable<AdminRoute['fixed']>] ?? targets[name as keyof RouteTargets];
+      const value =
+        route.fixed?.[name as keyof NonNullable<AdminRoute['fixed']>] ?? targets[name as keyof RouteTargets];
       if (value === undefined) throw new Error(`route ${route.template} names an unknown parameter "${name}"`);
       return encodeURIComponent(value);
     })

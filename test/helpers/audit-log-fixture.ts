@@ -2,7 +2,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdminChangeLog, CheckpointPublisher, LogSigner, type ReceiptFacts, TransparencyLog } from '../../src/audit/index.js';
+import {
+  AdminChangeLog,
+  CheckpointPublisher,
+  LogSigner,
+  type ReceiptFacts,
+  TransparencyLog,
+} from '../../src/audit/index.js';
 import { UsageRepository } from '../../src/metering/index.js';
 import { GroupCommitWriter, openSqliteStore, type Store } from '../../src/store/index.js';
 import { TestUsageRecorder } from './test-usage-recorder.js';
@@ -39,7 +45,14 @@ export async function startAuditLogFixture(): Promise<AuditLogFixture> {
   const log = new TransparencyLog(store);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const signer = new LogSigner('test.example/log', privateKey, publicKey);
-  const checkpoints = new CheckpointPublisher({ store, writer, log, signer, intervalMs: 60_000, onError: () => undefined });
+  const checkpoints = new CheckpointPublisher({
+    store,
+    writer,
+    log,
+    signer,
+    intervalMs: 60_000,
+    onError: () => undefined,
+  });
   const recorder = new TestUsageRecorder(writer, new UsageRepository(store), log);
   return {
     dir,

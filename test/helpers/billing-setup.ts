@@ -7,9 +7,17 @@ export const fakeModelPrices = { inputPriceMicroPerMtok: 1_000_000, outputPriceM
 export const fakeAnswerCostMicro = 5 * 1 + 4 * 2;
 
 /** Calls the admin API as the operator and insists on a 2xx answer. */
-export async function operatorCall(baseUrl: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<any> {
+export async function operatorCall(
+  baseUrl: string,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<any> {
   const answer = await callAdmin(baseUrl, method, `/admin/v1${path}`, body === undefined ? {} : { body });
-  assert.ok(answer.status >= 200 && answer.status < 300, `${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`);
+  assert.ok(
+    answer.status >= 200 && answer.status < 300,
+    `${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`,
+  );
   return answer.body;
 }
 
@@ -17,16 +25,24 @@ export async function operatorCall(baseUrl: string, method: 'GET' | 'POST' | 'PU
  * An organization with a project and a project key, funded with `creditsMicro` (no
  * credits account at all when it is undefined). Returns the key's secret and id.
  */
-export async function billedOrganization(baseUrl: string, orgId: string, creditsMicro: number | undefined): Promise<{ secret: string; keyId: string }> {
+export async function billedOrganization(
+  baseUrl: string,
+  orgId: string,
+  creditsMicro: number | undefined,
+): Promise<{ secret: string; keyId: string }> {
   await operatorCall(baseUrl, 'POST', '/orgs', { id: orgId, name: orgId, homeJurisdiction: 'DE' });
   await operatorCall(baseUrl, 'POST', `/orgs/${orgId}/projects`, { id: 'main', name: 'Main' });
   const key = await operatorCall(baseUrl, 'POST', `/orgs/${orgId}/keys`, { role: 'project', projectId: 'main' });
-  if (creditsMicro !== undefined) await operatorCall(baseUrl, 'POST', `/orgs/${orgId}/credits`, { amountMicro: creditsMicro, id: `seed-${orgId}` });
+  if (creditsMicro !== undefined)
+    await operatorCall(baseUrl, 'POST', `/orgs/${orgId}/credits`, { amountMicro: creditsMicro, id: `seed-${orgId}` });
   return { secret: key.secret, keyId: key.id };
 }
 
 /** The organization's balance and available credits, as the admin API reports them. */
-export async function balanceOf(baseUrl: string, orgId: string): Promise<{ balanceMicro: number; availableMicro: number }> {
+export async function balanceOf(
+  baseUrl: string,
+  orgId: string,
+): Promise<{ balanceMicro: number; availableMicro: number }> {
   const body = await operatorCall(baseUrl, 'GET', `/orgs/${orgId}/balance`);
   return { balanceMicro: body.balanceMicro, availableMicro: body.availableMicro };
 }

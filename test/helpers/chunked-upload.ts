@@ -60,7 +60,8 @@ export function postChunked(upload: ChunkedUpload): Promise<ChunkedUploadResult>
     req.once('socket', (socket) =>
       socket.once('close', () => {
         socketClosed = true;
-        if (answer === undefined) reject(new Error(`the connection closed without a complete answer after ${sentBytes} bytes`));
+        if (answer === undefined)
+          reject(new Error(`the connection closed without a complete answer after ${sentBytes} bytes`));
         else resolve({ ...answer, sentBytes, closedByServer: !closedByClient });
       }),
     );

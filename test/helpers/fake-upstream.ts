@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A way for the fake upstream to misbehave; it applies to every request until changed. */
@@ -31,7 +37,8 @@ export interface RecordedRequest {
 
 const requestBodyBytesMax = 1024 * 1024;
 /** What `malformed_sse` sends: an event whose JSON stops in the middle of a string. */
-export const malformedEvent = 'data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"wor\n\n';
+export const malformedEvent =
+  'data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"wor\n\n';
 /** What `error_event` sends inside its 200 stream. */
 export const upstreamErrorEvent = {
   error: { message: 'the model server ran out of memory', type: 'server_error', param: null, code: 'out_of_memory' },
@@ -40,7 +47,13 @@ const streamPieces = ['Hello', ',', ' world', '!'] as const;
 export const fakeModelId = 'fake-model';
 
 function chunkEvent(id: string, model: string, delta: object, finishReason: string | null): string {
-  const chunk = { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finishReason }] };
+  const chunk = {
+    id,
+    object: 'chat.completion.chunk',
+    created: 0,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  };
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
@@ -52,7 +65,9 @@ function streamEvents(includeUsage: boolean, model: string): string[] {
   events.push(chunkEvent(id, model, {}, 'stop'));
   if (includeUsage) {
     const usage = { prompt_tokens: 5, completion_tokens: streamPieces.length, total_tokens: 5 + streamPieces.length };
-    events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`);
+    events.push(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`,
+    );
   }
   events.push('data: [DONE]\n\n');
   return events;
@@ -197,7 +212,9 @@ export class FakeUpstream {
     const fault = this.fault;
     if (fault?.kind === 'hang_before_headers') return;
     if (fault?.kind === 'status') {
-      const errorBody = fault.body ?? JSON.stringify({ error: { message: 'fake failure', type: 'server_error', param: null, code: null } });
+      const errorBody =
+        fault.body ??
+        JSON.stringify({ error: { message: 'fake failure', type: 'server_error', param: null, code: null } });
       res.writeHead(fault.statusCode, { 'content-type': 'application/json' });
       res.end(errorBody);
       return;
@@ -211,13 +228,18 @@ export class FakeUpstream {
     }
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') {
-      sendJson(res, 200, { object: 'list', data: [{ id: fakeModelId, object: 'model', created: 0, owned_by: 'fake' }] });
+      sendJson(res, 200, {
+        object: 'list',
+        data: [{ id: fakeModelId, object: 'model', created: 0, owned_by: 'fake' }],
+      });
     } else if (req.method === 'POST' && path === '/v1/embeddings') {
       this.#embeddings(res, body);
     } else if (req.method === 'POST' && path === '/v1/chat/completions') {
       await this.#chat(req, res, body);
     } else {
-      sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: null } });
+      sendJson(res, 404, {
+        error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: null },
+      });
     }
   }
 
@@ -242,11 +264,20 @@ export class FakeUpstream {
     const input = (JSON.parse(body) as { input: string | string[] }).input;
     const inputs = Array.isArray(input) ? input : [input];
     const data = inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3] }));
-    sendJson(res, 200, { object: 'list', data, model: fakeModelId, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
+    sendJson(res, 200, {
+      object: 'list',
+      data,
+      model: fakeModelId,
+      usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+    });
   }
 
   async #chat(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
-    const request = JSON.parse(body) as { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
+    const request = JSON.parse(body) as {
+      model?: string;
+      stream?: boolean;
+      stream_options?: { include_usage?: boolean };
+    };
     if (request.stream !== true) {
       const message = { role: 'assistant', content: streamPieces.join('') };
       const completionTokens = this.fault?.kind === 'overreport' ? this.fault.completionTokens : streamPieces.length;

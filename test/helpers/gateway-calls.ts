@@ -68,7 +68,13 @@ export interface RawAnswer {
 }
 
 /** POSTs to /v1 without the SDK, to see the bytes as they are: the SSE framing, `[DONE]`, error events. */
-export async function postRaw(baseUrl: string, apiKey: string, path: string, body: unknown, guardMs = 10_000): Promise<RawAnswer> {
+export async function postRaw(
+  baseUrl: string,
+  apiKey: string,
+  path: string,
+  body: unknown,
+  guardMs = 10_000,
+): Promise<RawAnswer> {
   const answer = await request(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
@@ -121,7 +127,10 @@ export async function expectApiError<E extends APIError>(
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof kind, `expected ${kind.name}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  assert.ok(
+    caught instanceof kind,
+    `expected ${kind.name}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+  );
   assert.equal(caught.status, status, caught.message);
   assertOpenAiError({ error: caught.error }, code);
   assert.match(caught.requestID ?? '', /^req_/);

@@ -36,7 +36,11 @@ export async function startGatewayFixture(
   // Billing is on by default: a million credits keep every request of a test far from 402.
   await admin(platform, 'POST', '/admin/v1/orgs/acme/credits', { amountMicro: fixtureCreditsMicro });
   const key = await admin(platform, 'POST', '/admin/v1/orgs/acme/keys', { role: 'project', projectId: 'main' });
-  await admin(platform, 'POST', '/admin/v1/models', { id: 'fake-model', inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 2_000_000 });
+  await admin(platform, 'POST', '/admin/v1/models', {
+    id: 'fake-model',
+    inputPriceMicroPerMtok: 1_000_000,
+    outputPriceMicroPerMtok: 2_000_000,
+  });
   await admin(platform, 'POST', '/admin/v1/sites', { id: 'fra-1', name: 'Frankfurt', jurisdiction: 'DE' });
   await admin(platform, 'POST', '/admin/v1/sites', { id: 'par-1', name: 'Paris', jurisdiction: 'FR' });
   for (const [index, upstream] of upstreams.entries()) {
@@ -48,7 +52,12 @@ export async function startGatewayFixture(
       baseUrl: upstream.baseUrl,
     });
   }
-  const client = new OpenAI({ apiKey: key.secret, baseURL: `${platform.url}/v1`, maxRetries: options.maxRetries ?? 0, timeout: 20_000 });
+  const client = new OpenAI({
+    apiKey: key.secret,
+    baseURL: `${platform.url}/v1`,
+    maxRetries: options.maxRetries ?? 0,
+    timeout: 20_000,
+  });
   return {
     platform,
     upstreams,

@@ -15,7 +15,13 @@ export function stored(policy: Partial<ResidencyPolicy>): StoredPolicy {
   return { policy: toResidencyPolicy(policy), version: 1, updatedAt: at };
 }
 
-export function rule(id: string, effect: RuleEffect, match: RuleMatch, reason = `reason of ${id}`, reference: string | null = null): PolicyRule {
+export function rule(
+  id: string,
+  effect: RuleEffect,
+  match: RuleMatch,
+  reason = `reason of ${id}`,
+  reference: string | null = null,
+): PolicyRule {
   return { object: 'policy_rule', id, position: 0, effect, match, reason, reference, createdAt: at, updatedAt: at };
 }
 
@@ -34,7 +40,9 @@ export function policyState(parts: {
   return {
     version: parts.version ?? 1,
     groups: new Map((parts.groups ?? []).map((g) => [g.id, g])),
-    organizationPolicies: new Map(Object.entries(parts.organizations ?? {}).map(([id, policy]) => [id, stored(policy)])),
+    organizationPolicies: new Map(
+      Object.entries(parts.organizations ?? {}).map(([id, policy]) => [id, stored(policy)]),
+    ),
     projectPolicies: new Map(
       Object.entries(parts.projects ?? {}).map(([organizationId, projects]) => [
         organizationId,

@@ -12,7 +12,8 @@ export function llamaSkip(env: NodeJS.ProcessEnv = process.env): string | false 
     return false;
   } catch {
     const reason = 'node-llama-cpp is not installed (an optional dependency: npm install --include=optional)';
-    if (env[requireServicesVariable] === '1') throw new Error(`${reason}; ${requireServicesVariable}=1 makes this a failure, not a skip`);
+    if (env[requireServicesVariable] === '1')
+      throw new Error(`${reason}; ${requireServicesVariable}=1 makes this a failure, not a skip`);
     return reason;
   }
 }

@@ -11,7 +11,13 @@ function recordingContext(): { readonly context: TestContext; readonly skipped: 
 const refused: ServiceCheck = {
   name: 'Redis',
   address: '127.0.0.1:6379',
-  probe: () => Promise.reject(new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })], '')),
+  probe: () =>
+    Promise.reject(
+      new AggregateError(
+        [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })],
+        '',
+      ),
+    ),
 };
 
 test('requireService goes on when the service answers', async () => {
@@ -28,6 +34,9 @@ test('requireService skips with the address and the reason when the service does
 
 test('requireService fails instead of skipping when COMMONWEAL_REQUIRE_SERVICES=1', async () => {
   const { context, skipped } = recordingContext();
-  await assert.rejects(requireService(context, refused, { COMMONWEAL_REQUIRE_SERVICES: '1' }), /Redis not reachable at 127\.0\.0\.1:6379: connect ECONNREFUSED/);
+  await assert.rejects(
+    requireService(context, refused, { COMMONWEAL_REQUIRE_SERVICES: '1' }),
+    /Redis not reachable at 127\.0\.0\.1:6379: connect ECONNREFUSED/,
+  );
   assert.deepEqual(skipped, []);
 });

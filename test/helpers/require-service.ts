@@ -22,7 +22,11 @@ export interface ServiceCheck {
  *
  * Resolves true when the test should go on, false when it has been skipped.
  */
-export async function requireService(t: TestContext, service: ServiceCheck, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function requireService(
+  t: TestContext,
+  service: ServiceCheck,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   try {
     await withTimeout(service.probe(), probeTimeoutMs);
     return true;

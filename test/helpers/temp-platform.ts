@@ -40,10 +40,16 @@ export function writeTestConfigFile(dataDir: string, config: TempPlatformConfig)
 }
 
 /** A real platform on an ephemeral port and a fresh data directory, with a known admin token. */
-export async function startTempPlatform(dataDir = tempDataDir(), config: TempPlatformConfig = {}): Promise<TempPlatform> {
+export async function startTempPlatform(
+  dataDir = tempDataDir(),
+  config: TempPlatformConfig = {},
+): Promise<TempPlatform> {
   // Without overrides no file is written, so the data directory holds only what the platform put there.
   const configFile = Object.keys(config).length === 0 ? undefined : writeTestConfigFile(dataDir, config);
-  const loaded = loadServerConfig({ configFile, dataDir, port: 0, logLevel: 'silent' }, { COMMONWEAL_ADMIN_TOKEN: testAdminToken });
+  const loaded = loadServerConfig(
+    { configFile, dataDir, port: 0, logLevel: 'silent' },
+    { COMMONWEAL_ADMIN_TOKEN: testAdminToken },
+  );
   const platform = await startPlatform(loaded);
   crashOnInvariantViolation();
   return Object.assign(Object.create(platform) as RunningPlatform, platform, {

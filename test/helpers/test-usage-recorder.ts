@@ -22,7 +22,8 @@ export class TestUsageRecorder {
     const record = newUsageRecord(input);
     const log = this.#log;
     await this.#writer.submit(async (tx) => {
-      const leaf = log === undefined || facts === undefined ? null : await log.append(tx, receiptText(toReceipt(record, facts)));
+      const leaf =
+        log === undefined || facts === undefined ? null : await log.append(tx, receiptText(toReceipt(record, facts)));
       await this.#usage.record(tx, record, leaf);
     });
   }

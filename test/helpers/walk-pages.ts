@@ -13,7 +13,12 @@ const pageCountMax = 1000;
  * Follows `after` cursors through a list until has_more is false, checking on every
  * page that first_id, last_id and has_more agree with the data and that ids ascend.
  */
-export async function walkPages(baseUrl: string, path: string, limit: number, token?: string | null): Promise<WalkedPages> {
+export async function walkPages(
+  baseUrl: string,
+  path: string,
+  limit: number,
+  token?: string | null,
+): Promise<WalkedPages> {
   const ids: string[] = [];
   const separator = path.includes('?') ? '&' : '?';
   let after: string | undefined;

@@ -22,10 +22,17 @@ function bearerToken(request: FastifyRequest): string | undefined {
  * organization admin key. A project key is recognised and refused with 403: it is
  * valid, but only for the inference API.
  */
-export async function authenticateAdmin(request: FastifyRequest, adminTokenHash: string, keys: ApiKeyRepository): Promise<AdminPrincipal> {
+export async function authenticateAdmin(
+  request: FastifyRequest,
+  adminTokenHash: string,
+  keys: ApiKeyRepository,
+): Promise<AdminPrincipal> {
   const token = bearerToken(request);
   if (token === undefined) {
-    throw new CommonwealError('invalid_admin_token', 'missing bearer token: send "Authorization: Bearer <admin token or organization admin key>"');
+    throw new CommonwealError(
+      'invalid_admin_token',
+      'missing bearer token: send "Authorization: Bearer <admin token or organization admin key>"',
+    );
   }
   if (tokenMatchesHash(token, adminTokenHash)) return { kind: 'operator' };
   const key = await keys.findBySecretHash(sha256Hex(token));
@@ -33,13 +40,17 @@ export async function authenticateAdmin(request: FastifyRequest, adminTokenHash:
     throw new CommonwealError('invalid_admin_token', 'invalid, revoked or expired token');
   }
   if (key.role !== 'org_admin') {
-    throw new CommonwealError('forbidden', 'a project key may only call the inference API (/v1); use an organization admin key');
+    throw new CommonwealError(
+      'forbidden',
+      'a project key may only call the inference API (/v1); use an organization admin key',
+    );
   }
   return { kind: 'org_admin', organizationId: key.organizationId, keyId: key.id };
 }
 
 export function requireOperator(principal: AdminPrincipal): void {
-  if (principal.kind !== 'operator') throw new CommonwealError('forbidden', 'only the operator (admin token) may do this');
+  if (principal.kind !== 'operator')
+    throw new CommonwealError('forbidden', 'only the operator (admin token) may do this');
 }
 
 /**
@@ -47,7 +58,8 @@ export function requireOperator(principal: AdminPrincipal): void {
  * exist: any other organization answers exactly as an absent one does.
  */
 export function requireOrganizationAccess(principal: AdminPrincipal, organizationId: string, param = 'orgId'): void {
-  if (principal.kind === 'org_admin' && principal.organizationId !== organizationId) throw organizationNotFound(organizationId, param);
+  if (principal.kind === 'org_admin' && principal.organizationId !== organizationId)
+    throw organizationNotFound(organizationId, param);
 }
 
 /** `param` names where the caller gave the organization: the path's `orgId` unless a query parameter carried it. */

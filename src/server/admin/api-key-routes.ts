@@ -17,7 +17,10 @@ const KeyCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-const KeyListQuery = Type.Object({ ...PageQuery.properties, projectId: Type.Optional(Type.String()) }, { additionalProperties: false });
+const KeyListQuery = Type.Object(
+  { ...PageQuery.properties, projectId: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
 const OrgParams = Type.Object({ orgId: Type.String() });
 const KeyParams = Type.Object({ orgId: Type.String(), keyId: Type.String() });
 
@@ -25,21 +28,36 @@ type KeyCreateBody = Static<typeof KeyCreate>;
 
 async function checkKeyTarget(deps: AdminDeps, organizationId: string, body: KeyCreateBody): Promise<void> {
   if (body.role === 'org_admin' && body.projectId !== undefined) {
-    throw new CommonwealError('invalid_request', 'an org_admin key belongs to the organization, not to a project: omit projectId', { param: 'projectId' });
+    throw new CommonwealError(
+      'invalid_request',
+      'an org_admin key belongs to the organization, not to a project: omit projectId',
+      { param: 'projectId' },
+    );
   }
   if (body.role === 'project') {
-    if (body.projectId === undefined) throw new CommonwealError('invalid_request', 'a project key needs a projectId', { param: 'projectId' });
+    if (body.projectId === undefined)
+      throw new CommonwealError('invalid_request', 'a project key needs a projectId', { param: 'projectId' });
     if (!(await deps.projects.find(organizationId, body.projectId))) {
-      throw new CommonwealError('invalid_request', `project "${body.projectId}" not found in this organization`, { param: 'projectId' });
+      throw new CommonwealError('invalid_request', `project "${body.projectId}" not found in this organization`, {
+        param: 'projectId',
+      });
     }
   }
   if (body.expiresAt !== undefined && !(Date.parse(body.expiresAt) > Date.now())) {
-    throw new CommonwealError('invalid_request', 'expiresAt must be a valid time in the future', { param: 'expiresAt' });
+    throw new CommonwealError('invalid_request', 'expiresAt must be a valid time in the future', {
+      param: 'expiresAt',
+    });
   }
 }
 
 /** A key change as a leaf of the transparency log, under the key's organization. */
-function change(actor: AdminPrincipal, action: string, key: ApiKey, before: ApiKey | null, after: ApiKey): AdminChangeInput {
+function change(
+  actor: AdminPrincipal,
+  action: string,
+  key: ApiKey,
+  before: ApiKey | null,
+  after: ApiKey,
+): AdminChangeInput {
   return { actor, action, resource: 'api_key', resourceId: key.id, organizationId: key.organizationId, before, after };
 }
 
@@ -81,24 +99,32 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   );
 
-  app.get<{ Params: Static<typeof KeyParams> }>('/orgs/:orgId/keys/:keyId', { schema: { tags: ['keys'], params: KeyParams } }, async (request) => {
-    await enterOrganization(deps, request.principal, request.params.orgId);
-    const key = await deps.apiKeys.find(request.params.orgId, request.params.keyId);
-    if (!key) throw notFound('key', request.params.keyId);
-    return key;
-  });
+  app.get<{ Params: Static<typeof KeyParams> }>(
+    '/orgs/:orgId/keys/:keyId',
+    { schema: { tags: ['keys'], params: KeyParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      const key = await deps.apiKeys.find(request.params.orgId, request.params.keyId);
+      if (!key) throw notFound('key', request.params.keyId);
+      return key;
+    },
+  );
 
   // Deleting a key revokes it: the record stays so that usage remains attributable.
-  app.delete<{ Params: Static<typeof KeyParams> }>('/orgs/:orgId/keys/:keyId', { schema: { tags: ['keys'], params: KeyParams } }, async (request) => {
-    await enterOrganization(deps, request.principal, request.params.orgId);
-    const { orgId, keyId } = request.params;
-    const key = await deps.audit.commit(async (tx) => {
-      const revoked = await deps.apiKeys.revoke(tx, orgId, keyId);
-      if (!revoked) throw notFound('key', keyId);
-      const leaf = change(request.principal, 'revoke', revoked.after, revoked.before, revoked.after);
-      return { result: revoked.after, change: leaf };
-    });
-    await deps.onCatalogChange();
-    return key;
-  });
+  app.delete<{ Params: Static<typeof KeyParams> }>(
+    '/orgs/:orgId/keys/:keyId',
+    { schema: { tags: ['keys'], params: KeyParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      const { orgId, keyId } = request.params;
+      const key = await deps.audit.commit(async (tx) => {
+        const revoked = await deps.apiKeys.revoke(tx, orgId, keyId);
+        if (!revoked) throw notFound('key', keyId);
+        const leaf = change(request.principal, 'revoke', revoked.after, revoked.before, revoked.after);
+        return { result: revoked.after, change: leaf };
+      });
+      await deps.onCatalogChange();
+      return key;
+    },
+  );
 }

@@ -6,17 +6,24 @@ import { LongText } from './billing-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
-const ApplyBody = Type.Object({ programId: Type.String({ minLength: 1, maxLength: 64 }), description: LongText }, { additionalProperties: false });
+const ApplyBody = Type.Object(
+  { programId: Type.String({ minLength: 1, maxLength: 64 }), description: LongText },
+  { additionalProperties: false },
+);
 
 /** An organization's applications to fund programs: its admins apply and follow them. */
 export function applicationRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { fund } = deps.billing;
   const tags = ['fund'];
 
-  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/applications', { schema: { tags, params: OrgParams } }, async (request) => {
-    await enterOrganization(deps, request.principal, request.params.orgId);
-    return { object: 'list', data: await fund.listApplications({ organizationId: request.params.orgId }) };
-  });
+  app.get<{ Params: Static<typeof OrgParams> }>(
+    '/orgs/:orgId/applications',
+    { schema: { tags, params: OrgParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      return { object: 'list', data: await fund.listApplications({ organizationId: request.params.orgId }) };
+    },
+  );
 
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof ApplyBody> }>(
     '/orgs/:orgId/applications',
@@ -24,7 +31,13 @@ export function applicationRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request, reply) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const application = await fund.apply(request.params.orgId, request.body.programId, request.body.description);
-      await auditBillingChange(deps, request.principal, { action: 'create', resource: 'application', resourceId: application.id, organizationId: application.organizationId, after: application });
+      await auditBillingChange(deps, request.principal, {
+        action: 'create',
+        resource: 'application',
+        resourceId: application.id,
+        organizationId: application.organizationId,
+        after: application,
+      });
       return reply.code(201).send(application);
     },
   );

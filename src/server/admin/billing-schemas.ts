@@ -4,8 +4,16 @@ import { transferCodes } from '../../ledger/index.js';
 import { dateOrInstant, plainText } from './common-schemas.js';
 
 /** Money on the wire: whole micro-credits (1 credit = 1,000,000), never a fraction. */
-export const AmountMicro = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-credits (1 credit = 1,000,000)' });
-export const PositiveAmountMicro = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-credits (1 credit = 1,000,000)' });
+export const AmountMicro = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'micro-credits (1 credit = 1,000,000)',
+});
+export const PositiveAmountMicro = Type.Integer({
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'micro-credits (1 credit = 1,000,000)',
+});
 /** A client-chosen transfer id: retrying with the same id and content is safe. */
 export const TransferId = patternString(
   '^[A-Za-z0-9][A-Za-z0-9:._-]{0,159}$',
@@ -29,4 +37,7 @@ export const StatementQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const FormatQuery = Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }) }, { additionalProperties: false });
+export const FormatQuery = Type.Object(
+  { format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }) },
+  { additionalProperties: false },
+);

@@ -8,24 +8,33 @@ import { Memo, PositiveAmountMicro, StatementQuery, TransferId } from './billing
 import { enterOrganization } from './organization-scope.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
-const CreditsBody = Type.Object({ amountMicro: PositiveAmountMicro, id: Type.Optional(TransferId), memo: Type.Optional(Memo) }, { additionalProperties: false });
+const CreditsBody = Type.Object(
+  { amountMicro: PositiveAmountMicro, id: Type.Optional(TransferId), memo: Type.Optional(Memo) },
+  { additionalProperties: false },
+);
 
 /** An organization's credits: balance, deposits (operator) and statement. */
 export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { ledger } = deps.billing;
   const tags = ['credits'];
 
-  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/balance', { schema: { tags, params: OrgParams } }, async (request) => {
-    await enterOrganization(deps, request.principal, request.params.orgId);
-    const accounts = ledger.book.ofOrganization(request.params.orgId).map((a) => ledger.book.view(a));
-    return {
-      object: 'balance',
-      organizationId: request.params.orgId,
-      balanceMicro: accounts.reduce((sum, a) => sum + a.balanceMicro, 0),
-      availableMicro: accounts.filter((a) => a.closedAt === null && (a.expiresAt === null || Date.parse(a.expiresAt) > ledger.nowMs())).reduce((sum, a) => sum + a.availableMicro, 0),
-      accounts,
-    };
-  });
+  app.get<{ Params: Static<typeof OrgParams> }>(
+    '/orgs/:orgId/balance',
+    { schema: { tags, params: OrgParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      const accounts = ledger.book.ofOrganization(request.params.orgId).map((a) => ledger.book.view(a));
+      return {
+        object: 'balance',
+        organizationId: request.params.orgId,
+        balanceMicro: accounts.reduce((sum, a) => sum + a.balanceMicro, 0),
+        availableMicro: accounts
+          .filter((a) => a.closedAt === null && (a.expiresAt === null || Date.parse(a.expiresAt) > ledger.nowMs()))
+          .reduce((sum, a) => sum + a.availableMicro, 0),
+        accounts,
+      };
+    },
+  );
 
   // Issuing credits creates money, so only the operator may; the organization's account is opened on first use.
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof CreditsBody> }>(
@@ -46,7 +55,14 @@ export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
         memo: request.body.memo ?? null,
       });
       const { orgId } = request.params;
-      if (result.created) await auditBillingChange(deps, request.principal, { action: 'create', resource: 'deposit', resourceId: result.transfer.id, organizationId: orgId, after: result.transfer });
+      if (result.created)
+        await auditBillingChange(deps, request.principal, {
+          action: 'create',
+          resource: 'deposit',
+          resourceId: result.transfer.id,
+          organizationId: orgId,
+          after: result.transfer,
+        });
       // `created` says in the body what the status says, for clients that read only the body: a retry added nothing.
       const answer = { ...result.transfer, created: result.created, account: ledger.account(accountId) };
       return reply.code(result.created ? 201 : 200).send(answer);

@@ -8,14 +8,23 @@ import { parseModelRef } from '../../model-files/index.js';
 export const ModelSource = Type.String({
   minLength: 1,
   maxLength: 2048,
-  description: 'embedded: the GGUF file, as an absolute path on the server or hf:<user>/<repo>/<file>.gguf (pulled with `commonweal models pull`)',
+  description:
+    'embedded: the GGUF file, as an absolute path on the server or hf:<user>/<repo>/<file>.gguf (pulled with `commonweal models pull`)',
 });
 
 export const EngineOptions = Type.Object(
   {
-    contextSize: Type.Optional(Type.Union([Type.Integer({ minimum: 64, maximum: 1_048_576 }), Type.Literal('auto')], { description: 'tokens per sequence' })),
-    gpuLayers: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Literal('auto'), Type.Literal('max')])),
-    parallelSequences: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'requests generated at once' })),
+    contextSize: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 64, maximum: 1_048_576 }), Type.Literal('auto')], {
+        description: 'tokens per sequence',
+      }),
+    ),
+    gpuLayers: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Literal('auto'), Type.Literal('max')]),
+    ),
+    parallelSequences: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 64, description: 'requests generated at once' }),
+    ),
     threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   },
   { additionalProperties: false, description: 'embedded: how to run the model; absent fields take their defaults' },
@@ -41,12 +50,16 @@ export function checkEngineFields(kind: EngineKind, fields: EngineFields, creati
   if (kind === 'openai') {
     if (creating && fields.baseUrl === undefined) refuse('a deployment of kind "openai" needs a baseUrl', 'baseUrl');
     if (fields.source !== undefined) refuse('source is for deployments of kind "embedded"', 'source');
-    if (fields.engineOptions !== undefined && fields.engineOptions !== null) refuse('engineOptions are for deployments of kind "embedded"', 'engineOptions');
+    if (fields.engineOptions !== undefined && fields.engineOptions !== null)
+      refuse('engineOptions are for deployments of kind "embedded"', 'engineOptions');
     return;
   }
-  if (creating && fields.source === undefined) refuse('a deployment of kind "embedded" needs a source (a GGUF file path or hf: reference)', 'source');
-  if (fields.baseUrl !== undefined) refuse('an embedded deployment runs inside this server and has no baseUrl', 'baseUrl');
-  if (fields.upstreamApiKey !== undefined && fields.upstreamApiKey !== null) refuse('an embedded deployment runs inside this server and has no upstreamApiKey', 'upstreamApiKey');
+  if (creating && fields.source === undefined)
+    refuse('a deployment of kind "embedded" needs a source (a GGUF file path or hf: reference)', 'source');
+  if (fields.baseUrl !== undefined)
+    refuse('an embedded deployment runs inside this server and has no baseUrl', 'baseUrl');
+  if (fields.upstreamApiKey !== undefined && fields.upstreamApiKey !== null)
+    refuse('an embedded deployment runs inside this server and has no upstreamApiKey', 'upstreamApiKey');
   if (fields.source === undefined) return;
   try {
     parseModelRef(fields.source);

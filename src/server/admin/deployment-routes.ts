@@ -18,7 +18,9 @@ const deploymentFields = {
   source: Type.Optional(ModelSource),
   engineOptions: Type.Optional(Type.Union([EngineOptions, Type.Null()])),
   upstreamModel: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()])),
-  upstreamApiKey: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096, writeOnly: true }), Type.Null()])),
+  upstreamApiKey: Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: 4096, writeOnly: true }), Type.Null()]),
+  ),
   weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   enabled: Type.Optional(Type.Boolean()),
 };
@@ -50,14 +52,20 @@ function checkBaseUrl(baseUrl: string | undefined): void {
   // A URL is stored and shown as it is, so credentials in it would be neither sealed nor hidden.
   if (url.username !== '' || url.password !== '') {
     const message =
-      'baseUrl must not contain credentials (user:password@); give the server\'s key as upstreamApiKey ' +
+      "baseUrl must not contain credentials (user:password@); give the server's key as upstreamApiKey " +
       '(--upstream-api-key in the CLI), which is stored encrypted and never returned';
     throw new CommonwealError('invalid_request', message, { param: 'baseUrl' });
   }
 }
 
 /** A deployment change as a leaf of the transparency log; deployments belong to no organization. */
-function change(actor: AdminPrincipal, action: string, resourceId: string, before: Deployment | null, after: Deployment | null): AdminChangeInput {
+function change(
+  actor: AdminPrincipal,
+  action: string,
+  resourceId: string,
+  before: Deployment | null,
+  after: Deployment | null,
+): AdminChangeInput {
   return { actor, action, resource: 'deployment', resourceId, organizationId: null, before, after };
 }
 

@@ -19,7 +19,12 @@ export function deploymentStatusRoutes(app: FastifyInstance, deps: AdminDeps): v
       const { deploymentId } = request.params;
       const deployment = await deps.deployments.find(deploymentId);
       if (!deployment) throw notFound('deployment', deploymentId);
-      return { object: 'deployment.status', deploymentId, kind: deployment.kind, engine: deps.engineStatus(deploymentId) ?? null };
+      return {
+        object: 'deployment.status',
+        deploymentId,
+        kind: deployment.kind,
+        engine: deps.engineStatus(deploymentId) ?? null,
+      };
     },
   );
 }

@@ -15,14 +15,22 @@ const ProgramBody = Type.Object(
     name: Name,
     defaultGrantMicro: AmountMicro,
     grantDurationDays: Type.Integer({ minimum: 1, maximum: 3660 }),
-    eligibleModels: Type.Optional(Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 }), Type.Null()])),
+    eligibleModels: Type.Optional(
+      Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 }), Type.Null()]),
+    ),
     opensAt: Type.Optional(Timestamp),
     closesAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
   },
   { additionalProperties: false },
 );
-const FundBody = Type.Object({ amountMicro: PositiveAmountMicro, id: Type.Optional(TransferId) }, { additionalProperties: false });
-const ApproveBody = Type.Object({ amountMicro: Type.Optional(AmountMicro), expiresAt: Type.Optional(Timestamp) }, { additionalProperties: false });
+const FundBody = Type.Object(
+  { amountMicro: PositiveAmountMicro, id: Type.Optional(TransferId) },
+  { additionalProperties: false },
+);
+const ApproveBody = Type.Object(
+  { amountMicro: Type.Optional(AmountMicro), expiresAt: Type.Optional(Timestamp) },
+  { additionalProperties: false },
+);
 const RejectBody = Type.Object({ reason: LongText }, { additionalProperties: false });
 
 /** The startup fund: programs and their pools, decisions on applications, reports (operator); the list of programs (everyone). */
@@ -33,12 +41,22 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
   // Organizations read the programs they may apply to.
   app.get('/programs', { schema: { tags } }, async () => ({ object: 'list', data: await fund.listPrograms() }));
 
-  app.post<{ Body: Static<typeof ProgramBody> }>('/programs', { schema: { tags, body: ProgramBody } }, async (request, reply) => {
-    requireOperator(request.principal);
-    const program = await fund.createProgram(request.body);
-    await auditBillingChange(deps, request.principal, { action: 'create', resource: 'program', resourceId: program.id, organizationId: null, after: program });
-    return reply.code(201).send(program);
-  });
+  app.post<{ Body: Static<typeof ProgramBody> }>(
+    '/programs',
+    { schema: { tags, body: ProgramBody } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      const program = await fund.createProgram(request.body);
+      await auditBillingChange(deps, request.principal, {
+        action: 'create',
+        resource: 'program',
+        resourceId: program.id,
+        organizationId: null,
+        after: program,
+      });
+      return reply.code(201).send(program);
+    },
+  );
 
   app.post<{ Params: Static<typeof ProgramParams>; Body: Static<typeof FundBody> }>(
     '/programs/:programId/fund',
@@ -46,16 +64,27 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request, reply) => {
       requireOperator(request.principal);
       const result = await fund.fundProgram(request.params.programId, request.body.amountMicro, request.body.id);
-      if (result.created) await auditBillingChange(deps, request.principal, { action: 'fund', resource: 'program', resourceId: request.params.programId, organizationId: null, after: result.transfer });
+      if (result.created)
+        await auditBillingChange(deps, request.principal, {
+          action: 'fund',
+          resource: 'program',
+          resourceId: request.params.programId,
+          organizationId: null,
+          after: result.transfer,
+        });
       return reply.code(result.created ? 201 : 200).send(result.transfer);
     },
   );
 
-  app.get<{ Params: Static<typeof ProgramParams> }>('/programs/:programId/applications', { schema: { tags, params: ProgramParams } }, async (request) => {
-    requireOperator(request.principal);
-    await fund.program(request.params.programId);
-    return { object: 'list', data: await fund.listApplications({ programId: request.params.programId }) };
-  });
+  app.get<{ Params: Static<typeof ProgramParams> }>(
+    '/programs/:programId/applications',
+    { schema: { tags, params: ProgramParams } },
+    async (request) => {
+      requireOperator(request.principal);
+      await fund.program(request.params.programId);
+      return { object: 'list', data: await fund.listApplications({ programId: request.params.programId }) };
+    },
+  );
 
   app.post<{ Params: Static<typeof ApplicationParams>; Body: Static<typeof ApproveBody> }>(
     '/programs/:programId/applications/:applicationId/approve',
@@ -63,7 +92,13 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       requireOperator(request.principal);
       const application = await fund.approve(request.params.programId, request.params.applicationId, request.body);
-      await auditBillingChange(deps, request.principal, { action: 'grant', resource: 'application', resourceId: application.id, organizationId: application.organizationId, after: application });
+      await auditBillingChange(deps, request.principal, {
+        action: 'grant',
+        resource: 'application',
+        resourceId: application.id,
+        organizationId: application.organizationId,
+        after: application,
+      });
       return application;
     },
   );
@@ -73,8 +108,18 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: ApplicationParams, body: RejectBody } },
     async (request) => {
       requireOperator(request.principal);
-      const application = await fund.reject(request.params.programId, request.params.applicationId, request.body.reason);
-      await auditBillingChange(deps, request.principal, { action: 'reject', resource: 'application', resourceId: application.id, organizationId: application.organizationId, after: application });
+      const application = await fund.reject(
+        request.params.programId,
+        request.params.applicationId,
+        request.body.reason,
+      );
+      await auditBillingChange(deps, request.principal, {
+        action: 'reject',
+        resource: 'application',
+        resourceId: application.id,
+        organizationId: application.organizationId,
+        after: application,
+      });
       return application;
     },
   );

@@ -9,7 +9,8 @@ export function inMemoryPage<T extends { readonly id: string }>(items: readonly 
   let start = 0;
   if (page.after !== undefined) {
     const index = items.findIndex((item) => item.id === page.after);
-    if (index === -1) throw new CommonwealError('invalid_request', `after: "${page.after}" is not in the list`, { param: 'after' });
+    if (index === -1)
+      throw new CommonwealError('invalid_request', `after: "${page.after}" is not in the list`, { param: 'after' });
     start = index + 1;
   }
   return toPage(items.slice(start, start + page.limit + 1), page.limit);

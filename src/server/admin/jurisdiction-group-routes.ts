@@ -22,22 +22,32 @@ export function jurisdictionGroupRoutes(app: FastifyInstance, deps: AdminDeps): 
     async (request) => inMemoryPage(deps.policy.groups(), request.query),
   );
 
-  app.post<{ Body: Static<typeof GroupCreate> }>('/jurisdiction-groups', { schema: { tags: ['policy'], body: GroupCreate } }, async (request, reply) => {
-    requireOperator(request.principal);
-    const { id } = request.body;
-    const existing = deps.policy.group(id);
-    if (existing !== undefined && !existing.builtIn) {
-      throw new CommonwealError('already_exists', `a jurisdiction group with id "${id}" already exists`, { param: 'id' });
-    }
-    await savePolicyChange(deps, request.principal, { kind: 'jurisdiction_group', group: request.body });
-    return reply.code(201).send(deps.policy.group(id));
-  });
+  app.post<{ Body: Static<typeof GroupCreate> }>(
+    '/jurisdiction-groups',
+    { schema: { tags: ['policy'], body: GroupCreate } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      const { id } = request.body;
+      const existing = deps.policy.group(id);
+      if (existing !== undefined && !existing.builtIn) {
+        throw new CommonwealError('already_exists', `a jurisdiction group with id "${id}" already exists`, {
+          param: 'id',
+        });
+      }
+      await savePolicyChange(deps, request.principal, { kind: 'jurisdiction_group', group: request.body });
+      return reply.code(201).send(deps.policy.group(id));
+    },
+  );
 
-  app.get<{ Params: Static<typeof GroupParams> }>('/jurisdiction-groups/:groupId', { schema: { tags: ['policy'], params: GroupParams } }, async (request) => {
-    const group = deps.policy.group(request.params.groupId);
-    if (group === undefined) throw notFound('jurisdiction group', request.params.groupId);
-    return group;
-  });
+  app.get<{ Params: Static<typeof GroupParams> }>(
+    '/jurisdiction-groups/:groupId',
+    { schema: { tags: ['policy'], params: GroupParams } },
+    async (request) => {
+      const group = deps.policy.group(request.params.groupId);
+      if (group === undefined) throw notFound('jurisdiction group', request.params.groupId);
+      return group;
+    },
+  );
 
   app.patch<{ Params: Static<typeof GroupParams>; Body: Static<typeof GroupPatch> }>(
     '/jurisdiction-groups/:groupId',
@@ -57,7 +67,10 @@ export function jurisdictionGroupRoutes(app: FastifyInstance, deps: AdminDeps): 
     { schema: { tags: ['policy'], params: GroupParams } },
     async (request) => {
       requireOperator(request.principal);
-      await savePolicyChange(deps, request.principal, { kind: 'jurisdiction_group_removal', groupId: request.params.groupId });
+      await savePolicyChange(deps, request.principal, {
+        kind: 'jurisdiction_group_removal',
+        groupId: request.params.groupId,
+      });
       return deleted('jurisdiction_group', request.params.groupId);
     },
   );

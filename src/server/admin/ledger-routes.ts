@@ -14,12 +14,21 @@ const TransferBody = Type.Object(
     creditAccountId: Type.String({ minLength: 1, maxLength: 160 }),
     amountMicro: AmountMicro,
     code: Type.Optional(TransferCodeSchema),
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600 * 1000, description: 'makes the transfer a hold, voided after this long' })),
+    timeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 366 * 24 * 3600 * 1000,
+        description: 'makes the transfer a hold, voided after this long',
+      }),
+    ),
     memo: Type.Optional(Memo),
   },
   { additionalProperties: false },
 );
-const PostBody = Type.Object({ id: TransferId, amountMicro: Type.Optional(AmountMicro) }, { additionalProperties: false });
+const PostBody = Type.Object(
+  { id: TransferId, amountMicro: Type.Optional(AmountMicro) },
+  { additionalProperties: false },
+);
 const ResolveBody = Type.Object({ id: TransferId }, { additionalProperties: false });
 const ReverseBody = Type.Object({ id: TransferId, memo: Type.Optional(Memo) }, { additionalProperties: false });
 
@@ -33,11 +42,19 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     return { object: 'list', data: ledger.accounts() };
   });
 
-  app.post<{ Body: Static<typeof TransferBody> }>('/ledger/transfers', { schema: { tags, body: TransferBody } }, async (request, reply) => {
-    requireOperator(request.principal);
-    const result = await ledger.transfer({ ...request.body, code: request.body.code ?? 'transfer', memo: request.body.memo ?? null });
-    return answerTransfer(deps, request.principal, reply, result);
-  });
+  app.post<{ Body: Static<typeof TransferBody> }>(
+    '/ledger/transfers',
+    { schema: { tags, body: TransferBody } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      const result = await ledger.transfer({
+        ...request.body,
+        code: request.body.code ?? 'transfer',
+        memo: request.body.memo ?? null,
+      });
+      return answerTransfer(deps, request.principal, reply, result);
+    },
+  );
 
   app.post<{ Params: Static<typeof TransferParams>; Body: Static<typeof PostBody> }>(
     '/ledger/transfers/:transferId/post',
@@ -92,7 +109,13 @@ async function answerTransfer(
 ): Promise<FastifyReply> {
   const { created, transfer } = result;
   if (created) {
-    await auditBillingChange(deps, actor, { action: transfer.type, resource: 'transfer', resourceId: transfer.id, organizationId: transfer.organizationId, after: transfer });
+    await auditBillingChange(deps, actor, {
+      action: transfer.type,
+      resource: 'transfer',
+      resourceId: transfer.id,
+      organizationId: transfer.organizationId,
+      after: transfer,
+    });
   }
   return reply.code(created ? 201 : 200).send(transfer);
 }

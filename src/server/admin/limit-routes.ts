@@ -38,13 +38,23 @@ const RateLimitBody = Type.Object(
 );
 
 /** A budget or rate limit on a project or key must name one of this organization's. */
-async function checkScopeTarget(deps: AdminDeps, organizationId: string, scope: 'project' | 'key', scopeId: string | undefined): Promise<void> {
+async function checkScopeTarget(
+  deps: AdminDeps,
+  organizationId: string,
+  scope: 'project' | 'key',
+  scopeId: string | undefined,
+): Promise<void> {
   if (scopeId !== undefined) {
-    const target = scope === 'project' ? await deps.projects.find(organizationId, scopeId) : await deps.apiKeys.find(organizationId, scopeId);
+    const target =
+      scope === 'project'
+        ? await deps.projects.find(organizationId, scopeId)
+        : await deps.apiKeys.find(organizationId, scopeId);
     if (target !== undefined) return;
   }
   const what = scope === 'project' ? 'project' : 'API key';
-  throw new CommonwealError('invalid_request', `${what} "${scopeId ?? ''}" does not exist in this organization`, { param: 'scopeId' });
+  throw new CommonwealError('invalid_request', `${what} "${scopeId ?? ''}" does not exist in this organization`, {
+    param: 'scopeId',
+  });
 }
 
 /** What an organization may spend (budgets, which its admins set) and how fast (rate limits, which the operator sets). */
@@ -52,10 +62,14 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { budgets, rateLimits } = deps.billing;
   const tags = ['credits'];
 
-  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/budgets', { schema: { tags, params: OrgParams } }, async (request) => {
-    await enterOrganization(deps, request.principal, request.params.orgId);
-    return { object: 'list', data: await budgets.list(request.params.orgId) };
-  });
+  app.get<{ Params: Static<typeof OrgParams> }>(
+    '/orgs/:orgId/budgets',
+    { schema: { tags, params: OrgParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      return { object: 'list', data: await budgets.list(request.params.orgId) };
+    },
+  );
 
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof BudgetBody> }>(
     '/orgs/:orgId/budgets',
@@ -75,23 +89,31 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   );
 
-  app.delete<{ Params: Static<typeof BudgetParams> }>('/orgs/:orgId/budgets/:budgetId', { schema: { tags, params: BudgetParams } }, async (request) => {
-    const { orgId, budgetId } = request.params;
-    await enterOrganization(deps, request.principal, orgId);
-    await deps.audit.commit(async (tx) => {
-      const before = await budgets.delete(tx, orgId, budgetId);
-      if (!before) throw notFound('budget', budgetId);
-      const subject = { resource: 'budget', resourceId: budgetId, organizationId: orgId };
-      const change = { actor: request.principal, action: 'delete', ...subject };
-      return { result: undefined, change: { ...change, before, after: null } };
-    });
-    return deleted('budget', budgetId);
-  });
+  app.delete<{ Params: Static<typeof BudgetParams> }>(
+    '/orgs/:orgId/budgets/:budgetId',
+    { schema: { tags, params: BudgetParams } },
+    async (request) => {
+      const { orgId, budgetId } = request.params;
+      await enterOrganization(deps, request.principal, orgId);
+      await deps.audit.commit(async (tx) => {
+        const before = await budgets.delete(tx, orgId, budgetId);
+        if (!before) throw notFound('budget', budgetId);
+        const subject = { resource: 'budget', resourceId: budgetId, organizationId: orgId };
+        const change = { actor: request.principal, action: 'delete', ...subject };
+        return { result: undefined, change: { ...change, before, after: null } };
+      });
+      return deleted('budget', budgetId);
+    },
+  );
 
-  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/rate-limits', { schema: { tags, params: OrgParams } }, async (request) => {
-    await enterOrganization(deps, request.principal, request.params.orgId);
-    return { object: 'list', data: await rateLimits.list(request.params.orgId) };
-  });
+  app.get<{ Params: Static<typeof OrgParams> }>(
+    '/orgs/:orgId/rate-limits',
+    { schema: { tags, params: OrgParams } },
+    async (request) => {
+      await enterOrganization(deps, request.principal, request.params.orgId);
+      return { object: 'list', data: await rateLimits.list(request.params.orgId) };
+    },
+  );
 
   // Limits protect the platform's capacity, so the operator sets them. A change names the limits it changes and
   // keeps the other, so that setting one never clears the other by accident; a rule left with none is removed.

@@ -9,7 +9,11 @@ import { deleted, PageQuery } from './common-schemas.js';
 
 const NullableText = (maxLength: number) => Type.Union([Type.String({ minLength: 1, maxLength }), Type.Null()]);
 const NullableCount = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]);
-const PriceMicro = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-credits per million tokens' });
+const PriceMicro = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'micro-credits per million tokens',
+});
 const Tag = patternString(
   '^[a-z0-9][a-z0-9._:-]{0,63}$',
   'a tag of 1 to 64 lower-case letters, digits, ".", "_", ":" or "-" that starts with a letter or digit',
@@ -33,37 +37,57 @@ const ModelCreate = Type.Object(
   { additionalProperties: false },
 );
 const ModelPatch = Type.Object(
-  { ...modelFields, inputPriceMicroPerMtok: Type.Optional(PriceMicro), outputPriceMicroPerMtok: Type.Optional(PriceMicro) },
+  {
+    ...modelFields,
+    inputPriceMicroPerMtok: Type.Optional(PriceMicro),
+    outputPriceMicroPerMtok: Type.Optional(PriceMicro),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 const ModelParams = Type.Object({ modelId: Type.String() });
 
 /** A model change as a leaf of the transparency log; the catalog belongs to no organization. */
-function change(actor: AdminPrincipal, action: string, resourceId: string, before: Model | null, after: Model | null): AdminChangeInput {
+function change(
+  actor: AdminPrincipal,
+  action: string,
+  resourceId: string,
+  before: Model | null,
+  after: Model | null,
+): AdminChangeInput {
   return { actor, action, resource: 'model', resourceId, organizationId: null, before, after };
 }
 
 /** The catalog is readable by organization admins (it is what they may use) and written by the operator. */
 export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  app.get<{ Querystring: Static<typeof PageQuery> }>('/models', { schema: { tags: ['models'], querystring: PageQuery } }, async (request) =>
-    deps.models.list(request.query),
+  app.get<{ Querystring: Static<typeof PageQuery> }>(
+    '/models',
+    { schema: { tags: ['models'], querystring: PageQuery } },
+    async (request) => deps.models.list(request.query),
   );
 
-  app.post<{ Body: Static<typeof ModelCreate> }>('/models', { schema: { tags: ['models'], body: ModelCreate } }, async (request, reply) => {
-    requireOperator(request.principal);
-    const model = await deps.audit.commit(async (tx) => {
-      const created = await deps.models.create(tx, request.body);
-      return { result: created, change: change(request.principal, 'create', created.id, null, created) };
-    });
-    await deps.onCatalogChange();
-    return reply.code(201).send(model);
-  });
+  app.post<{ Body: Static<typeof ModelCreate> }>(
+    '/models',
+    { schema: { tags: ['models'], body: ModelCreate } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      const model = await deps.audit.commit(async (tx) => {
+        const created = await deps.models.create(tx, request.body);
+        return { result: created, change: change(request.principal, 'create', created.id, null, created) };
+      });
+      await deps.onCatalogChange();
+      return reply.code(201).send(model);
+    },
+  );
 
-  app.get<{ Params: Static<typeof ModelParams> }>('/models/:modelId', { schema: { tags: ['models'], params: ModelParams } }, async (request) => {
-    const model = await deps.models.find(request.params.modelId);
-    if (!model) throw notFound('model', request.params.modelId);
-    return model;
-  });
+  app.get<{ Params: Static<typeof ModelParams> }>(
+    '/models/:modelId',
+    { schema: { tags: ['models'], params: ModelParams } },
+    async (request) => {
+      const model = await deps.models.find(request.params.modelId);
+      if (!model) throw notFound('model', request.params.modelId);
+      return model;
+    },
+  );
 
   app.patch<{ Params: Static<typeof ModelParams>; Body: Static<typeof ModelPatch> }>(
     '/models/:modelId',
@@ -81,15 +105,19 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   );
 
-  app.delete<{ Params: Static<typeof ModelParams> }>('/models/:modelId', { schema: { tags: ['models'], params: ModelParams } }, async (request) => {
-    requireOperator(request.principal);
-    const { modelId } = request.params;
-    await deps.audit.commit(async (tx) => {
-      const before = await deps.models.delete(tx, modelId);
-      if (!before) throw notFound('model', modelId);
-      return { result: undefined, change: change(request.principal, 'delete', modelId, before, null) };
-    });
-    await deps.onCatalogChange();
-    return deleted('model', modelId);
-  });
+  app.delete<{ Params: Static<typeof ModelParams> }>(
+    '/models/:modelId',
+    { schema: { tags: ['models'], params: ModelParams } },
+    async (request) => {
+      requireOperator(request.principal);
+      const { modelId } = request.params;
+      await deps.audit.commit(async (tx) => {
+        const before = await deps.models.delete(tx, modelId);
+        if (!before) throw notFound('model', modelId);
+        return { result: undefined, change: change(request.principal, 'delete', modelId, before, null) };
+      });
+      await deps.onCatalogChange();
+      return deleted('model', modelId);
+    },
+  );
 }

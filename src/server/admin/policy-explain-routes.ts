@@ -10,7 +10,9 @@ import { PolicyChangeBody } from './policy-schemas.js';
 const ExplainBody = Type.Object(
   {
     organizationId: Type.String({ minLength: 1, maxLength: 64 }),
-    projectId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "adds the project's own policy, if it has one" })),
+    projectId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: "adds the project's own policy, if it has one" }),
+    ),
     modelId: Type.String({ minLength: 1, maxLength: 128 }),
   },
   { additionalProperties: false },
@@ -21,8 +23,10 @@ type ChangeBody = Static<typeof PolicyChangeBody>;
 /** The body's change in the domain's terms, policies completed with their open defaults. */
 function toChange(body: ChangeBody): PolicyChange {
   if (body.kind === 'organization_policy') return { ...body, policy: toResidencyPolicy(body.policy) };
-  if (body.kind === 'project_policy') return { ...body, policy: body.policy === null ? null : toResidencyPolicy(body.policy) };
-  if (body.kind === 'rule') return { kind: 'rule', rule: { ...body.rule, reference: body.rule.reference ?? null }, position: body.position };
+  if (body.kind === 'project_policy')
+    return { ...body, policy: body.policy === null ? null : toResidencyPolicy(body.policy) };
+  if (body.kind === 'rule')
+    return { kind: 'rule', rule: { ...body.rule, reference: body.rule.reference ?? null }, position: body.position };
   return body;
 }
 
@@ -33,8 +37,10 @@ function projectNotFound(projectId: string): CommonwealError {
 /** The organization and project a change names must exist, as they must for saving it. */
 async function checkTargets(deps: AdminDeps, change: PolicyChange): Promise<void> {
   if (change.kind !== 'organization_policy' && change.kind !== 'project_policy') return;
-  if (!(await deps.organizations.find(change.organizationId))) throw organizationNotFound(change.organizationId, 'organizationId');
-  if (change.kind === 'project_policy' && !(await deps.projects.find(change.organizationId, change.projectId))) throw projectNotFound(change.projectId);
+  if (!(await deps.organizations.find(change.organizationId)))
+    throw organizationNotFound(change.organizationId, 'organizationId');
+  if (change.kind === 'project_policy' && !(await deps.projects.find(change.organizationId, change.projectId)))
+    throw projectNotFound(change.projectId);
 }
 
 /**
@@ -43,18 +49,27 @@ async function checkTargets(deps: AdminDeps, change: PolicyChange): Promise<void
  * served what; the operator's, like the changes it previews.
  */
 export function policyExplainRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  app.post<{ Body: Static<typeof ExplainBody> }>('/policy/explain', { schema: { tags: ['policy'], body: ExplainBody } }, async (request) => {
-    const { organizationId, projectId, modelId } = request.body;
-    await enterOrganization(deps, request.principal, organizationId, 'organizationId');
-    if (projectId !== undefined && !(await deps.projects.find(organizationId, projectId))) throw projectNotFound(projectId);
-    if (!(await deps.models.find(modelId))) throw notFound('model', modelId);
-    return deps.policy.explain(organizationId, projectId ?? null, modelId);
-  });
+  app.post<{ Body: Static<typeof ExplainBody> }>(
+    '/policy/explain',
+    { schema: { tags: ['policy'], body: ExplainBody } },
+    async (request) => {
+      const { organizationId, projectId, modelId } = request.body;
+      await enterOrganization(deps, request.principal, organizationId, 'organizationId');
+      if (projectId !== undefined && !(await deps.projects.find(organizationId, projectId)))
+        throw projectNotFound(projectId);
+      if (!(await deps.models.find(modelId))) throw notFound('model', modelId);
+      return deps.policy.explain(organizationId, projectId ?? null, modelId);
+    },
+  );
 
-  app.post<{ Body: ChangeBody }>('/policy/simulate', { schema: { tags: ['policy'], body: PolicyChangeBody } }, async (request) => {
-    requireOperator(request.principal);
-    const change = toChange(request.body);
-    await checkTargets(deps, change);
-    return deps.policy.simulate(change);
-  });
+  app.post<{ Body: ChangeBody }>(
+    '/policy/simulate',
+    { schema: { tags: ['policy'], body: PolicyChangeBody } },
+    async (request) => {
+      requireOperator(request.principal);
+      const change = toChange(request.body);
+      await checkTargets(deps, change);
+      return deps.policy.simulate(change);
+    },
+  );
 }

@@ -16,13 +16,21 @@ const ChangesQuery = Type.Object(
   { additionalProperties: false },
 );
 
-async function enterProject(deps: AdminDeps, principal: AdminPrincipal, organizationId: string, projectId: string): Promise<void> {
+async function enterProject(
+  deps: AdminDeps,
+  principal: AdminPrincipal,
+  organizationId: string,
+  projectId: string,
+): Promise<void> {
   await enterOrganization(deps, principal, organizationId);
   if (!(await deps.projects.find(organizationId, projectId))) throw notFound('project', projectId);
 }
 
 function noOwnPolicy(projectId: string): CommonwealError {
-  return new CommonwealError('not_found', `project "${projectId}" has no residency policy of its own; its organization's applies`);
+  return new CommonwealError(
+    'not_found',
+    `project "${projectId}" has no residency policy of its own; its organization's applies`,
+  );
 }
 
 /**
@@ -32,9 +40,13 @@ function noOwnPolicy(projectId: string): CommonwealError {
  * can only narrow it, never widen it.
  */
 export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  app.get<{ Params: Static<typeof OrgParams> }>('/orgs/:orgId/policy', { schema: { tags: ['policy'], params: OrgParams } }, async (request) => {
-    return deps.policy.organizationPolicy(await enterOrganization(deps, request.principal, request.params.orgId));
-  });
+  app.get<{ Params: Static<typeof OrgParams> }>(
+    '/orgs/:orgId/policy',
+    { schema: { tags: ['policy'], params: OrgParams } },
+    async (request) => {
+      return deps.policy.organizationPolicy(await enterOrganization(deps, request.principal, request.params.orgId));
+    },
+  );
 
   app.put<{ Params: Static<typeof OrgParams>; Body: Static<typeof ResidencyPolicyBody> }>(
     '/orgs/:orgId/policy',
@@ -45,7 +57,11 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
       requireOperator(request.principal);
       const organization = await enterOrganization(deps, request.principal, request.params.orgId);
       const policy = toResidencyPolicy(request.body);
-      await savePolicyChange(deps, request.principal, { kind: 'organization_policy', organizationId: organization.id, policy });
+      await savePolicyChange(deps, request.principal, {
+        kind: 'organization_policy',
+        organizationId: organization.id,
+        policy,
+      });
       return deps.policy.organizationPolicy(organization);
     },
   );
@@ -69,7 +85,12 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const { orgId, projectId } = request.params;
       await enterProject(deps, request.principal, orgId, projectId);
       const policy = toResidencyPolicy(request.body);
-      await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy });
+      await savePolicyChange(deps, request.principal, {
+        kind: 'project_policy',
+        organizationId: orgId,
+        projectId,
+        policy,
+      });
       return deps.policy.projectPolicy(orgId, projectId);
     },
   );
@@ -81,18 +102,27 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
       const { orgId, projectId } = request.params;
       await enterProject(deps, request.principal, orgId, projectId);
       if (deps.policy.projectPolicy(orgId, projectId) === undefined) throw noOwnPolicy(projectId);
-      await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy: null });
+      await savePolicyChange(deps, request.principal, {
+        kind: 'project_policy',
+        organizationId: orgId,
+        projectId,
+        policy: null,
+      });
       return deleted('residency_policy', projectId);
     },
   );
 
   // An org admin reads the history of its own organization's and projects' policies;
   // changes to rules and groups are the operator's.
-  app.get<{ Querystring: Static<typeof ChangesQuery> }>('/policy/changes', { schema: { tags: ['policy'], querystring: ChangesQuery } }, async (request) => {
-    const { organizationId, ...page } = request.query;
-    const principal = request.principal;
-    if (organizationId !== undefined) requireOrganizationAccess(principal, organizationId, 'organizationId');
-    const scoped = principal.kind === 'org_admin' ? principal.organizationId : organizationId;
-    return deps.policy.changes({ organizationId: scoped }, page);
-  });
+  app.get<{ Querystring: Static<typeof ChangesQuery> }>(
+    '/policy/changes',
+    { schema: { tags: ['policy'], querystring: ChangesQuery } },
+    async (request) => {
+      const { organizationId, ...page } = request.query;
+      const principal = request.principal;
+      if (organizationId !== undefined) requireOrganizationAccess(principal, organizationId, 'organizationId');
+      const scoped = principal.kind === 'org_admin' ? principal.organizationId : organizationId;
+      return deps.policy.changes({ organizationId: scoped }, page);
+    },
+  );
 }

@@ -22,14 +22,21 @@ const Text = Type.String({ minLength: 1, maxLength: 200 });
 const Vendor = Type.Union(acceleratorVendors.map((v) => Type.Literal(v)));
 
 const AcceleratorMatcher = Type.Object(
-  { vendor: Type.Optional(Vendor), type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'e.g. Ascend 910B; case does not matter' })) },
+  {
+    vendor: Type.Optional(Vendor),
+    type: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'e.g. Ascend 910B; case does not matter' }),
+    ),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 
 /** A residency policy; an absent clause takes its open value (null allow-lists, empty deny-lists). */
 export const ResidencyPolicyBody = Type.Object(
   {
-    allowedJurisdictions: Type.Optional(Type.Union([JurisdictionList, Type.Null()], { description: 'null or absent: anywhere; [] allows nowhere' })),
+    allowedJurisdictions: Type.Optional(
+      Type.Union([JurisdictionList, Type.Null()], { description: 'null or absent: anywhere; [] allows nowhere' }),
+    ),
     deniedJurisdictions: Type.Optional(JurisdictionList),
     requireAccelerators: Type.Optional(Type.Array(AcceleratorMatcher, { maxItems: 64 })),
     denyAccelerators: Type.Optional(Type.Array(AcceleratorMatcher, { maxItems: 64 })),
@@ -64,15 +71,32 @@ export const RuleMatchBody = Type.Object(
 const Effect = Type.Union([Type.Literal('allow'), Type.Literal('deny')]);
 const Reason = plainText(500);
 const Reference = Type.Union([plainText(500), Type.Null()]);
-const Position = Type.Integer({ minimum: 0, maximum: policyRulesMax, description: 'place in the order, from 0; a new rule goes last when absent' });
+const Position = Type.Integer({
+  minimum: 0,
+  maximum: policyRulesMax,
+  description: 'place in the order, from 0; a new rule goes last when absent',
+});
 
 export const RuleCreate = Type.Object(
-  { id: RecordId, effect: Effect, match: RuleMatchBody, reason: Reason, reference: Type.Optional(Reference), position: Type.Optional(Position) },
+  {
+    id: RecordId,
+    effect: Effect,
+    match: RuleMatchBody,
+    reason: Reason,
+    reference: Type.Optional(Reference),
+    position: Type.Optional(Position),
+  },
   { additionalProperties: false },
 );
 
 export const RulePatch = Type.Object(
-  { effect: Type.Optional(Effect), match: Type.Optional(RuleMatchBody), reason: Type.Optional(Reason), reference: Type.Optional(Reference), position: Type.Optional(Position) },
+  {
+    effect: Type.Optional(Effect),
+    match: Type.Optional(RuleMatchBody),
+    reason: Type.Optional(Reason),
+    reference: Type.Optional(Reference),
+    position: Type.Optional(Position),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 
@@ -87,30 +111,56 @@ const GroupId = patternString(
 
 export const GroupCreate = Type.Object({ id: GroupId, name: Name, members: Members }, { additionalProperties: false });
 
-export const GroupPatch = Type.Object({ name: Type.Optional(Name), members: Type.Optional(Members) }, { additionalProperties: false, minProperties: 1 });
+export const GroupPatch = Type.Object(
+  { name: Type.Optional(Name), members: Type.Optional(Members) },
+  { additionalProperties: false, minProperties: 1 },
+);
 
 const OrganizationId = Type.String({ minLength: 1, maxLength: 64 });
 const ProjectId = Type.String({ minLength: 1, maxLength: 64 });
 
 /** A proposed change, as POST /policy/simulate takes it; `kind` says which. */
 export const PolicyChangeBody = Type.Union([
-  Type.Object({ kind: Type.Literal('organization_policy'), organizationId: OrganizationId, policy: ResidencyPolicyBody }, { additionalProperties: false }),
   Type.Object(
-    { kind: Type.Literal('project_policy'), organizationId: OrganizationId, projectId: ProjectId, policy: Type.Union([ResidencyPolicyBody, Type.Null()]) },
+    { kind: Type.Literal('organization_policy'), organizationId: OrganizationId, policy: ResidencyPolicyBody },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('project_policy'),
+      organizationId: OrganizationId,
+      projectId: ProjectId,
+      policy: Type.Union([ResidencyPolicyBody, Type.Null()]),
+    },
     { additionalProperties: false },
   ),
   Type.Object(
     {
       kind: Type.Literal('rule'),
-      rule: Type.Object({ id: RecordId, effect: Effect, match: RuleMatchBody, reason: Reason, reference: Type.Optional(Reference) }, { additionalProperties: false }),
+      rule: Type.Object(
+        { id: RecordId, effect: Effect, match: RuleMatchBody, reason: Reason, reference: Type.Optional(Reference) },
+        { additionalProperties: false },
+      ),
       position: Type.Optional(Position),
     },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('rule_removal'), ruleId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
   Type.Object(
-    { kind: Type.Literal('jurisdiction_group'), group: Type.Object({ id: GroupCreate.properties.id, name: Name, members: Members }, { additionalProperties: false }) },
+    { kind: Type.Literal('rule_removal'), ruleId: Type.String({ minLength: 1, maxLength: 64 }) },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('jurisdiction_group_removal'), groupId: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('jurisdiction_group'),
+      group: Type.Object(
+        { id: GroupCreate.properties.id, name: Name, members: Members },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('jurisdiction_group_removal'), groupId: Type.String({ minLength: 1, maxLength: 32 }) },
+    { additionalProperties: false },
+  ),
 ]);

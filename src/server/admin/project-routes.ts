@@ -14,8 +14,22 @@ const OrgParams = Type.Object({ orgId: Type.String() });
 const ProjectParams = Type.Object({ orgId: Type.String(), projectId: Type.String() });
 
 /** A project change as a leaf of the transparency log, under the project's organization. */
-function change(actor: AdminPrincipal, action: string, target: Pick<Project, 'organizationId' | 'id'>, before: Project | null, after: Project | null): AdminChangeInput {
-  return { actor, action, resource: 'project', resourceId: target.id, organizationId: target.organizationId, before, after };
+function change(
+  actor: AdminPrincipal,
+  action: string,
+  target: Pick<Project, 'organizationId' | 'id'>,
+  before: Project | null,
+  after: Project | null,
+): AdminChangeInput {
+  return {
+    actor,
+    action,
+    resource: 'project',
+    resourceId: target.id,
+    organizationId: target.organizationId,
+    before,
+    after,
+  };
 }
 
 export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
@@ -81,7 +95,12 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
       });
       // A project created later under the same id must not inherit this one's policy.
       if (deps.policy.projectPolicy(orgId, projectId) !== undefined) {
-        await savePolicyChange(deps, request.principal, { kind: 'project_policy', organizationId: orgId, projectId, policy: null });
+        await savePolicyChange(deps, request.principal, {
+          kind: 'project_policy',
+          organizationId: orgId,
+          projectId,
+          policy: null,
+        });
       }
       await deps.onCatalogChange();
       return deleted('project', projectId);

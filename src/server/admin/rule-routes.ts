@@ -16,25 +16,41 @@ const RuleParams = Type.Object({ ruleId: Type.String() });
  * excludes something the tenant asked for, through the rule's id, reason and reference.
  */
 export function ruleRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  app.get<{ Querystring: Static<typeof PageQuery> }>('/policy/rules', { schema: { tags: ['policy'], querystring: PageQuery } }, async (request) => {
-    requireOperator(request.principal);
-    return inMemoryPage(deps.policy.rules(), request.query);
-  });
+  app.get<{ Querystring: Static<typeof PageQuery> }>(
+    '/policy/rules',
+    { schema: { tags: ['policy'], querystring: PageQuery } },
+    async (request) => {
+      requireOperator(request.principal);
+      return inMemoryPage(deps.policy.rules(), request.query);
+    },
+  );
 
-  app.post<{ Body: Static<typeof RuleCreate> }>('/policy/rules', { schema: { tags: ['policy'], body: RuleCreate } }, async (request, reply) => {
-    requireOperator(request.principal);
-    const { position, reference, ...rule } = request.body;
-    if (deps.policy.rules().some((r) => r.id === rule.id)) {
-      throw new CommonwealError('already_exists', `a rule with id "${rule.id}" already exists`, { param: 'id' });
-    }
-    await savePolicyChange(deps, request.principal, { kind: 'rule', rule: { ...rule, reference: reference ?? null }, position });
-    return reply.code(201).send(deps.policy.rule(rule.id));
-  });
+  app.post<{ Body: Static<typeof RuleCreate> }>(
+    '/policy/rules',
+    { schema: { tags: ['policy'], body: RuleCreate } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      const { position, reference, ...rule } = request.body;
+      if (deps.policy.rules().some((r) => r.id === rule.id)) {
+        throw new CommonwealError('already_exists', `a rule with id "${rule.id}" already exists`, { param: 'id' });
+      }
+      await savePolicyChange(deps, request.principal, {
+        kind: 'rule',
+        rule: { ...rule, reference: reference ?? null },
+        position,
+      });
+      return reply.code(201).send(deps.policy.rule(rule.id));
+    },
+  );
 
-  app.get<{ Params: Static<typeof RuleParams> }>('/policy/rules/:ruleId', { schema: { tags: ['policy'], params: RuleParams } }, async (request) => {
-    requireOperator(request.principal);
-    return deps.policy.rule(request.params.ruleId);
-  });
+  app.get<{ Params: Static<typeof RuleParams> }>(
+    '/policy/rules/:ruleId',
+    { schema: { tags: ['policy'], params: RuleParams } },
+    async (request) => {
+      requireOperator(request.principal);
+      return deps.policy.rule(request.params.ruleId);
+    },
+  );
 
   app.patch<{ Params: Static<typeof RuleParams>; Body: Static<typeof RulePatch> }>(
     '/policy/rules/:ruleId',
@@ -43,15 +59,26 @@ export function ruleRoutes(app: FastifyInstance, deps: AdminDeps): void {
       requireOperator(request.principal);
       const old = deps.policy.rule(request.params.ruleId);
       const { position, ...patch } = request.body;
-      const rule = { id: old.id, effect: old.effect, match: old.match, reason: old.reason, reference: old.reference, ...patch };
+      const rule = {
+        id: old.id,
+        effect: old.effect,
+        match: old.match,
+        reason: old.reason,
+        reference: old.reference,
+        ...patch,
+      };
       await savePolicyChange(deps, request.principal, { kind: 'rule', rule, position });
       return deps.policy.rule(old.id);
     },
   );
 
-  app.delete<{ Params: Static<typeof RuleParams> }>('/policy/rules/:ruleId', { schema: { tags: ['policy'], params: RuleParams } }, async (request) => {
-    requireOperator(request.principal);
-    await savePolicyChange(deps, request.principal, { kind: 'rule_removal', ruleId: request.params.ruleId });
-    return deleted('policy_rule', request.params.ruleId);
-  });
+  app.delete<{ Params: Static<typeof RuleParams> }>(
+    '/policy/rules/:ruleId',
+    { schema: { tags: ['policy'], params: RuleParams } },
+    async (request) => {
+      requireOperator(request.principal);
+      await savePolicyChange(deps, request.principal, { kind: 'rule_removal', ruleId: request.params.ruleId });
+      return deleted('policy_rule', request.params.ruleId);
+    },
+  );
 }

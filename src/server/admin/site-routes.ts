@@ -22,7 +22,10 @@ const siteFields = {
   accelerators: Type.Optional(Type.Array(Accelerator, { maxItems: 64 })),
   powerKw: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 100_000_000 }), Type.Null()])),
 };
-const SiteCreate = Type.Object({ id: RecordId, name: Name, jurisdiction: CountryCode, ...siteFields }, { additionalProperties: false });
+const SiteCreate = Type.Object(
+  { id: RecordId, name: Name, jurisdiction: CountryCode, ...siteFields },
+  { additionalProperties: false },
+);
 const SitePatch = Type.Object(
   { name: Type.Optional(Name), jurisdiction: Type.Optional(CountryCode), ...siteFields },
   { additionalProperties: false, minProperties: 1 },
@@ -30,32 +33,48 @@ const SitePatch = Type.Object(
 const SiteParams = Type.Object({ siteId: Type.String() });
 
 /** A site change as a leaf of the transparency log; sites belong to no organization. */
-function change(actor: AdminPrincipal, action: string, resourceId: string, before: Site | null, after: Site | null): AdminChangeInput {
+function change(
+  actor: AdminPrincipal,
+  action: string,
+  resourceId: string,
+  before: Site | null,
+  after: Site | null,
+): AdminChangeInput {
   return { actor, action, resource: 'site', resourceId, organizationId: null, before, after };
 }
 
 /** Sites are the operator's to manage; organization admins may read them to see where they can be served. */
 export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  app.get<{ Querystring: Static<typeof PageQuery> }>('/sites', { schema: { tags: ['sites'], querystring: PageQuery } }, async (request) =>
-    deps.sites.list(request.query),
+  app.get<{ Querystring: Static<typeof PageQuery> }>(
+    '/sites',
+    { schema: { tags: ['sites'], querystring: PageQuery } },
+    async (request) => deps.sites.list(request.query),
   );
 
-  app.post<{ Body: Static<typeof SiteCreate> }>('/sites', { schema: { tags: ['sites'], body: SiteCreate } }, async (request, reply) => {
-    requireOperator(request.principal);
-    assertCountryCode(request.body.jurisdiction, 'jurisdiction');
-    const site = await deps.audit.commit(async (tx) => {
-      const created = await deps.sites.create(tx, request.body);
-      return { result: created, change: change(request.principal, 'create', created.id, null, created) };
-    });
-    await deps.onCatalogChange();
-    return reply.code(201).send(site);
-  });
+  app.post<{ Body: Static<typeof SiteCreate> }>(
+    '/sites',
+    { schema: { tags: ['sites'], body: SiteCreate } },
+    async (request, reply) => {
+      requireOperator(request.principal);
+      assertCountryCode(request.body.jurisdiction, 'jurisdiction');
+      const site = await deps.audit.commit(async (tx) => {
+        const created = await deps.sites.create(tx, request.body);
+        return { result: created, change: change(request.principal, 'create', created.id, null, created) };
+      });
+      await deps.onCatalogChange();
+      return reply.code(201).send(site);
+    },
+  );
 
-  app.get<{ Params: Static<typeof SiteParams> }>('/sites/:siteId', { schema: { tags: ['sites'], params: SiteParams } }, async (request) => {
-    const site = await deps.sites.find(request.params.siteId);
-    if (!site) throw notFound('site', request.params.siteId);
-    return site;
-  });
+  app.get<{ Params: Static<typeof SiteParams> }>(
+    '/sites/:siteId',
+    { schema: { tags: ['sites'], params: SiteParams } },
+    async (request) => {
+      const site = await deps.sites.find(request.params.siteId);
+      if (!site) throw notFound('site', request.params.siteId);
+      return site;
+    },
+  );
 
   app.patch<{ Params: Static<typeof SiteParams>; Body: Static<typeof SitePatch> }>(
     '/sites/:siteId',
@@ -74,15 +93,19 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   );
 
-  app.delete<{ Params: Static<typeof SiteParams> }>('/sites/:siteId', { schema: { tags: ['sites'], params: SiteParams } }, async (request) => {
-    requireOperator(request.principal);
-    const { siteId } = request.params;
-    await deps.audit.commit(async (tx) => {
-      const before = await deps.sites.delete(tx, siteId);
-      if (!before) throw notFound('site', siteId);
-      return { result: undefined, change: change(request.principal, 'delete', siteId, before, null) };
-    });
-    await deps.onCatalogChange();
-    return deleted('site', siteId);
-  });
+  app.delete<{ Params: Static<typeof SiteParams> }>(
+    '/sites/:siteId',
+    { schema: { tags: ['sites'], params: SiteParams } },
+    async (request) => {
+      requireOperator(request.principal);
+      const { siteId } = request.params;
+      await deps.audit.commit(async (tx) => {
+        const before = await deps.sites.delete(tx, siteId);
+        if (!before) throw notFound('site', siteId);
+        return { result: undefined, change: change(request.principal, 'delete', siteId, before, null) };
+      });
+      await deps.onCatalogChange();
+      return deleted('site', siteId);
+    },
+  );
 }

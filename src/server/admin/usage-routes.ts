@@ -10,7 +10,12 @@ const FilterId = Type.String({ minLength: 1, maxLength: 128 });
 const UsageQuery = Type.Object(
   {
     limit: PageQuery.properties.limit,
-    after: Type.Optional(Type.String({ maxLength: 200, description: 'the last record id of the previous page; records come in the order they were written' })),
+    after: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'the last record id of the previous page; records come in the order they were written',
+      }),
+    ),
     organizationId: Type.Optional(FilterId),
     projectId: Type.Optional(FilterId),
     modelId: Type.Optional(FilterId),
@@ -31,17 +36,22 @@ type UsageQueryParams = Static<typeof UsageQuery>;
 function scopedFilter(principal: AdminPrincipal, query: UsageQueryParams): UsageFilter {
   const { limit: _limit, after: _after, ...filter } = query;
   if (principal.kind === 'operator') return filter;
-  if (filter.organizationId !== undefined) requireOrganizationAccess(principal, filter.organizationId, 'organizationId');
+  if (filter.organizationId !== undefined)
+    requireOrganizationAccess(principal, filter.organizationId, 'organizationId');
   return { ...filter, organizationId: principal.organizationId };
 }
 
 export function usageRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  app.get<{ Querystring: UsageQueryParams }>('/usage', { schema: { tags: ['usage'], querystring: UsageQuery } }, async (request) => {
-    const filter = scopedFilter(request.principal, request.query);
-    const page = await deps.usage.query(filter, { limit: request.query.limit, after: request.query.after });
-    // Totals cover everything the filter matches, not only this page, so a report takes one request.
-    const totals = await deps.usage.totals(filter);
-    const byModel = await deps.usage.totalsByModel(filter);
-    return { ...page, totals, byModel };
-  });
+  app.get<{ Querystring: UsageQueryParams }>(
+    '/usage',
+    { schema: { tags: ['usage'], querystring: UsageQuery } },
+    async (request) => {
+      const filter = scopedFilter(request.principal, request.query);
+      const page = await deps.usage.query(filter, { limit: request.query.limit, after: request.query.after });
+      // Totals cover everything the filter matches, not only this page, so a report takes one request.
+      const totals = await deps.usage.totals(filter);
+      const byModel = await deps.usage.totalsByModel(filter);
+      return { ...page, totals, byModel };
+    },
+  );
 }

@@ -43,9 +43,16 @@ export function foundation(dialect: StoreDialect): Migration {
         .addColumn('expires_at', instant)
         .addColumn('revoked_at', instant)
         .addColumn('created_at', instant, (c) => c.notNull())
-        .addForeignKeyConstraint('api_keys_project_fk', ['organization_id', 'project_id'], 'projects', ['organization_id', 'id'])
+        .addForeignKeyConstraint('api_keys_project_fk', ['organization_id', 'project_id'], 'projects', [
+          'organization_id',
+          'id',
+        ])
         .execute();
-      await db.schema.createIndex('api_keys_by_organization').on('api_keys').columns(['organization_id', 'id']).execute();
+      await db.schema
+        .createIndex('api_keys_by_organization')
+        .on('api_keys')
+        .columns(['organization_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('models')

@@ -10,8 +10,12 @@ import { columnTypes } from './column-types.js';
  * writers, is `lockAppendOrder`'s part. This is the table's only column whose definition
  * differs by dialect beyond its type, so the choice stays in this one function.
  */
-function addSeqColumn<TB extends string>(dialect: StoreDialect, table: CreateTableBuilder<TB>): CreateTableBuilder<TB, 'seq'> {
-  if (dialect === 'postgres') return table.addColumn('seq', 'bigint', (c) => c.generatedAlwaysAsIdentity().primaryKey());
+function addSeqColumn<TB extends string>(
+  dialect: StoreDialect,
+  table: CreateTableBuilder<TB>,
+): CreateTableBuilder<TB, 'seq'> {
+  if (dialect === 'postgres')
+    return table.addColumn('seq', 'bigint', (c) => c.generatedAlwaysAsIdentity().primaryKey());
   return table.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
 }
 
@@ -46,8 +50,16 @@ export function usageRecords(dialect: StoreDialect): Migration {
         .addColumn('streamed', 'integer', (c) => c.notNull())
         .execute();
       // Reports ask for one organization's or one model's usage over a period.
-      await db.schema.createIndex('usage_records_by_organization').on('usage_records').columns(['organization_id', 'created_at']).execute();
-      await db.schema.createIndex('usage_records_by_model').on('usage_records').columns(['model_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('usage_records_by_organization')
+        .on('usage_records')
+        .columns(['organization_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('usage_records_by_model')
+        .on('usage_records')
+        .columns(['model_id', 'created_at'])
+        .execute();
     },
   };
 }

@@ -68,14 +68,21 @@ export function policy(dialect: StoreDialect): Migration {
         .addColumn('after', 'text')
         .execute();
       // An organization admin reads the history of its own organization's policies.
-      await db.schema.createIndex('policy_changes_by_organization').on('policy_changes').columns(['organization_id', 'version']).execute();
+      await db.schema
+        .createIndex('policy_changes_by_organization')
+        .on('policy_changes')
+        .columns(['organization_id', 'version'])
+        .execute();
 
       await db.schema
         .createTable('policy_head')
         .addColumn('id', 'integer', (c) => c.primaryKey())
         .addColumn('version', int64, (c) => c.notNull())
         .execute();
-      await db.insertInto('policy_head' as never).values({ id: 1, version: 0 } as never).execute();
+      await db
+        .insertInto('policy_head' as never)
+        .values({ id: 1, version: 0 } as never)
+        .execute();
 
       await db.schema.alterTable('usage_records').addColumn('policy_version', int64).execute();
     },

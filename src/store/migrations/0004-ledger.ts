@@ -3,8 +3,12 @@ import type { StoreDialect } from '../store.js';
 import { columnTypes } from './column-types.js';
 
 /** The append-order key, as in 0002: SQLite's rowid with AUTOINCREMENT, PostgreSQL's identity. */
-function addSeqColumn<TB extends string>(dialect: StoreDialect, table: CreateTableBuilder<TB>): CreateTableBuilder<TB, 'seq'> {
-  if (dialect === 'postgres') return table.addColumn('seq', 'bigint', (c) => c.generatedAlwaysAsIdentity().primaryKey());
+function addSeqColumn<TB extends string>(
+  dialect: StoreDialect,
+  table: CreateTableBuilder<TB>,
+): CreateTableBuilder<TB, 'seq'> {
+  if (dialect === 'postgres')
+    return table.addColumn('seq', 'bigint', (c) => c.generatedAlwaysAsIdentity().primaryKey());
   return table.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
 }
 
@@ -25,7 +29,11 @@ async function ledgerTables(db: Kysely<unknown>, dialect: StoreDialect): Promise
     .addColumn('closed_at', instant)
     .addColumn('created_at', instant, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('ledger_accounts_by_organization').on('ledger_accounts').columns(['organization_id']).execute();
+  await db.schema
+    .createIndex('ledger_accounts_by_organization')
+    .on('ledger_accounts')
+    .columns(['organization_id'])
+    .execute();
   // No foreign keys to organizations: a ledger outlives what it names, as usage records do.
   await addSeqColumn(dialect, db.schema.createTable('ledger_transfers'))
     .addColumn('id', id(160), (c) => c.notNull().unique())
@@ -49,12 +57,40 @@ async function ledgerTables(db: Kysely<unknown>, dialect: StoreDialect): Promise
   // Unique: a hold is posted or voided exactly once, even if two resolutions race; a
   // transfer is reversed at most once. Partial, so that the many transfers that are
   // neither (every charge) add no entry to them.
-  await db.schema.createIndex('ledger_transfers_one_resolution').on('ledger_transfers').column('pending_id').unique().where(sql.ref('pending_id'), 'is not', null).execute();
-  await db.schema.createIndex('ledger_transfers_one_reversal').on('ledger_transfers').column('reverses_id').unique().where(sql.ref('reverses_id'), 'is not', null).execute();
-  await db.schema.createIndex('ledger_transfers_by_debit').on('ledger_transfers').columns(['debit_account_id', 'seq']).execute();
-  await db.schema.createIndex('ledger_transfers_by_credit').on('ledger_transfers').columns(['credit_account_id', 'seq']).execute();
-  await db.schema.createIndex('ledger_transfers_by_usage').on('ledger_transfers').columns(['usage_record_id']).execute();
-  await db.schema.createIndex('ledger_transfers_by_charge').on('ledger_transfers').columns(['code', 'organization_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('ledger_transfers_one_resolution')
+    .on('ledger_transfers')
+    .column('pending_id')
+    .unique()
+    .where(sql.ref('pending_id'), 'is not', null)
+    .execute();
+  await db.schema
+    .createIndex('ledger_transfers_one_reversal')
+    .on('ledger_transfers')
+    .column('reverses_id')
+    .unique()
+    .where(sql.ref('reverses_id'), 'is not', null)
+    .execute();
+  await db.schema
+    .createIndex('ledger_transfers_by_debit')
+    .on('ledger_transfers')
+    .columns(['debit_account_id', 'seq'])
+    .execute();
+  await db.schema
+    .createIndex('ledger_transfers_by_credit')
+    .on('ledger_transfers')
+    .columns(['credit_account_id', 'seq'])
+    .execute();
+  await db.schema
+    .createIndex('ledger_transfers_by_usage')
+    .on('ledger_transfers')
+    .columns(['usage_record_id'])
+    .execute();
+  await db.schema
+    .createIndex('ledger_transfers_by_charge')
+    .on('ledger_transfers')
+    .columns(['code', 'organization_id', 'created_at'])
+    .execute();
 }
 
 async function limitTables(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
@@ -110,8 +146,16 @@ async function fundTables(db: Kysely<unknown>, dialect: StoreDialect): Promise<v
     .addColumn('decided_at', instant)
     .addColumn('created_at', instant, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('fund_applications_by_program').on('fund_applications').columns(['program_id', 'id']).execute();
-  await db.schema.createIndex('fund_applications_by_organization').on('fund_applications').columns(['organization_id', 'id']).execute();
+  await db.schema
+    .createIndex('fund_applications_by_program')
+    .on('fund_applications')
+    .columns(['program_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('fund_applications_by_organization')
+    .on('fund_applications')
+    .columns(['organization_id', 'id'])
+    .execute();
 }
 
 /**

@@ -23,7 +23,9 @@ export function auditNodesByLastLeaf(dialect: StoreDialect): Migration {
         .$call((table) => (dialect === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table))
         .execute();
       // The subtree over leaves [idx·2^level, (idx+1)·2^level) ends at leaf (idx+1)·2^level − 1.
-      await sql`insert into audit_nodes_by_last_leaf (last_leaf, level, hash) select ((idx + 1) << level) - 1, level, hash from audit_nodes`.execute(db);
+      await sql`insert into audit_nodes_by_last_leaf (last_leaf, level, hash) select ((idx + 1) << level) - 1, level, hash from audit_nodes`.execute(
+        db,
+      );
       await db.schema.dropTable('audit_nodes').execute();
       await db.schema.alterTable('audit_nodes_by_last_leaf').renameTo('audit_nodes').execute();
     },

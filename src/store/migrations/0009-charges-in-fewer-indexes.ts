@@ -21,7 +21,11 @@ export function chargesInFewerIndexes(_dialect: StoreDialect): Migration {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropIndex('ledger_transfers_by_charge').execute();
       await db.schema.dropIndex('ledger_transfers_by_debit').execute();
-      await db.schema.createIndex('ledger_transfers_by_debit').on('ledger_transfers').columns(['debit_account_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('ledger_transfers_by_debit')
+        .on('ledger_transfers')
+        .columns(['debit_account_id', 'created_at'])
+        .execute();
       await db.schema.dropIndex('ledger_transfers_by_credit').execute();
       await db.schema
         .createIndex('ledger_transfers_by_credit')

@@ -22,11 +22,15 @@ export function auditLeavesCarryTheirNodes(dialect: StoreDialect): Migration {
   const { int64 } = columnTypes(dialect);
   const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
   const concatenatedHashes =
-    dialect === 'postgres' ? sql`string_agg(hash, ''::bytea order by level)` : sql`unhex(group_concat(hex(hash), '' order by level))`;
+    dialect === 'postgres'
+      ? sql`string_agg(hash, ''::bytea order by level)`
+      : sql`unhex(group_concat(hex(hash), '' order by level))`;
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.alterTable('usage_records').addColumn('receipt_leaf', int64).execute();
-      await sql`update usage_records set receipt_leaf = (select idx from audit_leaves where entry_id = usage_records.id and kind = 'receipt')`.execute(db);
+      await sql`update usage_records set receipt_leaf = (select idx from audit_leaves where entry_id = usage_records.id and kind = 'receipt')`.execute(
+        db,
+      );
       await db.schema
         .createTable('audit_leaves_next')
         .addColumn('idx', int64, (c) => c.primaryKey())
@@ -36,7 +40,9 @@ export function auditLeavesCarryTheirNodes(dialect: StoreDialect): Migration {
       await sql`insert into audit_leaves_next (idx, entry, subtree_hashes)
         select leaf.idx, leaf.entry, node.hashes
         from audit_leaves leaf
-        left join (select last_leaf, ${concatenatedHashes} as hashes from audit_nodes group by last_leaf) node on node.last_leaf = leaf.idx`.execute(db);
+        left join (select last_leaf, ${concatenatedHashes} as hashes from audit_nodes group by last_leaf) node on node.last_leaf = leaf.idx`.execute(
+        db,
+      );
       await db.schema.dropTable('audit_nodes').execute();
       await db.schema.dropTable('audit_leaves').execute();
       await db.schema.alterTable('audit_leaves_next').renameTo('audit_leaves').execute();

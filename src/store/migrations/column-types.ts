@@ -42,6 +42,7 @@ export function columnTypes(dialect: StoreDialect): ColumnTypes {
 }
 
 function checkedLength(lengthMax: number): number {
-  if (!Number.isSafeInteger(lengthMax) || lengthMax < 1) throw new RangeError(`column length must be a positive integer, got ${lengthMax}`);
+  if (!Number.isSafeInteger(lengthMax) || lengthMax < 1)
+    throw new RangeError(`column length must be a positive integer, got ${lengthMax}`);
   return lengthMax;
 }
