@@ -239,6 +239,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     engineStates: () => engineStatuses(registry),
     transparencyLog: createLogHttpHandler({
       log: transparency.tree,
+      usage,
       checkpoints: transparency.checkpoints,
       signer: transparency.signer,
       authenticate: (authorization) => catalog.keys.authenticate(authorization, Date.now()),

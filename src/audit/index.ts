@@ -5,6 +5,7 @@ export { canonicalJson } from './canonical-json.js';
 export { openCheckpoint } from './checkpoint.js';
 export { CheckpointPublisher } from './checkpoint-publisher.js';
 export { CompactRange } from './compact-range.js';
+export { findReceipt, type ReceiptLeaf } from './find-receipt.js';
 export { ExchangeDigest } from './exchange-digest.js';
 export { createLogHttpHandler, logKeyPath } from './log-http-handler.js';
 export { defaultLogOrigin, LogSigner } from './log-signer.js';

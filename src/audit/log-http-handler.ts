@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CommonwealError, writeError } from '../errors/index.js';
+import type { UsageRepository } from '../metering/index.js';
 import type { CheckpointPublisher } from './checkpoint-publisher.js';
+import { findReceipt } from './find-receipt.js';
 import type { LogSigner } from './log-signer.js';
 import type { Receipt } from './receipt.js';
 import { type ReceiptBundle, receiptBundleVersion } from './receipt-bundle.js';
@@ -8,6 +10,8 @@ import type { TransparencyLog } from './transparency-log.js';
 
 export interface LogHttpDeps {
   readonly log: TransparencyLog;
+  /** Where each receipt's leaf is: its usage record keeps the index. */
+  readonly usage: UsageRepository;
   readonly checkpoints: CheckpointPublisher;
   readonly signer: LogSigner;
   /** Authenticates an API key from the Authorization header, throwing as the gateway does. */
@@ -114,7 +118,7 @@ async function sendConsistency(deps: LogHttpDeps, res: ServerResponse, query: UR
 }
 
 async function receiptBundle(deps: LogHttpDeps, id: string, organizationId: string): Promise<ReceiptBundle> {
-  const leaf = id.length > 128 ? undefined : await deps.log.findReceipt(id);
+  const leaf = id.length > 128 ? undefined : await findReceipt(deps.usage, deps.log, id);
   // Another organization's receipt answers exactly as a missing one.
   if (leaf === undefined || leaf.organizationId !== organizationId) {
     throw new CommonwealError('not_found', `receipt "${id.slice(0, 128)}" not found`);

@@ -8,6 +8,7 @@ import { TestUsageRecorder } from '../../test/helpers/test-usage-recorder.js';
 import { UsageRepository } from '../metering/index.js';
 import { GroupCommitWriter, type Store } from '../store/index.js';
 import { AdminChangeLog } from './admin-change-log.js';
+import { findReceipt } from './find-receipt.js';
 import { CheckpointPublisher } from './checkpoint-publisher.js';
 import { LogSigner } from './log-signer.js';
 import type { Receipt } from './receipt.js';
@@ -33,7 +34,8 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
     intervalMs: 60_000,
     onError: () => undefined,
   });
-  const recorder = new TestUsageRecorder(writer, new UsageRepository(store), log);
+  const usage = new UsageRepository(store);
+  const recorder = new TestUsageRecorder(writer, usage, log);
   const admin = new AdminChangeLog(writer, log);
   try {
     await t.test('every receipt and admin change verifies, whole and one by one', async () => {
@@ -62,10 +64,10 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
       assert.deepEqual(report.problems, []);
       assert.deepEqual([report.leaves, report.receipts, report.adminChanges, report.checkpoints], [36, 35, 1, 1]);
 
-      const leaf = (await log.findReceipt('req_7'))!;
+      const leaf = (await findReceipt(usage, log, 'req_7'))!;
       assert.equal(leaf.organizationId, usageInput('req_7').organizationId);
-      assert.equal(await log.findReceipt(change.id), undefined, 'an admin change is no receipt');
-      assert.equal(await log.findReceipt('req_unknown'), undefined);
+      assert.equal(await findReceipt(usage, log, change.id), undefined, 'an admin change is no receipt');
+      assert.equal(await findReceipt(usage, log, 'req_unknown'), undefined);
       const bundle: ReceiptBundle = {
         object: 'receipt_bundle',
         version: 1,
@@ -90,7 +92,7 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
       'a second request with an id already receipted is refused whole: no second leaf, and the first receipt is still the one found',
       async () => {
         const size = await log.size();
-        const first = (await log.findReceipt('req_3'))!;
+        const first = (await findReceipt(usage, log, 'req_3'))!;
         await assert.rejects(
           recorder.recordUsage(
             usageInput('req_3', { completionTokens: 99, totalTokens: 99 + usageInput('req_3').promptTokens }),
@@ -98,7 +100,7 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
           ),
         );
         assert.equal(await log.size(), size);
-        assert.deepEqual(await log.findReceipt('req_3'), first);
+        assert.deepEqual(await findReceipt(usage, log, 'req_3'), first);
       },
     );
   } finally {

@@ -20,11 +20,6 @@ export interface StoredLeaf {
   readonly text: string;
 }
 
-/** A receipt's leaf, found through its usage record, with the organization that record belongs to. */
-export interface ReceiptLeaf extends StoredLeaf {
-  readonly organizationId: string;
-}
-
 /** A leaf not yet written: its row's values, the hashes of the stored subtrees it completes among them. */
 interface PendingLeaf extends StoredLeaf {
   readonly subtreeHashes: Buffer | null;
@@ -147,20 +142,10 @@ export class TransparencyLog {
     return this.#rangeHashes(db, consistencyRanges(from, to));
   }
 
-  /**
-   * The leaf of receipt `receiptId`, through the usage record that keeps its index;
-   * undefined when no record of that id has a receipt.
-   */
-  async findReceipt(receiptId: string, db: Reader = this.#store.db): Promise<ReceiptLeaf | undefined> {
-    const row = await db
-      .selectFrom('usageRecords')
-      .innerJoin('auditLeaves', 'auditLeaves.idx', 'usageRecords.receiptLeaf')
-      .select(['auditLeaves.idx', 'auditLeaves.entry', 'usageRecords.organizationId'])
-      .where('usageRecords.id', '=', receiptId)
-      .executeTakeFirst();
-    return row === undefined
-      ? undefined
-      : { index: Number(row.idx), text: row.entry, organizationId: row.organizationId };
+  /** The committed leaf at `index`, or undefined when the log has none there. */
+  async leafAt(index: number, db: Reader = this.#store.db): Promise<StoredLeaf | undefined> {
+    const row = await db.selectFrom('auditLeaves').select(['idx', 'entry']).where('idx', '=', index).executeTakeFirst();
+    return row === undefined ? undefined : { index: Number(row.idx), text: row.entry };
   }
 
   async #insertLeaves(tx: Reader, leaves: readonly PendingLeaf[]): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { type ReceiptedUsage, UsageReader, type UsageRecord } from '../metering/index.js';
 import type { Database, Store } from '../store/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { type Checkpoint, openCheckpoint } from './checkpoint.js';
@@ -40,7 +41,8 @@ type Entry = Record<string, unknown>;
  * compared with the rebuilt ones, every stored checkpoint's signature and root checked,
  * every receipt compared with the usage record it describes (which must name its leaf),
  * and every usage record written since the log began must have its receipt. It reads
- * one snapshot, so it may run while the server appends.
+ * one snapshot, so it may run while the server appends. The usage records are metering's:
+ * it asks metering for them, in the same snapshot.
  */
 export async function verifyStoredLog(
   store: Store,
@@ -54,6 +56,7 @@ export async function verifyStoredLog(
 
 class LogVerification {
   readonly #db: Kysely<Database>;
+  readonly #usage: UsageReader;
   readonly #key: NoteKey;
   readonly #options: StoredLogVerifierOptions;
   readonly #problems: string[] = [];
@@ -64,6 +67,7 @@ class LogVerification {
 
   constructor(db: Kysely<Database>, key: NoteKey, options: StoredLogVerifierOptions) {
     this.#db = db;
+    this.#usage = new UsageReader(db);
     this.#key = key;
     this.#options = options;
   }
@@ -153,7 +157,7 @@ class LogVerification {
         .execute();
       if (rows.length === 0) break;
       const entries = rows.map((row) => this.#parse(Number(row.idx), row.entry));
-      const usage = await this.#usageRecords(
+      const usage = await this.#usage.withReceiptLeaves(
         entries.flatMap((entry) => (entry?.type === receiptType ? [String(entry.id)] : [])),
       );
       for (const [i, row] of rows.entries()) {
@@ -195,12 +199,6 @@ class LogVerification {
     );
   }
 
-  async #usageRecords(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.#db.selectFrom('usageRecords').selectAll().where('id', 'in', ids).execute();
-    return new Map(rows.map((row) => [row.id, row as unknown as Record<string, unknown>]));
-  }
-
   /** A leaf's entry, or undefined (and a problem) when its text is not JSON; a text not in canonical form is a problem too. */
   #parse(index: number, text: string): Entry | undefined {
     let entry: Entry;
@@ -218,7 +216,7 @@ class LogVerification {
     return entry;
   }
 
-  #checkEntry(index: number, entry: Entry, usage: Map<string, Record<string, unknown>>): void {
+  #checkEntry(index: number, entry: Entry, usage: ReadonlyMap<string, ReceiptedUsage>): void {
     const where = `leaf ${index} (${String(entry.id)})`;
     if (entry.type === adminChangeType) {
       this.#adminChanges += 1;
@@ -230,18 +228,17 @@ class LogVerification {
     }
     this.#receipts += 1;
     this.#firstReceiptAt ??= String(entry.createdAt);
-    const record = usage.get(String(entry.id));
-    this.#checkReceipt(where, entry as unknown as Receipt, record);
-    if (record !== undefined && Number(record.receiptLeaf) !== index)
-      this.#problem(`${where}: its usage record names leaf ${String(record.receiptLeaf)} as its receipt`);
+    const stored = usage.get(String(entry.id));
+    this.#checkReceipt(where, entry as unknown as Receipt, stored?.record);
+    if (stored !== undefined && stored.receiptLeaf !== index)
+      this.#problem(`${where}: its usage record names leaf ${String(stored.receiptLeaf)} as its receipt`);
   }
 
-  #checkReceipt(where: string, receipt: Receipt, record: Record<string, unknown> | undefined): void {
+  #checkReceipt(where: string, receipt: Receipt, record: UsageRecord | undefined): void {
     if (record === undefined) {
       this.#problem(`${where}: no usage record ${receipt.id} exists`);
       return;
     }
-    const booleans = new Set(['usageEstimated', 'streamed']);
     const fields = [
       'createdAt',
       'organizationId',
@@ -262,7 +259,7 @@ class LogVerification {
       'policyVersion',
     ] as const;
     for (const field of fields) {
-      const stored = booleans.has(field) ? record[field] === 1 : record[field];
+      const stored = record[field];
       if (
         receipt[field] !==
         (typeof stored === 'string' || typeof stored === 'boolean' || stored === null ? stored : Number(stored))
@@ -281,20 +278,10 @@ class LogVerification {
    */
   async #checkUnreceiptedUsage(): Promise<void> {
     if (this.#firstReceiptAt === undefined) return;
-    const rows = await this.#db
-      .selectFrom('usageRecords')
-      .select('id')
-      .where('createdAt', '>=', this.#firstReceiptAt)
-      .where('receiptLeaf', 'is', null)
-      .limit(10)
-      .execute();
-    for (const row of rows) this.#problem(`usage record ${row.id} has no receipt in the log`);
-    const { count } = await this.#db
-      .selectFrom('usageRecords')
-      .select((eb) => eb.fn.countAll().as('count'))
-      .where('receiptLeaf', 'is not', null)
-      .executeTakeFirstOrThrow();
-    if (Number(count) !== this.#receipts)
-      this.#problem(`${Number(count)} usage records name a receipt leaf, but the log holds ${this.#receipts} receipts`);
+    for (const id of await this.#usage.unreceiptedSince(this.#firstReceiptAt, 10))
+      this.#problem(`usage record ${id} has no receipt in the log`);
+    const count = await this.#usage.receiptedCount();
+    if (count !== this.#receipts)
+      this.#problem(`${count} usage records name a receipt leaf, but the log holds ${this.#receipts} receipts`);
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { usageInput } from '../../test/helpers/usage-input.js';
-import { ExchangeDigest, TransparencyLog } from '../audit/index.js';
+import { ExchangeDigest, findReceipt, TransparencyLog } from '../audit/index.js';
 import type { Site } from '../catalog/index.js';
 import { issuanceAccountId, Ledger } from '../ledger/index.js';
 import { newUsageRecord, UsageRepository } from '../metering/index.js';
@@ -52,7 +52,7 @@ testOnEachStore(
     try {
       await settle('req_1', 50);
       assert.equal(ledger.account('org:a')?.balanceMicro, 70, 'memory follows the commit');
-      const leaf = (await deps.receipts.findReceipt('req_1'))!;
+      const leaf = (await findReceipt(deps.usage, deps.receipts, 'req_1'))!;
       assert.equal((JSON.parse(leaf.text) as { creditsChargedMicro: number }).creditsChargedMicro, 30);
       const row = await store.db
         .selectFrom('usageRecords')

@@ -34,6 +34,12 @@ export interface UsageTotals {
   readonly creditsWrittenOffMicro: number;
 }
 
+/** Where a record's receipt sits in the transparency log, and whose record it is. */
+export interface ReceiptRef {
+  readonly receiptLeaf: number;
+  readonly organizationId: string;
+}
+
 export interface ModelUsageTotals extends UsageTotals {
   readonly modelId: string;
 }
@@ -190,6 +196,17 @@ export class UsageRepository {
     if (row === undefined)
       throw new CommonwealError('invalid_request', `usage record "${id}" does not exist`, { param: 'after' });
     return row.seq;
+  }
+
+  /** The log index of record `id`'s receipt; undefined when no record of that id has one. */
+  async receiptLeafOf(id: string): Promise<ReceiptRef | undefined> {
+    const row = await this.#store.db
+      .selectFrom('usageRecords')
+      .select(['receiptLeaf', 'organizationId'])
+      .where('id', '=', id)
+      .where('receiptLeaf', 'is not', null)
+      .executeTakeFirst();
+    return row === undefined ? undefined : { receiptLeaf: Number(row.receiptLeaf), organizationId: row.organizationId };
   }
 
   async totals(filter: UsageFilter): Promise<UsageTotals> {

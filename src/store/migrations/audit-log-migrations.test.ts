@@ -9,7 +9,8 @@ import pg from 'pg';
 import { requireService } from '../../../test/helpers/require-service.js';
 import { referenceInclusionProof, referenceRoot } from '../../../test/helpers/rfc9162-reference.js';
 import { createTempPostgresDatabase, postgresService } from '../../../test/helpers/temp-postgres-database.js';
-import { CompactRange, leafHash, TransparencyLog } from '../../audit/index.js';
+import { CompactRange, findReceipt, leafHash, TransparencyLog } from '../../audit/index.js';
+import { UsageRepository } from '../../metering/index.js';
 import { GroupCommitWriter } from '../group-commit-writer.js';
 import { openPostgresStore, openSqliteStore, type Store } from '../index.js';
 import { schemaMigrator } from '../migrate.js';
@@ -85,7 +86,7 @@ async function checkMigratedLog(store: Store): Promise<void> {
     'the nodes over 16 leaves and more, on the leaves they end at, and no other',
   );
   for (let i = 0; i < oldSize; i += 1) {
-    const found = await log.findReceipt(`req_${i}`);
+    const found = await findReceipt(new UsageRepository(store), log, `req_${i}`);
     assert.deepEqual(
       found,
       isReceipt(i) ? { index: i, text: leafText(i), organizationId: `org_${i % 2}` } : undefined,
