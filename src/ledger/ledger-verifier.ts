@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { UsageReader } from '../metering/index.js';
 import type { Database } from '../store/index.js';
 import { accountSumMicroMax } from './ledger-repository.js';
 
@@ -37,7 +38,8 @@ const exact = (column: string) => sql<string>`cast(${sql.ref(column)} as text)`;
  * of an organization with an account has its charge and every charge its usage record;
  * every priced request was charged and written off exactly what its record says, and
  * `priced = charged + written off`; no hold has outlived its timeout by more than
- * `holdGraceMs`.
+ * `holdGraceMs`. The usage records are metering's: their side of each comparison is
+ * what metering's `UsageReader` gives, joined with the transfers inside the database.
  */
 export async function verifyLedger(
   db: Kysely<Database>,
@@ -87,21 +89,24 @@ export async function verifyLedger(
   if (balanceSum !== 0n) problems.push(`the balances sum to ${balanceSum}, not zero`);
   if (pendingDebits !== pendingCredits)
     problems.push(`pending debits ${pendingDebits} differ from pending credits ${pendingCredits}`);
+  const usage = new UsageReader(db);
   problems.push(
-    ...(await unchargedUsage(db)),
-    ...(await orphanCharges(db)),
-    ...(await mispricedUsage(db)),
+    ...(await unchargedUsage(db, usage)),
+    ...(await orphanCharges(db, usage)),
+    ...(await mispricedUsage(db, usage)),
     ...(await overdueHolds(db, new Date(nowMs - holdGraceMs).toISOString())),
   );
-  const count = async (table: 'ledgerTransfers' | 'usageRecords') =>
-    Number((await db.selectFrom(table).select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  const transfers = await db
+    .selectFrom('ledgerTransfers')
+    .select(sql<string | number>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   return {
     object: 'ledger_verification',
     ok: problems.length === 0,
     checkedAt: new Date(nowMs).toISOString(),
     accounts: accounts.length,
-    transfers: await count('ledgerTransfers'),
-    usageRecords: await count('usageRecords'),
+    transfers: Number(transfers.n),
+    usageRecords: await usage.count(),
     problems: problems.slice(0, problemsMax),
   };
 }
@@ -150,7 +155,7 @@ async function recompute(db: Kysely<Database>): Promise<Map<string, Sums>> {
  * the ledger are not what the record says. Records from before prices were kept on them
  * (migration 0012) and unmetered ones have no price and are left out.
  */
-async function mispricedUsage(db: Kysely<Database>): Promise<string[]> {
+async function mispricedUsage(db: Kysely<Database>, usage: UsageReader): Promise<string[]> {
   const settled = db
     .selectFrom('ledgerTransfers')
     .select([
@@ -163,7 +168,7 @@ async function mispricedUsage(db: Kysely<Database>): Promise<string[]> {
     .groupBy('usageRecordId')
     .as('t');
   const rows = await db
-    .selectFrom('usageRecords as u')
+    .selectFrom(usage.settlements().as('u'))
     .leftJoin(settled, 't.usageRecordId', 'u.id')
     .select([
       'u.id',
@@ -192,9 +197,9 @@ async function mispricedUsage(db: Kysely<Database>): Promise<string[]> {
 }
 
 /** Usage records of organizations that had an account by then, without a charge. */
-async function unchargedUsage(db: Kysely<Database>): Promise<string[]> {
+async function unchargedUsage(db: Kysely<Database>, usage: UsageReader): Promise<string[]> {
   const rows = await db
-    .selectFrom('usageRecords as u')
+    .selectFrom(usage.settlements().as('u'))
     .select('u.id')
     .where(({ exists, selectFrom }) =>
       exists(
@@ -215,13 +220,13 @@ async function unchargedUsage(db: Kysely<Database>): Promise<string[]> {
   return rows.map((r) => `usage record ${r.id} has no charge transfer`);
 }
 
-async function orphanCharges(db: Kysely<Database>): Promise<string[]> {
+async function orphanCharges(db: Kysely<Database>, usage: UsageReader): Promise<string[]> {
   const rows = await db
     .selectFrom('ledgerTransfers as t')
     .select('t.id')
     .where('t.usageRecordId', 'is not', null)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('usageRecords as u').select('u.seq').whereRef('u.id', '=', 't.usageRecordId'))),
+      not(exists(selectFrom(usage.settlements().as('u')).select('u.seq').whereRef('u.id', '=', 't.usageRecordId'))),
     )
     .limit(sampleMax)
     .execute();

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../store/index.js';
 import { toUsageRecord, type UsageRecord } from './usage-record.js';
 
@@ -12,8 +12,10 @@ const orNull = (value: number | null): number | null => (value === null ? null :
 
 /**
  * The usage records as the consistency checks of other modules need them — the log's
- * (receipts against records) — so that they ask metering instead of reading its table. It reads through the reader it is given,
- * so that a check can run all its reads in one snapshot transaction.
+ * (receipts against records) and the ledger's (charges against records) — so that they
+ * ask metering instead of naming its table or knowing how its columns are stored. It
+ * reads through the reader it is given, so that a check can run all its reads in one
+ * snapshot transaction.
  */
 export class UsageReader {
   readonly #db: Kysely<Database>;
@@ -49,5 +51,33 @@ export class UsageReader {
       .where('receiptLeaf', 'is not', null)
       .executeTakeFirstOrThrow();
     return Number(count);
+  }
+
+  /**
+   * Each record's credits, as a table the ledger's checks join with its transfers. The
+   * comparison stays inside the database: the charges of every request are too many to
+   * bring into memory, and the ledger keeps no index by usage record to look them up by.
+   */
+  settlements() {
+    return this.#db
+      .selectFrom('usageRecords')
+      .select([
+        'seq',
+        'id',
+        'organizationId',
+        'createdAt',
+        'creditsPricedMicro',
+        'creditsChargedMicro',
+        'creditsWrittenOffMicro',
+      ]);
+  }
+
+  /** How many records exist. */
+  async count(): Promise<number> {
+    const { n } = await this.#db
+      .selectFrom('usageRecords')
+      .select(sql<string | number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(n);
   }
 }
