@@ -93,7 +93,7 @@ export class Admission {
     }
     const maxCostMicro = tokenCostMicro(request.model, promptTokensMax, completionTokensMax);
     const subject = { organizationId, projectId, apiKeyId: keyId, modelId: request.model.id };
-    const reservation = budgets.book.reserve(subject, maxCostMicro, ledger.nowMs());
+    const reservation = budgets.reserve(subject, maxCostMicro);
     try {
       return ledger.hold(subject, maxCostMicro, request.model, reservation);
     } catch (error) {

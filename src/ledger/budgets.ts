@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
 import { type Database, newRecordId, type WriteTransaction } from '../store/index.js';
 import { type Budget, type BudgetPeriod, type BudgetScope, budgetWindow, toBudget } from './budget.js';
-import { BudgetBook } from './budget-book.js';
+import { BudgetBook, type BudgetReservation, type BudgetSubject } from './budget-book.js';
 import type { Ledger } from './ledger.js';
 
 export interface BudgetInput {
@@ -23,7 +23,7 @@ export type BudgetView = Budget & { readonly spentMicro: number; readonly reserv
  * transaction, so that no charge is counted twice or missed while a budget is added.
  */
 export class Budgets {
-  readonly book = new BudgetBook();
+  readonly #book = new BudgetBook();
   readonly #ledger: Ledger;
 
   private constructor(ledger: Ledger) {
@@ -38,7 +38,7 @@ export class Budgets {
       const window = budgetWindow(budget, ledger.nowMs());
       const spentMicro =
         window === undefined ? 0 : await budgets.#spent(ledger.repository.db, budget, window.startMs, window.endMs);
-      budgets.book.add(budget, spentMicro, window?.key ?? '');
+      budgets.#book.add(budget, spentMicro, window?.key ?? '');
     }
     return budgets;
   }
@@ -63,7 +63,7 @@ export class Budgets {
     const { object: _kind, ...row } = budget;
     await tx.db.insertInto('ledgerBudgets').values(row).execute();
     const spentMicro = window === undefined ? 0 : await this.#spent(tx.db, budget, window.startMs, window.endMs);
-    tx.afterCommit(() => this.book.add(budget, spentMicro, window?.key ?? ''));
+    tx.afterCommit(() => this.#book.add(budget, spentMicro, window?.key ?? ''));
     return { ...budget, spentMicro, reservedMicro: 0 };
   }
 
@@ -81,12 +81,20 @@ export class Budgets {
       .where('id', '=', budgetId)
       .where('organizationId', '=', organizationId)
       .execute();
-    tx.afterCommit(() => this.book.remove(organizationId, budgetId));
+    tx.afterCommit(() => this.#book.remove(organizationId, budgetId));
     return toBudget(row);
   }
 
+  /**
+   * Reserves a request's `amountMicro` in every budget it counts against, or throws
+   * `budget_exceeded` and reserves nothing; null when no budget applies to it.
+   */
+  reserve(subject: BudgetSubject, amountMicro: number): BudgetReservation | null {
+    return this.#book.reserve(subject, amountMicro, this.#ledger.nowMs());
+  }
+
   #view(budget: Budget): BudgetView {
-    const usage = this.book.usage(budget.organizationId, budget.id, this.#ledger.nowMs()) ?? {
+    const usage = this.#book.usage(budget.organizationId, budget.id, this.#ledger.nowMs()) ?? {
       spentMicro: 0,
       reservedMicro: 0,
     };
