@@ -46,7 +46,10 @@ function sourceFiles(dir: string): string[] {
 
 const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** The tables a source text names: in a Kysely call, or in SQL by their stored name when it cannot be an ordinary word. */
+/**
+ * The tables a source text names: in a Kysely call, or in SQL by their stored name when
+ * that cannot be an ordinary word (it has an underscore).
+ */
 function tablesNamedIn(text: string): Set<string> {
   const named = new Set<string>();
   for (const table of Object.keys(tableOwners)) {
