@@ -4,7 +4,8 @@ import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from '../catalog/index.js';
 import { CommonwealError } from '../errors/index.js';
 import { PolicyEngine, PolicyService } from '../policy/index.js';
-import { Budgets, Ledger } from '../ledger/index.js';
+import { Budgets, Fund, issuanceAccountId, Ledger, organizationAccountId } from '../ledger/index.js';
+import { grantAccountId } from '../ledger/ledger-account.js';
 import { RateLimits } from '../limits/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { GroupCommitWriter, type Store, type WriteTransaction } from '../store/index.js';
@@ -222,6 +223,119 @@ testOnEachStore('an admin change and its leaf commit together or not at all', as
     assert.equal(fresh.status, 'fulfilled');
     assert.equal(await log.size(), size + 1);
     assert.deepEqual((await leaves(store)).at(-1)?.resourceId, 'fresh-site');
+  });
+  await writer.close();
+});
+
+testOnEachStore('a deposit and a fund grant commit with their leaf or not at all', async (t, store) => {
+  await writeBase(store, new OrganizationRepository(store));
+  const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
+  const log = new RefusingLog(store);
+  const changes = new AdminChangeLog(writer, log);
+  const ledger = await Ledger.open(store, writer);
+  const fund = await Fund.open(ledger);
+  const accountId = organizationAccountId('acme');
+  const leaf = (resource: string, resourceId: string, after: unknown) => ({
+    actor: operator,
+    action: 'create',
+    resource,
+    resourceId,
+    organizationId: 'acme',
+    before: null,
+    after,
+  });
+  /** A deposit as the credits route writes it: the account opened on first use, the transfer, and the leaf if new. */
+  const deposit = (id: string, amountMicro: number) =>
+    changes.commit(async (tx) => {
+      await ledger.openAccountIn(tx, { id: accountId, kind: 'organization', organizationId: 'acme' });
+      const result = await ledger.transferIn(tx, {
+        id,
+        debitAccountId: issuanceAccountId,
+        creditAccountId: accountId,
+        amountMicro,
+        code: 'deposit',
+        organizationId: 'acme',
+      });
+      return { result, change: result.created ? leaf('deposit', id, result.transfer) : null };
+    });
+  /** What memory holds of an account: what it owns and what is reserved of it. */
+  const held = (id: string) => {
+    const account = ledger.book.get(id);
+    return account === undefined ? undefined : [ledger.book.view(account).balanceMicro, account.reservedMicro];
+  };
+
+  await t.test('a deposit whose leaf is refused leaves no account, no transfer and no credits', async () => {
+    const size = await log.size();
+    const issuance = held(issuanceAccountId);
+    log.refusing = '"resource":"deposit"';
+    const [other, failed] = await Promise.allSettled([
+      writer.submit((tx) => log.append(tx, JSON.stringify({ beside: 'deposit' }))),
+      deposit('dep-refused', 700),
+    ]);
+    log.refusing = undefined;
+    assert.equal(other.status, 'fulfilled', 'the job beside it commits');
+    assert.equal(failed.status, 'rejected');
+    assert.equal(await ledger.repository.findTransfer(store.db, 'dep-refused'), undefined);
+    assert.equal(await ledger.repository.findAccount(store.db, accountId), undefined, 'the account opening too');
+    assert.equal(held(accountId), undefined);
+    assert.deepEqual(held(issuanceAccountId), issuance, 'nothing moved and nothing stays reserved');
+    assert.equal(await log.size(), size + 1, 'only the other job added a leaf');
+  });
+
+  await t.test('a deposit commits with its leaf, once for two requests with the same id', async () => {
+    const size = await log.size();
+    const results = await Promise.all([deposit('dep-1', 1_000), deposit('dep-1', 1_000)]);
+    assert.deepEqual(results.map((r) => r.created).sort(), [false, true]);
+    assert.deepEqual(results[0].transfer.id, results[1].transfer.id);
+    assert.deepEqual(held(accountId), [1_000, 0]);
+    assert.equal(await log.size(), size + 1, 'the repeat added no leaf');
+    const stored = (await leaves(store)).at(-1)!;
+    assert.deepEqual([stored.resource, stored.resourceId], ['deposit', 'dep-1']);
+    await assert.rejects(deposit('dep-1', 999), { code: 'idempotency_conflict' });
+  });
+
+  await t.test('a grant whose leaf is refused leaves the application pending and the pool whole', async () => {
+    const program = await changes.commit(async (tx) => {
+      const created = await fund.createProgram(tx, {
+        id: 'seed',
+        name: 'Seed',
+        defaultGrantMicro: 300,
+        grantDurationDays: 30,
+      });
+      return { result: created, change: leaf('program', created.id, created) };
+    });
+    await changes.commit(async (tx) => {
+      const result = await fund.fundProgram(tx, program.id, 500, 'fund-1');
+      return { result, change: leaf('program', program.id, result.transfer) };
+    });
+    const application = await changes.commit(async (tx) => {
+      const created = await fund.apply(tx, 'acme', program.id, 'we build things');
+      return { result: created, change: leaf('application', created.id, created) };
+    });
+    const approve = () =>
+      changes.commit(async (tx) => {
+        const { application: approved, decided } = await fund.approve(tx, program.id, application.id, {});
+        return { result: approved, change: decided ? leaf('grant', approved.id, approved) : null };
+      });
+    const pool = held(program.poolAccountId);
+    assert.deepEqual(pool, [500, 0]);
+    const size = await log.size();
+    log.refusing = '"resource":"grant"';
+    await assert.rejects(approve(), { code: 'conflict' });
+    log.refusing = undefined;
+    assert.equal((await fund.application(program.id, application.id)).status, 'pending');
+    assert.equal(await ledger.repository.findTransfer(store.db, grantAccountId(application.id)), undefined);
+    assert.equal(held(grantAccountId(application.id)), undefined, 'no grant account');
+    assert.deepEqual(held(program.poolAccountId), pool, 'nothing moved and nothing stays reserved');
+    assert.equal(await log.size(), size);
+
+    const approved = await approve();
+    assert.equal(approved.status, 'approved');
+    assert.deepEqual(held(approved.grantAccountId!), [300, 0]);
+    assert.deepEqual(held(program.poolAccountId), [200, 0]);
+    assert.equal(await log.size(), size + 1);
+    assert.deepEqual(await approve(), approved, 'approving again changes nothing');
+    assert.equal(await log.size(), size + 1, 'and adds no leaf');
   });
   await writer.close();
 });

@@ -7,17 +7,13 @@ import type { TransparencyLog } from './transparency-log.js';
 /** How the management API changes a record; see `AdminChangeLog`. */
 export interface AdminChanges {
   commit<T>(job: AdminChangeJob<T>): Promise<T>;
-  recordAdminChange(change: AdminChangeInput): Promise<AdminChange>;
 }
 
 /**
  * Makes administrative changes leaves of the transparency log. `commit` writes a change
  * and its leaf in one transaction, so that no crash can leave one without the other;
  * caches that hold the record reload after it resolves. A module that writes its change
- * in a transaction of its own (a ledger grant, a policy version) calls
- * `appendAdminChange` inside that transaction instead. `recordAdminChange` appends a leaf
- * on its own, after a change written elsewhere, and is kept only for the routes not yet
- * moved to `commit`.
+ * in a transaction of its own calls `appendAdminChange` inside that transaction instead.
  */
 export class AdminChangeLog implements AdminChanges {
   readonly #writer: GroupCommitWriter;
@@ -32,27 +28,14 @@ export class AdminChangeLog implements AdminChanges {
   commit<T>(job: AdminChangeJob<T>): Promise<T> {
     return this.#writer.submit(async (tx) => {
       const { result, change } = await job(tx);
-      await this.appendAdminChange(tx, change);
+      if (change !== null) await this.appendAdminChange(tx, change);
       return result;
-    });
-  }
-
-  recordAdminChange(change: AdminChangeInput): Promise<AdminChange> {
-    // Built once, outside the job, so that a retried transaction appends the same leaf.
-    const entry = toAdminChange(newRecordId('chg'), nowIso(), change);
-    return this.#writer.submit(async (tx) => {
-      await this.#append(tx, entry);
-      return entry;
     });
   }
 
   async appendAdminChange(tx: WriteTransaction, change: AdminChangeInput): Promise<AdminChange> {
     const entry = toAdminChange(newRecordId('chg'), nowIso(), change);
-    await this.#append(tx, entry);
-    return entry;
-  }
-
-  async #append(tx: WriteTransaction, entry: AdminChange): Promise<void> {
     await this.#log.append(tx, canonicalJson(entry));
+    return entry;
   }
 }

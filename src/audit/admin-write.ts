@@ -1,10 +1,14 @@
 import type { WriteTransaction } from '../store/index.js';
 import type { AdminChangeInput } from './admin-change.js';
 
-/** What an admin change wrote: the answer for its caller, and the change as its log leaf records it. */
+/**
+ * What an admin change wrote: the answer for its caller, and the change as its log leaf
+ * records it, or null when the request repeated one already made (an idempotent id) and
+ * changed nothing, which adds no leaf.
+ */
 export interface AdminWrite<T> {
   readonly result: T;
-  readonly change: AdminChangeInput;
+  readonly change: AdminChangeInput | null;
 }
 
 /**

@@ -44,15 +44,17 @@ async function receipts(t: TestContext, store: Store): Promise<void> {
           recorder.recordUsage(usageInput(`req_${i}`, { policyVersion: i % 3 === 0 ? null : 4 }), testFacts),
         ),
       );
-      const change = await admin.recordAdminChange({
-        actor: { kind: 'org_admin', organizationId: 'org_a', keyId: 'key_x' },
-        action: 'revoke',
-        resource: 'api_key',
-        resourceId: 'key_y',
-        organizationId: 'org_a',
-        before: { id: 'key_y', revokedAt: null },
-        after: { id: 'key_y', revokedAt: '2027-01-01T00:00:00.000Z' },
-      });
+      const change = await writer.submit((tx) =>
+        admin.appendAdminChange(tx, {
+          actor: { kind: 'org_admin', organizationId: 'org_a', keyId: 'key_x' },
+          action: 'revoke',
+          resource: 'api_key',
+          resourceId: 'key_y',
+          organizationId: 'org_a',
+          before: { id: 'key_y', revokedAt: null },
+          after: { id: 'key_y', revokedAt: '2027-01-01T00:00:00.000Z' },
+        }),
+      );
       assert.match(change.beforeSha256 ?? '', /^[0-9a-f]{64}$/);
       await Promise.all(
         Array.from({ length: 5 }, (_, i) => recorder.recordUsage(usageInput(`req_late_${i}`), testFacts)),

@@ -190,15 +190,17 @@ describe('verifyStoredLog', () => {
         ),
       );
       if (i % 7 === 0) {
-        await fixture.adminChanges.recordAdminChange({
-          actor: { kind: 'operator' },
-          action: 'update',
-          resource: 'site',
-          resourceId: 'fra-1',
-          organizationId: null,
-          before: { id: 'fra-1', n: i },
-          after: { id: 'fra-1', n: i + 1 },
-        });
+        await fixture.writer.submit((tx) =>
+          fixture.adminChanges.appendAdminChange(tx, {
+            actor: { kind: 'operator' },
+            action: 'update',
+            resource: 'site',
+            resourceId: 'fra-1',
+            organizationId: null,
+            before: { id: 'fra-1', n: i },
+            after: { id: 'fra-1', n: i + 1 },
+          }),
+        );
         await fixture.checkpoints.publish();
       }
     }

@@ -1,5 +1,6 @@
 import { CommonwealError } from '../errors/index.js';
-import { newRecordId } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import { type Database, newRecordId, type WriteTransaction } from '../store/index.js';
 import { type FundApplication, type FundProgram, toFundApplication, toFundProgram } from './fund-program.js';
 import type { AlsoWrite, Ledger, TransferResult } from './ledger.js';
 import { grantAccountId, issuanceAccountId, programPoolAccountId } from './ledger-account.js';
@@ -20,12 +21,19 @@ export interface ApprovalInput {
   readonly expiresAt?: string | undefined;
 }
 
+/** An application after a decision; `decided` is false when it had been decided so already and nothing changed. */
+export interface Decision {
+  readonly application: FundApplication;
+  readonly decided: boolean;
+}
+
 const dayMs = 86_400_000;
 
 /**
  * The joint startup fund: programs with a pool funded from issuance, applications by
  * organizations, and grants that move credits from the pool to a grant account of the
- * organization, which expire back to the pool.
+ * organization, which expire back to the pool. The changes the management API makes
+ * are written in the caller's transaction, which commits them with their log leaf.
  */
 export class Fund {
   readonly #ledger: Ledger;
@@ -50,14 +58,18 @@ export class Fund {
   }
 
   async program(id: string): Promise<FundProgram> {
-    const row = await this.#db.selectFrom('fundPrograms').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.#program(this.#db, id);
+  }
+
+  async #program(db: Kysely<Database>, id: string): Promise<FundProgram> {
+    const row = await db.selectFrom('fundPrograms').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) throw new CommonwealError('not_found', `program "${id}" not found`, { param: 'programId' });
     return toFundProgram(row);
   }
 
-  async createProgram(input: ProgramInput): Promise<FundProgram> {
+  async createProgram(tx: WriteTransaction, input: ProgramInput): Promise<FundProgram> {
     const id = input.id ?? newRecordId('prog');
-    const existing = await this.#db.selectFrom('fundPrograms').select('id').where('id', '=', id).executeTakeFirst();
+    const existing = await tx.db.selectFrom('fundPrograms').select('id').where('id', '=', id).executeTakeFirst();
     if (existing !== undefined)
       throw new CommonwealError('already_exists', `program with id "${id}" already exists`, { param: 'id' });
     const nowIso = new Date(this.#ledger.nowMs()).toISOString();
@@ -71,18 +83,23 @@ export class Fund {
       closesAt: input.closesAt == null ? null : new Date(Date.parse(input.closesAt)).toISOString(),
       createdAt: nowIso,
     };
-    await this.#ledger.openAccount({ id: programPoolAccountId(id), kind: 'program_pool', programId: id });
-    await this.#ledger.writer.submit((tx) => tx.db.insertInto('fundPrograms').values(row).execute());
+    await this.#ledger.openAccountIn(tx, { id: programPoolAccountId(id), kind: 'program_pool', programId: id });
+    await tx.db.insertInto('fundPrograms').values(row).execute();
     const program = toFundProgram(row);
-    this.#ledger.setProgramModels(id, program.eligibleModels);
+    tx.afterCommit(() => this.#ledger.setProgramModels(id, program.eligibleModels));
     return program;
   }
 
   /** Moves credits from issuance into the program's pool. */
-  async fundProgram(programId: string, amountMicro: number, transferId?: string): Promise<TransferResult> {
-    const program = await this.program(programId);
-    return this.#ledger.transfer({
-      id: transferId ?? newRecordId('fund'),
+  async fundProgram(
+    tx: WriteTransaction,
+    programId: string,
+    amountMicro: number,
+    transferId: string,
+  ): Promise<TransferResult> {
+    const program = await this.#program(tx.db, programId);
+    return this.#ledger.transferIn(tx, {
+      id: transferId,
       debitAccountId: issuanceAccountId,
       creditAccountId: program.poolAccountId,
       amountMicro,
@@ -91,15 +108,20 @@ export class Fund {
     });
   }
 
-  async apply(organizationId: string, programId: string, description: string): Promise<FundApplication> {
-    const program = await this.program(programId);
+  async apply(
+    tx: WriteTransaction,
+    organizationId: string,
+    programId: string,
+    description: string,
+  ): Promise<FundApplication> {
+    const program = await this.#program(tx.db, programId);
     const nowMs = this.#ledger.nowMs();
     if (nowMs < Date.parse(program.opensAt) || (program.closesAt !== null && nowMs >= Date.parse(program.closesAt))) {
       throw new CommonwealError('conflict', `program "${programId}" does not accept applications now`, {
         param: 'programId',
       });
     }
-    const open = await this.#db
+    const open = await tx.db
       .selectFrom('fundApplications')
       .select('id')
       .where('programId', '=', programId)
@@ -123,7 +145,7 @@ export class Fund {
       decidedAt: null,
       createdAt: new Date(nowMs).toISOString(),
     };
-    await this.#ledger.writer.submit((tx) => tx.db.insertInto('fundApplications').values(row).execute());
+    await tx.db.insertInto('fundApplications').values(row).execute();
     return toFundApplication(row);
   }
 
@@ -135,7 +157,11 @@ export class Fund {
   }
 
   async application(programId: string, applicationId: string): Promise<FundApplication> {
-    const row = await this.#db
+    return this.#application(this.#db, programId, applicationId);
+  }
+
+  async #application(db: Kysely<Database>, programId: string, applicationId: string): Promise<FundApplication> {
+    const row = await db
       .selectFrom('fundApplications')
       .selectAll()
       .where('id', '=', applicationId)
@@ -147,15 +173,21 @@ export class Fund {
   }
 
   /**
-   * Grants credits: pool → a new grant account of the organization, and the application
-   * marked approved in the same transaction. Approving again with the same amount
+   * Grants credits: a new grant account of the organization, pool → that account, and
+   * the application marked approved, all in `tx`. Approving again with the same amount
    * returns the application as it is.
    */
-  async approve(programId: string, applicationId: string, input: ApprovalInput): Promise<FundApplication> {
-    const program = await this.program(programId);
-    const application = await this.application(programId, applicationId);
+  async approve(
+    tx: WriteTransaction,
+    programId: string,
+    applicationId: string,
+    input: ApprovalInput,
+  ): Promise<Decision> {
+    const program = await this.#program(tx.db, programId);
+    const application = await this.#application(tx.db, programId, applicationId);
     const amountMicro = input.amountMicro ?? program.defaultGrantMicro;
-    if (application.status === 'approved' && application.amountMicro === amountMicro) return application;
+    if (application.status === 'approved' && application.amountMicro === amountMicro)
+      return { application, decided: false };
     if (application.status !== 'pending') {
       throw new CommonwealError('conflict', `application "${applicationId}" was already ${application.status}`, {
         param: 'applicationId',
@@ -166,53 +198,47 @@ export class Fund {
       input.expiresAt === undefined ? nowMs + program.grantDurationDays * dayMs : Date.parse(input.expiresAt),
     ).toISOString();
     const accountId = grantAccountId(applicationId);
-    await this.#ledger.openAccount({
+    await this.#ledger.openAccountIn(tx, {
       id: accountId,
       kind: 'grant',
       organizationId: application.organizationId,
       programId,
       expiresAt,
     });
+    await this.#ledger.transferIn(tx, {
+      id: accountId,
+      debitAccountId: program.poolAccountId,
+      creditAccountId: accountId,
+      amountMicro,
+      code: 'grant',
+      programId,
+      organizationId: application.organizationId,
+    });
     const decidedAt = new Date(nowMs).toISOString();
-    await this.#ledger.transfer(
-      {
-        id: accountId,
-        debitAccountId: program.poolAccountId,
-        creditAccountId: accountId,
-        amountMicro,
-        code: 'grant',
-        programId,
-        organizationId: application.organizationId,
-      },
-      async (tx) => {
-        await tx
-          .updateTable('fundApplications')
-          .set({ status: 'approved', amountMicro, grantAccountId: accountId, grantExpiresAt: expiresAt, decidedAt })
-          .where('id', '=', applicationId)
-          .execute();
-      },
-    );
-    return this.application(programId, applicationId);
+    await tx.db
+      .updateTable('fundApplications')
+      .set({ status: 'approved', amountMicro, grantAccountId: accountId, grantExpiresAt: expiresAt, decidedAt })
+      .where('id', '=', applicationId)
+      .execute();
+    return { application: await this.#application(tx.db, programId, applicationId), decided: true };
   }
 
-  async reject(programId: string, applicationId: string, reason: string): Promise<FundApplication> {
-    const application = await this.application(programId, applicationId);
-    if (application.status === 'rejected' && application.reason === reason) return application;
+  async reject(tx: WriteTransaction, programId: string, applicationId: string, reason: string): Promise<Decision> {
+    const application = await this.#application(tx.db, programId, applicationId);
+    if (application.status === 'rejected' && application.reason === reason) return { application, decided: false };
     if (application.status !== 'pending') {
       throw new CommonwealError('conflict', `application "${applicationId}" was already ${application.status}`, {
         param: 'applicationId',
       });
     }
     const decidedAt = new Date(this.#ledger.nowMs()).toISOString();
-    await this.#ledger.writer.submit((tx) =>
-      tx.db
-        .updateTable('fundApplications')
-        .set({ status: 'rejected', reason, decidedAt })
-        .where('id', '=', applicationId)
-        .where('status', '=', 'pending')
-        .execute(),
-    );
-    return this.application(programId, applicationId);
+    await tx.db
+      .updateTable('fundApplications')
+      .set({ status: 'rejected', reason, decidedAt })
+      .where('id', '=', applicationId)
+      .where('status', '=', 'pending')
+      .execute();
+    return { application: await this.#application(tx.db, programId, applicationId), decided: true };
   }
 
   /**

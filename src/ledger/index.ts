@@ -2,7 +2,7 @@ export { budgetPeriods, budgetScopes } from './budget.js';
 export { Budgets } from './budgets.js';
 export { CreditHold, type RequestCredits } from './credit-hold.js';
 export { Fund } from './fund.js';
-export { Ledger } from './ledger.js';
+export { Ledger, type TransferResult } from './ledger.js';
 export { issuanceAccountId, organizationAccountId } from './ledger-account.js';
 export { LedgerSweeper } from './ledger-sweeper.js';
 export { type LedgerTransfer, transferCodes } from './ledger-transfer.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
-import type { Database, GroupCommitWriter, Store } from '../store/index.js';
+import type { Database, GroupCommitWriter, Store, WriteTransaction } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
 import type { BudgetReservation } from './budget-book.js';
 import { type ChargeSubject, CreditHold, type HoldLeg } from './credit-hold.js';
@@ -37,6 +37,9 @@ export interface TransferResult {
 /** A write the caller adds to a transfer's transaction, such as marking an application approved. */
 export type AlsoWrite = (tx: Kysely<Database>) => Promise<void>;
 
+type ResolveInput = { readonly id: string; readonly amountMicro?: number | undefined } & TransferTags;
+type ReverseInput = { readonly id: string; readonly memo?: string | null };
+
 /** A hold that is resolved in memory while its resolution is being written, so that two resolutions cannot race. */
 interface OpenHold {
   readonly transfer: LedgerTransfer;
@@ -52,7 +55,10 @@ const timeoutMsMax = 366 * 24 * 3600 * 1000;
  * The credits ledger: accounts and immutable double-entry transfers in integer
  * micro-credits, modelled on TigerBeetle. Every write goes through the group-commit
  * writer; memory (the `LedgerBook`) changes only after a commit, and reservations keep
- * concurrent writers from spending the same credits twice in the meantime.
+ * concurrent writers from spending the same credits twice in the meantime. Each write
+ * has a form that takes the caller's transaction (`openAccountIn`, `transferIn`, …), for
+ * a change that commits with something else, such as its transparency-log leaf; the
+ * plain form runs it in a job of its own.
  */
 export class Ledger {
   readonly book = new LedgerBook();
@@ -178,63 +184,89 @@ export class Ledger {
 
   /** Opens an account, or returns it when one with this id and the same kind exists. */
   async openAccount(spec: LedgerAccountSpec): Promise<LedgerAccount> {
+    const existing = this.book.get(spec.id);
+    if (existing === undefined) await this.#writer.submit((tx) => this.openAccountIn(tx, spec));
+    return this.#sameAccount(this.book.get(spec.id)!, spec);
+  }
+
+  /** `openAccount` in `tx`: the book knows the account once `tx` has committed, and `transferIn` in `tx` before. */
+  async openAccountIn(tx: WriteTransaction, spec: LedgerAccountSpec): Promise<void> {
     checkId(spec.id, 'id');
     const existing = this.book.get(spec.id);
-    if (existing !== undefined) return this.#sameAccount(existing, spec);
-    const row = toLedgerAccountRow(spec, new Date(this.#now()).toISOString());
-    const stored = await this.#writer.submit(async (tx) => {
-      const found = await this.repository.findAccount(tx.db, spec.id);
-      if (found !== undefined) return found;
-      await this.repository.insertAccount(tx.db, row);
-      return row;
-    });
-    return this.#sameAccount(this.book.add(stored), spec);
+    if (existing !== undefined) {
+      this.#sameAccount(existing, spec);
+      return;
+    }
+    const found = await this.repository.findAccount(tx.db, spec.id);
+    const row = found ?? toLedgerAccountRow(spec, new Date(this.#now()).toISOString());
+    sameKind(row, spec);
+    if (found === undefined) await this.repository.insertAccount(tx.db, row);
+    tx.afterCommit(() => this.book.add(row));
   }
 
   #sameAccount(account: BookAccount, spec: LedgerAccountSpec): LedgerAccount {
-    if (account.kind !== spec.kind || account.organizationId !== (spec.organizationId ?? null)) {
-      throw new CommonwealError(
-        'idempotency_conflict',
-        `ledger account "${spec.id}" already exists as a different account`,
-        { param: 'id' },
-      );
-    }
+    sameKind(account, spec);
     return this.book.view(account);
   }
 
   /** A transfer posted at once, or a hold when `timeoutMs` is set. Idempotent by `input.id`. */
   async transfer(input: TransferInput, alsoWrite?: AlsoWrite): Promise<TransferResult> {
+    return this.#writer.submit(async (tx) => {
+      const result = await this.transferIn(tx, input);
+      if (result.created) await alsoWrite?.(tx.db);
+      return result;
+    });
+  }
+
+  /**
+   * `transfer` in `tx`. Idempotent by `input.id` within `tx` too: a second transfer with
+   * the same id and content returns the first, with `created` false.
+   */
+  async transferIn(tx: WriteTransaction, input: TransferInput): Promise<TransferResult> {
     const type = input.timeoutMs === undefined ? 'single' : 'pending';
     const row = this.#row(input, type, null);
-    return this.#write(row, transferDeltas(type, row.debitAccountId, row.creditAccountId, row.amountMicro), alsoWrite);
+    return this.#write(tx, row, transferDeltas(type, row.debitAccountId, row.creditAccountId, row.amountMicro));
   }
 
   /** Posts a hold, for its whole amount or less; the rest goes back to the debit account. */
-  async post(
-    pendingId: string,
-    input: { readonly id: string; readonly amountMicro?: number | undefined } & TransferTags,
-  ): Promise<TransferResult> {
-    return this.#resolve(pendingId, 'post_pending', input);
+  async post(pendingId: string, input: ResolveInput): Promise<TransferResult> {
+    return this.#writer.submit((tx) => this.postIn(tx, pendingId, input));
+  }
+
+  /** `post` in `tx`. */
+  async postIn(tx: WriteTransaction, pendingId: string, input: ResolveInput): Promise<TransferResult> {
+    return this.#resolve(tx, pendingId, 'post_pending', input);
   }
 
   /** Releases a hold without moving any credits. */
   async void(pendingId: string, input: { readonly id: string } & TransferTags): Promise<TransferResult> {
-    return this.#resolve(pendingId, 'void_pending', input);
+    return this.#writer.submit((tx) => this.voidIn(tx, pendingId, input));
+  }
+
+  /** `void` in `tx`. */
+  async voidIn(
+    tx: WriteTransaction,
+    pendingId: string,
+    input: { readonly id: string } & TransferTags,
+  ): Promise<TransferResult> {
+    return this.#resolve(tx, pendingId, 'void_pending', input);
   }
 
   /** A correction: a new transfer of the same amount the other way. Nothing is ever edited or deleted. */
-  async reverse(
-    transferId: string,
-    input: { readonly id: string; readonly memo?: string | null },
-  ): Promise<TransferResult> {
-    const original = await this.repository.findTransfer(this.repository.db, transferId);
+  async reverse(transferId: string, input: ReverseInput): Promise<TransferResult> {
+    return this.#writer.submit((tx) => this.reverseIn(tx, transferId, input));
+  }
+
+  /** `reverse` in `tx`. */
+  async reverseIn(tx: WriteTransaction, transferId: string, input: ReverseInput): Promise<TransferResult> {
+    const original = await this.repository.findTransfer(tx.db, transferId);
     if (original === undefined) throw new CommonwealError('not_found', `transfer "${transferId}" not found`);
     if (original.type !== 'single' && original.type !== 'post_pending') {
       throw new CommonwealError('invalid_request', 'only posted transfers can be reversed; void a hold instead', {
         param: 'transferId',
       });
     }
-    const earlier = await this.repository.db
+    const earlier = await tx.db
       .selectFrom('ledgerTransfers')
       .select('id')
       .where('reversesId', '=', transferId)
@@ -245,7 +277,7 @@ export class Ledger {
       });
     }
     const { usageRecordId: _u, memo: _m, ...tags } = original;
-    return this.transfer({
+    return this.transferIn(tx, {
       ...tags,
       id: input.id,
       debitAccountId: original.creditAccountId,
@@ -266,11 +298,14 @@ export class Ledger {
     let expired = 0;
     for (const hold of due) {
       try {
-        await this.#resolve(
-          hold.transfer.id,
-          'void_pending',
-          { id: `${hold.transfer.id}:expired`, memo: 'hold timed out' },
-          true,
+        await this.#writer.submit((tx) =>
+          this.#resolve(
+            tx,
+            hold.transfer.id,
+            'void_pending',
+            { id: `${hold.transfer.id}:expired`, memo: 'hold timed out' },
+            true,
+          ),
         );
         expired += 1;
       } catch (error) {
@@ -298,13 +333,6 @@ export class Ledger {
         param: 'creditAccountId',
       });
     }
-    for (const [param, id] of [
-      ['debitAccountId', input.debitAccountId],
-      ['creditAccountId', input.creditAccountId],
-    ] as const) {
-      if (this.book.get(id) === undefined)
-        throw new CommonwealError('invalid_request', `ledger account "${id}" does not exist`, { param });
-    }
     return {
       id: input.id,
       type,
@@ -327,14 +355,15 @@ export class Ledger {
   }
 
   async #resolve(
+    tx: WriteTransaction,
     pendingId: string,
     type: 'post_pending' | 'void_pending',
-    input: { readonly id: string; readonly amountMicro?: number | undefined } & TransferTags,
+    input: ResolveInput,
     expiry = false,
   ): Promise<TransferResult> {
-    const existing = await this.repository.findTransfer(this.repository.db, input.id);
+    const existing = await this.repository.findTransfer(tx.db, input.id);
     const hold = this.#openHolds.get(pendingId);
-    const pending = hold?.transfer ?? (await this.repository.findTransfer(this.repository.db, pendingId));
+    const pending = hold?.transfer ?? (await this.repository.findTransfer(tx.db, pendingId));
     if (pending === undefined || pending.type !== 'pending')
       throw new CommonwealError('not_found', `hold "${pendingId}" not found`);
     const amountMicro = type === 'void_pending' ? 0 : (input.amountMicro ?? pending.amountMicro);
@@ -360,59 +389,61 @@ export class Ledger {
       throw new CommonwealError('conflict', `hold "${pendingId}" has expired`, { param: 'pendingId' });
     }
     hold.resolving = true;
-    try {
-      const result = await this.#write(
-        row,
-        transferDeltas(type, row.debitAccountId, row.creditAccountId, amountMicro, pending.amountMicro),
-      );
-      if (result.created) this.#openHolds.delete(pendingId);
-      return result;
-    } finally {
+    tx.afterEnd(() => {
       hold.resolving = false;
-    }
+    });
+    const deltas = transferDeltas(type, row.debitAccountId, row.creditAccountId, amountMicro, pending.amountMicro);
+    const result = await this.#write(tx, row, deltas);
+    if (result.created) tx.afterCommit(() => this.#openHolds.delete(pendingId));
+    return result;
   }
 
   /**
-   * The one path by which a transfer is written. The id is looked up first so that a
-   * retry answers at once; the lookup is repeated inside the transaction, where it is
-   * exact, because the same id may be in flight twice.
+   * The one path by which a transfer is written. The id is looked up in `tx`, where it is
+   * exact even when the same id is in flight twice. Credits are reserved in memory for
+   * the run, so that concurrent writers cannot spend them twice, and released once `tx`
+   * has ended; the book takes the transfer only once `tx` has committed.
    */
   async #write(
+    tx: WriteTransaction,
     row: TransferRow,
     deltas: readonly [AccountDelta, AccountDelta],
-    alsoWrite?: AlsoWrite,
   ): Promise<TransferResult> {
-    const existing = await this.repository.findTransfer(this.repository.db, row.id);
-    if (existing !== undefined) return this.#same(existing, row);
-    const debit = this.book.get(row.debitAccountId)!;
-    const lowered = Math.max(0, deltas[0].debitsPostedMicro + deltas[0].debitsPendingMicro);
-    if (!this.book.reserve(debit, lowered)) {
-      throw new CommonwealError(
-        'insufficient_credits',
-        `account "${debit.id}" has ${this.book.view(debit).availableMicro} micro-credits available, less than ${lowered}`,
-      );
+    const found = await this.repository.findTransfer(tx.db, row.id);
+    if (found !== undefined) return this.#same(found, row);
+    for (const [param, id] of [
+      ['debitAccountId', row.debitAccountId],
+      ['creditAccountId', row.creditAccountId],
+    ] as const) {
+      // An account opened earlier in `tx` is in the database only, until it commits.
+      if (this.book.get(id) === undefined && (await this.repository.findAccount(tx.db, id)) === undefined)
+        throw new CommonwealError('invalid_request', `ledger account "${id}" does not exist`, { param });
     }
-    try {
-      const result = await this.#writer.submit(async (tx): Promise<TransferResult> => {
-        const found = await this.repository.findTransfer(tx.db, row.id);
-        if (found !== undefined) return { transfer: found, created: false };
-        await this.repository.writeTransfer(tx.db, row, deltas);
-        await alsoWrite?.(tx.db);
-        return { transfer: { object: 'ledger_transfer', seq: 0, ...row }, created: true };
-      });
-      if (!result.created) return this.#same(result.transfer, row);
+    this.#reserve(tx, row.debitAccountId, Math.max(0, deltas[0].debitsPostedMicro + deltas[0].debitsPendingMicro));
+    await this.repository.writeTransfer(tx.db, row, deltas);
+    const transfer: LedgerTransfer = { object: 'ledger_transfer', seq: 0, ...row };
+    tx.afterCommit(() => {
       this.book.apply(deltas);
       if (row.type === 'pending') {
-        this.#openHolds.set(row.id, {
-          transfer: result.transfer,
-          timeoutAtMs: Date.parse(row.timeoutAt!),
-          resolving: false,
-        });
+        this.#openHolds.set(row.id, { transfer, timeoutAtMs: Date.parse(row.timeoutAt!), resolving: false });
       }
-      return result;
-    } finally {
-      this.book.unreserve(debit, lowered);
+    });
+    return { transfer, created: true };
+  }
+
+  /** Reserves what a transfer lowers its debit account by, until `tx` has ended; an account new in `tx` has nothing. */
+  #reserve(tx: WriteTransaction, accountId: string, loweredMicro: number): void {
+    const debit = this.book.get(accountId);
+    if (debit !== undefined && this.book.reserve(debit, loweredMicro)) {
+      tx.afterEnd(() => this.book.unreserve(debit, loweredMicro));
+      return;
     }
+    if (loweredMicro === 0) return;
+    const availableMicro = debit === undefined ? 0 : this.book.view(debit).availableMicro;
+    throw new CommonwealError(
+      'insufficient_credits',
+      `account "${accountId}" has ${availableMicro} micro-credits available, less than ${loweredMicro}`,
+    );
   }
 
   #same(existing: LedgerTransfer, row: TransferRow): TransferResult {
@@ -422,6 +453,19 @@ export class Ledger {
       });
     }
     return { transfer: existing, created: false };
+  }
+}
+
+function sameKind(
+  account: { readonly kind: string; readonly organizationId: string | null },
+  spec: LedgerAccountSpec,
+): void {
+  if (account.kind !== spec.kind || account.organizationId !== (spec.organizationId ?? null)) {
+    throw new CommonwealError(
+      'idempotency_conflict',
+      `ledger account "${spec.id}" already exists as a different account`,
+      { param: 'id' },
+    );
   }
 }
 

@@ -200,6 +200,8 @@ export class GroupCommitWriter {
       });
     } catch (error) {
       this.#transactionsFailed += 1;
+      // Before the jobs run again in a new transaction, which must find nothing still held for this one.
+      transaction?.ended();
       return { culprit, error };
     }
     this.#transactionsCommitted += 1;
@@ -209,9 +211,13 @@ export class GroupCommitWriter {
     this.#synced = this.#store.durable().then(
       () => {
         committed.committed();
+        committed.ended();
         for (const entry of entries) entry.committed();
       },
-      (error: unknown) => this.#fail(entries, error),
+      (error: unknown) => {
+        committed.ended();
+        this.#fail(entries, error);
+      },
     );
     return undefined;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { CommonwealError } from '../errors/index.js';
 import { GroupCommitWriter } from './group-commit-writer.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
@@ -67,6 +68,26 @@ describe('WriteTransaction', () => {
     );
     // a and c ran twice (with b, then without it), but only their committed runs' actions ran.
     assert.deepEqual(actions.sort(), ['a', 'c']);
+    await writer.close();
+  });
+
+  it('runs the actions after end of every run, committed or rolled back, after those after commit', async () => {
+    const writer = new GroupCommitWriter(store, { retryDelayMs: 0 });
+    const events: string[] = [];
+    const job = (id: string, fail: boolean) =>
+      writer.submit(async (tx) => {
+        await sql`insert into scratch (id) values (${id})`.execute(tx.db);
+        tx.afterCommit(() => events.push(`${id} committed`));
+        tx.afterEnd(() => events.push(`${id} ended`));
+        if (fail) throw new CommonwealError('conflict', `${id} refused`);
+      });
+    const results = await Promise.allSettled([job('a', false), job('b', true)]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    );
+    // a ran twice (with b, rolled back, then without it, committed); b, refused for good, once.
+    assert.deepEqual(events, ['a ended', 'b ended', 'a committed', 'a ended']);
     await writer.close();
   });
 });

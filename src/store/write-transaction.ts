@@ -28,6 +28,7 @@ export class WriteTransaction {
   readonly dialect: StoreDialect;
   readonly #batches = new Map<object, Batch>();
   readonly #afterCommit: (() => void)[] = [];
+  readonly #afterEnd: (() => void)[] = [];
   readonly #locks = new Set<AppendOnlyTable>();
 
   constructor(db: Transaction<Database>, dialect: StoreDialect) {
@@ -56,6 +57,15 @@ export class WriteTransaction {
   }
 
   /**
+   * Runs `action` once this transaction has ended, whether it committed or was rolled back,
+   * after the actions of `afterCommit`: what a job holds in memory while its run is in
+   * flight (credits reserved, a hold being resolved) is released exactly once per run.
+   */
+  afterEnd(action: () => void): void {
+    this.#afterEnd.push(action);
+  }
+
+  /**
    * Call before the first append to `table`: numbers are then handed out in commit order,
    * so a reader paging with `seq > cursor` never sees a later number before an earlier one
    * has committed and skips it forever.
@@ -80,5 +90,10 @@ export class WriteTransaction {
   /** The writer's part, once the commit is durable. */
   committed(): void {
     for (const action of this.#afterCommit) action();
+  }
+
+  /** The writer's part, once this transaction has committed or failed, for every transaction it opened. */
+  ended(): void {
+    for (const action of this.#afterEnd) action();
   }
 }

@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from './admin-deps.js';
-import { auditBillingChange } from './billing-admin.js';
+import { billingChange } from './billing-admin.js';
 import { LongText } from './billing-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 
@@ -29,14 +29,18 @@ export function applicationRoutes(app: FastifyInstance, deps: AdminDeps): void {
     '/orgs/:orgId/applications',
     { schema: { tags, params: OrgParams, body: ApplyBody } },
     async (request, reply) => {
-      await enterOrganization(deps, request.principal, request.params.orgId);
-      const application = await fund.apply(request.params.orgId, request.body.programId, request.body.description);
-      await auditBillingChange(deps, request.principal, {
-        action: 'create',
-        resource: 'application',
-        resourceId: application.id,
-        organizationId: application.organizationId,
-        after: application,
+      const { orgId } = request.params;
+      await enterOrganization(deps, request.principal, orgId);
+      const application = await deps.audit.commit(async (tx) => {
+        const created = await fund.apply(tx, orgId, request.body.programId, request.body.description);
+        const change = billingChange(request.principal, {
+          action: 'create',
+          resource: 'application',
+          resourceId: created.id,
+          organizationId: created.organizationId,
+          after: created,
+        });
+        return { result: created, change };
       });
       return reply.code(201).send(application);
     },

@@ -1,7 +1,7 @@
+import type { AdminChangeInput } from '../../audit/index.js';
 import type { Budgets, Fund, Ledger, LedgerSweeper } from '../../ledger/index.js';
 import type { RateLimits } from '../../limits/index.js';
 import type { AdminPrincipal } from './admin-principal.js';
-import type { AdminDeps } from './admin-deps.js';
 
 /** What the credits, fund and limits routes need. */
 export interface BillingAdmin {
@@ -24,7 +24,7 @@ export interface BillingChange {
   readonly after: unknown;
 }
 
-/** Makes a change a leaf of the transparency log, once it is written. */
-export async function auditBillingChange(deps: AdminDeps, actor: AdminPrincipal, change: BillingChange): Promise<void> {
-  await deps.audit.recordAdminChange({ actor, before: null, ...change });
+/** A change made through the credits, fund or ledger routes as the leaf that `audit.commit` appends with it. */
+export function billingChange(actor: AdminPrincipal, change: BillingChange): AdminChangeInput {
+  return { actor, before: null, ...change };
 }

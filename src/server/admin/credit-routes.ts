@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildStatement, issuanceAccountId, organizationAccountId, statementCsv } from '../../ledger/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { requireOperator } from './admin-principal.js';
-import { auditBillingChange } from './billing-admin.js';
+import { billingChange } from './billing-admin.js';
 import { Memo, PositiveAmountMicro, StatementQuery, TransferId } from './billing-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 
@@ -41,28 +41,33 @@ export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
     '/orgs/:orgId/credits',
     { schema: { tags, params: OrgParams, body: CreditsBody } },
     async (request, reply) => {
-      await enterOrganization(deps, request.principal, request.params.orgId);
-      requireOperator(request.principal);
-      const accountId = organizationAccountId(request.params.orgId);
-      await ledger.openAccount({ id: accountId, kind: 'organization', organizationId: request.params.orgId });
-      const result = await ledger.transfer({
-        id: request.body.id ?? `deposit:${request.params.orgId}:${request.id}:${ledger.nowMs()}`,
-        debitAccountId: issuanceAccountId,
-        creditAccountId: accountId,
-        amountMicro: request.body.amountMicro,
-        code: 'deposit',
-        organizationId: request.params.orgId,
-        memo: request.body.memo ?? null,
-      });
       const { orgId } = request.params;
-      if (result.created)
-        await auditBillingChange(deps, request.principal, {
+      await enterOrganization(deps, request.principal, orgId);
+      requireOperator(request.principal);
+      const accountId = organizationAccountId(orgId);
+      // Made once, outside the job, so that a retried transaction writes the same transfer.
+      const id = request.body.id ?? `deposit:${orgId}:${request.id}:${ledger.nowMs()}`;
+      const result = await deps.audit.commit(async (tx) => {
+        await ledger.openAccountIn(tx, { id: accountId, kind: 'organization', organizationId: orgId });
+        const deposit = await ledger.transferIn(tx, {
+          id,
+          debitAccountId: issuanceAccountId,
+          creditAccountId: accountId,
+          amountMicro: request.body.amountMicro,
+          code: 'deposit',
+          organizationId: orgId,
+          memo: request.body.memo ?? null,
+        });
+        const { created, transfer } = deposit;
+        const change = billingChange(request.principal, {
           action: 'create',
           resource: 'deposit',
-          resourceId: result.transfer.id,
+          resourceId: transfer.id,
           organizationId: orgId,
-          after: result.transfer,
+          after: transfer,
         });
+        return { result: deposit, change: created ? change : null };
+      });
       // `created` says in the body what the status says, for clients that read only the body: a retry added nothing.
       const answer = { ...result.transfer, created: result.created, account: ledger.account(accountId) };
       return reply.code(result.created ? 201 : 200).send(answer);

@@ -1,9 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { buildProgramReport, programReportCsv } from '../../ledger/index.js';
+import { newRecordId } from '../../store/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { requireOperator } from './admin-principal.js';
-import { auditBillingChange } from './billing-admin.js';
+import { billingChange } from './billing-admin.js';
 import { AmountMicro, FormatQuery, LongText, PositiveAmountMicro, TransferId } from './billing-schemas.js';
 import { Name, RecordId, Timestamp } from './common-schemas.js';
 
@@ -46,13 +47,16 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, body: ProgramBody } },
     async (request, reply) => {
       requireOperator(request.principal);
-      const program = await fund.createProgram(request.body);
-      await auditBillingChange(deps, request.principal, {
-        action: 'create',
-        resource: 'program',
-        resourceId: program.id,
-        organizationId: null,
-        after: program,
+      const program = await deps.audit.commit(async (tx) => {
+        const created = await fund.createProgram(tx, request.body);
+        const change = billingChange(request.principal, {
+          action: 'create',
+          resource: 'program',
+          resourceId: created.id,
+          organizationId: null,
+          after: created,
+        });
+        return { result: created, change };
       });
       return reply.code(201).send(program);
     },
@@ -63,16 +67,21 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: ProgramParams, body: FundBody } },
     async (request, reply) => {
       requireOperator(request.principal);
-      const result = await fund.fundProgram(request.params.programId, request.body.amountMicro, request.body.id);
-      if (result.created)
-        await auditBillingChange(deps, request.principal, {
+      const { programId } = request.params;
+      // Made once, outside the job, so that a retried transaction writes the same transfer.
+      const id = request.body.id ?? newRecordId('fund');
+      const { created, transfer } = await deps.audit.commit(async (tx) => {
+        const result = await fund.fundProgram(tx, programId, request.body.amountMicro, id);
+        const change = billingChange(request.principal, {
           action: 'fund',
           resource: 'program',
-          resourceId: request.params.programId,
+          resourceId: programId,
           organizationId: null,
           after: result.transfer,
         });
-      return reply.code(result.created ? 201 : 200).send(result.transfer);
+        return { result, change: result.created ? change : null };
+      });
+      return reply.code(created ? 201 : 200).send(transfer);
     },
   );
 
@@ -91,15 +100,18 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: ApplicationParams, body: ApproveBody } },
     async (request) => {
       requireOperator(request.principal);
-      const application = await fund.approve(request.params.programId, request.params.applicationId, request.body);
-      await auditBillingChange(deps, request.principal, {
-        action: 'grant',
-        resource: 'application',
-        resourceId: application.id,
-        organizationId: application.organizationId,
-        after: application,
+      const { programId, applicationId } = request.params;
+      return deps.audit.commit(async (tx) => {
+        const { application, decided } = await fund.approve(tx, programId, applicationId, request.body);
+        const change = billingChange(request.principal, {
+          action: 'grant',
+          resource: 'application',
+          resourceId: application.id,
+          organizationId: application.organizationId,
+          after: application,
+        });
+        return { result: application, change: decided ? change : null };
       });
-      return application;
     },
   );
 
@@ -108,19 +120,18 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: ApplicationParams, body: RejectBody } },
     async (request) => {
       requireOperator(request.principal);
-      const application = await fund.reject(
-        request.params.programId,
-        request.params.applicationId,
-        request.body.reason,
-      );
-      await auditBillingChange(deps, request.principal, {
-        action: 'reject',
-        resource: 'application',
-        resourceId: application.id,
-        organizationId: application.organizationId,
-        after: application,
+      const { programId, applicationId } = request.params;
+      return deps.audit.commit(async (tx) => {
+        const { application, decided } = await fund.reject(tx, programId, applicationId, request.body.reason);
+        const change = billingChange(request.principal, {
+          action: 'reject',
+          resource: 'application',
+          resourceId: application.id,
+          organizationId: application.organizationId,
+          after: application,
+        });
+        return { result: application, change: decided ? change : null };
       });
-      return application;
     },
   );
 

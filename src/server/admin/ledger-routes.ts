@@ -1,9 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { type LedgerTransfer, verifyLedger } from '../../ledger/index.js';
+import type { FastifyInstance } from 'fastify';
+import { type TransferResult, verifyLedger } from '../../ledger/index.js';
+import type { WriteTransaction } from '../../store/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, requireOperator } from './admin-principal.js';
-import { auditBillingChange } from './billing-admin.js';
+import { billingChange } from './billing-admin.js';
 import { AmountMicro, Memo, TransferCodeSchema, TransferId } from './billing-schemas.js';
 
 const TransferParams = Type.Object({ transferId: Type.String() });
@@ -47,12 +48,14 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, body: TransferBody } },
     async (request, reply) => {
       requireOperator(request.principal);
-      const result = await ledger.transfer({
-        ...request.body,
-        code: request.body.code ?? 'transfer',
-        memo: request.body.memo ?? null,
-      });
-      return answerTransfer(deps, request.principal, reply, result);
+      const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
+        ledger.transferIn(tx, {
+          ...request.body,
+          code: request.body.code ?? 'transfer',
+          memo: request.body.memo ?? null,
+        }),
+      );
+      return reply.code(created ? 201 : 200).send(transfer);
     },
   );
 
@@ -61,8 +64,10 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: TransferParams, body: PostBody } },
     async (request, reply) => {
       requireOperator(request.principal);
-      const result = await ledger.post(request.params.transferId, request.body);
-      return answerTransfer(deps, request.principal, reply, result);
+      const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
+        ledger.postIn(tx, request.params.transferId, request.body),
+      );
+      return reply.code(created ? 201 : 200).send(transfer);
     },
   );
 
@@ -71,8 +76,10 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: TransferParams, body: ResolveBody } },
     async (request, reply) => {
       requireOperator(request.principal);
-      const result = await ledger.void(request.params.transferId, request.body);
-      return answerTransfer(deps, request.principal, reply, result);
+      const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
+        ledger.voidIn(tx, request.params.transferId, request.body),
+      );
+      return reply.code(created ? 201 : 200).send(transfer);
     },
   );
 
@@ -81,8 +88,10 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: TransferParams, body: ReverseBody } },
     async (request, reply) => {
       requireOperator(request.principal);
-      const result = await ledger.reverse(request.params.transferId, request.body);
-      return answerTransfer(deps, request.principal, reply, result);
+      const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
+        ledger.reverseIn(tx, request.params.transferId, request.body),
+      );
+      return reply.code(created ? 201 : 200).send(transfer);
     },
   );
 
@@ -98,24 +107,25 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
 }
 
 /**
- * A new transfer is logged and answered 201; a repeat of an idempotent id changes nothing
- * and returns the first result with 200.
+ * Writes a transfer and its leaf in one transaction. A new transfer is answered 201; a
+ * repeat of an idempotent id changes nothing, adds no leaf and returns the first result
+ * with 200.
  */
-async function answerTransfer(
+function commitTransfer(
   deps: AdminDeps,
   actor: AdminPrincipal,
-  reply: FastifyReply,
-  result: { readonly created: boolean; readonly transfer: LedgerTransfer },
-): Promise<FastifyReply> {
-  const { created, transfer } = result;
-  if (created) {
-    await auditBillingChange(deps, actor, {
+  write: (tx: WriteTransaction) => Promise<TransferResult>,
+): Promise<TransferResult> {
+  return deps.audit.commit(async (tx) => {
+    const result = await write(tx);
+    const { created, transfer } = result;
+    const change = billingChange(actor, {
       action: transfer.type,
       resource: 'transfer',
       resourceId: transfer.id,
       organizationId: transfer.organizationId,
       after: transfer,
     });
-  }
-  return reply.code(created ? 201 : 200).send(transfer);
+    return { result, change: created ? change : null };
+  });
 }
