@@ -350,15 +350,21 @@ async function instructionPhase(
     return reason;
   }
   log('counting instructions per request under callgrind (minutes)');
-  const counts = await countTargetInstructions(
-    instructionTargets(settings, upstreamUrl),
-    modes,
-    { ...settings.instructions, connections: settings.connections },
-    callgrindWrapper,
-    log,
-  );
-  for (const result of results) result.instructions = counts.get(result.target.label) ?? null;
-  return undefined;
+  try {
+    const counts = await countTargetInstructions(
+      instructionTargets(settings, upstreamUrl),
+      modes,
+      { ...settings.instructions, connections: settings.connections },
+      callgrindWrapper,
+      log,
+    );
+    for (const result of results) result.instructions = counts.get(result.target.label) ?? null;
+    return undefined;
+  } catch (error) {
+    // The other measurements are done by now and still worth writing.
+    log(`counting instructions failed: ${(error as Error).message}`);
+    return `counting failed (${(error as Error).message.slice(0, 200)})`;
+  }
 }
 
 function censusOf(dataDir: string): { census: UsageCensus | null; error?: string } {
