@@ -162,7 +162,7 @@ function comparisonSection(results: BenchResults): string[] {
     `**${times(instructionsPerRequest(t, 'json') / instructionsPerRequest(bare, 'json'))} · ${times(instructionsPerRequest(t, 'stream') / instructionsPerRequest(bare, 'stream'))}** | | | | | |`;
   const skipped = results.instructionsSkipped;
   return [
-    '## Bare proxy, Commonweal and Portkey',
+    results.settings.portkey ? '## Bare proxy, Commonweal and Portkey' : '## Bare proxy and Commonweal',
     '',
     `Saturation at ${results.settings.connections} connections and the fixed rate: medians of the rounds; one connection: all requests of all rounds. "—" where not measured.`,
     '',
