@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
  * a benchmark measures is the proxy in front of it. It serves `GET /v1/models` (for health
  * checks) and `POST /v1/chat/completions`, plain (JSON with usage) or streamed (a few
  * chunks, a usage chunk when asked, then `[DONE]`). A streamed request may ask to be slow
- * with `bench_chunk_interval_ms` and `bench_chunks` in its body, so that streams stay open.
+ * with `bench_chunk_interval_ms` and `bench_chunks` in its body's `metadata`, so that streams
+ * stay open: `metadata` is an OpenAI parameter (string values), so every gateway passes it on.
  *
  * Run: `node dist/bench/fast-upstream.js [port]`; it prints `listening on http://…`.
  */
@@ -54,8 +55,7 @@ const doneEvent = 'data: [DONE]\n\n';
 interface ChatRequest {
   readonly stream?: boolean;
   readonly stream_options?: { readonly include_usage?: boolean };
-  readonly bench_chunk_interval_ms?: number;
-  readonly bench_chunks?: number;
+  readonly metadata?: { readonly bench_chunk_interval_ms?: string; readonly bench_chunks?: string };
 }
 
 function sendJson(res: ServerResponse, statusCode: number, body: string): void {
@@ -63,8 +63,9 @@ function sendJson(res: ServerResponse, statusCode: number, body: string): void {
   res.end(body);
 }
 
-function clamp(value: unknown, max: number): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? Math.min(value, max) : 0;
+function clamp(text: string | undefined, max: number): number {
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value > 0 ? Math.min(value, max) : 0;
 }
 
 function streamFast(res: ServerResponse, includeUsage: boolean): void {
@@ -109,9 +110,9 @@ function chat(res: ServerResponse, raw: string): void {
     return;
   }
   const includeUsage = request.stream_options?.include_usage === true;
-  const intervalMs = clamp(request.bench_chunk_interval_ms, slowIntervalMsMax);
+  const intervalMs = clamp(request.metadata?.bench_chunk_interval_ms, slowIntervalMsMax);
   if (intervalMs === 0) streamFast(res, includeUsage);
-  else streamSlow(res, includeUsage, intervalMs, clamp(request.bench_chunks, slowChunksMax) || 1);
+  else streamSlow(res, includeUsage, intervalMs, clamp(request.metadata?.bench_chunks, slowChunksMax) || 1);
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,6 +1,6 @@
-/** What a benchmark sends requests to: the upstream itself, the bare proxy, or Commonweal. */
+/** What a benchmark sends requests to: the upstream itself, the bare proxy, Commonweal or Portkey. */
 export interface BenchTarget {
-  readonly label: 'A' | 'B' | 'C';
+  readonly label: 'A' | 'B' | 'C' | 'D';
   readonly name: string;
   readonly origin: string;
   /** The process between client and upstream, whose CPU and memory are measured; none for direct. */

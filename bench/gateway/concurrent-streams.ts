@@ -18,7 +18,7 @@ export interface ConcurrentStreamsSample {
 }
 
 // The upstream sends an event every 400 ms, 12 times: each stream stays open about 5 s.
-const slowStream = { bench_chunk_interval_ms: 400, bench_chunks: 12 } as const;
+const slowStream = { metadata: { bench_chunk_interval_ms: '400', bench_chunks: '12' } } as const;
 const openDeadlineMs = 4_000;
 const finishDeadlineMs = 30_000;
 const sampleEveryMs = 100;

@@ -4,7 +4,7 @@ import type { OpenLoopSample } from './open-loop-run.js';
 import { median, percentile } from './sample-stats.js';
 
 const modes: readonly WorkloadMode[] = ['json', 'stream'];
-const rateBases: readonly RateBasis[] = ['bare', 'commonweal'];
+const rateBases: readonly RateBasis[] = ['bare', 'commonweal', 'fixed'];
 const modeName: Readonly<Record<WorkloadMode, string>> = {
   json: 'chat, non-streaming',
   stream: 'chat, streaming (SSE)',
@@ -18,9 +18,13 @@ const reference = {
   throughputRatioMin: 0.7,
   ttfbOverheadMsMax: 1,
   streamsRssMiBMax: 200,
+  // Issue #17, every feature on: CPU and user-space instructions per request over the bare proxy's.
+  cpuRatioMax: { json: 2.0, stream: 1.25 } as Readonly<Record<WorkloadMode, number>>,
+  instructionRatioMax: 2.5,
 };
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const times = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
 const thousands = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
 const mebibytes = (bytes: number | null | undefined): string =>
   bytes === null || bytes === undefined || !Number.isFinite(bytes) ? '—' : `${fixed(bytes / mib, 1)} MiB`;
@@ -32,6 +36,16 @@ function byLabel(results: BenchResults, label: 'A' | 'B' | 'C'): TargetResults {
   if (found === undefined) throw new Error(`no results for target ${label}`);
   return found;
 }
+
+/** The proxies compared in the summary: bare, Commonweal and, when it ran, Portkey. */
+function proxies(results: BenchResults): TargetResults[] {
+  return results.targets.filter((t) => t.target.label !== 'A');
+}
+
+const cpuPerRequest = (t: TargetResults, mode: WorkloadMode): number =>
+  medianOf(t.saturation[mode], (s) => s.proxyCpuMicrosPerRequest);
+const instructionsPerRequest = (t: TargetResults, mode: WorkloadMode): number =>
+  t.instructions?.[mode]?.instructionsPerRequest ?? Number.NaN;
 
 function medianOf<T>(samples: readonly T[], pick: (sample: T) => number): number {
   return median(samples.map(pick));
@@ -106,13 +120,62 @@ function setupSection(results: BenchResults): string[] {
       ? '  The organization was given credits, so every request also takes a credit hold and settles it in the ledger.'
       : '  This build has no credits route, so no credit holds were taken.',
     `  Config changed from the defaults: \`${JSON.stringify(s.gatewayConfig)}\` (the default pool of 64 connections + 256 queued calls per deployment cannot hold 1,000 concurrent streams).`,
-    '- B and C run pinned to core 0 (`taskset -c 0`), one at a time under load; the load generator (this process) and the upstream share core 1.',
-    `- A, B and C are measured interleaved, ${s.rounds} rounds, the order rotated each round; figures are the median of the rounds.`,
+    s.portkey
+      ? "- **D Portkey**: Portkey's gateway, `@portkey-ai/gateway` 1.15.2 on `@hono/node-server` 1.13.8 (installed under bench/portkey/), started as its `start:node` script starts it with `--headless`; it reaches the same upstream as OpenAI through the `x-portkey-provider` and `x-portkey-custom-host` headers. Every target is sent these headers, so that every request costs the client the same."
+      : '- D Portkey was left out (`--no-portkey`).',
+    '- The proxies run pinned to core 0 (`taskset -c 0`), one at a time under load; the load generator (this process) and the upstream share core 1.',
+    `- The targets are measured interleaved, ${s.rounds} rounds, the order rotated each round; figures are the median of the rounds.`,
     `- Saturation: autocannon, ${s.connections} connections, ${s.saturationSeconds} s per run after a ${s.warmupSeconds} s warm-up per target and workload.`,
-    `- Fixed rate: open loop (wrk2-style, undici, up to ${s.rateConnections} connections), at ${Math.round(s.rateFraction * 100)}% of the bare proxy's median saturation throughput (the same load for every target) and at ${Math.round(s.rateFraction * 100)}% of Commonweal's (a load it can sustain); ${s.rateSeconds} s counted after ${s.rateWarmupSeconds} s at the same rate, ${s.rateRounds} rounds. Latency is counted from when each request was due, so there is no coordinated omission. autocannon's \`overallRate\` is not used for this: it lets each connection send its share of a second back to back and then pause, which is a burst at full speed, not a fixed rate.`,
-    `- TTFB: ${s.ttfbRequests} sequential streamed requests per round on one keep-alive connection; from writing the request to the first body chunk.`,
+    `- Fixed rate: open loop (wrk2-style, undici, up to ${s.rateConnections} connections), at ${Math.round(s.rateFraction * 100)}% of the bare proxy's median saturation throughput (the same load for every target) and at ${Math.round(s.rateFraction * 100)}% of Commonweal's (a load it can sustain), and at the issue's fixed 1,000 req/s; ${s.rateSeconds} s counted after ${s.rateWarmupSeconds} s at the same rate, ${s.rateRounds} rounds. Latency is counted from when each request was due, so there is no coordinated omission. autocannon's \`overallRate\` is not used for this: it lets each connection send its share of a second back to back and then pause, which is a burst at full speed, not a fixed rate.`,
+    `- One connection: ${s.ttfbRequests} sequential streamed requests per round on one keep-alive connection, from writing the request to the first body chunk (TTFB), then as many plain requests, to the whole answer.`,
     '- CPU per request: utime+stime of the proxy process (/proc/<pid>/stat) over the run, divided by the requests completed. Peak RSS: VmHWM from /proc/<pid>/status.',
     `- Concurrent streams: ${s.streams} streams opened at once through the proxy; the upstream sends an event every 400 ms, 12 times; VmRSS sampled while all are open.`,
+    '',
+  ];
+}
+
+/** The issue's table: bare proxy, Commonweal with everything on and Portkey, side by side. */
+function comparisonSection(results: BenchResults): string[] {
+  const rows = proxies(results);
+  const rps = (t: TargetResults, mode: WorkloadMode) => medianOf(t.saturation[mode], (s) => s.requestsPerSec);
+  const atThousand = (t: TargetResults, mode: WorkloadMode) => {
+    const samples = t.openLoop.fixed[mode];
+    return `${fixed(
+      medianOf(samples, (s) => s.latencyP99Ms),
+      2,
+    )} · ${fixed(
+      medianOf(samples, (s) => s.proxyCpuMicrosPerRequest),
+      0,
+    )}`;
+  };
+  const millions = (value: number) => fixed(value / 1e6, 3);
+  const instructions = (t: TargetResults) =>
+    `${millions(instructionsPerRequest(t, 'json'))} · ${millions(instructionsPerRequest(t, 'stream'))}`;
+  const line = (t: TargetResults) =>
+    `| ${t.target.label} ${t.target.name} | ${thousands(rps(t, 'json'))} · ${fixed(cpuPerRequest(t, 'json'), 0)} | ${thousands(rps(t, 'stream'))} · ${fixed(cpuPerRequest(t, 'stream'), 0)} | ` +
+    `${instructions(t)} | ${fixed(percentile(t.oneConnectionJsonMs.flat(), 0.5), 3)} | ${fixed(percentile(t.ttfbMs.flat(), 0.5), 3)} | ` +
+    `${atThousand(t, 'json')} | ${atThousand(t, 'stream')} | ${mebibytes(t.peakRssAfterLoadBytes)} |`;
+  const bare = byLabel(results, 'B');
+  const ratios = (t: TargetResults) =>
+    `| ${t.target.label}/B | ${times(rps(t, 'json') / rps(bare, 'json'))} · **${times(cpuPerRequest(t, 'json') / cpuPerRequest(bare, 'json'))}** | ` +
+    `${times(rps(t, 'stream') / rps(bare, 'stream'))} · **${times(cpuPerRequest(t, 'stream') / cpuPerRequest(bare, 'stream'))}** | ` +
+    `**${times(instructionsPerRequest(t, 'json') / instructionsPerRequest(bare, 'json'))} · ${times(instructionsPerRequest(t, 'stream') / instructionsPerRequest(bare, 'stream'))}** | | | | | |`;
+  const skipped = results.instructionsSkipped;
+  return [
+    results.settings.portkey ? '## Bare proxy, Commonweal and Portkey' : '## Bare proxy and Commonweal',
+    '',
+    `Saturation at ${results.settings.connections} connections and the fixed rate: medians of the rounds; one connection: all requests of all rounds. "—" where not measured.`,
+    '',
+    '| target | JSON req/s · CPU µs/req | SSE req/s · CPU µs/req | M instructions/req JSON · SSE | 1 connection JSON p50 ms | SSE TTFB p50 ms | 1,000 req/s JSON p99 ms · CPU µs/req | 1,000 req/s SSE p99 ms · CPU µs/req | peak RSS |',
+    '| --- | --- | --- | --- | ---: | ---: | --- | --- | ---: |',
+    ...rows.map(line),
+    ...rows.filter((t) => t.target.label !== 'B').map(ratios),
+    '',
+    results.settings.instructions === null
+      ? 'Instructions were not counted (`--instructions` counts them under valgrind; minutes).'
+      : skipped === undefined
+        ? `Instructions: user-space instructions of the proxy process per request under valgrind's callgrind, every thread, the optimizing compiler's and major garbage collections' share left out (see \`npm run bench:instructions\`); ${results.settings.instructions.warmup.toLocaleString('en-US')} requests to warm up, ${results.settings.instructions.counted.toLocaleString('en-US')} counted, ${results.settings.connections} connections, each proxy and workload in a fresh process.`
+        : `Instructions were asked for but not counted: ${skipped}.`,
     '',
   ];
 }
@@ -125,7 +188,18 @@ function targetsSection(results: BenchResults): string[] {
   const overhead = ttfbOverheadMs(bare, gateway, 0.5);
   const streamsRss = gateway.streams === null ? undefined : gateway.streams.rssAllOpenBytes / mib;
   const streamsAllOpen = gateway.streams !== null && gateway.streams.openAtOnce === gateway.streams.streams;
+  const cpuCostRows = modes.map((mode) => {
+    const r = cpuPerRequest(gateway, mode) / cpuPerRequest(bare, mode);
+    const max = reference.cpuRatioMax[mode];
+    return `| Commonweal CPU per request ≤ ${fixed(max, 2)}× bare (${modeName[mode]}, ${results.settings.connections} connections) | ${times(r)} | ${verdict(Number.isFinite(r) ? r <= max : undefined)} |`;
+  });
+  const instructionRows = modes.map((mode) => {
+    const r = instructionsPerRequest(gateway, mode) / instructionsPerRequest(bare, mode);
+    return `| Commonweal user-space instructions per request ≤ ${reference.instructionRatioMax}× bare (${modeName[mode]}) | ${times(r)} | ${verdict(Number.isFinite(r) ? r <= reference.instructionRatioMax : undefined)} |`;
+  });
   const rows = [
+    ...cpuCostRows,
+    ...instructionRows,
     ...modes.map((mode) => {
       const r = ratio(mode);
       return `| Commonweal throughput ≥ ${reference.throughputRatioMin}× bare (${modeName[mode]}) | ${fixed(r, 2)}× (CPU-bound: ${fixed(cpuRatio(mode), 2)}×) | ${verdict(Number.isFinite(r) ? r >= reference.throughputRatioMin : undefined)} |`;
@@ -185,6 +259,7 @@ function openLoopSection(results: BenchResults): string[] {
   const basisName: Readonly<Record<RateBasis, string>> = {
     bare: `${percent}% of the bare proxy's saturation`,
     commonweal: `${percent}% of Commonweal's saturation`,
+    fixed: "the issue's fixed rate",
   };
   const lines = [
     `## Latency at a fixed rate (open loop, median of ${results.settings.rateRounds} rounds)`,
@@ -233,11 +308,12 @@ function ttfbSection(results: BenchResults): string[] {
   return [
     `## Streaming time to first byte (1 connection, ${results.settings.ttfbRequests} sequential requests × ${results.settings.rounds} rounds)`,
     '',
-    '| target | p50 ms | p90 ms | p99 ms |',
-    '| --- | ---: | ---: | ---: |',
+    '| target | p50 ms | p90 ms | p99 ms | plain (JSON) request, whole answer: p50 ms | p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...results.targets.map(
       (t) =>
-        `| ${t.target.label} ${t.target.name} | ${fixed(percentile(all(t), 0.5), 3)} | ${fixed(percentile(all(t), 0.9), 3)} | ${fixed(percentile(all(t), 0.99), 3)} |`,
+        `| ${t.target.label} ${t.target.name} | ${fixed(percentile(all(t), 0.5), 3)} | ${fixed(percentile(all(t), 0.9), 3)} | ${fixed(percentile(all(t), 0.99), 3)} | ` +
+        `${fixed(percentile(t.oneConnectionJsonMs.flat(), 0.5), 3)} | ${fixed(percentile(t.oneConnectionJsonMs.flat(), 0.99), 3)} |`,
     ),
     '',
     `Commonweal overhead over the bare proxy (median over rounds of the per-round difference): p50 **${fixed(ttfbOverheadMs(bare, gateway, 0.5), 3)} ms**, p99 ${fixed(ttfbOverheadMs(bare, gateway, 0.99), 3)} ms.`,
@@ -246,13 +322,13 @@ function ttfbSection(results: BenchResults): string[] {
 }
 
 function memorySection(results: BenchResults): string[] {
-  const proxies = results.targets.filter((t) => t.target.label !== 'A');
-  const row = (name: string, value: (t: TargetResults) => string) => `| ${name} | ${proxies.map(value).join(' | ')} |`;
+  const measured = proxies(results);
+  const row = (name: string, value: (t: TargetResults) => string) => `| ${name} | ${measured.map(value).join(' | ')} |`;
   return [
     '## Memory of the proxy process',
     '',
-    `| | ${proxies.map((t) => `${t.target.label} ${t.target.name}`).join(' | ')} |`,
-    `| --- | ${proxies.map(() => '---:').join(' | ')} |`,
+    `| | ${measured.map((t) => `${t.target.label} ${t.target.name}`).join(' | ')} |`,
+    `| --- | ${measured.map(() => '---:').join(' | ')} |`,
     row('RSS when set up, before any load', (t) => mebibytes(t.rssIdleBytes)),
     row('peak RSS (VmHWM) after the throughput and latency runs', (t) => mebibytes(t.peakRssAfterLoadBytes)),
     row('RSS before opening the streams', (t) => mebibytes(t.streams?.rssBeforeBytes)),
@@ -309,6 +385,7 @@ export function renderGatewayReport(results: BenchResults): string {
     `Written by \`npm run bench:gateway\` (${Math.round(results.elapsedSeconds)} s). Numbers from one run on the machine below; rerun to compare.`,
     '',
     ...machineSection(results),
+    ...comparisonSection(results),
     ...targetsSection(results),
     ...throughputSection(results),
     ...openLoopSection(results),

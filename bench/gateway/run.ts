@@ -19,21 +19,31 @@ import { memoryBytes } from './proc-stats.js';
 import { median, percentile } from './sample-stats.js';
 import { boundedOption } from '../options.js';
 import { runSaturation } from './saturation-run.js';
-import { measureStreamTtfb } from './stream-ttfb.js';
+import { measureOneConnection } from './one-connection-latency.js';
+import { countTargetInstructions, type InstructionTarget } from './instruction-phase.js';
+import { ensurePortkeyInstalled } from './portkey-install.js';
+import { portkeyRoutingHeaders } from './portkey-routing.js';
+import { callgrindAvailable, callgrindStartTimeoutMs, callgrindWrapper } from '../instructions/callgrind-count.js';
 import { countUsageRecords, type UsageCensus } from './usage-census.js';
 
 /**
- * `npm run bench:gateway`: measures Commonweal against the same upstream reached directly
- * and through a bare Node proxy, interleaved, and writes bench/results/gateway.md.
- * The proxies run on core 0, this process (the load generator) and the upstream on core 1.
+ * `npm run bench:gateway`: measures Commonweal against the same upstream reached directly,
+ * through a bare Node proxy and through Portkey's gateway (`--no-portkey` leaves it out),
+ * interleaved, and writes bench/results/gateway.md. The proxies run on core 0, this
+ * process (the load generator) and the upstream on core 1. `--instructions` then counts
+ * each proxy's user-space instructions per request under valgrind's callgrind (minutes).
  */
 
 const proxyCore = 0;
 const loadCore = 1;
 const modes: readonly WorkloadMode[] = ['json', 'stream'];
-const rateBases: readonly RateBasis[] = ['bare', 'commonweal'];
-// The whole run stops itself after this, whatever state it is in.
-const runTimeMsMax = 8 * 60_000;
+const rateBases: readonly RateBasis[] = ['bare', 'commonweal', 'fixed'];
+// The issue's fixed rate, the same for every target and workload.
+const fixedRatePerSec = 1_000;
+// The whole run stops itself after this, whatever state it is in; counting instructions
+// under valgrind takes up to `instructionTimeMsMax` more.
+const runTimeMsMax = 12 * 60_000;
+const instructionTimeMsMax = 60 * 60_000;
 const fsyncProbes = 100;
 const ttfbWarmupRequests = 20;
 const resultsDir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
@@ -52,9 +62,14 @@ function readSettings(): BenchSettings {
       'rate-fraction': { type: 'string', default: '0.5' },
       'ttfb-requests': { type: 'string', default: '200' },
       streams: { type: 'string', default: '1000' },
+      portkey: { type: 'boolean', default: true },
+      instructions: { type: 'boolean', default: false },
+      'instruction-requests': { type: 'string', default: '6000' },
+      'instruction-warmup': { type: 'string', default: '3000' },
     },
+    allowNegative: true,
   });
-  const bounded = (name: keyof typeof values, min: number, max: number): number =>
+  const bounded = (name: Exclude<keyof typeof values, 'portkey' | 'instructions'>, min: number, max: number): number =>
     boundedOption(name, values[name], min, max);
   return {
     rounds: Math.round(bounded('rounds', 1, 9)),
@@ -69,6 +84,13 @@ function readSettings(): BenchSettings {
     ttfbRequests: Math.round(bounded('ttfb-requests', 10, 5_000)),
     streams: Math.round(bounded('streams', 1, 5_000)),
     gatewayConfig: benchGatewayConfig,
+    portkey: values.portkey,
+    instructions: values.instructions
+      ? {
+          counted: Math.round(bounded('instruction-requests', 100, 1_000_000)),
+          warmup: Math.round(bounded('instruction-warmup', 0, 1_000_000)),
+        }
+      : null,
   };
 }
 
@@ -143,7 +165,7 @@ async function saturationPhase(
   }
 }
 
-/** The fixed rates: a fraction of the bare proxy's and of Commonweal's median saturation throughput. */
+/** The fixed rates: a fraction of the bare proxy's and of Commonweal's median saturation throughput, and 1,000 req/s. */
 function fixedRates(
   settings: BenchSettings,
   targets: readonly BenchTarget[],
@@ -158,6 +180,7 @@ function fixedRates(
   return {
     bare: { json: rate('B', 'json'), stream: rate('B', 'stream') },
     commonweal: { json: rate('C', 'json'), stream: rate('C', 'stream') },
+    fixed: { json: fixedRatePerSec, stream: fixedRatePerSec },
   };
 }
 
@@ -198,9 +221,14 @@ async function ttfbPhase(
 ): Promise<void> {
   for (let round = 0; round < settings.rounds; round += 1) {
     for (const target of rotated(targets, round)) {
-      const durations = await measureStreamTtfb(target, settings.ttfbRequests, ttfbWarmupRequests);
-      results[targets.indexOf(target)]!.ttfbMs.push(durations);
-      log(`ttfb round ${round + 1} ${target.label}: median ${median(durations).toFixed(3)} ms`);
+      const result = results[targets.indexOf(target)]!;
+      const ttfb = await measureOneConnection(target, 'stream', settings.ttfbRequests, ttfbWarmupRequests);
+      result.ttfbMs.push(ttfb);
+      const json = await measureOneConnection(target, 'json', settings.ttfbRequests, ttfbWarmupRequests);
+      result.oneConnectionJsonMs.push(json);
+      log(
+        `one connection round ${round + 1} ${target.label}: stream ttfb median ${median(ttfb).toFixed(3)} ms, json median ${median(json).toFixed(3)} ms`,
+      );
     }
   }
 }
@@ -231,7 +259,8 @@ function answeredBy(result: TargetResults, settings: BenchSettings): number {
   const openLoop = sum(
     rateBases.flatMap((basis) => modes.flatMap((mode) => result.openLoop[basis][mode].map((s) => s.completed))),
   );
-  const ttfb = result.ttfbMs.length * (settings.ttfbRequests + ttfbWarmupRequests);
+  const ttfb =
+    (result.ttfbMs.length + result.oneConnectionJsonMs.length) * (settings.ttfbRequests + ttfbWarmupRequests);
   // The set-up check sends one request per workload; warm-up runs are not counted (they only add records).
   return saturation + openLoop + ttfb + modes.length + (result.streams?.completed ?? 0);
 }
@@ -242,22 +271,100 @@ interface RunningTargets {
   readonly targets: readonly BenchTarget[];
 }
 
-/** Starts the upstream (load core), the bare proxy and Commonweal (proxy core); `started` collects them for stopping. */
-async function startTargets(started: PinnedProcess[]): Promise<RunningTargets> {
+/**
+ * Starts the upstream (load core), the bare proxy, Commonweal and, when asked for, Portkey
+ * (proxy core); `started` collects them for stopping.
+ */
+async function startTargets(settings: BenchSettings, started: PinnedProcess[]): Promise<RunningTargets> {
   const upstream = await PinnedProcess.start('upstream', loadCore, distBench('fast-upstream.js'), []);
   started.push(upstream);
   const bare = await PinnedProcess.start('bare-proxy', proxyCore, distBench('bare-proxy.js'), [upstream.url]);
   started.push(bare);
   const commonweal = await startCommonweal(proxyCore, upstream.url);
   started.push(commonweal.process);
-  // Every target gets the same headers, so that each request costs the client the same.
-  const auth = { authorization: `Bearer ${commonweal.apiKey}` };
+  // Every target gets the same headers, Portkey's routing included, so that each request
+  // costs the client and the proxies' header parsing the same.
+  const headers = requestHeaders(settings, commonweal.apiKey, upstream.url);
   const targets: BenchTarget[] = [
-    { label: 'A', name: 'direct', origin: upstream.url, proxyPid: null, headers: auth },
-    { label: 'B', name: 'bare proxy', origin: bare.url, proxyPid: bare.pid, headers: auth },
-    { label: 'C', name: 'Commonweal', origin: commonweal.process.url, proxyPid: commonweal.process.pid, headers: auth },
+    { label: 'A', name: 'direct', origin: upstream.url, proxyPid: null, headers },
+    { label: 'B', name: 'bare proxy', origin: bare.url, proxyPid: bare.pid, headers },
+    { label: 'C', name: 'Commonweal', origin: commonweal.process.url, proxyPid: commonweal.process.pid, headers },
   ];
+  if (settings.portkey) {
+    const portkey = await PinnedProcess.start('portkey', proxyCore, distBench('portkey-server.js'), []);
+    started.push(portkey);
+    targets.push({ label: 'D', name: 'Portkey', origin: portkey.url, proxyPid: portkey.pid, headers });
+  }
   return { upstream, commonweal, targets };
+}
+
+function requestHeaders(settings: BenchSettings, apiKey: string, upstreamUrl: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${apiKey}`,
+    ...(settings.portkey ? portkeyRoutingHeaders(upstreamUrl) : {}),
+  };
+}
+
+/** The proxies whose instructions are counted, each started anew under callgrind for each workload. */
+function instructionTargets(settings: BenchSettings, upstreamUrl: string): InstructionTarget[] {
+  const underCallgrind = (wrapper: readonly string[]) => ({ wrapper, startTimeoutMs: callgrindStartTimeoutMs });
+  const plain = (label: 'B' | 'D', name: string, script: string, args: string[]): InstructionTarget => ({
+    label,
+    start: async (core, wrapper) => {
+      const process = await PinnedProcess.start(name, core, distBench(script), args, underCallgrind(wrapper));
+      const headers = requestHeaders(settings, 'not-checked', upstreamUrl);
+      return { server: { pid: process.pid, origin: process.url, headers }, stop: () => process.stop() };
+    },
+  });
+  const commonweal: InstructionTarget = {
+    label: 'C',
+    start: async (core, wrapper) => {
+      const instance = await startCommonweal(core, upstreamUrl, underCallgrind(wrapper));
+      const headers = requestHeaders(settings, instance.apiKey, upstreamUrl);
+      return {
+        server: { pid: instance.process.pid, origin: instance.process.url, headers },
+        stop: async () => {
+          await instance.process.stop();
+          instance.removeData();
+        },
+      };
+    },
+  };
+  return [
+    plain('B', 'bare-proxy', 'bare-proxy.js', [upstreamUrl]),
+    commonweal,
+    ...(settings.portkey ? [plain('D', 'portkey', 'portkey-server.js', [])] : []),
+  ];
+}
+
+/** Counts the proxies' instructions when asked for and valgrind is here; says why not otherwise. */
+async function instructionPhase(
+  settings: BenchSettings,
+  upstreamUrl: string,
+  results: TargetResults[],
+): Promise<string | undefined> {
+  if (settings.instructions === null) return undefined;
+  if (!callgrindAvailable()) {
+    const reason = 'valgrind (callgrind and callgrind_control) is not installed: apt-get install valgrind';
+    log(`not counting instructions: ${reason}`);
+    return reason;
+  }
+  log('counting instructions per request under callgrind (minutes)');
+  try {
+    const counts = await countTargetInstructions(
+      instructionTargets(settings, upstreamUrl),
+      modes,
+      { ...settings.instructions, connections: settings.connections },
+      callgrindWrapper,
+      log,
+    );
+    for (const result of results) result.instructions = counts.get(result.target.label) ?? null;
+    return undefined;
+  } catch (error) {
+    // The other measurements are done by now and still worth writing.
+    log(`counting instructions failed: ${(error as Error).message}`);
+    return `counting failed (${(error as Error).message.slice(0, 200)})`;
+  }
 }
 
 function censusOf(dataDir: string): { census: UsageCensus | null; error?: string } {
@@ -286,19 +393,26 @@ async function benchmark(
 ): Promise<BenchResults> {
   const startedAt = performance.now();
   const loadAverageAtStart = loadavg()[0] ?? Number.NaN;
-  log('starting the upstream, the bare proxy and Commonweal');
-  const { upstream, commonweal, targets } = await startTargets(started);
+  log(`starting the upstream, the bare proxy, Commonweal${settings.portkey ? ' and Portkey' : ''}`);
+  if (settings.portkey) ensurePortkeyInstalled(log);
+  const { upstream, commonweal, targets } = await startTargets(settings, started);
   onCommonweal(commonweal);
   await checkTargets(targets);
   const fsyncBefore = probeFsync(commonweal.dataDir, fsyncProbes);
   const results: TargetResults[] = targets.map((t) => ({
     target: { label: t.label, name: t.name },
     saturation: { json: [], stream: [] },
-    openLoop: { bare: { json: [], stream: [] }, commonweal: { json: [], stream: [] } },
+    openLoop: {
+      bare: { json: [], stream: [] },
+      commonweal: { json: [], stream: [] },
+      fixed: { json: [], stream: [] },
+    },
     ttfbMs: [],
+    oneConnectionJsonMs: [],
     rssIdleBytes: t.proxyPid === null ? null : memoryBytes(t.proxyPid).rssBytes,
     peakRssAfterLoadBytes: null,
     streams: null,
+    instructions: null,
   }));
   await saturationPhase(settings, targets, upstream.pid, results);
   const ratePerSec = fixedRates(settings, targets, results);
@@ -309,6 +423,7 @@ async function benchmark(
   // Stopped first, so that every record is in the store when it is counted.
   await commonweal.process.stop();
   const answeredToClients = answeredBy(results[targets.findIndex((t) => t.label === 'C')]!, settings);
+  const instructionsSkipped = await instructionPhase(settings, upstream.url, results);
   return {
     machine: machineFacts(loadAverageAtStart),
     settings,
@@ -317,6 +432,7 @@ async function benchmark(
     fsync: { before: fsyncBefore, after: fsyncAfter },
     creditsGranted: commonweal.creditsGranted,
     usage: { ...censusOf(commonweal.dataDir), answeredToClients },
+    ...(instructionsSkipped === undefined ? {} : { instructionsSkipped }),
     elapsedSeconds: (performance.now() - startedAt) / 1000,
   };
 }
@@ -327,11 +443,12 @@ async function main(): Promise<void> {
   execFileSync('taskset', ['-a', '-p', '-c', String(loadCore), String(process.pid)], { stdio: 'ignore' });
   const started: PinnedProcess[] = [];
   let commonweal: CommonwealInstance | undefined;
+  const timeMsMax = runTimeMsMax + (settings.instructions === null ? 0 : instructionTimeMsMax);
   const watchdog = setTimeout(() => {
-    console.error(`bench: still running after ${runTimeMsMax / 1000} s; stopping`);
+    console.error(`bench: still running after ${timeMsMax / 1000} s; stopping`);
     for (const child of started) child.kill();
     process.exit(2);
-  }, runTimeMsMax);
+  }, timeMsMax);
   watchdog.unref();
   try {
     const report = await benchmark(settings, started, (instance) => {

@@ -1,12 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { version } from '../../src/version.js';
-import { chatBody, chatPath, type WorkloadMode, workloadModes } from '../gateway/bench-target.js';
+import { type WorkloadMode, workloadModes } from '../gateway/bench-target.js';
 import {
   type FeatureBuild as Build,
   featureBuildOptions,
@@ -16,13 +14,20 @@ import {
 import { type StartOptions, startCommonweal } from '../gateway/commonweal-instance.js';
 import { median } from '../gateway/sample-stats.js';
 import { integerOption, listOption } from '../options.js';
+import {
+  type InstructionCount,
+  callgrindAvailable,
+  callgrindStartTimeoutMs,
+  callgrindWrapper,
+  countInstructions,
+} from './callgrind-count.js';
 
 /*
  * `npm run bench:instructions`: what billing and receipts cost a gateway request, counted
  * in instructions rather than seconds. Each server runs under valgrind's callgrind, which
  * counts every instruction the process executes in user space, on every thread; the
  * optimizing compiler's share and the major garbage collections' are left out (see
- * `leftOut`) and reported beside. Run it on an otherwise idle machine. Other jobs do not add instructions to the count, but they slow
+ * callgrind-count.ts) and reported beside. Run it on an otherwise idle machine. Other jobs do not add instructions to the count, but they slow
  * the servers down, and then work that runs on timers (checkpoints, the WAL checkpointer,
  * health checks) and the batch sizes fall differently on the
  * counted requests: beside other jobs one build's count moved by up to a quarter. Even
@@ -55,81 +60,10 @@ const modes = listOption('modes', values.modes, workloadModes);
 const builds = listOption('builds', values.builds, featureBuilds);
 const repeat = integerOption('repeat', values.repeat, 1, 9);
 const resultsFile = fileURLToPath(new URL('../../../bench/results/instructions.md', import.meta.url));
-// Node under valgrind starts, compiles and migrates some fifty times slower.
-const startTimeoutMs = 600_000;
 
-interface Sample {
+interface Sample extends InstructionCount {
   readonly build: Build;
   readonly mode: WorkloadMode;
-  readonly instructionsPerRequest: number;
-  /** What `leftOut` took, per counted request. */
-  readonly compilerPerRequest: number;
-  readonly majorGcPerRequest: number;
-  readonly failed: number;
-}
-
-function requireCallgrind(): void {
-  try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-    execFileSync('callgrind_control', ['--help'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('bench:instructions needs valgrind (callgrind and callgrind_control): apt-get install valgrind');
-  }
-}
-
-/** `count` requests, as fast as the server answers them; returns how many failed. */
-async function send(origin: string, apiKey: string, mode: WorkloadMode, count: number): Promise<number> {
-  const result = await autocannon({
-    url: origin + chatPath,
-    connections,
-    amount: count,
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: chatBody(mode),
-    timeout: 120,
-  });
-  return result.non2xx + result.errors + result.timeouts;
-}
-
-/**
- * Work on V8's helper threads that the counted requests do not pay for one by one, left
- * out of the count and reported beside it. The optimizing compiler compiles each hot
- * function once; under valgrind it runs some fifty times later than at full speed and
- * lands in the counted requests or not, a third of the count one run and a tenth the
- * next. Major garbage collections mark and sweep the old generation on helper threads:
- * one or two fall inside a run's counted requests, and requests that live fifty times
- * longer than at full speed leave far more of their objects to it. Scavenges (the young
- * generation, where a request's garbage dies) stay in the count. Each name is a helper
- * job's entry function, so no one of them runs inside another.
- */
-const leftOut = {
-  compiler: ['v8::internal::OptimizingCompileDispatcher::CompileTask::RunInternal()'],
-  majorGc: ['v8::internal::ConcurrentMarking::JobTaskMajor::Run(', 'v8::internal::Sweeper::SweeperJob::Run('],
-} as const;
-
-interface DumpedInstructions {
-  readonly total: number;
-  readonly compiler: number;
-  readonly majorGc: number;
-}
-
-/** What a callgrind dump counted in all, and inside each part that `leftOut` names. */
-function dumpedInstructions(dir: string, pid: number): DumpedInstructions {
-  const dump = join(dir, `callgrind.${pid}.1`);
-  if (!readdirSync(dir).includes(`callgrind.${pid}.1`))
-    throw new Error(`callgrind wrote no dump for process ${pid} in ${dir}`);
-  const summary = /^summary: (\d+)$/m.exec(readFileSync(dump, 'utf8'));
-  if (summary === null) throw new Error(`callgrind dump ${dump} has no summary line`);
-  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', dump], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  }).split('\n');
-  const inclusive = (names: readonly string[]) =>
-    names.reduce((sum, name) => {
-      const line = annotated.find((l) => l.includes(name));
-      return sum + (line === undefined ? 0 : Number(/^\s*([\d,]+)/.exec(line)![1]!.replaceAll(',', '')));
-    }, 0);
-  return { total: Number(summary[1]), compiler: inclusive(leftOut.compiler), majorGc: inclusive(leftOut.majorGc) };
 }
 
 async function measure(
@@ -141,31 +75,23 @@ async function measure(
 ): Promise<Sample> {
   const dumps = mkdtempSync(join(tmpdir(), 'commonweal-bench-callgrind-'));
   const options: StartOptions = {
-    wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/callgrind.%p`],
-    startTimeoutMs,
+    wrapper: callgrindWrapper(dumps),
+    startTimeoutMs: callgrindStartTimeoutMs,
     ...featureBuildOptions(build, receiptsOffCli),
   };
   const instance = await startCommonweal(core, upstreamUrl, options);
   try {
-    const pid = instance.process.pid;
-    let failed = await send(instance.process.url, instance.apiKey, mode, warmup);
-    execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
-    failed += await send(instance.process.url, instance.apiKey, mode, counted);
-    execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
-    const { total, compiler, majorGc } = dumpedInstructions(dumps, pid);
-    const sample = {
-      build,
-      mode,
-      instructionsPerRequest: (total - compiler - majorGc) / counted,
-      compilerPerRequest: compiler / counted,
-      majorGcPerRequest: majorGc / counted,
-      failed,
+    const server = {
+      pid: instance.process.pid,
+      origin: instance.process.url,
+      headers: { authorization: `Bearer ${instance.apiKey}` },
     };
-    const millions = (n: number) => (n / counted / 1e6).toFixed(3);
+    const count = await countInstructions(server, mode, { warmup, counted, connections }, dumps);
+    const millions = (n: number) => (n / 1e6).toFixed(3);
     console.log(
-      `${build}, ${mode}: ${(sample.instructionsPerRequest / 1e6).toFixed(3)} M instructions per request, without the optimizing compiler's ${millions(compiler)} M and major garbage collections' ${millions(majorGc)} M; ${failed} failed`,
+      `${build}, ${mode}: ${millions(count.instructionsPerRequest)} M instructions per request, without the optimizing compiler's ${millions(count.compilerPerRequest)} M and major garbage collections' ${millions(count.majorGcPerRequest)} M; ${count.failed} failed`,
     );
-    return sample;
+    return { build, mode, ...count };
   } finally {
     await instance.process.stop();
     instance.removeData();
@@ -231,7 +157,8 @@ function report(samples: readonly Sample[], seconds: number, loadAtStart: number
   ].join('\n');
 }
 
-requireCallgrind();
+if (!callgrindAvailable())
+  throw new Error('bench:instructions needs valgrind (callgrind and callgrind_control): apt-get install valgrind');
 const started = performance.now();
 const loadAtStart = loadavg()[0]!;
 const samples = await withFeatureBuilds(async (receiptsOffCli, upstream) => {
