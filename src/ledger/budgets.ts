@@ -3,7 +3,7 @@ import { CommonwealError } from '../errors/index.js';
 import { type Database, newRecordId, type WriteTransaction } from '../store/index.js';
 import { type Budget, type BudgetPeriod, type BudgetScope, budgetWindow, toBudget } from './budget.js';
 import { BudgetBook, type BudgetReservation, type BudgetSubject } from './budget-book.js';
-import type { Ledger } from './ledger.js';
+import { type Ledger, ledgerInternals } from './ledger.js';
 
 export interface BudgetInput {
   readonly scope: BudgetScope;
@@ -32,20 +32,22 @@ export class Budgets {
 
   static async open(ledger: Ledger): Promise<Budgets> {
     const budgets = new Budgets(ledger);
-    const rows = await ledger.repository.db.selectFrom('ledgerBudgets').selectAll().orderBy('id').execute();
+    const rows = await ledgerInternals(ledger).db.selectFrom('ledgerBudgets').selectAll().orderBy('id').execute();
     for (const row of rows) {
       const budget = toBudget(row);
       const window = budgetWindow(budget, ledger.nowMs());
       const spentMicro =
-        window === undefined ? 0 : await budgets.#spent(ledger.repository.db, budget, window.startMs, window.endMs);
+        window === undefined
+          ? 0
+          : await budgets.#spent(ledgerInternals(ledger).db, budget, window.startMs, window.endMs);
       budgets.#book.add(budget, spentMicro, window?.key ?? '');
     }
     return budgets;
   }
 
   async list(organizationId: string): Promise<BudgetView[]> {
-    const rows = await this.#ledger.repository.db
-      .selectFrom('ledgerBudgets')
+    const rows = await ledgerInternals(this.#ledger)
+      .db.selectFrom('ledgerBudgets')
       .selectAll()
       .where('organizationId', '=', organizationId)
       .orderBy('id')
@@ -129,8 +131,8 @@ export class Budgets {
     };
   }
 
-  async #spent(db: Ledger['repository']['db'], budget: Budget, startMs: number, endMs: number): Promise<number> {
-    const accountIds = this.#ledger.book.ofOrganization(budget.organizationId).map((a) => a.id);
+  async #spent(db: Kysely<Database>, budget: Budget, startMs: number, endMs: number): Promise<number> {
+    const accountIds = this.#ledger.accountsOf(budget.organizationId).map((a) => a.id);
     if (accountIds.length === 0) return 0;
     const row = await chargesQuery(db, accountIds, new Date(startMs).toISOString(), new Date(endMs).toISOString())
       .$if(budget.scope === 'project', (q) => q.where('projectId', '=', budget.scopeId))

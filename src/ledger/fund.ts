@@ -2,7 +2,7 @@ import { CommonwealError } from '../errors/index.js';
 import type { Kysely } from 'kysely';
 import { type Database, newRecordId, type WriteTransaction } from '../store/index.js';
 import { type FundApplication, type FundProgram, toFundApplication, toFundProgram } from './fund-program.js';
-import type { AlsoWrite, Ledger, TransferResult } from './ledger.js';
+import { type AlsoWrite, type Ledger, ledgerInternals, type TransferResult } from './ledger.js';
 import { grantAccountId, issuanceAccountId, programPoolAccountId } from './ledger-account.js';
 
 export interface ProgramInput {
@@ -50,7 +50,7 @@ export class Fund {
   }
 
   get #db() {
-    return this.#ledger.repository.db;
+    return ledgerInternals(this.#ledger).db;
   }
 
   async listPrograms(): Promise<FundProgram[]> {
@@ -248,18 +248,19 @@ export class Fund {
    */
   async expireGrants(limit = 1000): Promise<number> {
     const nowMs = this.#ledger.nowMs();
-    const due = Array.from(this.#ledger.book.all())
+    const internals = ledgerInternals(this.#ledger);
+    const due = Array.from(internals.book.all())
       .filter((a) => a.kind === 'grant' && a.closedAt === null && a.expiresAtMs !== null && a.expiresAtMs <= nowMs)
       .slice(0, limit);
     for (const account of due) {
-      const amountMicro = Math.max(0, this.#ledger.book.available(account));
+      const amountMicro = Math.max(0, internals.book.available(account));
       const closes =
         account.creditsPostedMicro - account.debitsPostedMicro === amountMicro &&
         account.debitsPendingMicro === 0 &&
         account.reservedMicro === 0;
       const closedAt = new Date(nowMs).toISOString();
       const close: AlsoWrite = async (tx) => {
-        if (closes) await this.#ledger.repository.closeAccount(tx, account.id, closedAt);
+        if (closes) await internals.closeAccount(tx, account.id, closedAt);
       };
       if (amountMicro > 0) {
         await this.#ledger.transfer(

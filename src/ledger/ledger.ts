@@ -21,6 +21,7 @@ import {
   type TransferTags,
   transferContent,
 } from './ledger-transfer.js';
+import { type LedgerVerification, verifyLedger } from './ledger-verifier.js';
 import type { TokenPrices } from './token-cost.js';
 
 export interface LedgerOptions {
@@ -47,6 +48,24 @@ interface OpenHold {
   resolving: boolean;
 }
 
+/**
+ * What the ledger module's own files (the fund, budgets, statements, program reports)
+ * need of a ledger beyond its public methods: the database for their own queries on the
+ * module's tables, and the book's live accounts. Not exported from the module's index.
+ */
+export interface LedgerInternals {
+  readonly db: Kysely<Database>;
+  readonly book: LedgerBook;
+  closeAccount(db: Kysely<Database>, id: string, closedAt: string): Promise<void>;
+}
+
+let internalsOf: (ledger: Ledger) => LedgerInternals;
+
+/** The ledger's internals, for the ledger module's own files only. */
+export function ledgerInternals(ledger: Ledger): LedgerInternals {
+  return internalsOf(ledger);
+}
+
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,159}$/;
 const amountMicroMax = Number.MAX_SAFE_INTEGER;
 const timeoutMsMax = 366 * 24 * 3600 * 1000;
@@ -61,16 +80,24 @@ const timeoutMsMax = 366 * 24 * 3600 * 1000;
  * plain form runs it in a job of its own.
  */
 export class Ledger {
-  readonly book = new LedgerBook();
-  readonly repository: LedgerRepository;
+  readonly #book = new LedgerBook();
+  readonly #repository: LedgerRepository;
   readonly #writer: GroupCommitWriter;
   readonly #now: () => number;
   readonly #openHolds = new Map<string, OpenHold>();
   /** The models each program's grants may pay for; absent or null means any model. */
   readonly #programModels = new Map<string, ReadonlySet<string> | null>();
 
+  static {
+    internalsOf = (ledger) => ({
+      db: ledger.#repository.db,
+      book: ledger.#book,
+      closeAccount: (db, id, closedAt) => ledger.#repository.closeAccount(db, id, closedAt),
+    });
+  }
+
   private constructor(store: Store, writer: GroupCommitWriter, options: LedgerOptions) {
-    this.repository = new LedgerRepository(store);
+    this.#repository = new LedgerRepository(store);
     this.#writer = writer;
     this.#now = options.now ?? Date.now;
   }
@@ -78,11 +105,11 @@ export class Ledger {
   /** Loads every account and open hold: the database is the truth at start. */
   static async open(store: Store, writer: GroupCommitWriter, options: LedgerOptions = {}): Promise<Ledger> {
     const ledger = new Ledger(store, writer, options);
-    for (const row of await ledger.repository.loadAccounts()) ledger.book.add(row);
+    for (const row of await ledger.#repository.loadAccounts()) ledger.#book.add(row);
     await ledger.openAccount({ id: issuanceAccountId, kind: 'issuance', floorMicro: null });
     await ledger.openAccount({ id: revenueAccountId, kind: 'revenue' });
     await ledger.openAccount({ id: writeOffAccountId, kind: 'write_off', floorMicro: null });
-    for (const hold of await ledger.repository.loadOpenHolds()) {
+    for (const hold of await ledger.#repository.loadOpenHolds()) {
       ledger.#openHolds.set(hold.id, {
         transfer: hold,
         timeoutAtMs: Date.parse(hold.timeoutAt ?? hold.createdAt),
@@ -101,12 +128,22 @@ export class Ledger {
   }
 
   account(id: string): LedgerAccount | undefined {
-    const account = this.book.get(id);
-    return account === undefined ? undefined : this.book.view(account);
+    const account = this.#book.get(id);
+    return account === undefined ? undefined : this.#book.view(account);
   }
 
   accounts(): LedgerAccount[] {
-    return Array.from(this.book.all(), (a) => this.book.view(a));
+    return Array.from(this.#book.all(), (a) => this.#book.view(a));
+  }
+
+  /** The organization's own account and its grants, in the order they were opened. */
+  accountsOf(organizationId: string): LedgerAccount[] {
+    return this.#book.ofOrganization(organizationId).map((a) => this.#book.view(a));
+  }
+
+  /** Checks the stored accounts and transfers against each other; see `verifyLedger`. */
+  async verify(holdGraceMs: number): Promise<LedgerVerification> {
+    return verifyLedger(this.#repository.db, this.#now(), holdGraceMs);
   }
 
   openHolds(): LedgerTransfer[] {
@@ -115,7 +152,7 @@ export class Ledger {
 
   /** Whether the organization has any balance account; without one, `billing: on` refuses its requests. */
   hasAccounts(organizationId: string): boolean {
-    return this.book.ofOrganization(organizationId).length > 0;
+    return this.#book.ofOrganization(organizationId).length > 0;
   }
 
   setProgramModels(programId: string, modelIds: readonly string[] | null): void {
@@ -134,7 +171,7 @@ export class Ledger {
     budgets: BudgetReservation | null,
   ): CreditHold {
     const nowMs = this.#now();
-    const accounts = this.book.ofOrganization(subject.organizationId);
+    const accounts = this.#book.ofOrganization(subject.organizationId);
     const spendable = accounts
       .filter(
         (a) =>
@@ -147,14 +184,14 @@ export class Ledger {
     let leftMicro = maxCostMicro;
     for (const account of spendable) {
       if (leftMicro === 0) break;
-      const reservedMicro = Math.min(leftMicro, Math.max(0, this.book.available(account)));
+      const reservedMicro = Math.min(leftMicro, Math.max(0, this.#book.available(account)));
       if (reservedMicro === 0) continue;
-      this.book.reserve(account, reservedMicro);
+      this.#book.reserve(account, reservedMicro);
       legs.push({ account, reservedMicro });
       leftMicro -= reservedMicro;
     }
     if (leftMicro > 0) {
-      for (const leg of legs) this.book.unreserve(leg.account, leg.reservedMicro);
+      for (const leg of legs) this.#book.unreserve(leg.account, leg.reservedMicro);
       throw new CommonwealError(
         'insufficient_credits',
         `this request may cost up to ${maxCostMicro} micro-credits and organization "${subject.organizationId}" has ${maxCostMicro - leftMicro} available for it; lower max_tokens or add credits`,
@@ -167,8 +204,8 @@ export class Ledger {
         `organization "${subject.organizationId}" has no balance account`,
       );
     return new CreditHold({
-      book: this.book,
-      repository: this.repository,
+      book: this.#book,
+      repository: this.#repository,
       legs,
       zeroAccount,
       budgets,
@@ -184,29 +221,29 @@ export class Ledger {
 
   /** Opens an account, or returns it when one with this id and the same kind exists. */
   async openAccount(spec: LedgerAccountSpec): Promise<LedgerAccount> {
-    const existing = this.book.get(spec.id);
+    const existing = this.#book.get(spec.id);
     if (existing === undefined) await this.#writer.submit((tx) => this.openAccountIn(tx, spec));
-    return this.#sameAccount(this.book.get(spec.id)!, spec);
+    return this.#sameAccount(this.#book.get(spec.id)!, spec);
   }
 
   /** `openAccount` in `tx`: the book knows the account once `tx` has committed, and `transferIn` in `tx` before. */
   async openAccountIn(tx: WriteTransaction, spec: LedgerAccountSpec): Promise<void> {
     checkId(spec.id, 'id');
-    const existing = this.book.get(spec.id);
+    const existing = this.#book.get(spec.id);
     if (existing !== undefined) {
       this.#sameAccount(existing, spec);
       return;
     }
-    const found = await this.repository.findAccount(tx.db, spec.id);
+    const found = await this.#repository.findAccount(tx.db, spec.id);
     const row = found ?? toLedgerAccountRow(spec, new Date(this.#now()).toISOString());
     sameKind(row, spec);
-    if (found === undefined) await this.repository.insertAccount(tx.db, row);
-    tx.afterCommit(() => this.book.add(row));
+    if (found === undefined) await this.#repository.insertAccount(tx.db, row);
+    tx.afterCommit(() => this.#book.add(row));
   }
 
   #sameAccount(account: BookAccount, spec: LedgerAccountSpec): LedgerAccount {
     sameKind(account, spec);
-    return this.book.view(account);
+    return this.#book.view(account);
   }
 
   /** A transfer posted at once, or a hold when `timeoutMs` is set. Idempotent by `input.id`. */
@@ -259,7 +296,7 @@ export class Ledger {
 
   /** `reverse` in `tx`. */
   async reverseIn(tx: WriteTransaction, transferId: string, input: ReverseInput): Promise<TransferResult> {
-    const original = await this.repository.findTransfer(tx.db, transferId);
+    const original = await this.#repository.findTransfer(tx.db, transferId);
     if (original === undefined) throw new CommonwealError('not_found', `transfer "${transferId}" not found`);
     if (original.type !== 'single' && original.type !== 'post_pending') {
       throw new CommonwealError('invalid_request', 'only posted transfers can be reversed; void a hold instead', {
@@ -361,9 +398,9 @@ export class Ledger {
     input: ResolveInput,
     expiry = false,
   ): Promise<TransferResult> {
-    const existing = await this.repository.findTransfer(tx.db, input.id);
+    const existing = await this.#repository.findTransfer(tx.db, input.id);
     const hold = this.#openHolds.get(pendingId);
-    const pending = hold?.transfer ?? (await this.repository.findTransfer(tx.db, pendingId));
+    const pending = hold?.transfer ?? (await this.#repository.findTransfer(tx.db, pendingId));
     if (pending === undefined || pending.type !== 'pending')
       throw new CommonwealError('not_found', `hold "${pendingId}" not found`);
     const amountMicro = type === 'void_pending' ? 0 : (input.amountMicro ?? pending.amountMicro);
@@ -409,21 +446,21 @@ export class Ledger {
     row: TransferRow,
     deltas: readonly [AccountDelta, AccountDelta],
   ): Promise<TransferResult> {
-    const found = await this.repository.findTransfer(tx.db, row.id);
+    const found = await this.#repository.findTransfer(tx.db, row.id);
     if (found !== undefined) return this.#same(found, row);
     for (const [param, id] of [
       ['debitAccountId', row.debitAccountId],
       ['creditAccountId', row.creditAccountId],
     ] as const) {
       // An account opened earlier in `tx` is in the database only, until it commits.
-      if (this.book.get(id) === undefined && (await this.repository.findAccount(tx.db, id)) === undefined)
+      if (this.#book.get(id) === undefined && (await this.#repository.findAccount(tx.db, id)) === undefined)
         throw new CommonwealError('invalid_request', `ledger account "${id}" does not exist`, { param });
     }
     this.#reserve(tx, row.debitAccountId, Math.max(0, deltas[0].debitsPostedMicro + deltas[0].debitsPendingMicro));
-    await this.repository.writeTransfer(tx.db, row, deltas);
+    await this.#repository.writeTransfer(tx.db, row, deltas);
     const transfer: LedgerTransfer = { object: 'ledger_transfer', seq: 0, ...row };
     tx.afterCommit(() => {
-      this.book.apply(deltas);
+      this.#book.apply(deltas);
       if (row.type === 'pending') {
         this.#openHolds.set(row.id, { transfer, timeoutAtMs: Date.parse(row.timeoutAt!), resolving: false });
       }
@@ -433,13 +470,13 @@ export class Ledger {
 
   /** Reserves what a transfer lowers its debit account by, until `tx` has ended; an account new in `tx` has nothing. */
   #reserve(tx: WriteTransaction, accountId: string, loweredMicro: number): void {
-    const debit = this.book.get(accountId);
-    if (debit !== undefined && this.book.reserve(debit, loweredMicro)) {
-      tx.afterEnd(() => this.book.unreserve(debit, loweredMicro));
+    const debit = this.#book.get(accountId);
+    if (debit !== undefined && this.#book.reserve(debit, loweredMicro)) {
+      tx.afterEnd(() => this.#book.unreserve(debit, loweredMicro));
       return;
     }
     if (loweredMicro === 0) return;
-    const availableMicro = debit === undefined ? 0 : this.book.view(debit).availableMicro;
+    const availableMicro = debit === undefined ? 0 : this.#book.view(debit).availableMicro;
     throw new CommonwealError(
       'insufficient_credits',
       `account "${accountId}" has ${availableMicro} micro-credits available, less than ${loweredMicro}`,

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { type CsvColumn, toCsv } from './csv.js';
 import type { Fund } from './fund.js';
 import type { FundProgram } from './fund-program.js';
-import type { Ledger } from './ledger.js';
+import { type Ledger, ledgerInternals } from './ledger.js';
 
 export interface ConsumerTotals {
   readonly organizationId: string;
@@ -37,7 +37,7 @@ const topConsumersMax = 10;
 
 export async function buildProgramReport(ledger: Ledger, fund: Fund, programId: string): Promise<ProgramReport> {
   const program = await fund.program(programId);
-  const db = ledger.repository.db;
+  const db = ledgerInternals(ledger).db;
   const sumOf = async (code: string, column: 'debitAccountId' | 'creditAccountId' | null) => {
     let query = db
       .selectFrom('ledgerTransfers')
@@ -70,7 +70,7 @@ export async function buildProgramReport(ledger: Ledger, fund: Fund, programId: 
     .execute();
   const applications = { pending: 0, approved: 0, rejected: 0 };
   for (const application of await fund.listApplications({ programId })) applications[application.status] += 1;
-  const grants = Array.from(ledger.book.all()).filter((a) => a.kind === 'grant' && a.programId === programId);
+  const grants = ledger.accounts().filter((a) => a.kind === 'grant' && a.programId === programId);
   return {
     object: 'program_report',
     program,

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../store/index.js';
 import { CommonwealError } from '../errors/index.js';
 import { type CsvColumn, toCsv } from './csv.js';
-import type { Ledger } from './ledger.js';
+import { type Ledger, ledgerInternals } from './ledger.js';
 import { revenueAccountId, writeOffAccountId } from './ledger-account.js';
 import { toLedgerTransfer, type TransferCode } from './ledger-transfer.js';
 
@@ -85,9 +85,9 @@ export async function buildStatement(
 ): Promise<Statement> {
   const since = instant(period.since, 'since');
   const until = instant(period.until, 'until');
-  const accountIds = ledger.book.ofOrganization(organizationId).map((a) => a.id);
+  const accountIds = ledger.accountsOf(organizationId).map((a) => a.id);
   const mine = new Set(accountIds);
-  const db = ledger.repository.db;
+  const db = ledgerInternals(ledger).db;
   const writtenOffMicro = await writtenOffIn(db, organizationId, since, until);
   if (accountIds.length === 0) {
     return {

@@ -23,7 +23,7 @@ export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
     { schema: { tags, params: OrgParams } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
-      const accounts = ledger.book.ofOrganization(request.params.orgId).map((a) => ledger.book.view(a));
+      const accounts = ledger.accountsOf(request.params.orgId);
       return {
         object: 'balance',
         organizationId: request.params.orgId,

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { type TransferResult, verifyLedger } from '../../ledger/index.js';
+import type { TransferResult } from '../../ledger/index.js';
 import type { WriteTransaction } from '../../store/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, requireOperator } from './admin-principal.js';
@@ -97,7 +97,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get('/ledger/verify', { schema: { tags } }, async (request) => {
     requireOperator(request.principal);
-    return verifyLedger(ledger.repository.db, ledger.nowMs(), holdGraceMs);
+    return ledger.verify(holdGraceMs);
   });
 
   app.post('/ledger/sweep', { schema: { tags } }, async (request) => {
