@@ -4,6 +4,7 @@ import { testOnEachStore } from '../../test/helpers/each-store.js';
 import { usageInput } from '../../test/helpers/usage-input.js';
 import { ExchangeDigest, findReceipt, TransparencyLog } from '../audit/index.js';
 import type { Site } from '../catalog/index.js';
+import { InvariantViolation } from '../errors/index.js';
 import { issuanceAccountId, Ledger } from '../ledger/index.js';
 import { newUsageRecord, UsageRepository } from '../metering/index.js';
 import { GroupCommitWriter, type Store } from '../store/index.js';
@@ -83,6 +84,28 @@ testOnEachStore(
       assert.equal(await store.db.selectFrom('usageRecords').select('id').executeTakeFirst(), undefined);
       assert.equal(await deps.receipts.size(), 0);
       assert.equal(ledger.account('org:a')?.balanceMicro, 100, 'memory never saw the refused charge');
+    } finally {
+      await writer.close();
+    }
+  },
+);
+
+testOnEachStore(
+  'a request with a hold but an unpriced record is refused as a bug, and nothing is written',
+  async (_t, store) => {
+    const { writer, ledger, deps } = await rig(store);
+    try {
+      const hold = ledger.hold(subject, 50, prices, null);
+      const record = newUsageRecord(usageInput('req_unpriced'));
+      const request = { hold, digest: new ExchangeDigest(Buffer.from('{}')) } as unknown as InferenceRequest;
+      await assert.rejects(
+        writer.submit((tx) => settleRequest(tx, deps, record, { request, routed: null, site })),
+        InvariantViolation,
+      );
+      hold.release();
+      assert.equal(await store.db.selectFrom('usageRecords').select('id').executeTakeFirst(), undefined);
+      assert.equal(await deps.receipts.size(), 0);
+      assert.equal(ledger.account('org:a')?.balanceMicro, 100);
     } finally {
       await writer.close();
     }

@@ -3,6 +3,7 @@ import type { Site } from '../catalog/index.js';
 import type { UsageRecord, UsageRepository } from '../metering/index.js';
 import type { RoutedDeployment } from '../routing/index.js';
 import type { WriteTransaction } from '../store/index.js';
+import { invariant } from '../errors/index.js';
 import type { InferenceRequest } from './inference-request.js';
 import { receiptFacts } from './receipt-facts.js';
 
@@ -43,9 +44,10 @@ export async function settleRequest(
   if (hold !== null) {
     const { creditsPricedMicro, creditsChargedMicro, creditsWrittenOffMicro } = record;
     // The proxy prices every request that has a hold; a record without a price would be charged nothing in silence.
-    if (creditsPricedMicro === null || creditsChargedMicro === null || creditsWrittenOffMicro === null) {
-      throw new Error(`usage record ${record.id} has a credit hold but no price`);
-    }
+    invariant(
+      creditsPricedMicro !== null && creditsChargedMicro !== null && creditsWrittenOffMicro !== null,
+      'a usage record with a credit hold has no price',
+    );
     const credits = { creditsPricedMicro, creditsChargedMicro, creditsWrittenOffMicro };
     await hold.writeCharge(tx, { id: record.id, createdAt: record.createdAt, ...credits });
   }

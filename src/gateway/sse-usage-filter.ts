@@ -122,7 +122,10 @@ export class SseUsageFilter {
     if (typeof parsed?.error === 'object' && parsed.error !== null) return this.#stop('error_event');
     if (data.includes('"choices":[{') || data.includes('"choices": [{')) this.#contentEvents += 1;
     const forward = !mentionsUsage || parsed === undefined ? raw : this.#usageEvent(raw, parsed);
-    return forward.includes('"model"') ? forward.replace(modelField, this.#modelField) : forward;
+    // Most servers name the model as asked, so an event that already names the catalog's model is left as it is.
+    return forward.includes('"model"') && !forward.includes(this.#modelField)
+      ? forward.replace(modelField, this.#modelField)
+      : forward;
   }
 
   #stop(fault: SseStreamFault): string {
