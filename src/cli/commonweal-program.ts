@@ -7,6 +7,7 @@ import { creditsCommand } from './credits-command.js';
 import { auditCommand } from './audit-command.js';
 import { initCommand } from './init-command.js';
 import { modelsPullCommand } from './models-pull-command.js';
+import { openapiCommand } from './openapi-command.js';
 import { policyCommand } from './policy-command.js';
 import { groupsSpec, rulesSpec } from './policy-resources.js';
 import { ledgerCommand } from './ledger-command.js';
@@ -52,5 +53,6 @@ export function commonwealProgram(): Command {
   program.addCommand(programsCommand(client));
   program.addCommand(ledgerCommand(client));
   program.addCommand(auditCommand());
+  program.addCommand(openapiCommand());
   return program;
 }

@@ -6,6 +6,7 @@ import { CommonwealError } from '../errors/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
 import { clientErrorHandler } from './client-error-handler.js';
+import { consoleRoutes } from './console-routes.js';
 import { createDispatchingServer } from './dispatching-server.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
 import { useCheckedJsonParser } from './use-checked-json-parser.js';
@@ -84,6 +85,7 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     }
   });
   await app.register(async (scope) => adminApi(scope, parts.admin), { prefix: adminPrefix });
+  await consoleRoutes(app);
   await app.ready();
   return app;
 }

@@ -370,7 +370,7 @@ test('an unknown route or method answers 404 in the OpenAI shape', async () => {
     ['POST', '/admin/v1/orgs/val-org', undefined],
     ['DELETE', '/admin/v1/orgs', undefined],
     ['GET', '/admin/v2/orgs', undefined],
-    ['GET', '/', null],
+    ['GET', '/nothing-here', null],
   ] as const) {
     const answer = await callAdmin(platform.url, method, path, token === undefined ? {} : { token });
     assertAdminError(answer, 404, 'route_not_found', null);

@@ -18,6 +18,7 @@ import { policyExplainRoutes } from './policy-explain-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { projectRoutes } from './project-routes.js';
 import { ruleRoutes } from './rule-routes.js';
+import { sessionRoutes } from './session-routes.js';
 import { siteRoutes } from './site-routes.js';
 import { usageRoutes } from './usage-routes.js';
 
@@ -33,6 +34,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
   app.addHook('onRequest', async (request) => {
     request.principal = await authenticateAdmin(request, deps.adminTokenHash, deps.apiKeys);
   });
+  sessionRoutes(app);
   organizationRoutes(app, deps);
   projectRoutes(app, deps);
   apiKeyRoutes(app, deps);
