@@ -8,6 +8,7 @@ import {
   createLogHttpHandler,
   defaultLogOrigin,
   LogSigner,
+  ReceiptBundles,
   TransparencyLog,
 } from './audit/index.js';
 import { DeploymentRepository, ModelRepository, SiteRepository } from './catalog/index.js';
@@ -231,6 +232,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,
     log,
   });
+  const receipts = new ReceiptBundles({ log: transparency.tree, usage, checkpoints: transparency.checkpoints });
   const app = await createAppServer({
     config,
     log,
@@ -239,7 +241,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     engineStates: () => engineStatuses(registry),
     transparencyLog: createLogHttpHandler({
       log: transparency.tree,
-      usage,
+      receipts,
       checkpoints: transparency.checkpoints,
       signer: transparency.signer,
       authenticate: (authorization) => catalog.keys.authenticate(authorization, Date.now()),
@@ -260,6 +262,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       projects: new ProjectRepository(store),
       ...sources,
       usage,
+      receipts,
       policy,
       onCatalogChange: () => catalog.reload(),
       engineStatus: (deploymentId) => registry.get(deploymentId)?.engine.status?.(),

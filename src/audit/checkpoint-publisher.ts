@@ -64,6 +64,22 @@ export class CheckpointPublisher {
       : { size: Number(row.treeSize), root: Buffer.from(row.rootHash), note: row.note, createdAt: row.createdAt };
   }
 
+  /**
+   * Signed checkpoints newest first, `limit` of them, each of fewer than `belowSize` leaves
+   * when given: a page of the log's history, whose next page starts below its last size.
+   */
+  async history(limit: number, belowSize?: number): Promise<PublishedCheckpoint[]> {
+    let query = this.#deps.store.db.selectFrom('auditCheckpoints').selectAll().orderBy('treeSize', 'desc').limit(limit);
+    if (belowSize !== undefined) query = query.where('treeSize', '<', belowSize);
+    const rows = await query.execute();
+    return rows.map((row) => ({
+      size: Number(row.treeSize),
+      root: Buffer.from(row.rootHash),
+      note: row.note,
+      createdAt: row.createdAt,
+    }));
+  }
+
   /** The newest checkpoint of at least `size` leaves, signing one if none is stored yet. */
   async covering(size: number): Promise<PublishedCheckpoint> {
     const latest = await this.latest();

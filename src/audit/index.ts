@@ -13,6 +13,7 @@ export { LogWitness, type WitnessState } from './log-witness.js';
 export { leafHash } from './merkle-hash.js';
 export { type ReceiptFacts, receiptText, toReceipt } from './receipt.js';
 export { type ReceiptBundle, verifyReceiptBundle } from './receipt-bundle.js';
+export { type FoundReceiptBundle, ReceiptBundles } from './receipt-bundles.js';
 export { ed25519PublicKeyBytes, formatVerifierKey, type NoteKey, noteKey, parseVerifierKey } from './signed-note.js';
 export { verifyStoredLog } from './verify-stored-log.js';
 export {

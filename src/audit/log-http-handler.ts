@@ -1,17 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CommonwealError, writeError } from '../errors/index.js';
-import type { UsageRepository } from '../metering/index.js';
 import type { CheckpointPublisher } from './checkpoint-publisher.js';
-import { findReceipt } from './find-receipt.js';
 import type { LogSigner } from './log-signer.js';
-import type { Receipt } from './receipt.js';
-import { type ReceiptBundle, receiptBundleVersion } from './receipt-bundle.js';
+import type { ReceiptBundle } from './receipt-bundle.js';
+import type { ReceiptBundles } from './receipt-bundles.js';
 import type { TransparencyLog } from './transparency-log.js';
 
 export interface LogHttpDeps {
   readonly log: TransparencyLog;
-  /** Where each receipt's leaf is: its usage record keeps the index. */
-  readonly usage: UsageRepository;
+  readonly receipts: ReceiptBundles;
   readonly checkpoints: CheckpointPublisher;
   readonly signer: LogSigner;
   /** Authenticates an API key from the Authorization header, throwing as the gateway does. */
@@ -53,6 +50,7 @@ async function route(deps: LogHttpDeps, req: IncomingMessage, res: ServerRespons
     throw new CommonwealError('method_not_allowed', `${url.pathname} takes GET, not ${req.method}`);
   if (url.pathname === logKeyPath) return sendJson(res, logKey(deps.signer), 'public, max-age=3600');
   if (url.pathname === '/v1/log/checkpoint') return sendCheckpoint(deps, res);
+  if (url.pathname === '/v1/log/checkpoints') return sendCheckpointHistory(deps, res, url.searchParams);
   if (url.pathname === '/v1/log/proof/inclusion') return sendInclusion(deps, res, url.searchParams);
   if (url.pathname === '/v1/log/proof/consistency') return sendConsistency(deps, res, url.searchParams);
   if (url.pathname.startsWith(receiptsPrefix)) {
@@ -84,6 +82,33 @@ async function sendCheckpoint(deps: LogHttpDeps, res: ServerResponse): Promise<v
     'content-length': Buffer.byteLength(checkpoint.note),
   });
   res.end(checkpoint.note);
+}
+
+const historyLimitMax = 1000;
+
+/** The signed checkpoints, newest first, a page at a time: how the log grew, for anyone to chart or re-verify. */
+async function sendCheckpointHistory(deps: LogHttpDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const limit = query.has('limit') ? treeSizeParam(query, 'limit') : 100;
+  if (limit < 1 || limit > historyLimitMax)
+    throw new CommonwealError('invalid_request', `limit must be between 1 and ${historyLimitMax}`, { param: 'limit' });
+  const below = query.has('below') ? treeSizeParam(query, 'below') : undefined;
+  const page = await deps.checkpoints.history(limit, below);
+  const last = page.at(-1);
+  sendJson(
+    res,
+    {
+      object: 'list',
+      data: page.map((checkpoint) => ({
+        object: 'checkpoint',
+        treeSize: checkpoint.size,
+        rootHash: checkpoint.root.toString('base64'),
+        createdAt: checkpoint.createdAt,
+        note: checkpoint.note,
+      })),
+      nextBelow: page.length === limit && last !== undefined && last.size > 0 ? last.size : null,
+    },
+    'no-cache',
+  );
 }
 
 async function sendInclusion(deps: LogHttpDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
@@ -118,22 +143,12 @@ async function sendConsistency(deps: LogHttpDeps, res: ServerResponse, query: UR
 }
 
 async function receiptBundle(deps: LogHttpDeps, id: string, organizationId: string): Promise<ReceiptBundle> {
-  const leaf = id.length > 128 ? undefined : await findReceipt(deps.usage, deps.log, id);
+  const found = await deps.receipts.find(id);
   // Another organization's receipt answers exactly as a missing one.
-  if (leaf === undefined || leaf.organizationId !== organizationId) {
+  if (found === undefined || found.organizationId !== organizationId) {
     throw new CommonwealError('not_found', `receipt "${id.slice(0, 128)}" not found`);
   }
-  const checkpoint = await deps.checkpoints.covering(leaf.index + 1);
-  const proof = await deps.log.inclusionProof(leaf.index, checkpoint.size);
-  return {
-    object: 'receipt_bundle',
-    version: receiptBundleVersion,
-    receipt: JSON.parse(leaf.text) as Receipt,
-    leafIndex: leaf.index,
-    treeSize: checkpoint.size,
-    inclusionProof: proof.map((h) => h.toString('base64')),
-    checkpoint: checkpoint.note,
-  };
+  return found.bundle;
 }
 
 function receiptIdOf(path: string): string {

@@ -207,6 +207,39 @@ test('the public proofs verify against signed checkpoints, and a witness sees th
   assert.equal(JSON.parse(readFileSync(state, 'utf8')).checkpoint, fresh.note);
 });
 
+test('the checkpoint history pages newest first, and every checkpoint in it verifies', async () => {
+  for (const content of ['history one', 'history two']) {
+    await fixture.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content }] });
+    await checkpoint();
+  }
+  const seen: { treeSize: number; note: string; rootHash: string }[] = [];
+  let below: number | null = null;
+  do {
+    const answer = await get(`/v1/log/checkpoints?limit=1${below === null ? '' : `&below=${below}`}`);
+    assert.equal(answer.status, 200, answer.text);
+    const page = JSON.parse(answer.text) as { data: typeof seen; nextBelow: number | null };
+    assert.ok(page.data.length <= 1);
+    seen.push(...page.data);
+    below = page.nextBelow;
+  } while (below !== null);
+  assert.ok(seen.length >= 3, `${seen.length} checkpoints`);
+  const sizes = seen.map((c) => c.treeSize);
+  assert.deepEqual(
+    sizes,
+    [...sizes].sort((a, b) => b - a),
+  );
+  assert.equal(new Set(sizes).size, sizes.length);
+  assert.equal(seen[0]!.note, (await checkpoint()).note);
+  for (const stored of seen) {
+    const opened = openCheckpoint(stored.note, key);
+    assert.equal(opened.size, stored.treeSize);
+    assert.equal(opened.root.toString('base64'), stored.rootHash);
+  }
+  for (const bad of ['limit=0', 'limit=1001', 'below=x', 'limit=-1']) {
+    assert.equal((await get(`/v1/log/checkpoints?${bad}`)).status, 400, bad);
+  }
+});
+
 test('commonweal audit verify finds every receipt and admin change sound while the server runs', async () => {
   const result = await runCli(['audit', 'verify', '--data-dir', fixture.platform.dataDir, '--json']);
   assert.equal(result.code, 0, result.stdout + result.stderr);

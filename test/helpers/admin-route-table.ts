@@ -17,7 +17,11 @@ export type RouteAccess =
   /** Takes the organization as a filter: an org admin is confined to its own (usage-admin.test.ts checks how). */
   | 'org-filter'
   /** Operator only: org admins get 403. */
-  | 'operator';
+  | 'operator'
+  /** Tells the caller about itself only (GET /session). */
+  | 'self'
+  /** Reads one record of an organization by its id: another organization's answers 404 (console-transparency.test.ts). */
+  | 'record-owner';
 
 /** The records a route's path and body refer to. */
 export interface RouteTargets {
@@ -47,6 +51,7 @@ export interface AdminRoute {
     readonly budgetId?: string;
     readonly transferId?: string;
     readonly pullId?: string;
+    readonly receiptId?: string;
   };
 }
 
@@ -121,6 +126,8 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'DELETE', template: '/deployments/{deploymentId}', access: 'operator' },
   { method: 'GET', template: '/deployments/{deploymentId}/status', access: 'operator' },
   { method: 'GET', template: '/usage', access: 'org-filter' },
+  { method: 'GET', template: '/session', access: 'self' },
+  { method: 'GET', template: '/receipts/{receiptId}', access: 'record-owner', fixed: { receiptId: 'req_none' } },
   { method: 'GET', template: '/orgs/{orgId}/policy', access: 'org' },
   {
     method: 'PUT',

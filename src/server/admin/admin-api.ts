@@ -17,6 +17,7 @@ import { organizationRoutes } from './organization-routes.js';
 import { policyExplainRoutes } from './policy-explain-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { projectRoutes } from './project-routes.js';
+import { receiptRoutes } from './receipt-routes.js';
 import { ruleRoutes } from './rule-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import { siteRoutes } from './site-routes.js';
@@ -45,6 +46,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
   deploymentRoutes(app, deps);
   deploymentStatusRoutes(app, deps);
   usageRoutes(app, deps);
+  receiptRoutes(app, deps);
   creditRoutes(app, deps);
   limitRoutes(app, deps);
   fundRoutes(app, deps);

@@ -1,4 +1,4 @@
-import type { AdminChanges } from '../../audit/index.js';
+import type { AdminChanges, ReceiptBundles } from '../../audit/index.js';
 import type { DeploymentRepository, ModelRepository, SiteRepository } from '../../catalog/index.js';
 import type { EngineStatus } from '../../engines/index.js';
 import type { UsageRepository } from '../../metering/index.js';
@@ -17,6 +17,8 @@ export interface AdminDeps {
   readonly sites: SiteRepository;
   readonly deployments: DeploymentRepository;
   readonly usage: UsageRepository;
+  /** Receipts with their proofs, for the operator and the receipt's own organization admins. */
+  readonly receipts: ReceiptBundles;
   /** Residency policies, rules and jurisdiction groups; saving a change also reloads the gateway's decisions. */
   readonly policy: PolicyService;
   /** Called after any write that changes what the gateway serves, so that in-memory tables refresh. */
