@@ -28,6 +28,14 @@ export interface InferenceHandlerDeps {
   readonly ledger?: Ledger | undefined;
   readonly bodySizeBytesMax: number;
   readonly log: Logger;
+  /** Replicas sharing a database: says when this one must refuse requests; absent for a single process. */
+  readonly gate?: ServingGate | undefined;
+}
+
+/** Whether requests may be admitted now; see `ReplicaConfigSync`. */
+export interface ServingGate {
+  /** The error to answer with while requests must be refused, else undefined. */
+  refusal(): CommonwealError | undefined;
 }
 
 const completionPaths: Readonly<Record<string, UsageEndpoint>> = Object.freeze({
@@ -71,6 +79,8 @@ async function handle(
   line: AccessLine,
   requestId: string,
 ): Promise<void> {
+  const refusal = deps.gate?.refusal();
+  if (refusal !== undefined) throw refusal;
   const startedAtMs = performance.now();
   const path = (req.url ?? '/').split('?')[0]!;
   const endpoint = completionPaths[path];
