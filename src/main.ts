@@ -68,10 +68,15 @@ function engineStatuses(registry: DeploymentRegistry): Record<string, EngineStat
   return statuses;
 }
 
-/** How a replica on PostgreSQL opens the sessions it keeps for itself; connecting for longer than a lease is pointless. */
-function replicaSession(config: ServerConfig) {
+/**
+ * How a replica on PostgreSQL opens a session it keeps for itself, named after its role and
+ * process; connecting for longer than a lease is pointless.
+ */
+function replicaSession(config: ServerConfig, role: 'signer' | 'config') {
   const { url } = config.database;
-  return url === undefined ? undefined : { connectionString: url, connectTimeoutMs: config.replicas.leaseMs };
+  if (url === undefined) return undefined;
+  const applicationName = `commonweal-${role} pid ${process.pid}`;
+  return { connectionString: url, connectTimeoutMs: config.replicas.leaseMs, applicationName };
 }
 
 /**
@@ -93,7 +98,7 @@ async function transparencyLogParts(
     secrets.auditSigningKey,
     secrets.auditPublicKey,
   );
-  const session = replicaSession(config);
+  const session = replicaSession(config, 'signer');
   const lease =
     session === undefined
       ? undefined
@@ -123,7 +128,7 @@ async function replicaParts(
   changes: AdminChanges,
   log: Logger,
 ): Promise<{ sync: ReplicaConfigSync | undefined; changes: AdminChanges }> {
-  const session = replicaSession(config);
+  const session = replicaSession(config, 'config');
   if (session === undefined) return { sync: undefined, changes };
   const sync = new ReplicaConfigSync({
     store,

@@ -4,6 +4,8 @@ import pg from 'pg';
 export interface SessionOptions {
   readonly connectionString: string;
   readonly connectTimeoutMs: number;
+  /** What `pg_stat_activity` shows for the session, so that an operator can tell which process holds what. */
+  readonly applicationName: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function openSessionClient(
     connectionTimeoutMillis: options.connectTimeoutMs,
     // A peer that vanished without closing the connection is found by TCP, not by waiting for a reply.
     keepAlive: true,
-    application_name: 'commonweal-replica',
+    application_name: options.applicationName,
   });
   let connected = false;
   let lost = false;
