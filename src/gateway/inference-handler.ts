@@ -96,6 +96,9 @@ async function handle(
   if (isStatement) return answerBillingStatement(deps.ledger!, caller, req.url ?? path, res);
   if (endpoint === undefined) return answerModels(deps, res, path, caller);
   const raw = await readBody(req, deps.bodySizeBytesMax);
+  // Again once the body is in, however long it took: the policy is decided right below.
+  const lateRefusal = deps.gate?.refusal();
+  if (lateRefusal !== undefined) throw lateRefusal;
   const body = parseJsonObject(raw);
   line.modelId = typeof body.model === 'string' ? body.model.slice(0, 128) : null;
   const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });
