@@ -55,6 +55,9 @@ export class ReplicaConfigSync {
   /** Listens, then loads and confirms the configuration once; a replica that cannot does not start. */
   async start(): Promise<void> {
     await this.#listen();
+    // Listed before it reads anything, as not having loaded any change: an admin change that
+    // commits while this replica loads its caches then waits for it instead of missing it.
+    await this.#recordLease();
     await this.#runRound();
     this.#heartbeat = setInterval(() => this.#requestRound(), this.#options.heartbeatIntervalMs);
     this.#heartbeat.unref();
@@ -176,17 +179,24 @@ export class ReplicaConfigSync {
       await reload();
       this.#loadedSerial = serial;
     }
-    const leaseUntilMs = sql<number>`${databaseNowMs} + ${leaseMs}`;
-    await store.db
-      .insertInto('replicaLeases')
-      .values({ replicaId: this.replicaId, loadedSerial: this.#loadedSerial, leaseUntilMs })
-      .onConflict((oc) => oc.column('replicaId').doUpdateSet({ loadedSerial: this.#loadedSerial, leaseUntilMs }))
-      .execute();
+    await this.#recordLease();
     if (this.#closed) return;
     this.#leaseUntilMs = startedAtMs + leaseMs;
     await store.db
       .deleteFrom('replicaLeases')
       .where('leaseUntilMs', '<', sql<number>`${databaseNowMs} - ${staleLeasesKept * leaseMs}`)
+      .execute();
+  }
+
+  /** Records the serial this replica has loaded, with a lease of `leaseMs` from now on the database's clock. */
+  async #recordLease(): Promise<void> {
+    const { store, leaseMs } = this.#options;
+    const loadedSerial = this.#loadedSerial;
+    const leaseUntilMs = sql<number>`${databaseNowMs} + ${leaseMs}`;
+    await store.db
+      .insertInto('replicaLeases')
+      .values({ replicaId: this.replicaId, loadedSerial, leaseUntilMs })
+      .onConflict((oc) => oc.column('replicaId').doUpdateSet({ loadedSerial, leaseUntilMs }))
       .execute();
   }
 }
