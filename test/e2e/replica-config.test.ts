@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,6 +105,7 @@ test('replicas share one configuration, one log and one signer', async (t) => {
   const serve = (dataDir: string, extraEnv: Record<string, string> = {}) =>
     spawnServe(['--data-dir', dataDir, '--config', configFile], { ...env, ...extraEnv });
   const replicas: ServeProcess[] = [];
+  const scratch = [secretsDir, configFile, ...dataDirs];
   try {
     // The first start generates the shared secrets; the others read them.
     replicas.push(await serve(dataDirs[0]!));
@@ -145,6 +146,7 @@ test('replicas share one configuration, one log and one signer', async (t) => {
     const usBefore = us.chatRequests().length;
     for (let i = 0; i < 5; i += 1)
       assert.deepEqual(await chat(three.url, key), { status: 200, jurisdiction: 'SE', code: undefined });
+    assert.deepEqual(await chat(two.url, key), { status: 200, jurisdiction: 'SE', code: undefined });
     assert.equal(us.chatRequests().length, usBefore, 'no request went to the US after the narrowing returned');
     t.diagnostic(`narrowing confirmed by all three replicas in ${narrowMs.toFixed(1)} ms (admin call, end to end)`);
 
@@ -212,8 +214,10 @@ test('replicas share one configuration, one log and one signer', async (t) => {
 
     // A replica given another signing key would fork the log: it refuses to start.
     const otherSecrets = tempDataDir();
+    const otherDataDir = tempDataDir();
+    scratch.push(otherSecrets, otherDataDir);
     await assert.rejects(
-      serve(tempDataDir(), { COMMONWEAL_SECRETS_DIR: otherSecrets }),
+      serve(otherDataDir, { COMMONWEAL_SECRETS_DIR: otherSecrets }),
       /did not sign the log's checkpoint/,
     );
   } finally {
@@ -221,5 +225,6 @@ test('replicas share one configuration, one log and one signer', async (t) => {
     await us.close();
     await se.close();
     await database.drop();
+    for (const path of scratch) rmSync(path, { recursive: true, force: true });
   }
 });
