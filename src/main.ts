@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import {
   AdminChangeLog,
+  type AdminChanges,
   CheckpointPublisher,
+  checkLogKey,
   createLogHttpHandler,
   defaultLogOrigin,
   LogSigner,
@@ -21,8 +23,15 @@ import { UsageRepository } from './metering/index.js';
 import { ModelPulls } from './model-files/index.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
 import { gatewayOptions } from './gateway-options.js';
+import { ConfirmedAdminChanges, ReplicaConfigSync, SignerLease } from './replicas/index.js';
 import { Balancer, DeploymentRegistry, HealthChecker, RetryPolicy } from './routing/index.js';
-import { AdminTokenFile, dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
+import {
+  AdminTokenFile,
+  dataDirAccessWarning,
+  type DataDirSecrets,
+  loadDataDirSecrets,
+  secretsDirOf,
+} from './secrets/index.js';
 import { createAppServer } from './server/index.js';
 import { GroupCommitWriter, openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
@@ -60,8 +69,24 @@ function engineStatuses(registry: DeploymentRegistry): Record<string, EngineStat
   return statuses;
 }
 
-/** The transparency log: its tree in the store, its signer, and the checkpoints it publishes through the one writer. */
-function transparencyLogParts(
+/**
+ * How a replica on PostgreSQL opens a session it keeps for itself, named after its role and
+ * process; connecting for longer than a lease is pointless.
+ */
+function replicaSession(config: ServerConfig, role: 'signer' | 'config') {
+  const { url } = config.database;
+  if (url === undefined) return undefined;
+  const applicationName = `commonweal-${role} pid ${process.pid}`;
+  return { connectionString: url, connectTimeoutMs: config.replicas.leaseMs, applicationName };
+}
+
+/**
+ * The transparency log: its tree in the store, its signer, and the checkpoints it publishes
+ * through the one writer. Replicas on PostgreSQL sign periodic checkpoints only while they
+ * hold the signing lease, and a replica whose key did not sign the log's checkpoints does
+ * not start: it would fork the log.
+ */
+async function transparencyLogParts(
   config: ServerConfig,
   store: Store,
   writer: GroupCommitWriter,
@@ -74,15 +99,48 @@ function transparencyLogParts(
     secrets.auditSigningKey,
     secrets.auditPublicKey,
   );
+  const session = replicaSession(config, 'signer');
+  const lease =
+    session === undefined
+      ? undefined
+      : new SignerLease(session, (err) => log.warn({ err }, 'transparency log signing lease lost'));
   const checkpoints = new CheckpointPublisher({
     store,
     writer,
     log: tree,
     signer,
     intervalMs: config.audit.checkpointIntervalMs,
+    lease,
     onError: (err) => log.error({ err }, 'transparency log checkpoint not published'),
   });
-  return { tree, signer, checkpoints };
+  if (lease !== undefined) checkLogKey(await checkpoints.latest(), signer);
+  return { tree, signer, checkpoints, lease };
+}
+
+/**
+ * For replicas on PostgreSQL: keeps this replica's caches on the shared configuration and
+ * makes admin changes wait until every replica has loaded them (docs/replicas.md).
+ * A single process (SQLite) has none of it and pays nothing for it.
+ */
+async function replicaParts(
+  config: ServerConfig,
+  store: Store,
+  reload: () => Promise<void>,
+  changes: AdminChanges,
+  log: Logger,
+): Promise<{ sync: ReplicaConfigSync | undefined; changes: AdminChanges }> {
+  const session = replicaSession(config, 'config');
+  if (session === undefined) return { sync: undefined, changes };
+  const sync = new ReplicaConfigSync({
+    store,
+    session,
+    reload,
+    heartbeatIntervalMs: config.replicas.heartbeatIntervalMs,
+    leaseMs: config.replicas.leaseMs,
+    onError: (err, message) => log.error({ err }, message),
+  });
+  await sync.start();
+  return { sync, changes: new ConfirmedAdminChanges(changes, sync) };
 }
 
 /**
@@ -162,7 +220,7 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
 }
 
 async function assemblePlatform(config: ServerConfig, log: Logger, closers: Closer[]): Promise<RunningPlatform> {
-  const secrets = loadDataDirSecrets(config.dataDir, config.adminToken);
+  const secrets = loadDataDirSecrets(config, config.adminToken);
   const accessWarning = dataDirAccessWarning(config.dataDir);
   if (accessWarning !== undefined) log.warn(accessWarning);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
@@ -200,19 +258,31 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     policyEngine,
   );
   await catalog.reload();
-  const transparency = transparencyLogParts(config, store, writer, secrets, log);
+  const transparency = await transparencyLogParts(config, store, writer, secrets, log);
+  const { lease } = transparency;
+  closers.push(async () => lease?.release());
   // A checkpoint at start covers what an earlier run appended after its last one (a killed
   // process signs none on the way out), and one at shutdown what this run appended since
   // its last interval: `audit verify` then finds the whole log signed at once, not after
   // the first interval. The writer closes after this closer, so the last one is written.
-  await transparency.checkpoints.publish();
+  await transparency.checkpoints.publishAsSigner();
   closers.push(async () => {
     await transparency.checkpoints.stop();
-    await transparency.checkpoints.publish();
+    if (lease === undefined || lease.held) await transparency.checkpoints.publish();
   });
   const billing = await billingParts(config, store, writer, log);
   closers.push(() => billing.limiter.close());
   closers.push(() => billing.sweeper.stop());
+  const replicas = await replicaParts(
+    config,
+    store,
+    async () => {
+      await Promise.all([catalog.reload(), policy.reload(), billing.rateLimits.reload()]);
+    },
+    new AdminChangeLog(writer, transparency.tree),
+    log,
+  );
+  closers.push(async () => replicas.sync?.close());
   // Holds that timed out while the server was down are voided before it serves anyone.
   await billing.sweeper.sweep();
   const health = new HealthChecker(
@@ -239,6 +309,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     version,
     ping: () => store.ping(),
     engineStates: () => engineStatuses(registry),
+    gate: replicas.sync,
     transparencyLog: createLogHttpHandler({
       log: transparency.tree,
       receipts,
@@ -255,6 +326,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       ledger: billing.ledger,
       bodySizeBytesMax: config.http.bodySizeBytesMax,
       log,
+      gate: replicas.sync,
     }),
     admin: {
       adminTokenHash: secrets.adminTokenHash,
@@ -266,7 +338,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       policy,
       onCatalogChange: () => catalog.reload(),
       engineStatus: (deploymentId) => registry.get(deploymentId)?.engine.status?.(),
-      audit: new AdminChangeLog(writer, transparency.tree),
+      audit: replicas.changes,
       billing,
       modelPulls,
       modelsDir: embedded.options.modelsDir,
@@ -277,7 +349,8 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   await app.listen({ host: config.host, port: config.port });
   // Stored only now that nothing can fail before the caller prints it: a first start that
   // could not listen would otherwise keep the hash of a token that nobody ever saw.
-  if (secrets.generatedAdminToken !== undefined) new AdminTokenFile(config.dataDir).create(secrets.adminTokenHash);
+  if (secrets.generatedAdminToken !== undefined)
+    new AdminTokenFile(secretsDirOf(config)).create(secrets.adminTokenHash);
   health.start();
   transparency.checkpoints.start();
   billing.sweeper.start();

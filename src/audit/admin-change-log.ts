@@ -1,5 +1,6 @@
 import { type GroupCommitWriter, newRecordId, nowIso, type WriteTransaction } from '../store/index.js';
 import { type AdminChange, type AdminChangeInput, toAdminChange } from './admin-change.js';
+import { countAdminChange } from './admin-change-serial.js';
 import type { AdminChangeJob } from './admin-write.js';
 import { canonicalJson } from './canonical-json.js';
 import type { TransparencyLog } from './transparency-log.js';
@@ -36,6 +37,7 @@ export class AdminChangeLog implements AdminChanges {
   async appendAdminChange(tx: WriteTransaction, change: AdminChangeInput): Promise<AdminChange> {
     const entry = toAdminChange(newRecordId('chg'), nowIso(), change);
     await this.#log.append(tx, canonicalJson(entry));
+    await countAdminChange(tx);
     return entry;
   }
 }

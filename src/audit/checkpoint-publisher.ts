@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Database, type GroupCommitWriter, nowIso, type Store } from '../store/index.js';
 import type { LogSigner } from './log-signer.js';
 import type { TransparencyLog } from './transparency-log.js';
@@ -18,8 +18,22 @@ export interface CheckpointPublisherDeps {
   readonly signer: LogSigner;
   /** How often to look whether the tree grew and sign a new checkpoint if so. */
   readonly intervalMs: number;
+  /**
+   * Replicas sharing one database: only the holder of this lease signs on the interval, at
+   * start and at shutdown. Absent, this process is the only signer.
+   */
+  readonly lease?: SigningLease | undefined;
   readonly onError: (error: unknown) => void;
 }
+
+/** The right to sign the log's periodic checkpoints, which one replica at a time holds. */
+export interface SigningLease {
+  /** Resolves true while this replica holds the lease, taking it first when it is free. */
+  acquire(): Promise<boolean>;
+}
+
+/** The PostgreSQL advisory lock that orders the signing transactions of every replica; distinct from the append locks. */
+const signingOrderLockKey = 0x436f_6d6d_0010;
 
 /**
  * Signs and stores checkpoints: every `intervalMs` when the tree grew, and on demand
@@ -39,7 +53,7 @@ export class CheckpointPublisher {
 
   start(): void {
     this.#timer ??= setInterval(() => {
-      if (this.#publishing === undefined) this.publish().catch(this.#deps.onError);
+      if (this.#publishing === undefined) this.publishAsSigner().catch(this.#deps.onError);
     }, this.#deps.intervalMs);
     // The log keeps no process alive: a checkpoint is also signed on demand.
     this.#timer.unref();
@@ -89,7 +103,19 @@ export class CheckpointPublisher {
     return fresh;
   }
 
-  /** Signs a checkpoint of the whole committed tree unless the newest stored one already is one. */
+  /** `publish`, when this process holds the signing lease or needs none; resolves whether it signed. */
+  async publishAsSigner(): Promise<boolean> {
+    if (this.#deps.lease !== undefined && !(await this.#deps.lease.acquire())) return false;
+    await this.publish();
+    return true;
+  }
+
+  /**
+   * Signs a checkpoint of the whole committed tree unless the newest stored one already is
+   * one. Replicas call this too, for a receipt newer than the last checkpoint; they hold
+   * the same key, and the lock below makes signers take turns so that every checkpoint
+   * stored is larger than the one before it.
+   */
   publish(): Promise<PublishedCheckpoint> {
     this.#publishing ??= this.#deps.writer
       .submit((tx) => this.#publishIn(tx.db))
@@ -100,7 +126,8 @@ export class CheckpointPublisher {
   }
 
   async #publishIn(tx: Kysely<Database>): Promise<PublishedCheckpoint> {
-    const { log, signer } = this.#deps;
+    const { log, signer, store } = this.#deps;
+    if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${signingOrderLockKey})`.execute(tx);
     const size = await log.size(tx);
     const latest = await this.latest(tx);
     if (latest !== undefined && latest.size >= size) return latest;

@@ -1,9 +1,11 @@
 export type { AdminChangeInput } from './admin-change.js';
 export { AdminChangeLog, type AdminChanges } from './admin-change-log.js';
+export { adminChangeChannel, readAdminChangeSerial } from './admin-change-serial.js';
 export type { AdminChangeJob, AdminWrite } from './admin-write.js';
 export { canonicalJson } from './canonical-json.js';
 export { openCheckpoint } from './checkpoint.js';
-export { CheckpointPublisher } from './checkpoint-publisher.js';
+export { checkLogKey } from './check-log-key.js';
+export { CheckpointPublisher, type SigningLease } from './checkpoint-publisher.js';
 export { CompactRange } from './compact-range.js';
 export { findReceipt, type ReceiptLeaf } from './find-receipt.js';
 export { ExchangeDigest } from './exchange-digest.js';

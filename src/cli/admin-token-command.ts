@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { loadServerConfig } from '../config/index.js';
-import { AdminTokenFile, newAdminToken, sha256Hex } from '../secrets/index.js';
+import { AdminTokenFile, newAdminToken, secretsDirOf, sha256Hex } from '../secrets/index.js';
 import { CliError } from './admin-http-client.js';
 
 function resetCommand(): Command {
@@ -17,8 +17,9 @@ function resetCommand(): Command {
         'COMMONWEAL_ADMIN_TOKEN set (or adminToken in its config file) uses that token instead, at every start.',
     )
     .action((options: { dataDir?: string; config?: string }) => {
-      const { dataDir } = loadServerConfig({ configFile: options.config, dataDir: options.dataDir });
-      const file = new AdminTokenFile(dataDir);
+      const config = loadServerConfig({ configFile: options.config, dataDir: options.dataDir });
+      const { dataDir } = config;
+      const file = new AdminTokenFile(secretsDirOf(config));
       // Only a data directory a server has started on is reset: another is a mistyped path.
       if (!existsSync(dirname(file.path))) {
         throw new CliError(`no Commonweal data directory at ${dataDir} (--data-dir)`);

@@ -16,7 +16,7 @@ import {
   type WitnessState,
 } from '../audit/index.js';
 import { loadServerConfig } from '../config/index.js';
-import { readAuditPublicKey } from '../secrets/index.js';
+import { readAuditPublicKey, secretsDirOf } from '../secrets/index.js';
 import { openPostgresStore, openReadOnlySqliteStore, type Store } from '../store/index.js';
 import { CliError } from './admin-http-client.js';
 import { parseInteger } from './option-parsers.js';
@@ -47,13 +47,13 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-/** The key the data directory's server signs with, under the origin it signs as. */
-function dataDirLogKey(dataDir: string, origin: string | undefined): NoteKey {
+/** The key the data directory's server signs with (from its secrets directory), under the origin it signs as. */
+function dataDirLogKey(secretsDir: string, origin: string | undefined): NoteKey {
   let publicKey;
   try {
-    publicKey = readAuditPublicKey(dataDir);
+    publicKey = readAuditPublicKey(secretsDir);
   } catch (error) {
-    throw new CliError(`no log key in ${dataDir}: ${(error as Error).message} (pass --log-key)`);
+    throw new CliError(`no log key in ${secretsDir}: ${(error as Error).message} (pass --log-key)`);
   }
   return noteKey(origin ?? defaultLogOrigin(publicKey), ed25519PublicKeyBytes(publicKey));
 }
@@ -66,7 +66,9 @@ async function openForVerification(options: {
 }): Promise<{ store: Store; key: NoteKey }> {
   const config = loadServerConfig({ configFile: options.config, dataDir: options.dataDir });
   const key =
-    options.logKey === undefined ? dataDirLogKey(config.dataDir, config.audit.origin) : loadLogKey(options.logKey);
+    options.logKey === undefined
+      ? dataDirLogKey(secretsDirOf(config), config.audit.origin)
+      : loadLogKey(options.logKey);
   const sqlitePath = join(config.dataDir, 'commonweal.sqlite');
   if (config.database.url !== undefined)
     return { store: await openPostgresStore(config.database.url, { connectionsMax: 2 }), key };

@@ -107,3 +107,18 @@ test('a value that does not match a pattern is refused in words, never with the 
     },
   );
 });
+
+test('the secrets directory comes from COMMONWEAL_SECRETS_DIR, resolved; absent, it stays unset', () => {
+  assert.equal(loadServerConfig({}, {}).secretsDir, undefined);
+  assert.equal(
+    loadServerConfig({}, { COMMONWEAL_SECRETS_DIR: 'mounted/secrets' }).secretsDir,
+    resolve('mounted/secrets'),
+  );
+});
+
+test('a replica lease shorter than two heartbeats is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ replicas: { heartbeatIntervalMs: 1_000, leaseMs: 1_500 } }));
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), /"replicas\.leaseMs": must be at least twice/);
+});

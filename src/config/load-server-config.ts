@@ -43,6 +43,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.COMMONWEAL_DATA_DIR) picked.dataDir = env.COMMONWEAL_DATA_DIR;
   if (env.COMMONWEAL_LOG_LEVEL) picked.logLevel = env.COMMONWEAL_LOG_LEVEL;
   if (env.COMMONWEAL_ADMIN_TOKEN) picked.adminToken = env.COMMONWEAL_ADMIN_TOKEN;
+  if (env.COMMONWEAL_SECRETS_DIR) picked.secretsDir = env.COMMONWEAL_SECRETS_DIR;
   return picked;
 }
 
@@ -68,7 +69,8 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
   const { configFile: _ignored, ...flags } = overrides;
-  const section = (name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded') => ({
+  type Section = 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded' | 'replicas';
+  const section = (name: Section) => ({
     ...serverConfigDefaults[name],
     ...((file[name] ?? {}) as Record<string, unknown>),
   });
@@ -86,6 +88,7 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     policy: section('policy'),
     audit: section('audit'),
     embedded: section('embedded'),
+    replicas: section('replicas'),
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {
@@ -102,5 +105,11 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     const message = 'must not exceed http.requestTimeoutMs, which bounds the whole request, headers included';
     throw new ConfigError(`invalid configuration "http.headersTimeoutMs": ${message}`);
   }
-  return deepFreeze({ ...config, dataDir: resolve(config.dataDir) });
+  // A lease renewed less often than it lasts would lapse between heartbeats and refuse every request.
+  if (config.replicas.heartbeatIntervalMs * 2 > config.replicas.leaseMs) {
+    const message = 'must be at least twice replicas.heartbeatIntervalMs, so that a lease outlasts a late heartbeat';
+    throw new ConfigError(`invalid configuration "replicas.leaseMs": ${message}`);
+  }
+  const secretsDir = config.secretsDir === undefined ? {} : { secretsDir: resolve(config.secretsDir) };
+  return deepFreeze({ ...config, dataDir: resolve(config.dataDir), ...secretsDir });
 }

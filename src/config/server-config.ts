@@ -10,6 +10,11 @@ export const ServerConfigSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     dataDir: Type.String({ minLength: 1 }),
     logLevel: LogLevel,
+    /**
+     * Where the secrets files live (signing key, encryption key, admin token hash); absent means `<dataDir>/secrets`.
+     * Replicas that share one PostgreSQL database must share these files: mount one directory into each.
+     */
+    secretsDir: Type.Optional(Type.String({ minLength: 1 })),
     /** Set for automation; otherwise a token is generated at first start. Never logged. */
     adminToken: Type.Optional(Type.String({ minLength: 24 })),
     database: Type.Object(
@@ -86,6 +91,15 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    replicas: Type.Object(
+      {
+        /** How often a replica on PostgreSQL checks the configuration version and renews its lease. */
+        heartbeatIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+        /** How long a lease lasts: a replica that cannot renew it for this long refuses /v1 requests until it can. */
+        leaseMs: Type.Integer({ minimum: 200, maximum: 600_000 }),
+      },
+      { additionalProperties: false },
+    ),
     audit: Type.Object(
       {
         /** The transparency log's name in its checkpoints, e.g. `ai.example.gov/commonweal/log`; derived from the key when absent. */
@@ -154,6 +168,12 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     queuedRequestsMax: 64,
     // Two: a second model can come while a large one downloads, without many sharing the link.
     pullsConcurrentMax: 2,
+  }),
+  replicas: Object.freeze({
+    heartbeatIntervalMs: 1_000,
+    // Five heartbeats: a replica survives a few slow rounds, and an admin change that narrows
+    // a policy waits at most this long for a replica that stopped answering.
+    leaseMs: 5_000,
   }),
   audit: Object.freeze({
     // Often enough that a witness sees new leaves within seconds, rarely enough to cost nothing.

@@ -1,5 +1,5 @@
 export { InferenceCatalog } from './inference-catalog.js';
-export { createInferenceHandler } from './inference-handler.js';
+export { createInferenceHandler, type ServingGate } from './inference-handler.js';
 export { InferenceProxy } from './inference-proxy.js';
 export type { InferenceRequest } from './inference-request.js';
 export { type Settlement, type SettlementDeps, settleRequest } from './settle-request.js';

@@ -28,6 +28,14 @@ export interface InferenceHandlerDeps {
   readonly ledger?: Ledger | undefined;
   readonly bodySizeBytesMax: number;
   readonly log: Logger;
+  /** Replicas sharing a database: says when this one must refuse requests; absent for a single process. */
+  readonly gate?: ServingGate | undefined;
+}
+
+/** Whether requests may be admitted now; see `ReplicaConfigSync`. */
+export interface ServingGate {
+  /** The error to answer with while requests must be refused, else undefined. */
+  refusal(): CommonwealError | undefined;
 }
 
 const completionPaths: Readonly<Record<string, UsageEndpoint>> = Object.freeze({
@@ -71,6 +79,8 @@ async function handle(
   line: AccessLine,
   requestId: string,
 ): Promise<void> {
+  const refusal = deps.gate?.refusal();
+  if (refusal !== undefined) throw refusal;
   const startedAtMs = performance.now();
   const path = (req.url ?? '/').split('?')[0]!;
   const endpoint = completionPaths[path];
@@ -86,6 +96,9 @@ async function handle(
   if (isStatement) return answerBillingStatement(deps.ledger!, caller, req.url ?? path, res);
   if (endpoint === undefined) return answerModels(deps, res, path, caller);
   const raw = await readBody(req, deps.bodySizeBytesMax);
+  // Again once the body is in, however long it took: the policy is decided right below.
+  const lateRefusal = deps.gate?.refusal();
+  if (lateRefusal !== undefined) throw lateRefusal;
   const body = parseJsonObject(raw);
   line.modelId = typeof body.model === 'string' ? body.model.slice(0, 128) : null;
   const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });

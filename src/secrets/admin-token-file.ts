@@ -1,15 +1,16 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { adminTokenFileName } from './secrets-dir.js';
 
 /**
- * The file in a data directory's `secrets/` that keeps the admin token's SHA-256; the
- * token itself is never written. The folder must exist: `loadDataDirSecrets` makes it.
+ * The file in the secrets directory (`secretsDirOf`) that keeps the admin token's SHA-256;
+ * the token itself is never written. The folder must exist: `loadDataDirSecrets` makes it.
  */
 export class AdminTokenFile {
   readonly path: string;
 
-  constructor(dataDir: string) {
-    this.path = join(dataDir, 'secrets', 'admin-token.sha256');
+  constructor(secretsDir: string) {
+    this.path = join(secretsDir, adminTokenFileName);
   }
 
   read(): string | undefined {
@@ -32,8 +33,12 @@ export class AdminTokenFile {
     chmodSync(this.path, 0o600);
   }
 
-  /** Replaces the stored hash by a rename, so that a crash leaves the old hash or the new one, never a torn file. */
+  /**
+   * Replaces the stored hash by a rename, so that a crash leaves the old hash or the new one, never a torn file.
+   * The same hash is left alone: replicas given one token may share a secrets directory mounted read-only.
+   */
   replace(hash: string): void {
+    if (this.read() === hash) return;
     const partial = `${this.path}.tmp`;
     writeFileSync(partial, hash, { mode: 0o600 });
     chmodSync(partial, 0o600);

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { AdminTokenFile } from './admin-token-file.js';
 import { newAdminToken } from './new-admin-token.js';
+import { auditSigningKeyFileName, encryptionKeyFileName, secretsDirOf } from './secrets-dir.js';
 import { SecretBox } from './secret-box.js';
 import { sha256Hex } from './token-hash.js';
 
@@ -36,8 +37,8 @@ interface ResolvedAdminToken {
   readonly generated: string | undefined;
 }
 
-function resolveAdminToken(dataDir: string, fromConfig: string | undefined): ResolvedAdminToken {
-  const file = new AdminTokenFile(dataDir);
+function resolveAdminToken(secretsDir: string, fromConfig: string | undefined): ResolvedAdminToken {
+  const file = new AdminTokenFile(secretsDir);
   if (fromConfig !== undefined) {
     const hash = sha256Hex(fromConfig);
     file.replace(hash);
@@ -49,21 +50,36 @@ function resolveAdminToken(dataDir: string, fromConfig: string | undefined): Res
   return { hash: sha256Hex(token), generated: token };
 }
 
+export interface SecretsLocation {
+  readonly dataDir: string;
+  /** A directory the operator provides, such as a mounted Kubernetes Secret; absent means `<dataDir>/secrets`. */
+  readonly secretsDir?: string | undefined;
+}
+
 /**
- * Creates the data directory's secrets on first start and reads them on every later
- * one: the admin token's hash (stored later on a first start, see `generatedAdminToken`),
- * the Ed25519 key that signs the transparency log, and the key that encrypts upstream
- * credentials. All files are mode 0600.
+ * Creates the secrets on first start and reads them on every later one: the admin token's
+ * hash (stored later on a first start, see `generatedAdminToken`), the Ed25519 key that
+ * signs the transparency log, and the key that encrypts upstream credentials. Files this
+ * creates are mode 0600. A directory the operator provides is used as it is: it may be a
+ * read-only mount whose mode belongs to the orchestrator, and is only written to when a
+ * file is missing.
  */
-export function loadDataDirSecrets(dataDir: string, adminTokenFromConfig: string | undefined): DataDirSecrets {
-  const dir = join(dataDir, 'secrets');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  const admin = resolveAdminToken(dataDir, adminTokenFromConfig);
-  const signingPem = loadOrCreate(join(dir, 'audit-signing-key.pem'), () =>
+export function loadDataDirSecrets(
+  location: SecretsLocation,
+  adminTokenFromConfig: string | undefined,
+): DataDirSecrets {
+  const dir = secretsDirOf(location);
+  if (location.secretsDir === undefined) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } else if (!existsSync(dir)) {
+    throw new Error(`the secrets directory ${dir} does not exist (secretsDir, COMMONWEAL_SECRETS_DIR)`);
+  }
+  const admin = resolveAdminToken(dir, adminTokenFromConfig);
+  const signingPem = loadOrCreate(join(dir, auditSigningKeyFileName), () =>
     generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   );
-  const encryptionKey = loadOrCreate(join(dir, 'encryption.key'), () => randomBytes(32).toString('base64'));
+  const encryptionKey = loadOrCreate(join(dir, encryptionKeyFileName), () => randomBytes(32).toString('base64'));
   const auditSigningKey = createPrivateKey(signingPem);
   return Object.freeze({
     adminTokenHash: admin.hash,

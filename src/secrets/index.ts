@@ -5,3 +5,9 @@ export { newAdminToken } from './new-admin-token.js';
 export { SecretBox } from './secret-box.js';
 export { randomTokenBody, sha256Hex, tokenMatchesHash } from './token-hash.js';
 export { readAuditPublicKey } from './read-audit-public-key.js';
+export {
+  adminTokenFileName,
+  auditSigningKeyFileName,
+  encryptionKeyFileName,
+  secretsDirOf,
+} from './secrets-dir.js';

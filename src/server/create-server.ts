@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
 import { CommonwealError } from '../errors/index.js';
+import type { ServingGate } from '../gateway/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
 import { clientErrorHandler } from './client-error-handler.js';
@@ -24,6 +25,8 @@ export interface ServerParts {
   readonly inference?: InferenceHandler | undefined;
   /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
   readonly transparencyLog?: { handles(path: string): boolean; handle: InferenceHandler } | undefined;
+  /** Replicas sharing a database: /readyz fails while this one refuses requests, so that a balancer skips it. */
+  readonly gate?: ServingGate | undefined;
   /** The state of each deployment whose engine runs in this process, for /readyz; empty when there is none. */
   readonly engineStates?: () => Readonly<Record<string, { readonly state: string; readonly reason: string | null }>>;
 }
@@ -72,6 +75,8 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   app.get('/admin/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    if (parts.gate?.refusal() !== undefined)
+      return reply.code(503).send({ status: 'not_ready', configuration: 'stale' });
     try {
       await parts.ping();
       // A model that failed to load leaves the server ready: its other models still serve.

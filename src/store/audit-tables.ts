@@ -22,3 +22,9 @@ export interface AuditCheckpointsTable {
   note: string;
   createdAt: string;
 }
+
+/** One row (id 1): how many admin changes have committed, counted in commit order (migration 0016). */
+export interface AdminChangeHeadTable {
+  id: number;
+  serial: number;
+}

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { AuditCheckpointsTable, AuditLeavesTable } from './audit-tables.js';
+import type { AdminChangeHeadTable, AuditCheckpointsTable, AuditLeavesTable } from './audit-tables.js';
 import type {
   FundApplicationsTable,
   FundProgramsTable,
@@ -16,6 +16,7 @@ import type {
   PolicyRulesTable,
   ProjectPoliciesTable,
 } from './policy-tables.js';
+import type { ReplicaLeasesTable } from './replica-tables.js';
 
 /*
  * The schema as Kysely sees it, in camelCase (the CamelCasePlugin maps it to the
@@ -154,4 +155,6 @@ export interface Database {
   policyRules: PolicyRulesTable;
   policyChanges: PolicyChangesTable;
   policyHead: PolicyHeadTable;
+  adminChangeHead: AdminChangeHeadTable;
+  replicaLeases: ReplicaLeasesTable;
 }

@@ -42,6 +42,11 @@ export async function openPostgresStore(
     types: postgresTypes,
   });
   pool.on('error', (error) => onIdleConnectionError?.(error));
+  // The pool listens for errors only on idle connections: one that breaks while a query
+  // runs on it (the server gone mid-query) would raise its error as an uncaught exception
+  // and end the process, where the query's rejection already tells its caller. The pool
+  // then drops it on release, as it is no longer queryable.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   try {
     await migrateToLatest(db, 'postgres');

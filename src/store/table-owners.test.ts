@@ -32,6 +32,8 @@ const tableOwners = {
   policyRules: 'policy',
   policyChanges: 'policy',
   policyHead: 'policy',
+  adminChangeHead: 'audit',
+  replicaLeases: 'replicas',
 } as const satisfies Record<keyof Database, string>;
 
 const srcDir = fileURLToPath(new URL('../../../src/', import.meta.url));

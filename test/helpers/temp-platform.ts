@@ -23,6 +23,9 @@ export interface TempPlatformConfig {
   readonly limits?: ServerConfig['limits'];
   readonly policy?: Partial<ServerConfig['policy']>;
   readonly embedded?: Partial<ServerConfig['embedded']>;
+  readonly replicas?: Partial<ServerConfig['replicas']>;
+  readonly audit?: Partial<ServerConfig['audit']>;
+  readonly secretsDir?: string;
 }
 
 export function tempDataDir(): string {
