@@ -112,7 +112,7 @@ export function planChanges(document: PlatformDocument, state: PlatformState, op
     const kind = resourceKinds[list];
     for (const current of state[list]) {
       const key = kind.key(current.declared);
-      if (declaredKeys.get(list)!.has(key)) continue;
+      if (declaredKeys.get(list)!.has(key) || kind.leftAloneWhenAbsent?.(current)) continue;
       const cannot = kind.cannotDelete?.(current);
       // What could not be deleted anyway is mentioned only when deleting was asked for.
       if (cannot !== undefined) {

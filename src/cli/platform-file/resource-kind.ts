@@ -28,6 +28,8 @@ export interface ResourceKind {
   readonly fixedFields?: Readonly<Record<string, string>>;
   /** Why the item cannot be deleted, if it cannot. */
   cannotDelete?(current: CurrentItem): string | undefined;
+  /** Whether a file that leaves the item out leaves it alone, without a word, even with --prune. */
+  leftAloneWhenAbsent?(current: CurrentItem): boolean;
   /** How an update is carried out when the API has no update for it, e.g. replaced. */
   readonly updateNote?: string;
   /** The item with what its absent fields mean filled in, when absent is not "leave as it is". */

@@ -137,10 +137,8 @@ const policies: ResourceKind = {
   create: putPolicy,
   update: putPolicy,
   delete: async (client, current) => void (await client.call('DELETE', current.path)),
-  cannotDelete: (current) =>
-    current.declared.projectId === undefined
-      ? 'an organization always has a residency policy; declare the one it should have'
-      : undefined,
+  // An organization always has a policy, so a file that declares none leaves it as it is.
+  leftAloneWhenAbsent: (current) => current.declared.projectId === undefined,
   normalize: (item) => ({ ...openPolicy, ...item }),
 };
 
