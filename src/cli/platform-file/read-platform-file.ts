@@ -10,10 +10,31 @@ import { resourceKinds } from './resource-kinds.js';
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false, strict: false, verbose: true });
 const validate = ajv.compile<PlatformDocument>(PlatformDocumentSchema);
 
-/** Ajv's first error as one sentence naming the field by its path in the file, e.g. `sites.1.jurisdiction`. */
-function describe(error: ErrorObject | undefined): string {
+function pathOf(error: ErrorObject): string {
+  return error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+}
+
+/** The values of a choice among constants (`scope: organization | project`), or undefined for any other schema. */
+function choices(error: ErrorObject | undefined): unknown[] | undefined {
+  if (error?.keyword !== 'anyOf' || !Array.isArray(error.schema)) return undefined;
+  const branches = error.schema as Record<string, unknown>[];
+  return branches.every((b) => 'const' in b) ? branches.map((b) => b.const) : undefined;
+}
+
+/**
+ * Ajv's errors as one sentence naming the field by its path in the file, e.g.
+ * `sites.1.jurisdiction`. A choice among constants fails in each branch first; the
+ * sentence then names the choices rather than the first branch alone.
+ */
+function describe(errors: readonly ErrorObject[]): string {
+  const last = errors.at(-1);
+  const allowed = choices(last);
+  if (last !== undefined && allowed !== undefined) {
+    return `${pathOf(last) || 'the file'} must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  const error = errors[0];
   if (error === undefined) return 'is not a platform file';
-  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const path = pathOf(error);
   const field = (name: unknown) => (path ? `${path}.${String(name)}` : String(name));
   if (error.keyword === 'additionalProperties') return `unknown field "${field(error.params.additionalProperty)}"`;
   if (error.keyword === 'required') return `missing required field "${field(error.params.missingProperty)}"`;
@@ -58,7 +79,7 @@ function refuseDuplicates(document: PlatformDocument, name: string): void {
 export function parsePlatformFile(text: string, name: string): PlatformDocument {
   const parsed = parseText(text, name);
   if (!validate(parsed)) {
-    throw new CliError(`${name}: ${describe(validate.errors?.[0])}`);
+    throw new CliError(`${name}: ${describe(validate.errors ?? [])}`);
   }
   refuseDuplicates(parsed, name);
   return parsed;
