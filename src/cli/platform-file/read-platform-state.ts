@@ -8,8 +8,8 @@ import { ServerReader } from './server-reader.js';
 /** Everything a platform file can declare, as the server has it now, through its GET lists. */
 export async function readPlatformState(client: AdminHttpClient): Promise<PlatformState> {
   const server = new ServerReader(client);
-  const lists = await Promise.all(platformLists.map((list) => resourceKinds[list].read(server)));
   const state = {} as Record<PlatformList, readonly CurrentItem[]>;
-  for (const [i, list] of platformLists.entries()) state[list] = lists[i]!;
+  // One kind after another, so that the calls in flight stay few whatever the platform's size.
+  for (const list of platformLists) state[list] = await resourceKinds[list].read(server);
   return state;
 }

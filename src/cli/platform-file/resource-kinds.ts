@@ -110,17 +110,17 @@ function withoutOpenClauses(policy: DeclaredItem): DeclaredItem {
 async function readPolicies(server: ServerReader, organizationId: string): Promise<CurrentItem[]> {
   const organization = organizationPath(organizationId);
   const projectIds = (await server.projects(organizationId)).map((p) => String(p.id));
-  const records = await Promise.all([
-    server.client.call<ServerRecord>('GET', `${organization}/policy`),
+  const records = [await server.client.call<ServerRecord>('GET', `${organization}/policy`)];
+  // One project after another: organizations are already read several at a time.
+  for (const id of projectIds) {
     // A project without a policy of its own answers 404: its organization's applies.
-    ...projectIds.map((id) => server.optional(`${organization}/projects/${at(id)}/policy`)),
-  ]);
-  return records
-    .filter((r): r is ServerRecord => r !== undefined)
-    .map((r) => {
-      const declared = withoutOpenClauses(declaredForm('policies', r));
-      return { declared, path: policyPath(declared) };
-    });
+    const own = await server.optional(`${organization}/projects/${at(id)}/policy`);
+    if (own !== undefined) records.push(own);
+  }
+  return records.map((r) => {
+    const declared = withoutOpenClauses(declaredForm('policies', r));
+    return { declared, path: policyPath(declared) };
+  });
 }
 
 const putPolicy = async (client: AdminHttpClient, item: DeclaredItem) =>

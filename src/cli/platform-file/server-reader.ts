@@ -1,6 +1,9 @@
 import type { AdminHttpClient } from '../admin-http-client.js';
 import { listAll } from '../resource-command.js';
 
+/** Bounds the calls in flight, so that a platform of thousands of organizations is read without a burst. */
+const organizationsReadAtOnceMax = 8;
+
 export type ServerRecord = Readonly<Record<string, unknown>>;
 
 /**
@@ -50,10 +53,15 @@ export class ServerReader {
     return projects;
   }
 
-  /** The same read for each organization, in the organizations' order. */
+  /** The same read for each organization, in the organizations' order, a few organizations at a time. */
   async perOrganization<T>(read: (organizationId: string) => Promise<T[]>): Promise<T[]> {
-    const organizations = await this.organizations();
-    return (await Promise.all(organizations.map((o) => read(String(o.id))))).flat();
+    const ids = (await this.organizations()).map((o) => String(o.id));
+    const items: T[] = [];
+    for (let start = 0; start < ids.length; start += organizationsReadAtOnceMax) {
+      const batch = ids.slice(start, start + organizationsReadAtOnceMax);
+      for (const batchItems of await Promise.all(batch.map(read))) items.push(...batchItems);
+    }
+    return items;
   }
 }
 
