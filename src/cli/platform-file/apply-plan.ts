@@ -32,7 +32,12 @@ function withSecrets(step: PlanStep): PlanStep {
 async function run(client: AdminHttpClient, step: PlanStep): Promise<void> {
   const kind = resourceKinds[step.list];
   if (step.action === 'create') return kind.create(client, step.item);
-  if (step.action === 'delete') return kind.delete(client, step.current);
+  // A plan with a change the API cannot make is refused whole, so these throws are never reached from apply.
+  if (step.action === 'delete') {
+    if (typeof kind.delete === 'string') throw new CliError(kind.delete);
+    return kind.delete(client, step.current);
+  }
+  if (typeof kind.update === 'string') throw new CliError(kind.update);
   return kind.update(
     client,
     step.item,

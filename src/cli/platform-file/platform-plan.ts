@@ -102,7 +102,7 @@ export function planChanges(document: PlatformDocument, state: PlatformState, op
       if (changes.length === 0) unchanged += 1;
       else steps.push({ action: 'update', list, key, item, current: existing, changes });
       for (const change of changes) {
-        const reason = kind.fixedFields?.[change.field];
+        const reason = typeof kind.update === 'string' ? kind.update : kind.fixedFields?.[change.field];
         if (reason !== undefined) refusals.push(`${kind.noun} ${key}: ${change.field} differs; ${reason}`);
       }
     }
@@ -113,10 +113,9 @@ export function planChanges(document: PlatformDocument, state: PlatformState, op
     for (const current of state[list]) {
       const key = kind.key(current.declared);
       if (declaredKeys.get(list)!.has(key) || kind.leftAloneWhenAbsent?.(current)) continue;
-      const cannot = kind.cannotDelete?.(current);
       // What could not be deleted anyway is mentioned only when deleting was asked for.
-      if (cannot !== undefined) {
-        if (options.prune) kept.push({ list, key, reason: `kept: ${cannot}` });
+      if (typeof kind.delete === 'string') {
+        if (options.prune) kept.push({ list, key, reason: `kept: ${kind.delete}` });
       } else if (options.prune) steps.push({ action: 'delete', list, key, current });
       else kept.push({ list, key, reason: 'not in file, kept (use --prune)' });
     }

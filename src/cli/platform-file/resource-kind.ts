@@ -8,6 +8,15 @@ export interface CurrentItem {
   readonly path: string;
 }
 
+export type UpdateCall = (
+  client: AdminHttpClient,
+  item: DeclaredItem,
+  fields: readonly string[],
+  current: CurrentItem,
+) => Promise<void>;
+
+export type DeleteCall = (client: AdminHttpClient, current: CurrentItem) => Promise<void>;
+
 /**
  * How one list of a platform file maps onto the admin API: how an item is found again
  * (its key), read, created, changed and deleted. What the API cannot do is said, so that
@@ -21,13 +30,12 @@ export interface ResourceKind {
   key(item: DeclaredItem): string;
   read(server: ServerReader): Promise<CurrentItem[]>;
   create(client: AdminHttpClient, item: DeclaredItem): Promise<void>;
-  /** Changes `fields` of the current item to the declared values. */
-  update(client: AdminHttpClient, item: DeclaredItem, fields: readonly string[], current: CurrentItem): Promise<void>;
-  delete(client: AdminHttpClient, current: CurrentItem): Promise<void>;
+  /** Changes `fields` of the current item to the declared values; a string says why the API cannot. */
+  readonly update: UpdateCall | string;
+  /** Deletes the current item; a string says why the API cannot. */
+  readonly delete: DeleteCall | string;
   /** Why a change to these fields cannot be applied; fields left out can be changed. */
   readonly fixedFields?: Readonly<Record<string, string>>;
-  /** Why the item cannot be deleted, if it cannot. */
-  cannotDelete?(current: CurrentItem): string | undefined;
   /** Whether a file that leaves the item out leaves it alone, without a word, even with --prune. */
   leftAloneWhenAbsent?(current: CurrentItem): boolean;
   /** How an update is carried out when the API has no update for it, e.g. replaced. */

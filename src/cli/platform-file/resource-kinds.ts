@@ -209,8 +209,6 @@ const rateLimits: ResourceKind = {
     })),
 };
 
-const programFixed = 'a program cannot be changed once created: the admin API has no update for programs';
-
 const programs: ResourceKind = {
   noun: 'program',
   key: (item) => String(item.id),
@@ -220,14 +218,8 @@ const programs: ResourceKind = {
       path: `/programs/${at(String(r.id))}`,
     })),
   create: async (client, item) => void (await client.call('POST', '/programs', item)),
-  update: async () => {
-    throw new Error(programFixed);
-  },
-  delete: async () => {
-    throw new Error('the admin API cannot delete programs');
-  },
-  fixedFields: Object.fromEntries(Object.keys(declaredSchemas.programs.properties).map((f) => [f, programFixed])),
-  cannotDelete: () => 'the admin API cannot delete programs (their pools hold credits)',
+  update: 'a program cannot be changed once created: the admin API has no update for programs',
+  delete: 'the admin API cannot delete programs (their pools hold credits)',
 };
 
 /** Every list of a platform file and how it is applied, in the order `platformLists` applies them. */
