@@ -3,8 +3,10 @@ import { defaultCliServer, loadCliSettings } from '../config/index.js';
 import { version } from '../version.js';
 import { AdminHttpClient } from './admin-http-client.js';
 import { adminTokenCommand } from './admin-token-command.js';
+import { applyCommand } from './apply-command.js';
 import { creditsCommand } from './credits-command.js';
 import { auditCommand } from './audit-command.js';
+import { exportCommand } from './export-command.js';
 import { initCommand } from './init-command.js';
 import { modelsPullCommand } from './models-pull-command.js';
 import { openapiCommand } from './openapi-command.js';
@@ -40,6 +42,8 @@ export function commonwealProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(adminTokenCommand());
   program.addCommand(initCommand(client, () => settings().server));
+  program.addCommand(applyCommand(client));
+  program.addCommand(exportCommand(client));
   for (const spec of [organizationsSpec, projectsSpec, keysSpec, modelsSpec, sitesSpec, deploymentsSpec]) {
     program.addCommand(resourceCommand(spec, client));
   }

@@ -71,7 +71,7 @@ function withOrganization(command: Command, spec: ResourceSpec): Command {
   return spec.inOrganization ? command.requiredOption('--org <id>', 'the organization') : command;
 }
 
-async function listAll(
+export async function listAll(
   client: AdminHttpClient,
   path: string,
   query: URLSearchParams,

@@ -45,7 +45,10 @@ export function serveCommand(): Command {
       '--data-dir <dir>',
       `where the database and secrets live (env COMMONWEAL_DATA_DIR; default ${defaults.dataDir})`,
     )
-    .option('--config <file>', 'JSON config file (env COMMONWEAL_CONFIG); flags and env win over it')
+    .option(
+      '--config <file>',
+      'config file, JSON or YAML (.yaml, .yml) (env COMMONWEAL_CONFIG); flags and env win over it',
+    )
     .option(
       '--log-level <level>',
       `fatal, error, warn, info, debug, trace or silent (env COMMONWEAL_LOG_LEVEL; default ${defaults.logLevel})`,

@@ -122,3 +122,20 @@ test('a replica lease shorter than two heartbeats is refused', () => {
   writeFileSync(file, JSON.stringify({ replicas: { heartbeatIntervalMs: 1_000, leaseMs: 1_500 } }));
   assert.throws(() => loadServerConfig({ configFile: file }, {}), /"replicas\.leaseMs": must be at least twice/);
 });
+
+test('a .yaml config file is read as YAML, with the same validation and errors naming the key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'commonweal.yaml');
+  writeFileSync(file, 'host: 0.0.0.0\nport: 7001\nbilling: off\nhttp:\n  bodySizeBytesMax: 4096\n');
+  const config = loadServerConfig({ configFile: file }, {});
+  assert.equal(config.host, '0.0.0.0');
+  assert.equal(config.port, 7001);
+  assert.equal(config.billing, 'off', 'YAML 1.2: off is the string, not false');
+  assert.equal(config.http.bodySizeBytesMax, 4096);
+  writeFileSync(file, 'port: eighty\n');
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), /"port"/);
+  writeFileSync(file, 'http: [unclosed\n');
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), /is not valid YAML/);
+  writeFileSync(file, '- a list\n');
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), /not an object of settings/);
+});

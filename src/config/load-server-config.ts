@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
 import { patternExpectation } from './pattern-string.js';
 import { type ServerConfig, ServerConfigSchema, serverConfigDefaults } from './server-config.js';
 
@@ -27,13 +28,18 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
+  // A .yaml or .yml file is YAML (1.2, so `billing: off` stays the string "off"); anything else is JSON.
+  const format = /\.ya?ml$/i.test(path) ? 'YAML' : 'JSON';
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    return parsed as Record<string, unknown>;
+    parsed = format === 'YAML' ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`config file ${path} is not valid ${format}: ${(error as Error).message}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} is not valid ${format}: not an object of settings`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 function fromEnv(env: Env): Record<string, unknown> {

@@ -24,7 +24,7 @@ const deploymentFields = {
   weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   enabled: Type.Optional(Type.Boolean()),
 };
-const DeploymentCreate = Type.Object(
+export const DeploymentCreate = Type.Object(
   {
     id: RecordId,
     modelId: Type.String({ minLength: 1, maxLength: 128 }),

@@ -10,7 +10,7 @@ import { Name, RecordId, Timestamp } from './common-schemas.js';
 
 const ProgramParams = Type.Object({ programId: Type.String() });
 const ApplicationParams = Type.Object({ programId: Type.String(), applicationId: Type.String() });
-const ProgramBody = Type.Object(
+export const ProgramBody = Type.Object(
   {
     id: Type.Optional(RecordId),
     name: Name,

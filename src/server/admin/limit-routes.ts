@@ -11,7 +11,7 @@ import { enterOrganization } from './organization-scope.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
 const BudgetParams = Type.Object({ orgId: Type.String(), budgetId: Type.String() });
-const BudgetBody = Type.Object(
+export const BudgetBody = Type.Object(
   {
     scope: Type.Union(budgetScopes.map((s) => Type.Literal(s))),
     scopeId: Type.Optional(RecordId),
@@ -27,7 +27,7 @@ const PerMinute = Type.Optional(
     description: 'a number sets this limit, null removes it, and leaving it out keeps it as it is',
   }),
 );
-const RateLimitBody = Type.Object(
+export const RateLimitBody = Type.Object(
   {
     scope: Type.Union(rateLimitScopes.map((s) => Type.Literal(s))),
     scopeId: RecordId,

@@ -32,7 +32,7 @@ const ModelId = patternString(
   '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
   'a model id of 1 to 128 letters, digits, ".", "_", ":", "/" or "-" that starts with a letter or digit',
 );
-const ModelCreate = Type.Object(
+export const ModelCreate = Type.Object(
   { id: ModelId, ...modelFields, inputPriceMicroPerMtok: PriceMicro, outputPriceMicroPerMtok: PriceMicro },
   { additionalProperties: false },
 );

@@ -13,7 +13,7 @@ import {
 import { CountryCode, deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { assertCountryCode } from './country-code.js';
 
-const OrgCreate = Type.Object(
+export const OrgCreate = Type.Object(
   { id: Type.Optional(RecordId), name: Name, homeJurisdiction: CountryCode },
   { additionalProperties: false },
 );

@@ -8,7 +8,7 @@ import { type AdminPrincipal, notFound } from './admin-principal.js';
 import { deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 
-const ProjectCreate = Type.Object({ id: Type.Optional(RecordId), name: Name }, { additionalProperties: false });
+export const ProjectCreate = Type.Object({ id: Type.Optional(RecordId), name: Name }, { additionalProperties: false });
 const ProjectPatch = Type.Object({ name: Name }, { additionalProperties: false });
 const OrgParams = Type.Object({ orgId: Type.String() });
 const ProjectParams = Type.Object({ orgId: Type.String(), projectId: Type.String() });

@@ -22,7 +22,7 @@ const siteFields = {
   accelerators: Type.Optional(Type.Array(Accelerator, { maxItems: 64 })),
   powerKw: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 100_000_000 }), Type.Null()])),
 };
-const SiteCreate = Type.Object(
+export const SiteCreate = Type.Object(
   { id: RecordId, name: Name, jurisdiction: CountryCode, ...siteFields },
   { additionalProperties: false },
 );
