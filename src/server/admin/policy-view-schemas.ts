@@ -1,4 +1,4 @@
-import { type TOptional, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { ruleCriteria } from '../../policy/index.js';
 import { Closed, Instant, Nullable, StringEnum } from './response-schemas.js';
 
@@ -27,13 +27,14 @@ const RuleConditionSchema = Closed(
   'exactly one of in / notIn',
 );
 
-const RuleMatchSchema = Closed(
-  Object.fromEntries(ruleCriteria.map((criterion) => [criterion, Type.Optional(RuleConditionSchema)])) as Record<
-    (typeof ruleCriteria)[number],
-    TOptional<typeof RuleConditionSchema>
-  >,
-  'every criterion given must hold; none matches everything',
-);
+/*
+ * The criteria as additional properties rather than listed ones: the serializer writes
+ * listed properties in the schema's order, and a rule shows its criteria in the order
+ * its author wrote them.
+ */
+const RuleMatchSchema = Type.Record(Type.String(), RuleConditionSchema, {
+  description: `every criterion given must hold; none matches everything. Criteria: ${ruleCriteria.join(', ')}`,
+});
 
 export const PolicyRuleSchema = Closed({
   object: Type.Literal('policy_rule'),
