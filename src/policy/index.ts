@@ -15,4 +15,4 @@ export { PolicyService } from './policy-service.js';
 export { simulatePolicyChange } from './policy-simulation.js';
 export { PolicySnapshot } from './policy-snapshot.js';
 export type { PolicyState, StoredPolicy } from './policy-state.js';
-export { type ResidencyPolicy, toResidencyPolicy } from './residency-policy.js';
+export { type ResidencyPolicy, residencyPolicyClauses, toResidencyPolicy } from './residency-policy.js';

@@ -26,7 +26,10 @@ const transferFields = {
   object: Type.Literal('ledger_transfer'),
   seq: Type.Integer(),
   id: Type.String(),
-  type: Type.String({ description: 'single, pending (a hold), post_pending or void_pending' }),
+  type: StringEnum(
+    ['single', 'pending', 'post_pending', 'void_pending'] as const,
+    'posted at once, a hold, or the posting or voiding of a hold',
+  ),
   code: StringEnum(transferCodes),
   debitAccountId: Type.String(),
   creditAccountId: Type.String(),

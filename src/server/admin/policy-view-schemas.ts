@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ruleCriteria } from '../../policy/index.js';
+import { residencyPolicyClauses, ruleCriteria } from '../../policy/index.js';
 import { Closed, Instant, Nullable, StringEnum } from './response-schemas.js';
 
 /** The answers about residency policies, rules and jurisdiction groups, as src/policy defines them. */
@@ -80,8 +80,18 @@ export const PolicyChangeSchema = Closed({
 });
 
 const ExclusionSchema = Closed({
-  source: Type.String({ description: 'organization_policy, project_policy, rule or catalog' }),
-  clause: Type.String({ description: 'the residency clause, rule, invalid_policy or unknown_site/model/organization' }),
+  source: StringEnum(['organization_policy', 'project_policy', 'rule', 'catalog'] as const),
+  clause: StringEnum(
+    [
+      ...residencyPolicyClauses,
+      'rule',
+      'invalid_policy',
+      'unknown_site',
+      'unknown_model',
+      'unknown_organization',
+    ] as const,
+    'the residency clause, or why no clause applies',
+  ),
   ruleId: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
   reference: Type.Optional(Nullable(Type.String())),
