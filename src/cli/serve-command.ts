@@ -45,6 +45,11 @@ export function serveCommand(): Command {
       '--data-dir <dir>',
       `where the database and secrets live (env COMMONWEAL_DATA_DIR; default ${defaults.dataDir})`,
     )
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics on a listener of its own at this port (env COMMONWEAL_METRICS_PORT; default: the main port)',
+      parseInteger,
+    )
     .option('--config <file>', 'JSON config file (env COMMONWEAL_CONFIG); flags and env win over it')
     .option(
       '--log-level <level>',
@@ -63,6 +68,7 @@ export function serveCommand(): Command {
         port: options.port,
         dataDir: options.dataDir,
         logLevel: options.logLevel,
+        metricsPort: options.metricsPort,
       });
       let platform: RunningPlatform;
       try {

@@ -23,6 +23,8 @@ export interface ServerParts {
   readonly inference?: InferenceHandler | undefined;
   /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
   readonly transparencyLog?: { handles(path: string): boolean; handle: InferenceHandler } | undefined;
+  /** Prometheus's /metrics on the main port; absent when metrics are off or have a listener of their own. */
+  readonly metrics?: InferenceHandler | undefined;
   /** The state of each deployment whose engine runs in this process, for /readyz; empty when there is none. */
   readonly engineStates?: () => Readonly<Record<string, { readonly state: string; readonly reason: string | null }>>;
 }
