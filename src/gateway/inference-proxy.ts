@@ -290,15 +290,14 @@ export class InferenceProxy {
       for await (const chunk of upstream.body as AsyncIterable<Buffer | string>) {
         waited(request, waitFromMs);
         const out = filter.push(chunk);
+        let flushed = true;
         if (out !== '') {
           firstByteMs ??= Math.round(performance.now() - request.startedAtMs);
           request.digest.relayed(out);
-          const flushed = res.write(out);
-          waitFromMs = performance.now();
-          if (!flushed) await once(res, 'drain', { signal: request.signal });
-        } else {
-          waitFromMs = performance.now();
+          flushed = res.write(out);
         }
+        waitFromMs = performance.now();
+        if (!flushed) await once(res, 'drain', { signal: request.signal });
         // Leaving the loop destroys the body, which cancels the upstream request.
         if (filter.fault !== undefined) throw streamFault(filter.fault);
       }

@@ -1,25 +1,22 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { errorCodeInfo } from '../errors/index.js';
+import { CountedHistogram, type HistogramSeries } from './counted-histogram.js';
 import type { ServedRequest } from './served-request.js';
 import type { TenantLabels } from './tenant-labels.js';
 
-/** A cached series of a histogram: prom-client checks and hashes a label set on every call to `labels`. */
-interface Observer {
-  observe(value: number): void;
-}
-
+/** A cached series of a counter: prom-client checks and hashes a label set on every call to `labels`. */
 interface Incrementer {
   inc(value?: number): void;
 }
 
 /** The series of one model under one GenAI operation. */
 interface ModelSeries {
-  readonly inputTokens: Observer;
-  readonly outputTokens: Observer;
-  readonly firstToken: Observer;
-  readonly perOutputToken: Observer;
+  readonly inputTokens: HistogramSeries;
+  readonly outputTokens: HistogramSeries;
+  readonly firstToken: HistogramSeries;
+  readonly perOutputToken: HistogramSeries;
   /** By `error_type`, the empty string for a success. */
-  readonly duration: Map<string, Observer>;
+  readonly duration: Map<string, HistogramSeries>;
 }
 
 type Operation = 'chat' | 'embeddings';
@@ -68,11 +65,11 @@ function errorTypeOf(errorCode: string | null): string {
  */
 export class GatewayMetrics {
   readonly #tenants: TenantLabels;
-  readonly #tokenUsage: Histogram<string>;
-  readonly #duration: Histogram<string>;
-  readonly #firstToken: Histogram<string>;
-  readonly #perOutputToken: Histogram<string>;
-  readonly #overhead: Histogram;
+  readonly #tokenUsage: CountedHistogram;
+  readonly #duration: CountedHistogram;
+  readonly #firstToken: CountedHistogram;
+  readonly #perOutputToken: CountedHistogram;
+  readonly #overhead: HistogramSeries;
   readonly #requests: Counter<string>;
   readonly #refused: Counter<string>;
   readonly #charged: Counter<string>;
@@ -87,40 +84,40 @@ export class GatewayMetrics {
     this.#tenants = tenants;
     const registers = [registry];
     const model = ['gen_ai_operation_name', 'gen_ai_request_model'];
-    this.#tokenUsage = new Histogram({
+    this.#tokenUsage = new CountedHistogram({
       name: 'gen_ai_client_token_usage',
       help: 'Tokens used per request, by input and output (OpenTelemetry GenAI gen_ai.client.token.usage).',
       labelNames: [...model, 'gen_ai_token_type'],
       buckets: tokenBuckets,
       registers,
     });
-    this.#duration = new Histogram({
+    this.#duration = new CountedHistogram({
       name: 'gen_ai_server_request_duration',
       help: 'Seconds from a request arriving to its answer ending (gen_ai.server.request.duration).',
       labelNames: [...model, 'error_type'],
       buckets: durationBuckets,
       registers,
     });
-    this.#firstToken = new Histogram({
+    this.#firstToken = new CountedHistogram({
       name: 'gen_ai_server_time_to_first_token',
       help: "Seconds from a request arriving to its answer's first byte, successes only (gen_ai.server.time_to_first_token).",
       labelNames: model,
       buckets: firstTokenBuckets,
       registers,
     });
-    this.#perOutputToken = new Histogram({
+    this.#perOutputToken = new CountedHistogram({
       name: 'gen_ai_server_time_per_output_token',
       help: 'Seconds per output token after the first, successful streams only (gen_ai.server.time_per_output_token).',
       labelNames: model,
       buckets: perOutputTokenBuckets,
       registers,
     });
-    this.#overhead = new Histogram({
+    this.#overhead = new CountedHistogram({
       name: 'commonweal_gateway_overhead_seconds',
       help: 'Seconds a request sent to a model server spent in Commonweal, its waits on model servers and slow clients left out.',
       buckets: overheadBuckets,
       registers,
-    });
+    }).series();
     this.#requests = new Counter({
       name: 'commonweal_requests_total',
       help: 'Requests on /v1, by endpoint and outcome.',
@@ -194,7 +191,7 @@ export class GatewayMetrics {
     const errorType = errorTypeOf(request.errorCode);
     let duration = series.duration.get(errorType);
     if (duration === undefined) {
-      duration = this.#duration.labels(operation, modelId, errorType);
+      duration = this.#duration.series(operation, modelId, errorType);
       series.duration.set(errorType, duration);
     }
     duration.observe(request.durationMs / 1000);
@@ -215,10 +212,10 @@ export class GatewayMetrics {
     let series = models.get(modelId);
     if (series === undefined) {
       series = {
-        inputTokens: this.#tokenUsage.labels(operation, modelId, 'input'),
-        outputTokens: this.#tokenUsage.labels(operation, modelId, 'output'),
-        firstToken: this.#firstToken.labels(operation, modelId),
-        perOutputToken: this.#perOutputToken.labels(operation, modelId),
+        inputTokens: this.#tokenUsage.series(operation, modelId, 'input'),
+        outputTokens: this.#tokenUsage.series(operation, modelId, 'output'),
+        firstToken: this.#firstToken.series(operation, modelId),
+        perOutputToken: this.#perOutputToken.series(operation, modelId),
         duration: new Map(),
       };
       models.set(modelId, series);
