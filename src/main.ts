@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,15 @@ import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
 import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
 import { UsageRepository } from './metering/index.js';
 import { ModelPulls } from './model-files/index.js';
+import {
+  createMetricsHandler,
+  createMetricsRegistry,
+  GatewayMetrics,
+  registerPlatformGauges,
+  StoreMetrics,
+  TenantLabels,
+} from './observability/index.js';
+import { platformReadings } from './platform-readings.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
 import { gatewayOptions } from './gateway-options.js';
 import { ConfirmedAdminChanges, ReplicaConfigSync, SignerLease } from './replicas/index.js';
@@ -32,7 +42,7 @@ import {
   loadDataDirSecrets,
   secretsDirOf,
 } from './secrets/index.js';
-import { createAppServer } from './server/index.js';
+import { createAppServer, createMetricsServer } from './server/index.js';
 import { GroupCommitWriter, openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
 import { version } from './version.js';
@@ -42,6 +52,8 @@ export interface RunningPlatform {
   readonly app: FastifyInstance;
   readonly store: Store;
   readonly secrets: DataDirSecrets;
+  /** Where Prometheus scrapes, on the main port or `metrics.port`; undefined when metrics are off. */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting connections, lets requests in flight finish (bounded by the grace time), closes the store. */
   close(): Promise<void>;
 }
@@ -181,6 +193,45 @@ async function billingParts(config: ServerConfig, store: Store, writer: GroupCom
   };
 }
 
+/** The metrics' registry and the parts that count into it; the gauges read the rest at scrape time. */
+function metricsParts(config: ServerConfig) {
+  const registry = createMetricsRegistry();
+  const tenants = new TenantLabels(config.metrics.tenantLabels, config.metrics.tenantLabelsMax);
+  return { registry, store: new StoreMetrics(registry), gateway: new GatewayMetrics(registry, tenants) };
+}
+
+/** The URL of a listening server, its IPv6 address in brackets. */
+function urlOf(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** Starts `metrics.port`'s own listener; resolves with its URL. */
+async function listenForMetrics(
+  config: ServerConfig,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  closers: Closer[],
+): Promise<string> {
+  const server = createMetricsServer(config.http, handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.metrics.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A scrape is short and Prometheus scrapes again: its idle keep-alive connections need no grace.
+        server.closeAllConnections();
+      }),
+  );
+  return urlOf(server);
+}
+
 /** Something startup opened, and how to close it. */
 type Closer = () => Promise<void>;
 
@@ -232,7 +283,8 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     deployments: new DeploymentRepository(store, secrets.secretBox),
   };
   const usage = new UsageRepository(store);
-  const writer = new GroupCommitWriter(store);
+  const metrics = config.metrics.enabled ? metricsParts(config) : undefined;
+  const writer = new GroupCommitWriter(store, {}, metrics?.store);
   closers.push(() => writer.close());
   const embedded = embeddedRuntime(config, log);
   closers.push(() => embedded.close());
@@ -285,10 +337,12 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   closers.push(async () => replicas.sync?.close());
   // Holds that timed out while the server was down are voided before it serves anyone.
   await billing.sweeper.sweep();
+  const healthVerdicts = new Map<string, boolean>();
   const health = new HealthChecker(
     () => registry.all(),
     gateway.healthCheck,
     (deploymentId, failure) => {
+      healthVerdicts.set(deploymentId, failure === undefined);
       if (failure !== undefined) log.warn({ deploymentId, err: failure }, 'health check failed');
     },
   );
@@ -302,9 +356,31 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,
     log,
   });
+  if (metrics !== undefined) {
+    const { tree, checkpoints } = transparency;
+    const readings = platformReadings({
+      registry,
+      healthVerdicts,
+      writer,
+      ledger: billing.ledger,
+      log: tree,
+      checkpoints,
+    });
+    registerPlatformGauges(metrics.registry, readings);
+  }
+  const metricsHandler =
+    metrics === undefined
+      ? undefined
+      : createMetricsHandler({
+          registry: metrics.registry,
+          bearerToken: config.metrics.bearerToken,
+          onUnexpected: (err) => log.error({ err }, 'metrics scrape failed'),
+        });
+  const ownMetricsPort = config.metrics.port !== undefined;
   const receipts = new ReceiptBundles({ log: transparency.tree, usage, checkpoints: transparency.checkpoints });
   const app = await createAppServer({
     config,
+    metrics: ownMetricsPort ? undefined : metricsHandler,
     log,
     version,
     ping: () => store.ping(),
@@ -326,6 +402,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       ledger: billing.ledger,
       bodySizeBytesMax: config.http.bodySizeBytesMax,
       log,
+      metrics: metrics?.gateway,
       gate: replicas.sync,
     }),
     admin: {
@@ -347,6 +424,13 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   });
   closers.push(() => app.close());
   await app.listen({ host: config.host, port: config.port });
+  const url = urlOf(app.server);
+  const metricsOrigin =
+    metricsHandler === undefined
+      ? undefined
+      : ownMetricsPort
+        ? await listenForMetrics(config, metricsHandler, closers)
+        : url;
   // Stored only now that nothing can fail before the caller prints it: a first start that
   // could not listen would otherwise keep the hash of a token that nobody ever saw.
   if (secrets.generatedAdminToken !== undefined)
@@ -354,13 +438,12 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   health.start();
   transparency.checkpoints.start();
   billing.sweeper.start();
-  const address = app.server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     app,
     store,
     secrets,
+    metricsUrl: metricsOrigin === undefined ? undefined : `${metricsOrigin}/metrics`,
     async close() {
       const forceAfter = setTimeout(() => app.server.closeAllConnections(), config.http.shutdownGraceMs).unref();
       app.server.closeIdleConnections();

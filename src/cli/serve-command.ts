@@ -46,6 +46,11 @@ export function serveCommand(): Command {
       `where the database and secrets live (env COMMONWEAL_DATA_DIR; default ${defaults.dataDir})`,
     )
     .option(
+      '--metrics-port <port>',
+      'serve /metrics on a listener of its own at this port (env COMMONWEAL_METRICS_PORT; default: the main port)',
+      parseInteger,
+    )
+    .option(
       '--config <file>',
       'config file, JSON or YAML (.yaml, .yml) (env COMMONWEAL_CONFIG); flags and env win over it',
     )
@@ -66,6 +71,7 @@ export function serveCommand(): Command {
         port: options.port,
         dataDir: options.dataDir,
         logLevel: options.logLevel,
+        metricsPort: options.metricsPort,
       });
       let platform: RunningPlatform;
       try {

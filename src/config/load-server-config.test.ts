@@ -139,3 +139,17 @@ test('a .yaml config file is read as YAML, with the same validation and errors n
   writeFileSync(file, '- a list\n');
   assert.throws(() => loadServerConfig({ configFile: file }, {}), /not an object of settings/);
 });
+
+test('metrics: on by default on the main port; the port and token come from the environment, the port from a flag', () => {
+  const defaults = loadServerConfig({}, {});
+  assert.deepEqual(defaults.metrics, { enabled: true, tenantLabels: 'none', tenantLabelsMax: 100 });
+  const fromEnv = loadServerConfig(
+    {},
+    { COMMONWEAL_METRICS_PORT: '9464', COMMONWEAL_METRICS_TOKEN: 'scrape-token-0123456789' },
+  );
+  assert.equal(fromEnv.metrics.port, 9464);
+  assert.equal(fromEnv.metrics.bearerToken, 'scrape-token-0123456789');
+  assert.equal(loadServerConfig({ metricsPort: 9100 }, { COMMONWEAL_METRICS_PORT: '9464' }).metrics.port, 9100);
+  assert.throws(() => loadServerConfig({ metricsPort: 8080 }, {}), /"metrics.port": must differ from "port"/);
+  assert.throws(() => loadServerConfig({}, { COMMONWEAL_METRICS_TOKEN: 'short' }), /"metrics.bearerToken"/);
+});

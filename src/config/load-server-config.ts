@@ -13,6 +13,7 @@ export interface ServerConfigOverrides {
   readonly port?: number;
   readonly dataDir?: string;
   readonly logLevel?: string;
+  readonly metricsPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -74,8 +75,18 @@ function deepFreeze<T>(value: T): T {
 export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env = process.env): ServerConfig {
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
-  const { configFile: _ignored, ...flags } = overrides;
-  type Section = 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded' | 'replicas';
+  const { configFile: _ignored, metricsPort, ...flags } = overrides;
+  type Section =
+    | 'database'
+    | 'http'
+    | 'gateway'
+    | 'ledger'
+    | 'limits'
+    | 'policy'
+    | 'audit'
+    | 'embedded'
+    | 'replicas'
+    | 'metrics';
   const section = (name: Section) => ({
     ...serverConfigDefaults[name],
     ...((file[name] ?? {}) as Record<string, unknown>),
@@ -95,6 +106,13 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     audit: section('audit'),
     embedded: section('embedded'),
     replicas: section('replicas'),
+    // The token is a secret, so like the database URL it comes from the environment or the file, never a flag.
+    metrics: {
+      ...section('metrics'),
+      ...(env.COMMONWEAL_METRICS_PORT ? { port: Number(env.COMMONWEAL_METRICS_PORT) } : {}),
+      ...(env.COMMONWEAL_METRICS_TOKEN ? { bearerToken: env.COMMONWEAL_METRICS_TOKEN } : {}),
+      ...(metricsPort === undefined ? {} : { port: metricsPort }),
+    },
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {
@@ -110,6 +128,10 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     const message = 'must not exceed http.requestTimeoutMs, which bounds the whole request, headers included';
     throw new ConfigError(`invalid configuration "http.headersTimeoutMs": ${message}`);
+  }
+  if (config.metrics.port !== undefined && config.metrics.port !== 0 && config.metrics.port === config.port) {
+    const message = 'must differ from "port"; leave it unset to serve /metrics on the main port';
+    throw new ConfigError(`invalid configuration "metrics.port": ${message}`);
   }
   // A lease renewed less often than it lasts would lapse between heartbeats and refuse every request.
   if (config.replicas.heartbeatIntervalMs * 2 > config.replicas.leaseMs) {

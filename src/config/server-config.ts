@@ -110,6 +110,21 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    metrics: Type.Object(
+      {
+        /** Serve Prometheus metrics at /metrics; off leaves the path unanswered (404) and counts nothing. */
+        enabled: Type.Boolean(),
+        /** A listener of its own for /metrics; absent means /metrics is served on the main port. */
+        port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+        /** When set, a scrape must send `Authorization: Bearer <token>`. Never logged. */
+        bearerToken: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
+        /** Per-tenant series on the request and credit counters: none, by organization, or by API key. */
+        tenantLabels: Type.Union([Type.Literal('none'), Type.Literal('organization'), Type.Literal('key')]),
+        /** Distinct tenant label values kept; later tenants are counted under `other`. */
+        tenantLabelsMax: Type.Integer({ minimum: 1, maximum: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -178,5 +193,12 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
   audit: Object.freeze({
     // Often enough that a witness sees new leaves within seconds, rarely enough to cost nothing.
     checkpointIntervalMs: 5_000,
+  }),
+  metrics: Object.freeze({
+    // On: an operator's Prometheus expects /metrics, and a scrape costs nothing until it comes.
+    enabled: true,
+    tenantLabels: 'none',
+    // Each tenant multiplies the series of every counter it labels; a hundred keeps a scrape small.
+    tenantLabelsMax: 100,
   }),
 });

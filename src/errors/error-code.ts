@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'request_timeout'
   | 'invalid_api_key'
   | 'invalid_admin_token'
+  | 'invalid_metrics_token'
   | 'forbidden'
   | 'not_found'
   | 'route_not_found'
@@ -50,6 +51,7 @@ export const errorCodeInfo: Readonly<Record<ErrorCode, CodeInfo>> = Object.freez
   request_timeout: { status: 408, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'authentication_error' },
   invalid_admin_token: { status: 401, type: 'authentication_error' },
+  invalid_metrics_token: { status: 401, type: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error' },
   not_found: { status: 404, type: 'not_found_error' },
   route_not_found: { status: 404, type: 'not_found_error' },

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { TokenUsage } from '../metering/index.js';
+import type { ServedRequest } from '../observability/index.js';
 import type { InferenceCaller } from './key-table.js';
+import type { InferenceRequest } from './inference-request.js';
 
 /**
  * The facts of one /v1 request that its access line reports, filled in as the handler
@@ -17,6 +19,10 @@ export class AccessLine {
   caller: InferenceCaller | null = null;
   modelId: string | null = null;
   tokens: TokenUsage | null = null;
+  /** Set once the request is validated: the model it resolved to, and what the proxy recorded. */
+  request: InferenceRequest | null = null;
+  /** The code of an error thrown out of the handler, as refusals by admission are. */
+  errorCode: string | null = null;
 
   constructor(requestId: string, req: IncomingMessage) {
     this.#requestId = requestId;
@@ -30,6 +36,29 @@ export class AccessLine {
    */
   write(res: ServerResponse, log: Logger): void {
     log.info(this.#fields(res), 'inference request');
+  }
+
+  /** The request's facts for the metrics, read when the line is written. */
+  served(res: ServerResponse): ServedRequest {
+    const { request } = this;
+    const recorded = request?.recorded ?? null;
+    const status = res.writableEnded ? res.statusCode : 499;
+    return {
+      path: this.#path,
+      modelId: request?.model.id ?? null,
+      organizationId: this.caller?.organizationId ?? null,
+      keyId: this.caller?.keyId ?? null,
+      status,
+      errorCode: status === 499 ? 'client_closed_request' : (this.errorCode ?? recorded?.errorCode ?? null),
+      streamed: request?.stream ?? false,
+      promptTokens: this.tokens?.promptTokens ?? null,
+      completionTokens: this.tokens?.completionTokens ?? null,
+      durationMs: performance.now() - this.#startedAtMs,
+      firstByteMs: recorded?.firstByteMs ?? null,
+      upstreamWaitMs: request?.upstreamWaitMs ?? null,
+      creditsChargedMicro: recorded?.creditsChargedMicro ?? null,
+      creditsWrittenOffMicro: recorded?.creditsWrittenOffMicro ?? null,
+    };
   }
 
   #fields(res: ServerResponse): Record<string, unknown> {

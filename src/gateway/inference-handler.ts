@@ -5,6 +5,7 @@ import { ExchangeDigest } from '../audit/index.js';
 import { CommonwealError, writeError } from '../errors/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { UsageEndpoint } from '../metering/index.js';
+import type { GatewayMetrics } from '../observability/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import type { Admission } from './admission.js';
@@ -28,6 +29,8 @@ export interface InferenceHandlerDeps {
   readonly ledger?: Ledger | undefined;
   readonly bodySizeBytesMax: number;
   readonly log: Logger;
+  /** Counts each request where its access line is written; absent when metrics are off. */
+  readonly metrics?: GatewayMetrics | undefined;
   /** Replicas sharing a database: says when this one must refuse requests; absent for a single process. */
   readonly gate?: ServingGate | undefined;
 }
@@ -62,13 +65,17 @@ export function createInferenceHandler(
     const line = new AccessLine(requestId, req);
     handle(deps, req, res, line, requestId)
       .catch((error: unknown) => {
+        line.errorCode = error instanceof CommonwealError ? error.code : 'internal_error';
         if (res.headersSent) {
           res.destroy();
           return;
         }
         if (writeError(res, error)) deps.log.error({ err: error, requestId }, 'inference request failed');
       })
-      .finally(() => line.write(res, deps.log));
+      .finally(() => {
+        line.write(res, deps.log);
+        deps.metrics?.observe(line.served(res));
+      });
   };
 }
 
@@ -102,6 +109,7 @@ async function handle(
   const body = parseJsonObject(raw);
   line.modelId = typeof body.model === 'string' ? body.model.slice(0, 128) : null;
   const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });
+  line.request = request;
   try {
     await serveAdmitted(deps, request, res);
   } finally {
@@ -189,6 +197,8 @@ function inferenceRequest(
     policy: deps.policy.decide(input.caller.organizationId, input.caller.projectId, model.id),
     hold: null,
     meteredTokens: null,
+    recorded: null,
+    upstreamWaitMs: null,
   };
 }
 

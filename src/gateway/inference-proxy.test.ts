@@ -220,6 +220,8 @@ describe('InferenceProxy', () => {
       policy: policy.decide(caller.organizationId, caller.projectId, modelId),
       hold: null,
       meteredTokens: null,
+      recorded: null,
+      upstreamWaitMs: null,
     };
   }
 

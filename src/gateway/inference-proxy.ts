@@ -132,10 +132,11 @@ export class InferenceProxy {
         tenant: request.caller.organizationId,
       });
     } catch (error) {
+      waited(request, sentAtMs);
       this.#settle(routed, { error });
       return { outcome: { error }, routed, answer: () => this.#answerError(request, res, routed, error) };
     }
-    stats.onFirstByte(performance.now() - sentAtMs);
+    stats.onFirstByte(waited(request, sentAtMs));
     if (upstream.statusCode >= 400) return this.#upstreamRefused(request, res, routed, upstream);
     if (request.stream) {
       try {
@@ -148,12 +149,15 @@ export class InferenceProxy {
       return undefined;
     }
     let body: Buffer;
+    const readFromMs = performance.now();
     try {
       body = await readUpstreamBody(upstream.body, this.#deps.responseSizeBytesMax);
     } catch (error) {
+      waited(request, readFromMs);
       this.#settle(routed, { error });
       return { outcome: { error }, routed, answer: () => this.#answerError(request, res, routed, error) };
     }
+    waited(request, readFromMs);
     this.#settle(routed, { statusCode: upstream.statusCode });
     // Only the upstream's failures above may become a retry or an error answer; a failure
     // to meter the answer propagates, so the request is never recorded twice.
@@ -175,11 +179,13 @@ export class InferenceProxy {
   ): Promise<Miss> {
     const outcome = { statusCode: upstream.statusCode };
     let body: Buffer;
+    const readFromMs = performance.now();
     try {
       body = await readUpstreamBody(upstream.body, errorBodyBytesMax);
     } catch {
       body = Buffer.alloc(0);
     }
+    waited(request, readFromMs);
     this.#settle(routed, outcome);
     const answer = clientErrorFor(upstream.statusCode, body);
     return {
@@ -278,17 +284,24 @@ export class InferenceProxy {
       'cache-control': 'no-cache',
     });
     let tail = '';
+    // The waits for the next chunk, and for a slow client to drain, are not Commonweal's time.
+    let waitFromMs = performance.now();
     try {
       for await (const chunk of upstream.body as AsyncIterable<Buffer | string>) {
+        waited(request, waitFromMs);
         const out = filter.push(chunk);
+        let flushed = true;
         if (out !== '') {
           firstByteMs ??= Math.round(performance.now() - request.startedAtMs);
           request.digest.relayed(out);
-          if (!res.write(out)) await once(res, 'drain', { signal: request.signal });
+          flushed = res.write(out);
         }
+        waitFromMs = performance.now();
+        if (!flushed) await once(res, 'drain', { signal: request.signal });
         // Leaving the loop destroys the body, which cancels the upstream request.
         if (filter.fault !== undefined) throw streamFault(filter.fault);
       }
+      waited(request, waitFromMs);
       tail = filter.flush();
       if (filter.fault !== undefined) throw streamFault(filter.fault);
     } catch (error) {
@@ -372,7 +385,15 @@ export class InferenceProxy {
     });
     const settlement = { request, routed, site };
     await this.#deps.writer.submit((tx) => settleRequest(tx, this.#deps.settlement, record, settlement));
+    request.recorded = record;
   }
+}
+
+/** Adds the time since `sinceMs` to the request's wait on model servers, and returns it. */
+function waited(request: InferenceRequest, sinceMs: number): number {
+  const waitMs = performance.now() - sinceMs;
+  request.upstreamWaitMs = (request.upstreamWaitMs ?? 0) + waitMs;
+  return waitMs;
 }
 
 /** The answer renamed to `modelId`; undefined when it needs no renaming. */

@@ -1,7 +1,7 @@
 import type { ExchangeDigest } from '../audit/index.js';
 import type { Model } from '../catalog/index.js';
 import type { CreditHold } from '../ledger/index.js';
-import type { TokenUsage, UsageEndpoint } from '../metering/index.js';
+import type { TokenUsage, UsageEndpoint, UsageRecord } from '../metering/index.js';
 import type { PolicyDecision } from '../policy/index.js';
 import type { CompletionLength } from './completion-length.js';
 import type { InferenceCaller } from './key-table.js';
@@ -38,6 +38,14 @@ export interface InferenceRequest {
   hold: CreditHold | null;
   /** The tokens its usage record metered, set by the proxy when it records them; for the access line. */
   meteredTokens: TokenUsage | null;
+  /** The usage record, set by the proxy once it is durable (its charge with it); for the request metrics. */
+  recorded: UsageRecord | null;
+  /**
+   * Milliseconds spent waiting on model servers, every attempt's, and on a client reading
+   * slower than they write; null until one is called. What is left of the request's time
+   * is Commonweal's own, its overhead.
+   */
+  upstreamWaitMs: number | null;
 }
 
 /**

@@ -419,3 +419,22 @@ function usageRow(id: string) {
     streamed: 0,
   };
 }
+
+test('reservedMicro sums what holds reserve in every account, and falls back as they end', async () => {
+  const r = await rig();
+  try {
+    await r.ledger.transfer(deposit('d-reserved', 1_000));
+    const subject = { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' };
+    const prices = { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 };
+    assert.equal(r.ledger.reservedMicro(), 0);
+    const first = r.ledger.hold(subject, 300, prices, null);
+    const second = r.ledger.hold(subject, 200, prices, null);
+    assert.equal(r.ledger.reservedMicro(), 500);
+    first.release();
+    assert.equal(r.ledger.reservedMicro(), 200);
+    second.release();
+    assert.equal(r.ledger.reservedMicro(), 0);
+  } finally {
+    await r.close();
+  }
+});

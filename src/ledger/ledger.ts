@@ -146,6 +146,13 @@ export class Ledger {
     return verifyLedger(this.#repository.db, this.#now(), holdGraceMs);
   }
 
+  /** Micro-credits reserved in all accounts by requests in flight and writes not yet committed. */
+  reservedMicro(): number {
+    let sumMicro = 0;
+    for (const account of this.#book.all()) sumMicro += account.reservedMicro;
+    return sumMicro;
+  }
+
   openHolds(): LedgerTransfer[] {
     return Array.from(this.#openHolds.values(), (h) => h.transfer);
   }

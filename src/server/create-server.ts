@@ -27,6 +27,8 @@ export interface ServerParts {
   readonly transparencyLog?: { handles(path: string): boolean; handle: InferenceHandler } | undefined;
   /** Replicas sharing a database: /readyz fails while this one refuses requests, so that a balancer skips it. */
   readonly gate?: ServingGate | undefined;
+  /** Prometheus's /metrics on the main port; absent when metrics are off or have a listener of their own. */
+  readonly metrics?: InferenceHandler | undefined;
   /** The state of each deployment whose engine runs in this process, for /readyz; empty when there is none. */
   readonly engineStates?: () => Readonly<Record<string, { readonly state: string; readonly reason: string | null }>>;
 }

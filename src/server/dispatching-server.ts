@@ -8,11 +8,15 @@ import { writeSocketError } from './write-socket-error.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+export const metricsPath = '/metrics';
+
 /** The handlers that bypass Fastify, for speed on the hot path. */
 export interface PlainRoutes {
   readonly inference?: Handler | undefined;
   /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
   readonly transparencyLog?: { handles(path: string): boolean; handle: Handler } | undefined;
+  /** Prometheus's /metrics, when it is served on this port. */
+  readonly metrics?: Handler | undefined;
 }
 
 /**
@@ -37,6 +41,7 @@ export function createDispatchingServer(
     const path = req.url?.split('?')[0] ?? '/';
     const isLog = routes.transparencyLog?.handles(path) === true;
     const isInference = routes.inference !== undefined && path.startsWith('/v1/');
+    const isMetrics = routes.metrics !== undefined && path === metricsPath;
     try {
       if (req.httpVersion === '1.1' && req.headers.host === undefined) {
         throw new CommonwealError('invalid_request', 'an HTTP/1.1 request must have a Host header', {
@@ -50,7 +55,8 @@ export function createDispatchingServer(
       writeError(res, error);
       return;
     }
-    if (isLog) routes.transparencyLog!.handle(req, res);
+    if (isMetrics) routes.metrics!(req, res);
+    else if (isLog) routes.transparencyLog!.handle(req, res);
     else if (isInference) routes.inference!(req, res);
     else fastifyHandler(req, res);
   };

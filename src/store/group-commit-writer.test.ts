@@ -58,6 +58,25 @@ describe('GroupCommitWriter', () => {
     await writer.close();
   });
 
+  it('tells its observer of each durable transaction: how many jobs it carried and how long it took', async () => {
+    const seen: { jobs: number; durationMs: number }[] = [];
+    const writer = new GroupCommitWriter(
+      store,
+      {},
+      { committed: (jobs, durationMs) => seen.push({ jobs, durationMs }) },
+    );
+    await Promise.all(ids('observed_', 300).map((id) => writer.submit(insert(id))));
+    // A failed job is not a committed one: its transactions are not reported.
+    await assert.rejects(writer.submit(insert('observed_0')));
+    assert.equal(
+      seen.reduce((sum, s) => sum + s.jobs, 0),
+      300,
+    );
+    assert.equal(seen.length, writer.stats().transactionsCommitted);
+    assert.ok(seen.every((s) => s.durationMs >= 0));
+    await writer.close();
+  });
+
   it('acknowledges a committed job only once the store says it is durable, and fails it if syncing fails', async () => {
     let syncs = 0;
     let release: (() => void) | undefined;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommonwealError, InvariantViolation } from '../errors/index.js';
 import { type GroupCommitWriterOptions, resolveGroupCommitWriterOptions } from './group-commit-writer-options.js';
@@ -22,6 +23,12 @@ export interface GroupCommitStats {
   readonly queueLength: number;
 }
 
+/** Hears of each transaction that committed and is durable, for metrics. */
+export interface GroupCommitObserver {
+  /** `jobs` shared the transaction, which took `durationMs` from its BEGIN until it was durable. */
+  committed(jobs: number, durationMs: number): void;
+}
+
 interface Entry {
   run(tx: WriteTransaction): Promise<void>;
   committed(): void;
@@ -42,6 +49,7 @@ interface Failure {
 export class GroupCommitWriter {
   readonly #store: Store;
   readonly #options: GroupCommitWriterOptions;
+  readonly #observer: GroupCommitObserver | undefined;
   #queue: Entry[] = [];
   #writing = false;
   /** Settles (never rejects) once the last committed transaction is durable and its jobs are settled. */
@@ -56,9 +64,10 @@ export class GroupCommitWriter {
   #jobsCommitted = 0;
   #jobsFailed = 0;
 
-  constructor(store: Store, options: Partial<GroupCommitWriterOptions> = {}) {
+  constructor(store: Store, options: Partial<GroupCommitWriterOptions> = {}, observer?: GroupCommitObserver) {
     this.#store = store;
     this.#options = resolveGroupCommitWriterOptions(options);
+    this.#observer = observer;
   }
 
   /** Queues a job; resolves with its result once its transaction has committed. */
@@ -187,6 +196,7 @@ export class GroupCommitWriter {
   async #transact(entries: readonly Entry[]): Promise<Failure | undefined> {
     let culprit: Entry | undefined;
     let transaction: WriteTransaction | undefined;
+    const startedAtMs = performance.now();
     try {
       await this.#store.db.transaction().execute(async (db) => {
         const tx = new WriteTransaction(db, this.#store.dialect);
@@ -210,6 +220,7 @@ export class GroupCommitWriter {
     const committed = transaction!;
     this.#synced = this.#store.durable().then(
       () => {
+        this.#observer?.committed(entries.length, performance.now() - startedAtMs);
         committed.committed();
         committed.ended();
         for (const entry of entries) entry.committed();

@@ -29,4 +29,4 @@ export { RowInserter } from './insert-rows.js';
 export { definedColumns } from './defined-columns.js';
 export type { RecordUpdate } from './record-update.js';
 export { type AppendOnlyTable, WriteTransaction } from './write-transaction.js';
-export { GroupCommitWriter, type WriteJob } from './group-commit-writer.js';
+export { type GroupCommitObserver, GroupCommitWriter, type WriteJob } from './group-commit-writer.js';

@@ -26,6 +26,7 @@ export interface TempPlatformConfig {
   readonly replicas?: Partial<ServerConfig['replicas']>;
   readonly audit?: Partial<ServerConfig['audit']>;
   readonly secretsDir?: string;
+  readonly metrics?: Partial<ServerConfig['metrics']>;
 }
 
 export function tempDataDir(): string {
