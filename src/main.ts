@@ -22,7 +22,7 @@ import { PolicyEngine, PolicyService } from './policy/index.js';
 import { gatewayOptions } from './gateway-options.js';
 import { Balancer, DeploymentRegistry, HealthChecker, RetryPolicy } from './routing/index.js';
 import { AdminTokenFile, dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
-import { createAppServer } from './server/index.js';
+import { createAppServer, ServerDrain } from './server/index.js';
 import { GroupCommitWriter, openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
 import { version } from './version.js';
@@ -32,7 +32,11 @@ export interface RunningPlatform {
   readonly app: FastifyInstance;
   readonly store: Store;
   readonly secrets: DataDirSecrets;
-  /** Stops accepting connections, lets requests in flight finish (bounded by the grace time), closes the store. */
+  /**
+   * Drains, then closes: /readyz answers 503 and new connections are refused at once,
+   * requests in flight finish (cut after `http.drainTimeoutMs`, and still recorded), then
+   * the writer flushes and the store closes.
+   */
   close(): Promise<void>;
 }
 
@@ -165,7 +169,10 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   const accessWarning = dataDirAccessWarning(config.dataDir);
   if (accessWarning !== undefined) log.warn(accessWarning);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
-  closers.push(() => store.close());
+  closers.push(async () => {
+    await store.close();
+    log.info('shutdown: store closed');
+  });
   const sources = {
     apiKeys: new ApiKeyRepository(store),
     models: new ModelRepository(store),
@@ -174,7 +181,10 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   };
   const usage = new UsageRepository(store);
   const writer = new GroupCommitWriter(store);
-  closers.push(() => writer.close());
+  closers.push(async () => {
+    await writer.close();
+    log.info('shutdown: writer flushed');
+  });
   const embedded = embeddedRuntime(config, log);
   closers.push(() => embedded.close());
   const gateway = gatewayOptions(config.gateway);
@@ -231,10 +241,12 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     responseSizeBytesMax: config.gateway.responseSizeBytesMax,
     log,
   });
+  const drain = new ServerDrain();
   const app = await createAppServer({
     config,
     log,
     version,
+    drain,
     ping: () => store.ping(),
     engineStates: () => engineStatuses(registry),
     transparencyLog: createLogHttpHandler({
@@ -286,13 +298,13 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     store,
     secrets,
     async close() {
-      const forceAfter = setTimeout(() => app.server.closeAllConnections(), config.http.shutdownGraceMs).unref();
-      app.server.closeIdleConnections();
-      try {
-        await closeInReverse(closers);
-      } finally {
-        clearTimeout(forceAfter);
-      }
+      const { drainTimeoutMs } = config.http;
+      log.info({ inFlight: drain.inFlight, drainTimeoutMs }, 'shutdown: draining, not ready, new connections refused');
+      const report = await drain.drain(app.server, drainTimeoutMs);
+      if (report.cut === 0)
+        log.info({ finished: report.inFlightAtStart }, 'shutdown: every request in flight finished');
+      else log.warn({ cut: report.cut, drainTimeoutMs }, 'shutdown: drain deadline passed; requests cut and recorded');
+      await closeInReverse(closers);
     },
   };
 }

@@ -2,16 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
-import { CommonwealError } from '../errors/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
 import { clientErrorHandler } from './client-error-handler.js';
 import { createDispatchingServer } from './dispatching-server.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
+import type { ServerDrain } from './server-drain.js';
 import { useCheckedJsonParser } from './use-checked-json-parser.js';
 
-/** The inference API's handler: plain node:http, outside Fastify, for speed on the hot path. */
-export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * The inference API's handler: plain node:http, outside Fastify, for speed on the hot path.
+ * It resolves once the request is recorded, which may be after the answer's last byte.
+ */
+export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export interface ServerParts {
   readonly config: ServerConfig;
@@ -22,7 +25,11 @@ export interface ServerParts {
   readonly ping: () => Promise<void>;
   readonly inference?: InferenceHandler | undefined;
   /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
-  readonly transparencyLog?: { handles(path: string): boolean; handle: InferenceHandler } | undefined;
+  readonly transparencyLog?:
+    | { handles(path: string): boolean; handle(req: IncomingMessage, res: ServerResponse): void }
+    | undefined;
+  /** What a shutdown drains: it counts the requests in flight, and while it drains /readyz answers 503. */
+  readonly drain: ServerDrain;
   /** The state of each deployment whose engine runs in this process, for /readyz; empty when there is none. */
   readonly engineStates?: () => Readonly<Record<string, { readonly state: string; readonly reason: string | null }>>;
 }
@@ -43,22 +50,17 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     clientErrorHandler: clientErrorHandler(config.http),
     // Bad URLs and over-long path parameters, found before routing, answer like every other error.
     frameworkErrors: fastifyErrorHandler,
-    // Closing, Fastify answers a request that still arrives on a busy keep-alive connection with
-    // its own 503 body; the onRequest hook below answers it in the OpenAI shape instead.
+    // Fastify closes only once the drain has ended every connection; a request that came on a
+    // busy keep-alive connection during the drain was served, with `connection: close`, not refused.
     return503OnClosing: false,
-    serverFactory: (fastifyHandler) => createDispatchingServer(config.http, parts, fastifyHandler),
+    serverFactory: (fastifyHandler) => createDispatchingServer(config.http, parts, fastifyHandler, parts.drain),
   });
   app.setValidatorCompiler(validatorCompiler);
   useCheckedJsonParser(app);
   app.setErrorHandler(fastifyErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (closing) throw new CommonwealError('not_ready', 'the server is shutting down; retry the request');
   });
 
   await app.register(swagger, {
@@ -71,6 +73,8 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   app.get('/admin/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    // A load balancer that still holds this connection sends no new work here.
+    if (parts.drain.draining) return reply.code(503).send({ status: 'draining' });
     try {
       await parts.ping();
       // A model that failed to load leaves the server ready: its other models still serve.
