@@ -299,8 +299,10 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     secrets,
     async close() {
       const { drainTimeoutMs } = config.http;
+      // The listener is closed before this is logged: whoever reads the line finds connections refused.
+      const drained = drain.drain(app.server, drainTimeoutMs);
       log.info({ inFlight: drain.inFlight, drainTimeoutMs }, 'shutdown: draining, not ready, new connections refused');
-      const report = await drain.drain(app.server, drainTimeoutMs);
+      const report = await drained;
       if (report.cut === 0)
         log.info({ finished: report.inFlightAtStart }, 'shutdown: every request in flight finished');
       else log.warn({ cut: report.cut, drainTimeoutMs }, 'shutdown: drain deadline passed; requests cut and recorded');
