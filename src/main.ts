@@ -42,7 +42,7 @@ import {
   loadDataDirSecrets,
   secretsDirOf,
 } from './secrets/index.js';
-import { createAppServer, createMetricsServer } from './server/index.js';
+import { createAppServer, createMetricsServer, ServerDrain } from './server/index.js';
 import { GroupCommitWriter, openStore, type Store } from './store/index.js';
 import { ApiKeyRepository, OrganizationRepository, ProjectRepository } from './tenancy/index.js';
 import { version } from './version.js';
@@ -54,7 +54,11 @@ export interface RunningPlatform {
   readonly secrets: DataDirSecrets;
   /** Where Prometheus scrapes, on the main port or `metrics.port`; undefined when metrics are off. */
   readonly metricsUrl: string | undefined;
-  /** Stops accepting connections, lets requests in flight finish (bounded by the grace time), closes the store. */
+  /**
+   * Drains, then closes: /readyz answers 503 and new connections are refused at once,
+   * requests in flight finish (cut after `http.drainTimeoutMs`, and still recorded), then
+   * the writer flushes and the store closes.
+   */
   close(): Promise<void>;
 }
 
@@ -275,7 +279,10 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   const accessWarning = dataDirAccessWarning(config.dataDir);
   if (accessWarning !== undefined) log.warn(accessWarning);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
-  closers.push(() => store.close());
+  closers.push(async () => {
+    await store.close();
+    log.info('shutdown: store closed');
+  });
   const sources = {
     apiKeys: new ApiKeyRepository(store),
     models: new ModelRepository(store),
@@ -285,7 +292,10 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   const usage = new UsageRepository(store);
   const metrics = config.metrics.enabled ? metricsParts(config) : undefined;
   const writer = new GroupCommitWriter(store, {}, metrics?.store);
-  closers.push(() => writer.close());
+  closers.push(async () => {
+    await writer.close();
+    log.info('shutdown: writer flushed');
+  });
   const embedded = embeddedRuntime(config, log);
   closers.push(() => embedded.close());
   const gateway = gatewayOptions(config.gateway);
@@ -378,11 +388,13 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
         });
   const ownMetricsPort = config.metrics.port !== undefined;
   const receipts = new ReceiptBundles({ log: transparency.tree, usage, checkpoints: transparency.checkpoints });
+  const drain = new ServerDrain();
   const app = await createAppServer({
     config,
     metrics: ownMetricsPort ? undefined : metricsHandler,
     log,
     version,
+    drain,
     ping: () => store.ping(),
     engineStates: () => engineStatuses(registry),
     gate: replicas.sync,
@@ -445,13 +457,15 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
     secrets,
     metricsUrl: metricsOrigin === undefined ? undefined : `${metricsOrigin}/metrics`,
     async close() {
-      const forceAfter = setTimeout(() => app.server.closeAllConnections(), config.http.shutdownGraceMs).unref();
-      app.server.closeIdleConnections();
-      try {
-        await closeInReverse(closers);
-      } finally {
-        clearTimeout(forceAfter);
-      }
+      const { drainTimeoutMs } = config.http;
+      // The listener is closed before this is logged: whoever reads the line finds connections refused.
+      const drained = drain.drain(app.server, drainTimeoutMs);
+      log.info({ inFlight: drain.inFlight, drainTimeoutMs }, 'shutdown: draining, not ready, new connections refused');
+      const report = await drained;
+      if (report.cut === 0)
+        log.info({ finished: report.inFlightAtStart }, 'shutdown: every request in flight finished');
+      else log.warn({ cut: report.cut, drainTimeoutMs }, 'shutdown: drain deadline passed; requests cut and recorded');
+      await closeInReverse(closers);
     },
   };
 }

@@ -13,6 +13,7 @@ import { openapiCommand } from './openapi-command.js';
 import { policyCommand } from './policy-command.js';
 import { groupsSpec, rulesSpec } from './policy-resources.js';
 import { ledgerCommand } from './ledger-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { programsCommand } from './programs-command.js';
 import { resourceCommand } from './resource-command.js';
 import { deploymentsSpec, keysSpec, modelsSpec, organizationsSpec, projectsSpec, sitesSpec } from './resources.js';
@@ -40,6 +41,7 @@ export function commonwealProgram(): Command {
   const client = () => new AdminHttpClient(settings());
 
   program.addCommand(serveCommand());
+  program.addCommand(migrateCommand());
   program.addCommand(adminTokenCommand());
   program.addCommand(initCommand(client, () => settings().server));
   program.addCommand(applyCommand(client));

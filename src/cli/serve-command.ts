@@ -51,6 +51,12 @@ export function serveCommand(): Command {
       parseInteger,
     )
     .option(
+      '--drain-timeout-ms <ms>',
+      'on SIGTERM, how long requests in flight may take to finish before they are cut ' +
+        `(env COMMONWEAL_DRAIN_TIMEOUT_MS; default ${defaults.http.drainTimeoutMs})`,
+      parseInteger,
+    )
+    .option(
       '--config <file>',
       'config file, JSON or YAML (.yaml, .yml) (env COMMONWEAL_CONFIG); flags and env win over it',
     )
@@ -62,7 +68,8 @@ export function serveCommand(): Command {
       'after',
       '\nThe admin token is generated at first start and printed once; set COMMONWEAL_ADMIN_TOKEN to choose it\n' +
         'instead. A lost one is replaced with "commonweal admin-token reset" on this machine.\n' +
-        'SIGINT or SIGTERM stop the server gracefully.',
+        'SIGINT or SIGTERM drain the server: /readyz answers 503, new connections are refused, requests in flight\n' +
+        'finish (up to the drain timeout), their records are written, then it exits 0. A second signal exits at once.',
     )
     .action(async (options) => {
       const config = loadServerConfig({
@@ -72,6 +79,7 @@ export function serveCommand(): Command {
         dataDir: options.dataDir,
         logLevel: options.logLevel,
         metricsPort: options.metricsPort,
+        drainTimeoutMs: options.drainTimeoutMs,
       });
       let platform: RunningPlatform;
       try {
@@ -86,13 +94,16 @@ export function serveCommand(): Command {
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) {
-          console.error(`${signal} again: exiting now`);
+          console.error(`${signal} again: exiting now, without waiting for requests in flight`);
           process.exit(1);
         }
         stopping = true;
         console.log(`${signal} received: finishing requests in flight, then stopping`);
         platform.close().then(
-          () => process.exit(0),
+          () => {
+            console.log('Commonweal stopped');
+            process.exit(0);
+          },
           (error: unknown) => {
             console.error('shutdown failed:', error);
             process.exit(1);

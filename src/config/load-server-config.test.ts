@@ -153,3 +153,15 @@ test('metrics: on by default on the main port; the port and token come from the 
   assert.throws(() => loadServerConfig({ metricsPort: 8080 }, {}), /"metrics.port": must differ from "port"/);
   assert.throws(() => loadServerConfig({}, { COMMONWEAL_METRICS_TOKEN: 'short' }), /"metrics.bearerToken"/);
 });
+
+test('the drain timeout comes from the file, then COMMONWEAL_DRAIN_TIMEOUT_MS, then the flag', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ http: { drainTimeoutMs: 1_000 } }));
+  assert.equal(loadServerConfig({}, {}).http.drainTimeoutMs, 30_000);
+  assert.equal(loadServerConfig({ configFile: file }, {}).http.drainTimeoutMs, 1_000);
+  const env = { COMMONWEAL_DRAIN_TIMEOUT_MS: '2000' };
+  assert.equal(loadServerConfig({ configFile: file }, env).http.drainTimeoutMs, 2_000);
+  assert.equal(loadServerConfig({ configFile: file, drainTimeoutMs: 3_000 }, env).http.drainTimeoutMs, 3_000);
+  assert.throws(() => loadServerConfig({}, { COMMONWEAL_DRAIN_TIMEOUT_MS: 'soon' }), /"http\.drainTimeoutMs"/);
+});

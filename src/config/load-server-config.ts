@@ -14,6 +14,7 @@ export interface ServerConfigOverrides {
   readonly dataDir?: string;
   readonly logLevel?: string;
   readonly metricsPort?: number;
+  readonly drainTimeoutMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +55,10 @@ function fromEnv(env: Env): Record<string, unknown> {
   return picked;
 }
 
+function httpFromEnv(env: Env): Record<string, unknown> {
+  return env.COMMONWEAL_DRAIN_TIMEOUT_MS ? { drainTimeoutMs: Number(env.COMMONWEAL_DRAIN_TIMEOUT_MS) } : {};
+}
+
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
@@ -75,7 +80,7 @@ function deepFreeze<T>(value: T): T {
 export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env = process.env): ServerConfig {
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
-  const { configFile: _ignored, metricsPort, ...flags } = overrides;
+  const { configFile: _ignored, metricsPort, drainTimeoutMs, ...flags } = overrides;
   type Section =
     | 'database'
     | 'http'
@@ -98,7 +103,7 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     ...definedOnly(flags),
     // The URL may carry a password, so it is read from the environment rather than a flag.
     database: { ...section('database'), ...(env.COMMONWEAL_DATABASE_URL ? { url: env.COMMONWEAL_DATABASE_URL } : {}) },
-    http: section('http'),
+    http: { ...section('http'), ...httpFromEnv(env), ...definedOnly({ drainTimeoutMs }) },
     gateway: section('gateway'),
     ledger: section('ledger'),
     limits: section('limits'),

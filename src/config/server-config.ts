@@ -32,7 +32,8 @@ export const ServerConfigSchema = Type.Object(
         /** Time to receive a whole request, headers and body; the answer, however long it streams, is not counted. */
         requestTimeoutMs: Type.Integer({ minimum: 100 }),
         keepAliveTimeoutMs: Type.Integer({ minimum: 100 }),
-        shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+        /** On SIGTERM, how long requests in flight (streams included) may take to finish before they are cut. */
+        drainTimeoutMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
       },
       { additionalProperties: false },
     ),
@@ -144,7 +145,8 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     // body (4 MiB) arrives in this time at about 70 KB/s.
     requestTimeoutMs: 60_000,
     keepAliveTimeoutMs: 65_000,
-    shutdownGraceMs: 10_000,
+    // Most chat answers stream in well under this; Kubernetes' termination grace period is set above it.
+    drainTimeoutMs: 30_000,
   }),
   gateway: Object.freeze({
     connectTimeoutMs: 5_000,

@@ -54,16 +54,18 @@ function sendJson(res: ServerResponse, value: unknown): void {
 
 /**
  * The OpenAI-compatible API under /v1, on plain node:http: authenticate from memory,
- * read a bounded body, resolve the model, then hand over to the proxy.
+ * read a bounded body, resolve the model, then hand over to the proxy. The handler's
+ * promise lets a shutdown wait until every request it took is recorded.
  */
 export function createInferenceHandler(
   deps: InferenceHandlerDeps,
-): (req: IncomingMessage, res: ServerResponse) => void {
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return (req, res) => {
     const requestId = newTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
     const line = new AccessLine(requestId, req);
-    handle(deps, req, res, line, requestId)
+    // Resolves once the request is recorded, whichever way it ended; it never rejects.
+    return handle(deps, req, res, line, requestId)
       .catch((error: unknown) => {
         line.errorCode = error instanceof CommonwealError ? error.code : 'internal_error';
         if (res.headersSent) {

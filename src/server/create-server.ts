@@ -10,10 +10,14 @@ import { clientErrorHandler } from './client-error-handler.js';
 import { consoleRoutes } from './console-routes.js';
 import { createDispatchingServer } from './dispatching-server.js';
 import { fastifyErrorHandler, notFoundHandler } from './fastify-error-handler.js';
+import type { ServerDrain } from './server-drain.js';
 import { useCheckedJsonParser } from './use-checked-json-parser.js';
 
-/** The inference API's handler: plain node:http, outside Fastify, for speed on the hot path. */
-export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * The inference API's handler: plain node:http, outside Fastify, for speed on the hot path.
+ * It resolves once the request is recorded, which may be after the answer's last byte.
+ */
+export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export interface ServerParts {
   readonly config: ServerConfig;
@@ -24,11 +28,15 @@ export interface ServerParts {
   readonly ping: () => Promise<void>;
   readonly inference?: InferenceHandler | undefined;
   /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
-  readonly transparencyLog?: { handles(path: string): boolean; handle: InferenceHandler } | undefined;
+  readonly transparencyLog?:
+    | { handles(path: string): boolean; handle(req: IncomingMessage, res: ServerResponse): void }
+    | undefined;
+  /** What a shutdown drains: it counts the requests in flight, and while it drains /readyz answers 503. */
+  readonly drain: ServerDrain;
   /** Replicas sharing a database: /readyz fails while this one refuses requests, so that a balancer skips it. */
   readonly gate?: ServingGate | undefined;
   /** Prometheus's /metrics on the main port; absent when metrics are off or have a listener of their own. */
-  readonly metrics?: InferenceHandler | undefined;
+  readonly metrics?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   /** The state of each deployment whose engine runs in this process, for /readyz; empty when there is none. */
   readonly engineStates?: () => Readonly<Record<string, { readonly state: string; readonly reason: string | null }>>;
 }
@@ -49,22 +57,17 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
     clientErrorHandler: clientErrorHandler(config.http),
     // Bad URLs and over-long path parameters, found before routing, answer like every other error.
     frameworkErrors: fastifyErrorHandler,
-    // Closing, Fastify answers a request that still arrives on a busy keep-alive connection with
-    // its own 503 body; the onRequest hook below answers it in the OpenAI shape instead.
+    // Fastify closes only once the drain has ended every connection; a request that came on a
+    // busy keep-alive connection during the drain was served, with `connection: close`, not refused.
     return503OnClosing: false,
-    serverFactory: (fastifyHandler) => createDispatchingServer(config.http, parts, fastifyHandler),
+    serverFactory: (fastifyHandler) => createDispatchingServer(config.http, parts, fastifyHandler, parts.drain),
   });
   app.setValidatorCompiler(validatorCompiler);
   useCheckedJsonParser(app);
   app.setErrorHandler(fastifyErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (closing) throw new CommonwealError('not_ready', 'the server is shutting down; retry the request');
   });
 
   await app.register(swagger, {
@@ -77,6 +80,8 @@ export async function createAppServer(parts: ServerParts): Promise<FastifyInstan
   app.get('/admin/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    // A load balancer that still holds this connection sends no new work here.
+    if (parts.drain.draining) return reply.code(503).send({ status: 'draining' });
     if (parts.gate?.refusal() !== undefined)
       return reply.code(503).send({ status: 'not_ready', configuration: 'stale' });
     try {

@@ -4,15 +4,18 @@ import type { ServerConfig } from '../config/index.js';
 import { CommonwealError, writeError } from '../errors/index.js';
 import { checkNoNulInUrl } from './check-no-nul.js';
 import { checkPathEncoding } from './check-path-encoding.js';
+import type { ServerDrain } from './server-drain.js';
 import { writeSocketError } from './write-socket-error.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/** A handler that may go on after the answer's last byte, recording the request; it resolves once done. */
+type SettlingHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export const metricsPath = '/metrics';
 
 /** The handlers that bypass Fastify, for speed on the hot path. */
 export interface PlainRoutes {
-  readonly inference?: Handler | undefined;
+  readonly inference?: SettlingHandler | undefined;
   /** The transparency log's public endpoints and receipts, answered before the gateway sees /v1. */
   readonly transparencyLog?: { handles(path: string): boolean; handle: Handler } | undefined;
   /** Prometheus's /metrics, when it is served on this port. */
@@ -21,12 +24,14 @@ export interface PlainRoutes {
 
 /**
  * The node:http server under everything: the log's paths and /v1 go to their plain
- * handlers, the rest to Fastify. It bounds how long a request may take to arrive.
+ * handlers, the rest to Fastify. It bounds how long a request may take to arrive, and
+ * tells `drain` about every request, so that a shutdown waits for them.
  */
 export function createDispatchingServer(
   http: ServerConfig['http'],
   routes: PlainRoutes,
   fastifyHandler: Handler,
+  drain: ServerDrain,
 ): Server {
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = http;
   const timeouts = {
@@ -42,6 +47,8 @@ export function createDispatchingServer(
     const isLog = routes.transparencyLog?.handles(path) === true;
     const isInference = routes.inference !== undefined && path.startsWith('/v1/');
     const isMetrics = routes.metrics !== undefined && path === metricsPath;
+    // A keep-alive client learns from this answer to open its next connection elsewhere.
+    if (drain.draining) res.setHeader('connection', 'close');
     try {
       if (req.httpVersion === '1.1' && req.headers.host === undefined) {
         throw new CommonwealError('invalid_request', 'an HTTP/1.1 request must have a Host header', {
@@ -52,13 +59,22 @@ export function createDispatchingServer(
       // Fastify checks the escapes of its own routes (FST_ERR_BAD_URL).
       if (isLog || isInference) checkPathEncoding(path);
     } catch (error) {
+      drain.track(res);
       writeError(res, error);
       return;
     }
-    if (isMetrics) routes.metrics!(req, res);
-    else if (isLog) routes.transparencyLog!.handle(req, res);
-    else if (isInference) routes.inference!(req, res);
-    else fastifyHandler(req, res);
+    if (isMetrics) {
+      drain.track(res);
+      routes.metrics!(req, res);
+    } else if (isLog) {
+      drain.track(res);
+      routes.transparencyLog!.handle(req, res);
+    } else if (isInference) {
+      drain.track(res, routes.inference!(req, res));
+    } else {
+      drain.track(res);
+      fastifyHandler(req, res);
+    }
   };
   // Node would answer a missing Host (400), an Expect other than 100-continue (417) and a
   // CONNECT (the connection closed) itself, outside the OpenAI shape. The Host check is

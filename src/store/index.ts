@@ -21,6 +21,8 @@ export { openSqliteStore } from './sqlite-store.js';
 export { openReadOnlySqliteStore } from './open-read-only-sqlite-store.js';
 export { openPostgresStore } from './postgres-store.js';
 export { openStore } from './open-store.js';
+export { migrateSchema } from './migrate-schema.js';
+export { type SchemaStatus, schemaStatus } from './schema-status.js';
 export type { Store, StoreDialect } from './store.js';
 export { type Page, type PageRequest, pageLimitDefault, pageLimitMax, toPage } from './page.js';
 export { newRecordId, newTimeOrderedId, nowIso } from './record-id.js';
