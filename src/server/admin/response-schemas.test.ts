@@ -15,11 +15,17 @@ import type { PolicyExplanation } from '../../policy/policy-explanation.js';
 import type { JurisdictionGroupView, ResidencyPolicyView } from '../../policy/policy-service.js';
 import type { PolicySimulation } from '../../policy/policy-simulation.js';
 import type { ApiKey, Organization, Project } from '../../tenancy/index.js';
-import { DeploymentSchema, EngineStatusSchema, ModelPullSchema, ModelSchema, SiteSchema } from './catalog-schemas.js';
-import { BudgetSchema, RateLimitSchema, StatementSchema } from './credit-schemas.js';
-import { ApplicationSchema, ProgramReportSchema, ProgramSchema } from './fund-schemas.js';
-import { LedgerAccountSchema, LedgerTransferSchema, LedgerVerificationSchema } from './ledger-schemas.js';
-import {
+import type {
+  DeploymentSchema,
+  EngineStatusSchema,
+  ModelPullSchema,
+  ModelSchema,
+  SiteSchema,
+} from './catalog-schemas.js';
+import type { BudgetSchema, RateLimitSchema, StatementSchema } from './credit-schemas.js';
+import type { ApplicationSchema, ProgramReportSchema, ProgramSchema } from './fund-schemas.js';
+import type { LedgerAccountSchema, LedgerTransferSchema, LedgerVerificationSchema } from './ledger-schemas.js';
+import type {
   JurisdictionGroupSchema,
   PolicyChangeSchema,
   PolicyExplanationSchema,
@@ -27,8 +33,8 @@ import {
   PolicySimulationSchema,
   ResidencyPolicySchema,
 } from './policy-view-schemas.js';
-import { ApiKeySchema, OrganizationSchema, ProjectSchema } from './tenancy-schemas.js';
-import { UsageRecordSchema } from './usage-record-schemas.js';
+import type { ApiKeySchema, OrganizationSchema, ProjectSchema } from './tenancy-schemas.js';
+import type { UsageRecordSchema } from './usage-record-schemas.js';
 
 /**
  * True when a schema lists every field of its domain type and each field's schema type
