@@ -3,3 +3,21 @@ export { newUsageRecord, type UsageInput } from './new-usage-record.js';
 export { type TokenUsage, type UsageEndpoint, type UsageOutcome, type UsageRecord, unmetered } from './usage-record.js';
 export { type ReceiptedUsage, UsageReader } from './usage-reader.js';
 export { type ReceiptRef, type UsageFilter, UsageRepository } from './usage-repository.js';
+export { DenialCounter, type DenialCounterOptions } from './denial-counter.js';
+export { latencyBucketBoundsMs, latencyBucketCount, latencyBucketOf, latencyQuantileMs } from './latency-histogram.js';
+export { addRecord, emptySums, type RollupSums, rollupSumColumns, sumIndex } from './rollup-sums.js';
+export { UsageRollupFollower, type UsageRollupFollowerOptions } from './usage-rollup-follower.js';
+export {
+  addGroup,
+  emptyGroup,
+  type GroupOptions,
+  type RollupDimension,
+  type RollupFigures,
+  type RollupFilter,
+  type RollupGranularity,
+  type RollupGroup,
+  type RollupRange,
+  rollupDimensions,
+  toFigures,
+  UsageRollupReader,
+} from './usage-rollup-reader.js';
