@@ -58,6 +58,8 @@ export interface GroupOptions {
   readonly top?: number | undefined;
   /** Only requests that reached a site. */
   readonly served?: boolean | undefined;
+  /** Only rows whose `dimension` is one of `values`. */
+  readonly only?: { readonly dimension: RollupDimension; readonly values: readonly (string | number)[] } | undefined;
 }
 
 export function toFigures(group: Pick<RollupGroup, 'sums' | 'errors'>): RollupFigures {
@@ -127,6 +129,10 @@ export class UsageRollupReader {
         conditions.push(sql`${sql.raw(rollupDimensions[dimension as RollupDimension])} = ${value}`);
     }
     if (options.served === true) conditions.push(sql`site_id <> ''`);
+    if (options.only !== undefined) {
+      const values = options.only.values.length === 0 ? [null] : options.only.values;
+      conditions.push(sql`${sql.raw(rollupDimensions[options.only.dimension])} in (${sql.join(values)})`);
+    }
     const groupColumns = groupBy.map((g) => sql.raw(columnOf(g)));
     const grouped = groupBy.length === 0 ? sql`` : sql` group by ${sql.join(groupColumns)}`;
     const ordered =

@@ -121,6 +121,10 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'DELETE', template: '/deployments/{deploymentId}', access: 'operator' },
   { method: 'GET', template: '/deployments/{deploymentId}/status', access: 'operator' },
   { method: 'GET', template: '/usage', access: 'org-filter' },
+  { method: 'GET', template: '/usage/series', access: 'org-filter' },
+  { method: 'GET', template: '/usage/export.csv', access: 'org-filter' },
+  { method: 'GET', template: '/usage/flows', access: 'org-filter' },
+  { method: 'GET', template: '/console/overview', access: 'org-filter' },
   { method: 'GET', template: '/orgs/{orgId}/policy', access: 'org' },
   {
     method: 'PUT',
