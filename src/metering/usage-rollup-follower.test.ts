@@ -151,6 +151,11 @@ async function assertRollupsMatch(store: Store, records: readonly UsageRecord[])
         (r) => bucketOf(r.createdAt, granularity) === row.keys[0] && r.modelId === row.keys[1],
       );
       const figures = toFigures(row);
+      assert.equal(figures.requests, group.length, 'the rows without projects and keys sum the same records');
+      assert.equal(
+        figures.creditsChargedMicro,
+        group.reduce((sum, r) => sum + (r.creditsChargedMicro ?? 0), 0),
+      );
       const latencies = group.map((r) => r.totalMs);
       const firstBytes = group.flatMap((r) => (r.firstByteMs === null ? [] : [r.firstByteMs]));
       assertBracketed(figures.latencyP50Ms, exactQuantile(latencies, 0.5), 'latency p50');

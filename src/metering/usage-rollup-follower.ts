@@ -37,11 +37,19 @@ interface RecordRow {
 
 type RollupKey = readonly (string | number)[];
 
-/** A record's hour and day: the buckets it counts in, by the instant it finished. */
-function bucketsOf(createdAt: string): readonly ['hour' | 'day', string][] {
+/**
+ * A record's hour and day, the buckets it counts in by the instant it finished, each at two
+ * levels: with its project and key, and (`_org`) without them, which has several times
+ * fewer rows for the charts that neither filter nor group by project or key.
+ */
+function bucketsOf(createdAt: string): readonly [string, string, boolean][] {
+  const hour = `${createdAt.slice(0, 13)}:00:00.000Z`;
+  const day = `${createdAt.slice(0, 10)}T00:00:00.000Z`;
   return [
-    ['hour', `${createdAt.slice(0, 13)}:00:00.000Z`],
-    ['day', `${createdAt.slice(0, 10)}T00:00:00.000Z`],
+    ['hour', hour, true],
+    ['day', day, true],
+    ['hour_org', hour, false],
+    ['day_org', day, false],
   ];
 }
 
@@ -187,13 +195,13 @@ export class UsageRollupFollower {
 function aggregate(records: readonly RecordRow[]): Map<string, { key: RollupKey; sums: RollupSums }> {
   const byKey = new Map<string, { key: RollupKey; sums: RollupSums }>();
   for (const record of records) {
-    for (const [granularity, bucketStart] of bucketsOf(record.createdAt)) {
+    for (const [granularity, bucketStart, withProject] of bucketsOf(record.createdAt)) {
       const key: RollupKey = [
         granularity,
         bucketStart,
         record.organizationId,
-        record.projectId,
-        record.apiKeyId,
+        withProject ? record.projectId : '',
+        withProject ? record.apiKeyId : '',
         record.modelId,
         record.siteId ?? '',
         record.jurisdiction ?? '',

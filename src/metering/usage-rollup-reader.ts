@@ -97,6 +97,13 @@ type Grouping = 'bucket' | RollupDimension;
 
 const columnOf = (grouping: Grouping): string => (grouping === 'bucket' ? 'bucket_start' : rollupDimensions[grouping]);
 
+/** Whether a query needs the rows that keep projects and keys apart, or can read the fewer that sum them. */
+function needsProjects(filter: RollupFilter, groupBy: readonly Grouping[]): boolean {
+  return (
+    filter.project !== undefined || filter.key !== undefined || groupBy.includes('project') || groupBy.includes('key')
+  );
+}
+
 /**
  * Reads the rollups that `UsageRollupFollower` keeps: sums over a period, grouped by any of
  * their dimensions and by bucket, in one query each. The console's charts read only these,
@@ -116,11 +123,12 @@ export class UsageRollupReader {
     groupBy: readonly Grouping[],
     options: GroupOptions = {},
   ): Promise<RollupGroup[]> {
+    const level = needsProjects(filter, groupBy) ? range.granularity : `${range.granularity}_org`;
     const keys = groupBy.map((g, i) => sql`${sql.raw(columnOf(g))} as ${sql.raw(`k${i}`)}`);
     const sums = rollupSumColumns.map((c, i) => sql`sum(${sql.raw(c)}) as ${sql.raw(`s${i}`)}`);
     const errors = sql`sum(case when outcome <> 'success' then requests else 0 end) as errors`;
     const conditions: RawBuilder<unknown>[] = [
-      sql`granularity = ${range.granularity}`,
+      sql`granularity = ${level}`,
       sql`bucket_start >= ${range.from}`,
       sql`bucket_start < ${range.to}`,
     ];
@@ -130,6 +138,7 @@ export class UsageRollupReader {
     }
     if (options.served === true) conditions.push(sql`site_id <> ''`);
     if (options.only !== undefined) {
+      // The only dimensions `only` takes are those the query groups by, so the level above already fits them.
       const values = options.only.values.length === 0 ? [null] : options.only.values;
       conditions.push(sql`${sql.raw(rollupDimensions[options.only.dimension])} in (${sql.join(values)})`);
     }

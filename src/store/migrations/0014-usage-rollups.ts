@@ -12,7 +12,8 @@ export function rollupHistogramColumns(prefix: 'latency' | 'first_byte'): readon
 
 /**
  * What the console's charts read instead of the usage records: per hour and per day, the
- * sums of every organization × project × key × model × site × outcome that had requests,
+ * sums of every organization × project × key × model × site × outcome that had requests
+ * (granularity `hour`, `day`; and `hour_org`, `day_org` with project and key left '')
  * with latency and time-to-first-token histograms that add up across rows. A record's
  * absent site, jurisdiction or error code is stored as '' so that the key stays unique
  * (SQL's NULLs never conflict). A follower of `usage_records.seq` fills them; its cursor
