@@ -26,6 +26,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '1000000' },
     samples: { type: 'string', default: '200' },
     stores: { type: 'string', default: 'sqlite,postgres' },
+    results: { type: 'string', default: 'console.md' },
   },
 });
 const recordCount = integerOption('records', values.records, 1000, 10_000_000);
@@ -34,7 +35,8 @@ const stores = listOption<StoreDialect>('stores', values.stores, ['sqlite', 'pos
 const days = 90;
 const warmupCalls = 5;
 const adminToken = 'cw_admin_bench_token_0123456789abcdef';
-const resultsFile = fileURLToPath(new URL('../../../bench/results/console.md', import.meta.url));
+if (!/^[\w.-]+\.md$/.test(values.results)) throw new RangeError('--results must be a file name such as console.md');
+const resultsFile = fileURLToPath(new URL(`../../../bench/results/${values.results}`, import.meta.url));
 
 interface Timing {
   readonly call: ConsoleCall;
@@ -81,7 +83,9 @@ async function admin(baseUrl: string, method: 'POST' | 'PUT', path: string, body
 async function seedCatalog(baseUrl: string): Promise<string> {
   for (const site of seedSites)
     await admin(baseUrl, 'POST', '/sites', { id: site.id, name: site.id, jurisdiction: site.jurisdiction });
-  for (const id of seedModels) await admin(baseUrl, 'POST', '/models', { id });
+  for (const id of seedModels) {
+    await admin(baseUrl, 'POST', '/models', { id, inputPriceMicroPerMtok: 100_000, outputPriceMicroPerMtok: 300_000 });
+  }
   for (const organization of seedOrganizations) {
     await admin(baseUrl, 'POST', '/orgs', {
       id: organization.id,

@@ -11,13 +11,13 @@ export {
   addGroup,
   emptyGroup,
   type GroupOptions,
-  type RollupDimension,
   type RollupFigures,
   type RollupFilter,
   type RollupGranularity,
   type RollupGroup,
   type RollupRange,
-  rollupDimensions,
   toFigures,
   UsageRollupReader,
 } from './usage-rollup-reader.js';
+export { type RollupDimension, rollupDimensions } from './usage-rollup-dimensions.js';
+export { rollupLevels } from './rollup-levels.js';

@@ -27,6 +27,7 @@ export const rollupSumColumns: readonly string[] = Object.freeze([
   'latency_ms_sum',
   'first_byte_ms_sum',
   'first_byte_count',
+  'errors',
   ...rollupHistogramColumns('latency'),
   ...rollupHistogramColumns('first_byte'),
 ]);
@@ -42,8 +43,9 @@ export const sumIndex = Object.freeze({
   latencyMsSum: 6,
   firstByteMsSum: 7,
   firstByteCount: 8,
-  latencyHistogram: 9,
-  firstByteHistogram: 9 + latencyBucketCount,
+  errors: 9,
+  latencyHistogram: 10,
+  firstByteHistogram: 10 + latencyBucketCount,
 });
 
 /** A rollup's sums as one array, in the order of `rollupSumColumns`, so that adding two is one loop. */
@@ -62,6 +64,7 @@ export interface RollupContribution {
   readonly creditsWrittenOffMicro: number | null;
   readonly totalMs: number;
   readonly firstByteMs: number | null;
+  readonly outcome: string;
 }
 
 export function addRecord(sums: RollupSums, record: RollupContribution): void {
@@ -72,6 +75,7 @@ export function addRecord(sums: RollupSums, record: RollupContribution): void {
   sums[sumIndex.creditsChargedMicro]! += record.creditsChargedMicro ?? 0;
   sums[sumIndex.creditsWrittenOffMicro]! += record.creditsWrittenOffMicro ?? 0;
   sums[sumIndex.latencyMsSum]! += record.totalMs;
+  if (record.outcome !== 'success') sums[sumIndex.errors]! += 1;
   sums[sumIndex.latencyHistogram + latencyBucketOf(record.totalMs)]! += 1;
   if (record.firstByteMs !== null) {
     sums[sumIndex.firstByteMsSum]! += record.firstByteMs;

@@ -7,7 +7,8 @@ import { latencyBucketBoundsMs } from './latency-histogram.js';
 import type { UsageRecord } from './usage-record.js';
 import { UsageRepository } from './usage-repository.js';
 import { UsageRollupFollower } from './usage-rollup-follower.js';
-import { type RollupGranularity, rollupDimensions, toFigures, UsageRollupReader } from './usage-rollup-reader.js';
+import { rollupDimensions } from './usage-rollup-dimensions.js';
+import { type RollupGranularity, toFigures, UsageRollupReader } from './usage-rollup-reader.js';
 
 /** A small deterministic generator (mulberry32), so that a failure can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -143,6 +144,26 @@ async function assertRollupsMatch(store: Store, records: readonly UsageRecord[])
           creditsWrittenOffMicro: sum((r) => r.creditsWrittenOffMicro),
         },
       );
+    }
+    // Every level: grouped by each dimension alone, by an organization and a dimension, filtered by a value.
+    for (const dimension of dimensionNames) {
+      for (const [groupBy, filter] of [
+        [['bucket', dimension], {}],
+        [['bucket', 'organization', dimension], {}],
+        [['bucket'], { [dimension]: dimensionValue(records[0]!, dimension) }],
+      ] as const) {
+        const got = await reader.groups(range, filter, groupBy);
+        const want = new Map<string, number>();
+        for (const record of records) {
+          if (Object.entries(filter).some(([d, v]) => dimensionValue(record, d as typeof dimension) !== v)) continue;
+          const key = JSON.stringify(
+            groupBy.map((g) => (g === 'bucket' ? bucketOf(record.createdAt, granularity) : dimensionValue(record, g))),
+          );
+          want.set(key, (want.get(key) ?? 0) + 1);
+        }
+        const label = `${granularity} ${groupBy.join(',')} ${JSON.stringify(filter)}`;
+        assert.deepEqual(new Map(got.map((row) => [JSON.stringify(row.keys), row.sums[0]])), want, label);
+      }
     }
     // Percentiles of merged buckets: a whole day per model, across every other dimension.
     const byModel = await reader.groups(range, {}, ['bucket', 'model']);

@@ -1,6 +1,21 @@
 import { CompiledQuery } from 'kysely';
 import type { GroupCommitWriter, WriteTransaction } from '../store/index.js';
+import { rollupLevels } from './rollup-levels.js';
 import { addRecord, emptySums, type RollupSums, rollupKeyColumns, rollupSumColumns } from './rollup-sums.js';
+import type { RollupDimension } from './usage-rollup-dimensions.js';
+
+/** The dimensions of a rollup's key after its granularity and bucket, in the order of `rollupKeyColumns`. */
+const keyDimensions: readonly RollupDimension[] = [
+  'organization',
+  'project',
+  'key',
+  'model',
+  'site',
+  'jurisdiction',
+  'status',
+  'outcome',
+  'errorCode',
+];
 
 export interface UsageRollupFollowerOptions {
   /** How often the follower looks for new records; with one step's time, the bound on how stale rollups are. */
@@ -37,21 +52,26 @@ interface RecordRow {
 
 type RollupKey = readonly (string | number)[];
 
-/**
- * A record's hour and day, the buckets it counts in by the instant it finished, each at two
- * levels: with its project and key, and (`_org`) without them, which has several times
- * fewer rows for the charts that neither filter nor group by project or key.
- */
-function bucketsOf(createdAt: string): readonly [string, string, boolean][] {
-  const hour = `${createdAt.slice(0, 13)}:00:00.000Z`;
-  const day = `${createdAt.slice(0, 10)}T00:00:00.000Z`;
-  return [
-    ['hour', hour, true],
-    ['day', day, true],
-    ['hour_org', hour, false],
-    ['day_org', day, false],
-  ];
+/** The value of each dimension of a record as rollups store it: '' for a site, jurisdiction or code it had not. */
+function dimensionValues(record: RecordRow): Readonly<Record<RollupDimension, string | number>> {
+  return {
+    organization: record.organizationId,
+    project: record.projectId,
+    key: record.apiKeyId,
+    model: record.modelId,
+    site: record.siteId ?? '',
+    jurisdiction: record.jurisdiction ?? '',
+    status: record.status,
+    outcome: record.outcome,
+    errorCode: record.errorCode ?? '',
+  };
 }
+
+/** Each level's dimensions in key order, with whether the level keeps it; '' (or status 0) where it does not. */
+const levelKeys = rollupLevels.map((level) => ({
+  name: level.name,
+  keeps: keyDimensions.map((d) => level.keeps.includes(d)),
+}));
 
 function upsertText(rowCount: number, placeholder: (n: number) => string): string {
   const columns = [...rollupKeyColumns, ...rollupSumColumns];
@@ -195,28 +215,26 @@ export class UsageRollupFollower {
 function aggregate(records: readonly RecordRow[]): Map<string, { key: RollupKey; sums: RollupSums }> {
   const byKey = new Map<string, { key: RollupKey; sums: RollupSums }>();
   for (const record of records) {
-    for (const [granularity, bucketStart, withProject] of bucketsOf(record.createdAt)) {
-      const key: RollupKey = [
-        granularity,
-        bucketStart,
-        record.organizationId,
-        withProject ? record.projectId : '',
-        withProject ? record.apiKeyId : '',
-        record.modelId,
-        record.siteId ?? '',
-        record.jurisdiction ?? '',
-        record.status,
-        record.outcome,
-        record.errorCode ?? '',
-      ];
-      const id = key.join('\u0000');
-      let entry = byKey.get(id);
-      if (entry === undefined) {
-        entry = { key, sums: emptySums() };
-        byKey.set(id, entry);
+    const values = dimensionValues(record);
+    const buckets: readonly [string, string][] = [
+      ['hour', `${record.createdAt.slice(0, 13)}:00:00.000Z`],
+      ['day', `${record.createdAt.slice(0, 10)}T00:00:00.000Z`],
+    ];
+    for (const [granularity, bucketStart] of buckets)
+      for (const level of levelKeys) {
+        const key: RollupKey = [
+          `${granularity}:${level.name}`,
+          bucketStart,
+          ...keyDimensions.map((d, i) => (level.keeps[i] ? values[d] : d === 'status' ? 0 : '')),
+        ];
+        const id = key.join('\u0000');
+        let entry = byKey.get(id);
+        if (entry === undefined) {
+          entry = { key, sums: emptySums() };
+          byKey.set(id, entry);
+        }
+        addRecord(entry.sums, record);
       }
-      addRecord(entry.sums, record);
-    }
   }
   return byKey;
 }

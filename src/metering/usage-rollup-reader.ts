@@ -1,22 +1,10 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Store } from '../store/index.js';
 import { latencyBucketCount, latencyQuantileMs } from './latency-histogram.js';
+import { levelFor } from './rollup-levels.js';
 import { emptySums, type RollupSums, rollupSumColumns, sumIndex } from './rollup-sums.js';
+import { type RollupDimension, rollupDimensions } from './usage-rollup-dimensions.js';
 
-/** What rollups can be grouped and filtered by, and the column each is stored in. */
-export const rollupDimensions = Object.freeze({
-  organization: 'organization_id',
-  project: 'project_id',
-  key: 'api_key_id',
-  model: 'model_id',
-  site: 'site_id',
-  jurisdiction: 'jurisdiction',
-  status: 'status',
-  outcome: 'outcome',
-  errorCode: 'error_code',
-} as const);
-
-export type RollupDimension = keyof typeof rollupDimensions;
 export type RollupGranularity = 'hour' | 'day';
 
 /** Only rows whose dimensions equal these; a site, jurisdiction or error code a record had not is ''. */
@@ -33,8 +21,6 @@ export interface RollupRange {
 export interface RollupGroup {
   readonly keys: readonly (string | number)[];
   readonly sums: RollupSums;
-  /** Requests that did not end in success. */
-  readonly errors: number;
 }
 
 /** Sums of a group as the admin API shows them, with latencies estimated from their histograms. */
@@ -62,14 +48,14 @@ export interface GroupOptions {
   readonly only?: { readonly dimension: RollupDimension; readonly values: readonly (string | number)[] } | undefined;
 }
 
-export function toFigures(group: Pick<RollupGroup, 'sums' | 'errors'>): RollupFigures {
+export function toFigures(group: { readonly sums: RollupSums }): RollupFigures {
   const { sums } = group;
   const latency = sums.slice(sumIndex.latencyHistogram, sumIndex.latencyHistogram + latencyBucketCount);
   const firstByte = sums.slice(sumIndex.firstByteHistogram, sumIndex.firstByteHistogram + latencyBucketCount);
   const requests = sums[sumIndex.requests]!;
   return {
     requests,
-    errors: group.errors,
+    errors: sums[sumIndex.errors]!,
     promptTokens: sums[sumIndex.promptTokens]!,
     completionTokens: sums[sumIndex.completionTokens]!,
     creditsPricedMicro: sums[sumIndex.creditsPricedMicro]!,
@@ -84,24 +70,28 @@ export function toFigures(group: Pick<RollupGroup, 'sums' | 'errors'>): RollupFi
 }
 
 /** Adds `group` into `into`, which is changed. */
-export function addGroup(into: { sums: RollupSums; errors: number }, group: RollupGroup): void {
+export function addGroup(into: { sums: RollupSums }, group: { readonly sums: RollupSums }): void {
   for (let i = 0; i < into.sums.length; i += 1) into.sums[i]! += group.sums[i]!;
-  into.errors += group.errors;
 }
 
-export function emptyGroup(): { sums: RollupSums; errors: number } {
-  return { sums: emptySums(), errors: 0 };
+export function emptyGroup(): { sums: RollupSums } {
+  return { sums: emptySums() };
 }
 
 type Grouping = 'bucket' | RollupDimension;
 
 const columnOf = (grouping: Grouping): string => (grouping === 'bucket' ? 'bucket_start' : rollupDimensions[grouping]);
 
-/** Whether a query needs the rows that keep projects and keys apart, or can read the fewer that sum them. */
-function needsProjects(filter: RollupFilter, groupBy: readonly Grouping[]): boolean {
-  return (
-    filter.project !== undefined || filter.key !== undefined || groupBy.includes('project') || groupBy.includes('key')
-  );
+/** The dimensions a query filters or groups by, which the level it reads must keep. */
+function dimensionsOf(filter: RollupFilter, groupBy: readonly Grouping[], options: GroupOptions): Set<RollupDimension> {
+  const needed = new Set<RollupDimension>();
+  for (const [dimension, value] of Object.entries(filter)) {
+    if (value !== undefined) needed.add(dimension as RollupDimension);
+  }
+  for (const grouping of groupBy) if (grouping !== 'bucket') needed.add(grouping);
+  if (options.served === true) needed.add('site');
+  if (options.only !== undefined) needed.add(options.only.dimension);
+  return needed;
 }
 
 /**
@@ -123,10 +113,9 @@ export class UsageRollupReader {
     groupBy: readonly Grouping[],
     options: GroupOptions = {},
   ): Promise<RollupGroup[]> {
-    const level = needsProjects(filter, groupBy) ? range.granularity : `${range.granularity}_org`;
+    const level = `${range.granularity}:${levelFor(dimensionsOf(filter, groupBy, options))}`;
     const keys = groupBy.map((g, i) => sql`${sql.raw(columnOf(g))} as ${sql.raw(`k${i}`)}`);
     const sums = rollupSumColumns.map((c, i) => sql`sum(${sql.raw(c)}) as ${sql.raw(`s${i}`)}`);
-    const errors = sql`sum(case when outcome <> 'success' then requests else 0 end) as errors`;
     const conditions: RawBuilder<unknown>[] = [
       sql`granularity = ${level}`,
       sql`bucket_start >= ${range.from}`,
@@ -138,7 +127,6 @@ export class UsageRollupReader {
     }
     if (options.served === true) conditions.push(sql`site_id <> ''`);
     if (options.only !== undefined) {
-      // The only dimensions `only` takes are those the query groups by, so the level above already fits them.
       const values = options.only.values.length === 0 ? [null] : options.only.values;
       conditions.push(sql`${sql.raw(rollupDimensions[options.only.dimension])} in (${sql.join(values)})`);
     }
@@ -150,7 +138,7 @@ export class UsageRollupReader {
         : groupBy.length === 0
           ? sql``
           : sql` order by ${sql.join(groupColumns)}`;
-    const query = sql<Record<string, unknown>>`select ${sql.join([...keys, ...sums, errors])} from usage_rollups
+    const query = sql<Record<string, unknown>>`select ${sql.join([...keys, ...sums])} from usage_rollups
       where ${sql.join(conditions, sql` and `)}${grouped}${ordered}`;
     const { rows } = await query.execute(this.#store.db);
     return rows
@@ -158,7 +146,6 @@ export class UsageRollupReader {
       .map((row) => ({
         keys: groupBy.map((g, i) => (g === 'status' ? Number(row[`k${i}`]) : String(row[`k${i}`]))),
         sums: rollupSumColumns.map((_, i) => Number(row[`s${i}`])),
-        errors: Number(row.errors),
       }));
   }
 

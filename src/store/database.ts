@@ -158,6 +158,8 @@ export interface UsageRollupsTable {
   latencyMsSum: number;
   firstByteMsSum: number;
   firstByteCount: number;
+  /** Requests that did not end in success. */
+  errors: number;
 }
 
 /** How far each follower of `usage_records.seq` has read: the last seq it has added in. */

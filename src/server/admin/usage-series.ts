@@ -21,8 +21,8 @@ export interface UsageSeries {
   readonly points: readonly SeriesPoint[];
 }
 
-function subtract(from: RollupGroup, part: { sums: number[]; errors: number }): RollupGroup {
-  return { keys: from.keys, sums: from.sums.map((n, i) => n - part.sums[i]!), errors: from.errors - part.errors };
+function subtract(from: RollupGroup, part: { sums: number[] }): RollupGroup {
+  return { keys: from.keys, sums: from.sums.map((n, i) => n - part.sums[i]!) };
 }
 
 /**
@@ -47,7 +47,7 @@ export async function usageSeries(
   const top = await rollups.groups(range, filter, [groupBy], { top: groupsMax });
   const keys = top.map((row) => row.keys[0]!);
   const rows = await rollups.groups(range, filter, ['bucket', groupBy], { only: { dimension: groupBy, values: keys } });
-  const inTop = new Map<string, { sums: number[]; errors: number }>();
+  const inTop = new Map<string, { sums: number[] }>();
   const points: SeriesPoint[] = [];
   for (const row of rows) {
     const bucketStart = String(row.keys[0]);

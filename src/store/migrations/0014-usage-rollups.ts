@@ -36,6 +36,7 @@ export function usageRollups(dialect: StoreDialect): Migration {
       'latency_ms_sum',
       'first_byte_ms_sum',
       'first_byte_count',
+      'errors',
       ...rollupHistogramColumns('latency'),
       ...rollupHistogramColumns('first_byte'),
     ]) {
@@ -47,7 +48,7 @@ export function usageRollups(dialect: StoreDialect): Migration {
     async up(db: Kysely<unknown>): Promise<void> {
       const table = db.schema
         .createTable('usage_rollups')
-        .addColumn('granularity', 'varchar(8)', (c) => c.notNull())
+        .addColumn('granularity', 'varchar(24)', (c) => c.notNull())
         .addColumn('bucket_start', instant, (c) => c.notNull())
         .addColumn('organization_id', id(64), (c) => c.notNull())
         .addColumn('project_id', id(64), (c) => c.notNull())
