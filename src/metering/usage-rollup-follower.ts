@@ -26,7 +26,7 @@ export interface UsageRollupFollowerOptions {
 }
 
 const cursorName = 'usage_rollups';
-/** Rows per upsert: 60 parameters each stays far below what either database binds in one statement. */
+/** Rows per upsert: 61 parameters each stays far below what either database binds in one statement. */
 const rowsPerUpsertMax = 200;
 
 interface RecordRow {

@@ -116,8 +116,8 @@ const Flows = Type.Object({
   ),
 });
 
-type FilterQuery = { organizationId?: string | undefined } & RollupFilterQuery;
-type RollupFilterQuery = Partial<Static<typeof SeriesQuery>>;
+/** The filters of a query; the overview and the flows take only the organization. */
+type FilterQuery = Partial<Static<typeof SeriesQuery>>;
 
 /** The rollup filter a caller may use: an organization admin's is always its own organization. */
 function scopedFilter(principal: AdminPrincipal, query: FilterQuery): RollupFilter {
