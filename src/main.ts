@@ -20,7 +20,7 @@ import { createEngine, EmbeddedRuntime, type EngineStatus } from './engines/inde
 import { Admission, createInferenceHandler, InferenceCatalog, InferenceProxy } from './gateway/index.js';
 import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
 import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
-import { UsageRepository } from './metering/index.js';
+import { DenialCounter, UsageRepository, UsageRollupFollower, UsageRollupReader } from './metering/index.js';
 import { ModelPulls } from './model-files/index.js';
 import {
   createMetricsHandler,
@@ -348,6 +348,17 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   // Holds that timed out while the server was down are voided before it serves anyone.
   await billing.sweeper.sweep();
   const healthVerdicts = new Map<string, boolean>();
+  const rollups = new UsageRollupFollower(writer, {
+    intervalMs: config.metering.rollupIntervalMs,
+    recordsPerStepMax: config.metering.rollupRecordsPerStepMax,
+    onError: (err) => log.error({ err }, 'usage rollups not updated'),
+  });
+  closers.push(() => rollups.stop());
+  const denials = new DenialCounter(writer, {
+    flushIntervalMs: config.metering.denialFlushIntervalMs,
+    onError: (err) => log.error({ err }, 'counts of refused requests not written'),
+  });
+  closers.push(() => denials.stop());
   const health = new HealthChecker(
     () => registry.all(),
     gateway.healthCheck,
@@ -416,6 +427,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       log,
       metrics: metrics?.gateway,
       gate: replicas.sync,
+      denials,
     }),
     admin: {
       adminTokenHash: secrets.adminTokenHash,
@@ -424,6 +436,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       ...sources,
       usage,
       receipts,
+      rollups: new UsageRollupReader(store),
       policy,
       onCatalogChange: () => catalog.reload(),
       engineStatus: (deploymentId) => registry.get(deploymentId)?.engine.status?.(),
@@ -450,6 +463,8 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   health.start();
   transparency.checkpoints.start();
   billing.sweeper.start();
+  rollups.start();
+  denials.start();
   return {
     url,
     app,

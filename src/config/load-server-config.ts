@@ -91,7 +91,8 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     | 'audit'
     | 'embedded'
     | 'replicas'
-    | 'metrics';
+    | 'metrics'
+    | 'metering';
   const section = (name: Section) => ({
     ...serverConfigDefaults[name],
     ...((file[name] ?? {}) as Record<string, unknown>),
@@ -118,6 +119,7 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
       ...(env.COMMONWEAL_METRICS_TOKEN ? { bearerToken: env.COMMONWEAL_METRICS_TOKEN } : {}),
       ...(metricsPort === undefined ? {} : { port: metricsPort }),
     },
+    metering: section('metering'),
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ExchangeDigest } from '../audit/index.js';
 import { CommonwealError, writeError } from '../errors/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { UsageEndpoint } from '../metering/index.js';
+import type { DenialCounter, UsageEndpoint } from '../metering/index.js';
 import type { GatewayMetrics } from '../observability/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { newTimeOrderedId } from '../store/index.js';
@@ -29,6 +29,8 @@ export interface InferenceHandlerDeps {
   readonly ledger?: Ledger | undefined;
   readonly bodySizeBytesMax: number;
   readonly log: Logger;
+  /** Counts the requests refused before they reach the proxy, which write no usage record. */
+  readonly denials?: DenialCounter | undefined;
   /** Counts each request where its access line is written; absent when metrics are off. */
   readonly metrics?: GatewayMetrics | undefined;
   /** Replicas sharing a database: says when this one must refuse requests; absent for a single process. */
@@ -39,6 +41,11 @@ export interface InferenceHandlerDeps {
 export interface ServingGate {
   /** The error to answer with while requests must be refused, else undefined. */
   refusal(): CommonwealError | undefined;
+}
+
+/** How far a request got: one that never reached the proxy has no usage record, so its refusal is counted apart. */
+interface Progress {
+  proxied: boolean;
 }
 
 const completionPaths: Readonly<Record<string, UsageEndpoint>> = Object.freeze({
@@ -64,10 +71,13 @@ export function createInferenceHandler(
     const requestId = newTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
     const line = new AccessLine(requestId, req);
+    const progress: Progress = { proxied: false };
     // Resolves once the request is recorded, whichever way it ended; it never rejects.
-    return handle(deps, req, res, line, requestId)
+    return handle(deps, req, res, line, requestId, progress)
       .catch((error: unknown) => {
         line.errorCode = error instanceof CommonwealError ? error.code : 'internal_error';
+        if (!progress.proxied && error instanceof CommonwealError)
+          deps.denials?.add(line.caller?.organizationId ?? null, error.code);
         if (res.headersSent) {
           res.destroy();
           return;
@@ -87,6 +97,7 @@ async function handle(
   res: ServerResponse,
   line: AccessLine,
   requestId: string,
+  progress: Progress,
 ): Promise<void> {
   const refusal = deps.gate?.refusal();
   if (refusal !== undefined) throw refusal;
@@ -113,7 +124,7 @@ async function handle(
   const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });
   line.request = request;
   try {
-    await serveAdmitted(deps, request, res);
+    await serveAdmitted(deps, request, res, progress);
   } finally {
     line.tokens = request.meteredTokens;
   }
@@ -131,6 +142,7 @@ async function serveAdmitted(
   deps: InferenceHandlerDeps,
   request: InferenceRequest,
   res: ServerResponse,
+  progress: Progress,
 ): Promise<void> {
   // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
   // takes a rate-limit token or credits. Its record still gets its charge, of nothing.
@@ -138,6 +150,7 @@ async function serveAdmitted(
   if (admission !== undefined) {
     request.hold = request.policy.denied ? admission.holdNothing(request) : await admission.admit(request, res);
   }
+  progress.proxied = true;
   try {
     await deps.proxy.serve(request, res);
   } finally {

@@ -27,6 +27,7 @@ export interface TempPlatformConfig {
   readonly audit?: Partial<ServerConfig['audit']>;
   readonly secretsDir?: string;
   readonly metrics?: Partial<ServerConfig['metrics']>;
+  readonly metering?: Partial<ServerConfig['metering']>;
 }
 
 export function tempDataDir(): string {
