@@ -10,7 +10,7 @@ export { PolicyDecision } from './policy-decision.js';
 export { PolicyEngine } from './policy-engine.js';
 export { noCompliantDeploymentError, policyDeniedError } from './policy-errors.js';
 export type { DeploymentFacts, ModelFacts, OrganizationFacts, SiteFacts } from './policy-facts.js';
-export { type PolicyRule, policyRulesMax, type RuleEffect, type RuleMatch } from './policy-rule.js';
+export { type PolicyRule, policyRulesMax, type RuleEffect, type RuleMatch, ruleCriteria } from './policy-rule.js';
 export { PolicyService } from './policy-service.js';
 export { simulatePolicyChange } from './policy-simulation.js';
 export { PolicySnapshot } from './policy-snapshot.js';

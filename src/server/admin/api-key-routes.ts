@@ -7,6 +7,8 @@ import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, notFound } from './admin-principal.js';
 import { Name, PageQuery, Timestamp } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
+import { PageOf, responses } from './response-schemas.js';
+import { ApiKeySchema, CreatedApiKeySchema } from './tenancy-schemas.js';
 
 const KeyCreate = Type.Object(
   {
@@ -68,7 +70,14 @@ function change(
 export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof KeyListQuery> }>(
     '/orgs/:orgId/keys',
-    { schema: { tags: ['keys'], params: OrgParams, querystring: KeyListQuery } },
+    {
+      schema: {
+        tags: ['keys'],
+        params: OrgParams,
+        querystring: KeyListQuery,
+        response: responses({ 200: PageOf(ApiKeySchema) }, 404),
+      },
+    },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const { projectId, ...page } = request.query;
@@ -78,7 +87,14 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof OrgParams>; Body: KeyCreateBody }>(
     '/orgs/:orgId/keys',
-    { schema: { tags: ['keys'], params: OrgParams, body: KeyCreate } },
+    {
+      schema: {
+        tags: ['keys'],
+        params: OrgParams,
+        body: KeyCreate,
+        response: responses({ 201: CreatedApiKeySchema }, 404, 413),
+      },
+    },
     async (request, reply) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       await checkKeyTarget(deps, request.params.orgId, request.body);
@@ -101,7 +117,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof KeyParams> }>(
     '/orgs/:orgId/keys/:keyId',
-    { schema: { tags: ['keys'], params: KeyParams } },
+    { schema: { tags: ['keys'], params: KeyParams, response: responses({ 200: ApiKeySchema }, 404) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const key = await deps.apiKeys.find(request.params.orgId, request.params.keyId);
@@ -113,7 +129,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   // Deleting a key revokes it: the record stays so that usage remains attributable.
   app.delete<{ Params: Static<typeof KeyParams> }>(
     '/orgs/:orgId/keys/:keyId',
-    { schema: { tags: ['keys'], params: KeyParams } },
+    { schema: { tags: ['keys'], params: KeyParams, response: responses({ 200: ApiKeySchema }, 404) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const { orgId, keyId } = request.params;

@@ -4,6 +4,8 @@ import type { AdminDeps } from './admin-deps.js';
 import { billingChange } from './billing-admin.js';
 import { LongText } from './billing-schemas.js';
 import { enterOrganization } from './organization-scope.js';
+import { ListOf, responses } from './response-schemas.js';
+import { ApplicationSchema } from './fund-schemas.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
 const ApplyBody = Type.Object(
@@ -18,7 +20,7 @@ export function applicationRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof OrgParams> }>(
     '/orgs/:orgId/applications',
-    { schema: { tags, params: OrgParams } },
+    { schema: { tags, params: OrgParams, response: responses({ 200: ListOf(ApplicationSchema) }, 404) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       return { object: 'list', data: await fund.listApplications({ organizationId: request.params.orgId }) };
@@ -27,7 +29,14 @@ export function applicationRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof ApplyBody> }>(
     '/orgs/:orgId/applications',
-    { schema: { tags, params: OrgParams, body: ApplyBody } },
+    {
+      schema: {
+        tags,
+        params: OrgParams,
+        body: ApplyBody,
+        response: responses({ 201: ApplicationSchema }, 404, 409, 413),
+      },
+    },
     async (request, reply) => {
       const { orgId } = request.params;
       await enterOrganization(deps, request.principal, orgId);

@@ -43,8 +43,6 @@ export const PageQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const Deleted = Type.Object({ id: Type.String(), object: Type.String(), deleted: Type.Boolean() });
-
 export function deleted(object: string, id: string): { id: string; object: string; deleted: true } {
   return { id, object, deleted: true };
 }

@@ -6,6 +6,9 @@ import { requireOperator } from './admin-principal.js';
 import { billingChange } from './billing-admin.js';
 import { Memo, PositiveAmountMicro, StatementQuery, TransferId } from './billing-schemas.js';
 import { enterOrganization } from './organization-scope.js';
+import { described, jsonOrCsv, responses } from './response-schemas.js';
+import { BalanceSchema, StatementSchema } from './credit-schemas.js';
+import { DepositSchema } from './ledger-schemas.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
 const CreditsBody = Type.Object(
@@ -20,7 +23,7 @@ export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof OrgParams> }>(
     '/orgs/:orgId/balance',
-    { schema: { tags, params: OrgParams } },
+    { schema: { tags, params: OrgParams, response: responses({ 200: BalanceSchema }, 404) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const accounts = ledger.accountsOf(request.params.orgId);
@@ -39,7 +42,19 @@ export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
   // Issuing credits creates money, so only the operator may; the organization's account is opened on first use.
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof CreditsBody> }>(
     '/orgs/:orgId/credits',
-    { schema: { tags, params: OrgParams, body: CreditsBody } },
+    {
+      schema: {
+        tags,
+        params: OrgParams,
+        body: CreditsBody,
+        response: responses(
+          { 200: described(DepositSchema, 'the same deposit, retried'), 201: described(DepositSchema, 'deposited') },
+          404,
+          409,
+          413,
+        ),
+      },
+    },
     async (request, reply) => {
       const { orgId } = request.params;
       await enterOrganization(deps, request.principal, orgId);
@@ -76,7 +91,14 @@ export function creditRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof StatementQuery> }>(
     '/orgs/:orgId/statement',
-    { schema: { tags, params: OrgParams, querystring: StatementQuery } },
+    {
+      schema: {
+        tags,
+        params: OrgParams,
+        querystring: StatementQuery,
+        response: responses({ 200: jsonOrCsv(StatementSchema) }, 404),
+      },
+    },
     async (request, reply) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const statement = await buildStatement(ledger, request.params.orgId, request.query);

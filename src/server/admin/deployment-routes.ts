@@ -8,6 +8,8 @@ import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery, RecordId } from './common-schemas.js';
 import { checkEngineFields, checkSourceFile, EngineOptions, ModelSource } from './deployment-engine-fields.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { DeploymentSchema } from './catalog-schemas.js';
 
 const BaseUrl = patternString('^https?://[^\\s]+$', 'an http:// or https:// URL without spaces', {
   maxLength: 2048,
@@ -73,7 +75,13 @@ function change(
 export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof DeploymentListQuery> }>(
     '/deployments',
-    { schema: { tags: ['deployments'], querystring: DeploymentListQuery } },
+    {
+      schema: {
+        tags: ['deployments'],
+        querystring: DeploymentListQuery,
+        response: responses({ 200: PageOf(DeploymentSchema) }),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const { modelId, siteId, ...page } = request.query;
@@ -83,7 +91,13 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Body: Static<typeof DeploymentCreate> }>(
     '/deployments',
-    { schema: { tags: ['deployments'], body: DeploymentCreate } },
+    {
+      schema: {
+        tags: ['deployments'],
+        body: DeploymentCreate,
+        response: responses({ 201: DeploymentSchema }, 404, 409, 413),
+      },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       checkEngineFields(request.body.kind, request.body, true);
@@ -100,7 +114,9 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof DeploymentParams> }>(
     '/deployments/:deploymentId',
-    { schema: { tags: ['deployments'], params: DeploymentParams } },
+    {
+      schema: { tags: ['deployments'], params: DeploymentParams, response: responses({ 200: DeploymentSchema }, 404) },
+    },
     async (request) => {
       requireOperator(request.principal);
       const deployment = await deps.deployments.find(request.params.deploymentId);
@@ -111,7 +127,14 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.patch<{ Params: Static<typeof DeploymentParams>; Body: Static<typeof DeploymentPatch> }>(
     '/deployments/:deploymentId',
-    { schema: { tags: ['deployments'], params: DeploymentParams, body: DeploymentPatch } },
+    {
+      schema: {
+        tags: ['deployments'],
+        params: DeploymentParams,
+        body: DeploymentPatch,
+        response: responses({ 200: DeploymentSchema }, 404, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       checkBaseUrl(request.body.baseUrl);
@@ -134,7 +157,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof DeploymentParams> }>(
     '/deployments/:deploymentId',
-    { schema: { tags: ['deployments'], params: DeploymentParams } },
+    { schema: { tags: ['deployments'], params: DeploymentParams, response: responses({ 200: DeletedSchema }, 404) } },
     async (request) => {
       requireOperator(request.principal);
       const { deploymentId } = request.params;

@@ -2,6 +2,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound, requireOperator } from './admin-principal.js';
+import { responses } from './response-schemas.js';
+import { DeploymentStatusSchema } from './catalog-schemas.js';
 
 const DeploymentParams = Type.Object({ deploymentId: Type.String() });
 
@@ -13,7 +15,13 @@ const DeploymentParams = Type.Object({ deploymentId: Type.String() });
 export function deploymentStatusRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: Static<typeof DeploymentParams> }>(
     '/deployments/:deploymentId/status',
-    { schema: { tags: ['deployments'], params: DeploymentParams } },
+    {
+      schema: {
+        tags: ['deployments'],
+        params: DeploymentParams,
+        response: responses({ 200: DeploymentStatusSchema }, 404),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const { deploymentId } = request.params;

@@ -7,6 +7,9 @@ import { requireOperator } from './admin-principal.js';
 import { billingChange } from './billing-admin.js';
 import { AmountMicro, FormatQuery, LongText, PositiveAmountMicro, TransferId } from './billing-schemas.js';
 import { Name, RecordId, Timestamp } from './common-schemas.js';
+import { described, jsonOrCsv, ListOf, responses } from './response-schemas.js';
+import { ApplicationSchema, ProgramReportSchema, ProgramSchema } from './fund-schemas.js';
+import { LedgerTransferSchema } from './ledger-schemas.js';
 
 const ProgramParams = Type.Object({ programId: Type.String() });
 const ApplicationParams = Type.Object({ programId: Type.String(), applicationId: Type.String() });
@@ -40,11 +43,14 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const tags = ['fund'];
 
   // Organizations read the programs they may apply to.
-  app.get('/programs', { schema: { tags } }, async () => ({ object: 'list', data: await fund.listPrograms() }));
+  app.get('/programs', { schema: { tags, response: responses({ 200: ListOf(ProgramSchema) }) } }, async () => ({
+    object: 'list',
+    data: await fund.listPrograms(),
+  }));
 
   app.post<{ Body: Static<typeof ProgramBody> }>(
     '/programs',
-    { schema: { tags, body: ProgramBody } },
+    { schema: { tags, body: ProgramBody, response: responses({ 201: ProgramSchema }, 409, 413) } },
     async (request, reply) => {
       requireOperator(request.principal);
       const program = await deps.audit.commit(async (tx) => {
@@ -64,7 +70,22 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof ProgramParams>; Body: Static<typeof FundBody> }>(
     '/programs/:programId/fund',
-    { schema: { tags, params: ProgramParams, body: FundBody } },
+    {
+      schema: {
+        tags,
+        params: ProgramParams,
+        body: FundBody,
+        response: responses(
+          {
+            200: described(LedgerTransferSchema, 'the same funding, retried'),
+            201: described(LedgerTransferSchema, 'funded'),
+          },
+          404,
+          409,
+          413,
+        ),
+      },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       const { programId } = request.params;
@@ -87,7 +108,7 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof ProgramParams> }>(
     '/programs/:programId/applications',
-    { schema: { tags, params: ProgramParams } },
+    { schema: { tags, params: ProgramParams, response: responses({ 200: ListOf(ApplicationSchema) }, 404) } },
     async (request) => {
       requireOperator(request.principal);
       await fund.program(request.params.programId);
@@ -97,7 +118,14 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof ApplicationParams>; Body: Static<typeof ApproveBody> }>(
     '/programs/:programId/applications/:applicationId/approve',
-    { schema: { tags, params: ApplicationParams, body: ApproveBody } },
+    {
+      schema: {
+        tags,
+        params: ApplicationParams,
+        body: ApproveBody,
+        response: responses({ 200: ApplicationSchema }, 404, 409, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const { programId, applicationId } = request.params;
@@ -117,7 +145,14 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof ApplicationParams>; Body: Static<typeof RejectBody> }>(
     '/programs/:programId/applications/:applicationId/reject',
-    { schema: { tags, params: ApplicationParams, body: RejectBody } },
+    {
+      schema: {
+        tags,
+        params: ApplicationParams,
+        body: RejectBody,
+        response: responses({ 200: ApplicationSchema }, 404, 409, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const { programId, applicationId } = request.params;
@@ -137,7 +172,14 @@ export function fundRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof ProgramParams>; Querystring: Static<typeof FormatQuery> }>(
     '/programs/:programId/report',
-    { schema: { tags, params: ProgramParams, querystring: FormatQuery } },
+    {
+      schema: {
+        tags,
+        params: ProgramParams,
+        querystring: FormatQuery,
+        response: responses({ 200: jsonOrCsv(ProgramReportSchema) }, 404),
+      },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       const report = await buildProgramReport(ledger, fund, request.params.programId);

@@ -7,6 +7,8 @@ import { notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery } from './common-schemas.js';
 import { inMemoryPage } from './in-memory-page.js';
 import { GroupCreate, GroupPatch } from './policy-schemas.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { JurisdictionGroupSchema } from './policy-view-schemas.js';
 
 const GroupParams = Type.Object({ groupId: Type.String() });
 
@@ -18,13 +20,21 @@ const GroupParams = Type.Object({ groupId: Type.String() });
 export function jurisdictionGroupRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>(
     '/jurisdiction-groups',
-    { schema: { tags: ['policy'], querystring: PageQuery } },
+    {
+      schema: {
+        tags: ['policy'],
+        querystring: PageQuery,
+        response: responses({ 200: PageOf(JurisdictionGroupSchema) }),
+      },
+    },
     async (request) => inMemoryPage(deps.policy.groups(), request.query),
   );
 
   app.post<{ Body: Static<typeof GroupCreate> }>(
     '/jurisdiction-groups',
-    { schema: { tags: ['policy'], body: GroupCreate } },
+    {
+      schema: { tags: ['policy'], body: GroupCreate, response: responses({ 201: JurisdictionGroupSchema }, 409, 413) },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       const { id } = request.body;
@@ -41,7 +51,7 @@ export function jurisdictionGroupRoutes(app: FastifyInstance, deps: AdminDeps): 
 
   app.get<{ Params: Static<typeof GroupParams> }>(
     '/jurisdiction-groups/:groupId',
-    { schema: { tags: ['policy'], params: GroupParams } },
+    { schema: { tags: ['policy'], params: GroupParams, response: responses({ 200: JurisdictionGroupSchema }, 404) } },
     async (request) => {
       const group = deps.policy.group(request.params.groupId);
       if (group === undefined) throw notFound('jurisdiction group', request.params.groupId);
@@ -51,7 +61,14 @@ export function jurisdictionGroupRoutes(app: FastifyInstance, deps: AdminDeps): 
 
   app.patch<{ Params: Static<typeof GroupParams>; Body: Static<typeof GroupPatch> }>(
     '/jurisdiction-groups/:groupId',
-    { schema: { tags: ['policy'], params: GroupParams, body: GroupPatch } },
+    {
+      schema: {
+        tags: ['policy'],
+        params: GroupParams,
+        body: GroupPatch,
+        response: responses({ 200: JurisdictionGroupSchema }, 404, 409, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const old = deps.policy.group(request.params.groupId);
@@ -64,7 +81,7 @@ export function jurisdictionGroupRoutes(app: FastifyInstance, deps: AdminDeps): 
 
   app.delete<{ Params: Static<typeof GroupParams> }>(
     '/jurisdiction-groups/:groupId',
-    { schema: { tags: ['policy'], params: GroupParams } },
+    { schema: { tags: ['policy'], params: GroupParams, response: responses({ 200: DeletedSchema }, 404, 409) } },
     async (request) => {
       requireOperator(request.principal);
       await savePolicyChange(deps, request.principal, {

@@ -6,6 +6,13 @@ import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, requireOperator } from './admin-principal.js';
 import { billingChange } from './billing-admin.js';
 import { AmountMicro, Memo, TransferCodeSchema, TransferId } from './billing-schemas.js';
+import { described, ListOf, responses } from './response-schemas.js';
+import {
+  LedgerAccountSchema,
+  LedgerSweepSchema,
+  LedgerTransferSchema,
+  LedgerVerificationSchema,
+} from './ledger-schemas.js';
 
 const TransferParams = Type.Object({ transferId: Type.String() });
 const TransferBody = Type.Object(
@@ -38,14 +45,32 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { ledger, sweeper, holdGraceMs } = deps.billing;
   const tags = ['ledger'];
 
-  app.get('/ledger/accounts', { schema: { tags } }, async (request) => {
-    requireOperator(request.principal);
-    return { object: 'list', data: ledger.accounts() };
-  });
+  app.get(
+    '/ledger/accounts',
+    { schema: { tags, response: responses({ 200: ListOf(LedgerAccountSchema) }) } },
+    async (request) => {
+      requireOperator(request.principal);
+      return { object: 'list', data: ledger.accounts() };
+    },
+  );
 
   app.post<{ Body: Static<typeof TransferBody> }>(
     '/ledger/transfers',
-    { schema: { tags, body: TransferBody } },
+    {
+      schema: {
+        tags,
+        body: TransferBody,
+        response: responses(
+          {
+            200: described(LedgerTransferSchema, 'the same transfer, retried'),
+            201: described(LedgerTransferSchema, 'written'),
+          },
+          404,
+          409,
+          413,
+        ),
+      },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
@@ -61,7 +86,22 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof TransferParams>; Body: Static<typeof PostBody> }>(
     '/ledger/transfers/:transferId/post',
-    { schema: { tags, params: TransferParams, body: PostBody } },
+    {
+      schema: {
+        tags,
+        params: TransferParams,
+        body: PostBody,
+        response: responses(
+          {
+            200: described(LedgerTransferSchema, 'the same transfer, retried'),
+            201: described(LedgerTransferSchema, 'written'),
+          },
+          404,
+          409,
+          413,
+        ),
+      },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
@@ -73,7 +113,22 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof TransferParams>; Body: Static<typeof ResolveBody> }>(
     '/ledger/transfers/:transferId/void',
-    { schema: { tags, params: TransferParams, body: ResolveBody } },
+    {
+      schema: {
+        tags,
+        params: TransferParams,
+        body: ResolveBody,
+        response: responses(
+          {
+            200: described(LedgerTransferSchema, 'the same transfer, retried'),
+            201: described(LedgerTransferSchema, 'written'),
+          },
+          404,
+          409,
+          413,
+        ),
+      },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
@@ -85,7 +140,22 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof TransferParams>; Body: Static<typeof ReverseBody> }>(
     '/ledger/transfers/:transferId/reverse',
-    { schema: { tags, params: TransferParams, body: ReverseBody } },
+    {
+      schema: {
+        tags,
+        params: TransferParams,
+        body: ReverseBody,
+        response: responses(
+          {
+            200: described(LedgerTransferSchema, 'the same transfer, retried'),
+            201: described(LedgerTransferSchema, 'written'),
+          },
+          404,
+          409,
+          413,
+        ),
+      },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       const { created, transfer } = await commitTransfer(deps, request.principal, (tx) =>
@@ -95,12 +165,16 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   );
 
-  app.get('/ledger/verify', { schema: { tags } }, async (request) => {
-    requireOperator(request.principal);
-    return ledger.verify(holdGraceMs);
-  });
+  app.get(
+    '/ledger/verify',
+    { schema: { tags, response: responses({ 200: LedgerVerificationSchema }) } },
+    async (request) => {
+      requireOperator(request.principal);
+      return ledger.verify(holdGraceMs);
+    },
+  );
 
-  app.post('/ledger/sweep', { schema: { tags } }, async (request) => {
+  app.post('/ledger/sweep', { schema: { tags, response: responses({ 200: LedgerSweepSchema }) } }, async (request) => {
     requireOperator(request.principal);
     return { object: 'ledger_sweep', ...(await sweeper.sweep()) };
   });

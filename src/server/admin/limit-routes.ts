@@ -8,6 +8,8 @@ import { notFound, requireOperator } from './admin-principal.js';
 import { AmountMicro } from './billing-schemas.js';
 import { deleted, RecordId, Timestamp } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
+import { DeletedSchema, ListOf, responses } from './response-schemas.js';
+import { BudgetSchema, RateLimitSchema } from './credit-schemas.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
 const BudgetParams = Type.Object({ orgId: Type.String(), budgetId: Type.String() });
@@ -64,7 +66,7 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof OrgParams> }>(
     '/orgs/:orgId/budgets',
-    { schema: { tags, params: OrgParams } },
+    { schema: { tags, params: OrgParams, response: responses({ 200: ListOf(BudgetSchema) }, 404) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       return { object: 'list', data: await budgets.list(request.params.orgId) };
@@ -73,7 +75,7 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof BudgetBody> }>(
     '/orgs/:orgId/budgets',
-    { schema: { tags, params: OrgParams, body: BudgetBody } },
+    { schema: { tags, params: OrgParams, body: BudgetBody, response: responses({ 201: BudgetSchema }, 404, 413) } },
     async (request, reply) => {
       const { orgId } = request.params;
       await enterOrganization(deps, request.principal, orgId);
@@ -91,7 +93,7 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof BudgetParams> }>(
     '/orgs/:orgId/budgets/:budgetId',
-    { schema: { tags, params: BudgetParams } },
+    { schema: { tags, params: BudgetParams, response: responses({ 200: DeletedSchema }, 404) } },
     async (request) => {
       const { orgId, budgetId } = request.params;
       await enterOrganization(deps, request.principal, orgId);
@@ -108,7 +110,7 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof OrgParams> }>(
     '/orgs/:orgId/rate-limits',
-    { schema: { tags, params: OrgParams } },
+    { schema: { tags, params: OrgParams, response: responses({ 200: ListOf(RateLimitSchema) }, 404) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       return { object: 'list', data: await rateLimits.list(request.params.orgId) };
@@ -119,7 +121,22 @@ export function limitRoutes(app: FastifyInstance, deps: AdminDeps): void {
   // keeps the other, so that setting one never clears the other by accident; a rule left with none is removed.
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof RateLimitBody> }>(
     '/orgs/:orgId/rate-limits',
-    { schema: { tags, params: OrgParams, body: RateLimitBody } },
+    {
+      schema: {
+        tags,
+        params: OrgParams,
+        body: RateLimitBody,
+        response: responses(
+          {
+            200: Type.Union([RateLimitSchema, DeletedSchema], {
+              description: 'the rule, or its removal once it limits nothing',
+            }),
+          },
+          404,
+          413,
+        ),
+      },
+    },
     async (request) => {
       const { orgId } = request.params;
       await enterOrganization(deps, request.principal, orgId);

@@ -4,6 +4,8 @@ import { patternString } from '../../config/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound, requireOperator } from './admin-principal.js';
 import { ModelSource } from './deployment-engine-fields.js';
+import { responses } from './response-schemas.js';
+import { ModelPullSchema } from './catalog-schemas.js';
 
 const PullCreate = Type.Object(
   {
@@ -34,7 +36,7 @@ const PullParams = Type.Object({ pullId: Type.String() });
 export function modelPullRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post<{ Body: Static<typeof PullCreate> }>(
     '/model-pulls',
-    { schema: { tags: ['models'], body: PullCreate } },
+    { schema: { tags: ['models'], body: PullCreate, response: responses({ 202: ModelPullSchema }, 413) } },
     async (request, reply) => {
       requireOperator(request.principal);
       return reply.code(202).send(deps.modelPulls.start(request.body));
@@ -43,7 +45,7 @@ export function modelPullRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof PullParams> }>(
     '/model-pulls/:pullId',
-    { schema: { tags: ['models'], params: PullParams } },
+    { schema: { tags: ['models'], params: PullParams, response: responses({ 200: ModelPullSchema }, 404) } },
     async (request) => {
       requireOperator(request.principal);
       const pull = deps.modelPulls.find(request.params.pullId);

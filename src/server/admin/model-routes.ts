@@ -6,6 +6,8 @@ import { patternString } from '../../config/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { deleted, PageQuery } from './common-schemas.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { ModelSchema } from './catalog-schemas.js';
 
 const NullableText = (maxLength: number) => Type.Union([Type.String({ minLength: 1, maxLength }), Type.Null()]);
 const NullableCount = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]);
@@ -61,13 +63,13 @@ function change(
 export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>(
     '/models',
-    { schema: { tags: ['models'], querystring: PageQuery } },
+    { schema: { tags: ['models'], querystring: PageQuery, response: responses({ 200: PageOf(ModelSchema) }) } },
     async (request) => deps.models.list(request.query),
   );
 
   app.post<{ Body: Static<typeof ModelCreate> }>(
     '/models',
-    { schema: { tags: ['models'], body: ModelCreate } },
+    { schema: { tags: ['models'], body: ModelCreate, response: responses({ 201: ModelSchema }, 409, 413) } },
     async (request, reply) => {
       requireOperator(request.principal);
       const model = await deps.audit.commit(async (tx) => {
@@ -81,7 +83,7 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof ModelParams> }>(
     '/models/:modelId',
-    { schema: { tags: ['models'], params: ModelParams } },
+    { schema: { tags: ['models'], params: ModelParams, response: responses({ 200: ModelSchema }, 404) } },
     async (request) => {
       const model = await deps.models.find(request.params.modelId);
       if (!model) throw notFound('model', request.params.modelId);
@@ -91,7 +93,14 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.patch<{ Params: Static<typeof ModelParams>; Body: Static<typeof ModelPatch> }>(
     '/models/:modelId',
-    { schema: { tags: ['models'], params: ModelParams, body: ModelPatch } },
+    {
+      schema: {
+        tags: ['models'],
+        params: ModelParams,
+        body: ModelPatch,
+        response: responses({ 200: ModelSchema }, 404, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const model = await deps.audit.commit(async (tx) => {
@@ -107,7 +116,7 @@ export function modelRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof ModelParams> }>(
     '/models/:modelId',
-    { schema: { tags: ['models'], params: ModelParams } },
+    { schema: { tags: ['models'], params: ModelParams, response: responses({ 200: DeletedSchema }, 404, 409) } },
     async (request) => {
       requireOperator(request.principal);
       const { modelId } = request.params;

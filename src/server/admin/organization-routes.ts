@@ -12,6 +12,8 @@ import {
 } from './admin-principal.js';
 import { CountryCode, deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { assertCountryCode } from './country-code.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { OrganizationSchema } from './tenancy-schemas.js';
 
 const OrgCreate = Type.Object(
   { id: Type.Optional(RecordId), name: Name, homeJurisdiction: CountryCode },
@@ -37,7 +39,13 @@ function change(
 export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>(
     '/orgs',
-    { schema: { tags: ['organizations'], querystring: PageQuery } },
+    {
+      schema: {
+        tags: ['organizations'],
+        querystring: PageQuery,
+        response: responses({ 200: PageOf(OrganizationSchema) }),
+      },
+    },
     async (request) => {
       const principal = request.principal;
       return deps.organizations.list(
@@ -49,7 +57,9 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
 
   app.post<{ Body: Static<typeof OrgCreate> }>(
     '/orgs',
-    { schema: { tags: ['organizations'], body: OrgCreate } },
+    {
+      schema: { tags: ['organizations'], body: OrgCreate, response: responses({ 201: OrganizationSchema }, 409, 413) },
+    },
     async (request, reply) => {
       requireOperator(request.principal);
       assertCountryCode(request.body.homeJurisdiction, 'homeJurisdiction');
@@ -66,7 +76,7 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
 
   app.get<{ Params: Static<typeof OrgParams> }>(
     '/orgs/:orgId',
-    { schema: { tags: ['organizations'], params: OrgParams } },
+    { schema: { tags: ['organizations'], params: OrgParams, response: responses({ 200: OrganizationSchema }, 404) } },
     async (request) => {
       requireOrganizationAccess(request.principal, request.params.orgId);
       const organization = await deps.organizations.find(request.params.orgId);
@@ -78,7 +88,14 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
   // The home jurisdiction feeds residency policy, so only the operator may change an organization.
   app.patch<{ Params: Static<typeof OrgParams>; Body: Static<typeof OrgPatch> }>(
     '/orgs/:orgId',
-    { schema: { tags: ['organizations'], params: OrgParams, body: OrgPatch } },
+    {
+      schema: {
+        tags: ['organizations'],
+        params: OrgParams,
+        body: OrgPatch,
+        response: responses({ 200: OrganizationSchema }, 404, 413),
+      },
+    },
     async (request) => {
       requireOrganizationAccess(request.principal, request.params.orgId);
       requireOperator(request.principal);
@@ -98,7 +115,7 @@ export function organizationRoutes(app: FastifyInstance, deps: AdminDeps): void 
 
   app.delete<{ Params: Static<typeof OrgParams> }>(
     '/orgs/:orgId',
-    { schema: { tags: ['organizations'], params: OrgParams } },
+    { schema: { tags: ['organizations'], params: OrgParams, response: responses({ 200: DeletedSchema }, 404, 409) } },
     async (request) => {
       requireOrganizationAccess(request.principal, request.params.orgId);
       requireOperator(request.principal);

@@ -6,6 +6,8 @@ import type { AdminDeps } from './admin-deps.js';
 import { notFound, organizationNotFound, requireOperator } from './admin-principal.js';
 import { enterOrganization } from './organization-scope.js';
 import { PolicyChangeBody } from './policy-schemas.js';
+import { responses } from './response-schemas.js';
+import { PolicyExplanationSchema, PolicySimulationSchema } from './policy-view-schemas.js';
 
 const ExplainBody = Type.Object(
   {
@@ -51,7 +53,9 @@ async function checkTargets(deps: AdminDeps, change: PolicyChange): Promise<void
 export function policyExplainRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post<{ Body: Static<typeof ExplainBody> }>(
     '/policy/explain',
-    { schema: { tags: ['policy'], body: ExplainBody } },
+    {
+      schema: { tags: ['policy'], body: ExplainBody, response: responses({ 200: PolicyExplanationSchema }, 404, 413) },
+    },
     async (request) => {
       const { organizationId, projectId, modelId } = request.body;
       await enterOrganization(deps, request.principal, organizationId, 'organizationId');
@@ -64,7 +68,13 @@ export function policyExplainRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   app.post<{ Body: ChangeBody }>(
     '/policy/simulate',
-    { schema: { tags: ['policy'], body: PolicyChangeBody } },
+    {
+      schema: {
+        tags: ['policy'],
+        body: PolicyChangeBody,
+        response: responses({ 200: PolicySimulationSchema }, 404, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const change = toChange(request.body);

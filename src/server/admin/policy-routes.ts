@@ -8,6 +8,8 @@ import { type AdminPrincipal, notFound, requireOperator, requireOrganizationAcce
 import { deleted, PageQuery } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
 import { ResidencyPolicyBody } from './policy-schemas.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { PolicyChangeSchema, ResidencyPolicySchema } from './policy-view-schemas.js';
 
 const OrgParams = Type.Object({ orgId: Type.String() });
 const ProjectParams = Type.Object({ orgId: Type.String(), projectId: Type.String() });
@@ -42,7 +44,7 @@ function noOwnPolicy(projectId: string): CommonwealError {
 export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: Static<typeof OrgParams> }>(
     '/orgs/:orgId/policy',
-    { schema: { tags: ['policy'], params: OrgParams } },
+    { schema: { tags: ['policy'], params: OrgParams, response: responses({ 200: ResidencyPolicySchema }, 404) } },
     async (request) => {
       return deps.policy.organizationPolicy(await enterOrganization(deps, request.principal, request.params.orgId));
     },
@@ -50,7 +52,14 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.put<{ Params: Static<typeof OrgParams>; Body: Static<typeof ResidencyPolicyBody> }>(
     '/orgs/:orgId/policy',
-    { schema: { tags: ['policy'], params: OrgParams, body: ResidencyPolicyBody } },
+    {
+      schema: {
+        tags: ['policy'],
+        params: OrgParams,
+        body: ResidencyPolicyBody,
+        response: responses({ 200: ResidencyPolicySchema }, 404, 413),
+      },
+    },
     async (request) => {
       // Access first, so that an org admin of another organization learns nothing, not even that this is the operator's.
       requireOrganizationAccess(request.principal, request.params.orgId);
@@ -68,7 +77,7 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof ProjectParams> }>(
     '/orgs/:orgId/projects/:projectId/policy',
-    { schema: { tags: ['policy'], params: ProjectParams } },
+    { schema: { tags: ['policy'], params: ProjectParams, response: responses({ 200: ResidencyPolicySchema }, 404) } },
     async (request) => {
       const { orgId, projectId } = request.params;
       await enterProject(deps, request.principal, orgId, projectId);
@@ -80,7 +89,14 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.put<{ Params: Static<typeof ProjectParams>; Body: Static<typeof ResidencyPolicyBody> }>(
     '/orgs/:orgId/projects/:projectId/policy',
-    { schema: { tags: ['policy'], params: ProjectParams, body: ResidencyPolicyBody } },
+    {
+      schema: {
+        tags: ['policy'],
+        params: ProjectParams,
+        body: ResidencyPolicyBody,
+        response: responses({ 200: ResidencyPolicySchema }, 404, 413),
+      },
+    },
     async (request) => {
       const { orgId, projectId } = request.params;
       await enterProject(deps, request.principal, orgId, projectId);
@@ -97,7 +113,7 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof ProjectParams> }>(
     '/orgs/:orgId/projects/:projectId/policy',
-    { schema: { tags: ['policy'], params: ProjectParams } },
+    { schema: { tags: ['policy'], params: ProjectParams, response: responses({ 200: DeletedSchema }, 404) } },
     async (request) => {
       const { orgId, projectId } = request.params;
       await enterProject(deps, request.principal, orgId, projectId);
@@ -116,7 +132,13 @@ export function policyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   // changes to rules and groups are the operator's.
   app.get<{ Querystring: Static<typeof ChangesQuery> }>(
     '/policy/changes',
-    { schema: { tags: ['policy'], querystring: ChangesQuery } },
+    {
+      schema: {
+        tags: ['policy'],
+        querystring: ChangesQuery,
+        response: responses({ 200: PageOf(PolicyChangeSchema) }, 404),
+      },
+    },
     async (request) => {
       const { organizationId, ...page } = request.query;
       const principal = request.principal;

@@ -7,6 +7,8 @@ import { savePolicyChange } from './save-policy-change.js';
 import { type AdminPrincipal, notFound } from './admin-principal.js';
 import { deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { enterOrganization } from './organization-scope.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { ProjectSchema } from './tenancy-schemas.js';
 
 const ProjectCreate = Type.Object({ id: Type.Optional(RecordId), name: Name }, { additionalProperties: false });
 const ProjectPatch = Type.Object({ name: Name }, { additionalProperties: false });
@@ -35,7 +37,14 @@ function change(
 export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof PageQuery> }>(
     '/orgs/:orgId/projects',
-    { schema: { tags: ['projects'], params: OrgParams, querystring: PageQuery } },
+    {
+      schema: {
+        tags: ['projects'],
+        params: OrgParams,
+        querystring: PageQuery,
+        response: responses({ 200: PageOf(ProjectSchema) }, 404),
+      },
+    },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       return deps.projects.list(request.params.orgId, request.query);
@@ -44,7 +53,14 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Params: Static<typeof OrgParams>; Body: Static<typeof ProjectCreate> }>(
     '/orgs/:orgId/projects',
-    { schema: { tags: ['projects'], params: OrgParams, body: ProjectCreate } },
+    {
+      schema: {
+        tags: ['projects'],
+        params: OrgParams,
+        body: ProjectCreate,
+        response: responses({ 201: ProjectSchema }, 404, 409, 413),
+      },
+    },
     async (request, reply) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const project = await deps.audit.commit(async (tx) => {
@@ -57,7 +73,7 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof ProjectParams> }>(
     '/orgs/:orgId/projects/:projectId',
-    { schema: { tags: ['projects'], params: ProjectParams } },
+    { schema: { tags: ['projects'], params: ProjectParams, response: responses({ 200: ProjectSchema }, 404) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const project = await deps.projects.find(request.params.orgId, request.params.projectId);
@@ -68,7 +84,14 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.patch<{ Params: Static<typeof ProjectParams>; Body: Static<typeof ProjectPatch> }>(
     '/orgs/:orgId/projects/:projectId',
-    { schema: { tags: ['projects'], params: ProjectParams, body: ProjectPatch } },
+    {
+      schema: {
+        tags: ['projects'],
+        params: ProjectParams,
+        body: ProjectPatch,
+        response: responses({ 200: ProjectSchema }, 404, 413),
+      },
+    },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const { orgId, projectId } = request.params;
@@ -84,7 +107,7 @@ export function projectRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof ProjectParams> }>(
     '/orgs/:orgId/projects/:projectId',
-    { schema: { tags: ['projects'], params: ProjectParams } },
+    { schema: { tags: ['projects'], params: ProjectParams, response: responses({ 200: DeletedSchema }, 404, 409) } },
     async (request) => {
       await enterOrganization(deps, request.principal, request.params.orgId);
       const { orgId, projectId } = request.params;

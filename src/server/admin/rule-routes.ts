@@ -7,6 +7,8 @@ import { requireOperator } from './admin-principal.js';
 import { deleted, PageQuery } from './common-schemas.js';
 import { inMemoryPage } from './in-memory-page.js';
 import { RuleCreate, RulePatch } from './policy-schemas.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { PolicyRuleSchema } from './policy-view-schemas.js';
 
 const RuleParams = Type.Object({ ruleId: Type.String() });
 
@@ -18,7 +20,7 @@ const RuleParams = Type.Object({ ruleId: Type.String() });
 export function ruleRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>(
     '/policy/rules',
-    { schema: { tags: ['policy'], querystring: PageQuery } },
+    { schema: { tags: ['policy'], querystring: PageQuery, response: responses({ 200: PageOf(PolicyRuleSchema) }) } },
     async (request) => {
       requireOperator(request.principal);
       return inMemoryPage(deps.policy.rules(), request.query);
@@ -27,7 +29,7 @@ export function ruleRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post<{ Body: Static<typeof RuleCreate> }>(
     '/policy/rules',
-    { schema: { tags: ['policy'], body: RuleCreate } },
+    { schema: { tags: ['policy'], body: RuleCreate, response: responses({ 201: PolicyRuleSchema }, 409, 413) } },
     async (request, reply) => {
       requireOperator(request.principal);
       const { position, reference, ...rule } = request.body;
@@ -45,7 +47,7 @@ export function ruleRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof RuleParams> }>(
     '/policy/rules/:ruleId',
-    { schema: { tags: ['policy'], params: RuleParams } },
+    { schema: { tags: ['policy'], params: RuleParams, response: responses({ 200: PolicyRuleSchema }, 404) } },
     async (request) => {
       requireOperator(request.principal);
       return deps.policy.rule(request.params.ruleId);
@@ -54,7 +56,14 @@ export function ruleRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.patch<{ Params: Static<typeof RuleParams>; Body: Static<typeof RulePatch> }>(
     '/policy/rules/:ruleId',
-    { schema: { tags: ['policy'], params: RuleParams, body: RulePatch } },
+    {
+      schema: {
+        tags: ['policy'],
+        params: RuleParams,
+        body: RulePatch,
+        response: responses({ 200: PolicyRuleSchema }, 404, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       const old = deps.policy.rule(request.params.ruleId);
@@ -74,7 +83,7 @@ export function ruleRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof RuleParams> }>(
     '/policy/rules/:ruleId',
-    { schema: { tags: ['policy'], params: RuleParams } },
+    { schema: { tags: ['policy'], params: RuleParams, response: responses({ 200: DeletedSchema }, 404) } },
     async (request) => {
       requireOperator(request.principal);
       await savePolicyChange(deps, request.principal, { kind: 'rule_removal', ruleId: request.params.ruleId });

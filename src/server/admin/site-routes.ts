@@ -6,6 +6,8 @@ import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, notFound, requireOperator } from './admin-principal.js';
 import { CountryCode, deleted, Name, PageQuery, RecordId } from './common-schemas.js';
 import { assertCountryCode } from './country-code.js';
+import { DeletedSchema, PageOf, responses } from './response-schemas.js';
+import { SiteSchema } from './catalog-schemas.js';
 
 const OptionalPlace = Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()]));
 const Accelerator = Type.Object(
@@ -47,13 +49,13 @@ function change(
 export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: Static<typeof PageQuery> }>(
     '/sites',
-    { schema: { tags: ['sites'], querystring: PageQuery } },
+    { schema: { tags: ['sites'], querystring: PageQuery, response: responses({ 200: PageOf(SiteSchema) }) } },
     async (request) => deps.sites.list(request.query),
   );
 
   app.post<{ Body: Static<typeof SiteCreate> }>(
     '/sites',
-    { schema: { tags: ['sites'], body: SiteCreate } },
+    { schema: { tags: ['sites'], body: SiteCreate, response: responses({ 201: SiteSchema }, 409, 413) } },
     async (request, reply) => {
       requireOperator(request.principal);
       assertCountryCode(request.body.jurisdiction, 'jurisdiction');
@@ -68,7 +70,7 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get<{ Params: Static<typeof SiteParams> }>(
     '/sites/:siteId',
-    { schema: { tags: ['sites'], params: SiteParams } },
+    { schema: { tags: ['sites'], params: SiteParams, response: responses({ 200: SiteSchema }, 404) } },
     async (request) => {
       const site = await deps.sites.find(request.params.siteId);
       if (!site) throw notFound('site', request.params.siteId);
@@ -78,7 +80,14 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.patch<{ Params: Static<typeof SiteParams>; Body: Static<typeof SitePatch> }>(
     '/sites/:siteId',
-    { schema: { tags: ['sites'], params: SiteParams, body: SitePatch } },
+    {
+      schema: {
+        tags: ['sites'],
+        params: SiteParams,
+        body: SitePatch,
+        response: responses({ 200: SiteSchema }, 404, 413),
+      },
+    },
     async (request) => {
       requireOperator(request.principal);
       assertCountryCode(request.body.jurisdiction, 'jurisdiction');
@@ -95,7 +104,7 @@ export function siteRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.delete<{ Params: Static<typeof SiteParams> }>(
     '/sites/:siteId',
-    { schema: { tags: ['sites'], params: SiteParams } },
+    { schema: { tags: ['sites'], params: SiteParams, response: responses({ 200: DeletedSchema }, 404, 409) } },
     async (request) => {
       requireOperator(request.principal);
       const { siteId } = request.params;

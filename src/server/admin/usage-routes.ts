@@ -4,6 +4,8 @@ import type { UsageFilter } from '../../metering/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, requireOrganizationAccess } from './admin-principal.js';
 import { dateOrInstant, PageQuery } from './common-schemas.js';
+import { responses } from './response-schemas.js';
+import { UsagePageSchema } from './usage-record-schemas.js';
 
 const FilterId = Type.String({ minLength: 1, maxLength: 128 });
 
@@ -44,7 +46,7 @@ function scopedFilter(principal: AdminPrincipal, query: UsageQueryParams): Usage
 export function usageRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: UsageQueryParams }>(
     '/usage',
-    { schema: { tags: ['usage'], querystring: UsageQuery } },
+    { schema: { tags: ['usage'], querystring: UsageQuery, response: responses({ 200: UsagePageSchema }, 404) } },
     async (request) => {
       const filter = scopedFilter(request.principal, request.query);
       const page = await deps.usage.query(filter, { limit: request.query.limit, after: request.query.after });
