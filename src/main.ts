@@ -265,7 +265,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       receipts,
       policy,
       onCatalogChange: () => catalog.reload(),
-      engineStatus: (deploymentId) => registry.get(deploymentId)?.engine.status?.(),
+      routed: (deploymentId) => registry.get(deploymentId),
       audit: new AdminChangeLog(writer, transparency.tree),
       billing,
       modelPulls,
