@@ -17,7 +17,7 @@ import { createEngine, EmbeddedRuntime, type EngineStatus } from './engines/inde
 import { Admission, createInferenceHandler, InferenceCatalog, InferenceProxy } from './gateway/index.js';
 import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
 import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
-import { UsageRepository } from './metering/index.js';
+import { DenialCounter, UsageRepository, UsageRollupFollower, UsageRollupReader } from './metering/index.js';
 import { ModelPulls } from './model-files/index.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
 import { gatewayOptions } from './gateway-options.js';
@@ -215,6 +215,17 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   closers.push(() => billing.sweeper.stop());
   // Holds that timed out while the server was down are voided before it serves anyone.
   await billing.sweeper.sweep();
+  const rollups = new UsageRollupFollower(writer, {
+    intervalMs: config.metering.rollupIntervalMs,
+    recordsPerStepMax: config.metering.rollupRecordsPerStepMax,
+    onError: (err) => log.error({ err }, 'usage rollups not updated'),
+  });
+  closers.push(() => rollups.stop());
+  const denials = new DenialCounter(writer, {
+    flushIntervalMs: config.metering.denialFlushIntervalMs,
+    onError: (err) => log.error({ err }, 'counts of refused requests not written'),
+  });
+  closers.push(() => denials.stop());
   const health = new HealthChecker(
     () => registry.all(),
     gateway.healthCheck,
@@ -255,6 +266,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       ledger: billing.ledger,
       bodySizeBytesMax: config.http.bodySizeBytesMax,
       log,
+      denials,
     }),
     admin: {
       adminTokenHash: secrets.adminTokenHash,
@@ -263,6 +275,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       ...sources,
       usage,
       receipts,
+      rollups: new UsageRollupReader(store),
       policy,
       onCatalogChange: () => catalog.reload(),
       routed: (deploymentId) => registry.get(deploymentId),
@@ -281,6 +294,8 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
   health.start();
   transparency.checkpoints.start();
   billing.sweeper.start();
+  rollups.start();
+  denials.start();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

@@ -68,7 +68,9 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
   const { configFile: _ignored, ...flags } = overrides;
-  const section = (name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded') => ({
+  const section = (
+    name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded' | 'metering',
+  ) => ({
     ...serverConfigDefaults[name],
     ...((file[name] ?? {}) as Record<string, unknown>),
   });
@@ -86,6 +88,7 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     policy: section('policy'),
     audit: section('audit'),
     embedded: section('embedded'),
+    metering: section('metering'),
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {

@@ -86,6 +86,17 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    metering: Type.Object(
+      {
+        /** How often the usage rollups that the console reads catch up with the records; their staleness bound. */
+        rollupIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+        /** The most records one catch-up step adds in, which bounds how long it holds the shared transaction. */
+        rollupRecordsPerStepMax: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /** How often counts of requests refused before admission are written; a crash loses at most this much. */
+        denialFlushIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+      },
+      { additionalProperties: false },
+    ),
     audit: Type.Object(
       {
         /** The transparency log's name in its checkpoints, e.g. `ai.example.gov/commonweal/log`; derived from the key when absent. */
@@ -154,6 +165,12 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     queuedRequestsMax: 64,
     // Two: a second model can come while a large one downloads, without many sharing the link.
     pullsConcurrentMax: 2,
+  }),
+  metering: Object.freeze({
+    // Charts a second behind the requests; a step of 2,000 records holds the writer for a few milliseconds.
+    rollupIntervalMs: 1_000,
+    rollupRecordsPerStepMax: 2_000,
+    denialFlushIntervalMs: 5_000,
   }),
   audit: Object.freeze({
     // Often enough that a witness sees new leaves within seconds, rarely enough to cost nothing.

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ExchangeDigest } from '../audit/index.js';
 import { CommonwealError, writeError } from '../errors/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { UsageEndpoint } from '../metering/index.js';
+import type { DenialCounter, UsageEndpoint } from '../metering/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import type { Admission } from './admission.js';
@@ -28,6 +28,13 @@ export interface InferenceHandlerDeps {
   readonly ledger?: Ledger | undefined;
   readonly bodySizeBytesMax: number;
   readonly log: Logger;
+  /** Counts the requests refused before they reach the proxy, which write no usage record. */
+  readonly denials?: DenialCounter | undefined;
+}
+
+/** How far a request got: one that never reached the proxy has no usage record, so its refusal is counted apart. */
+interface Progress {
+  proxied: boolean;
 }
 
 const completionPaths: Readonly<Record<string, UsageEndpoint>> = Object.freeze({
@@ -52,8 +59,11 @@ export function createInferenceHandler(
     const requestId = newTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
     const line = new AccessLine(requestId, req);
-    handle(deps, req, res, line, requestId)
+    const progress: Progress = { proxied: false };
+    handle(deps, req, res, line, requestId, progress)
       .catch((error: unknown) => {
+        if (!progress.proxied && error instanceof CommonwealError)
+          deps.denials?.add(line.caller?.organizationId ?? null, error.code);
         if (res.headersSent) {
           res.destroy();
           return;
@@ -70,6 +80,7 @@ async function handle(
   res: ServerResponse,
   line: AccessLine,
   requestId: string,
+  progress: Progress,
 ): Promise<void> {
   const startedAtMs = performance.now();
   const path = (req.url ?? '/').split('?')[0]!;
@@ -90,7 +101,7 @@ async function handle(
   line.modelId = typeof body.model === 'string' ? body.model.slice(0, 128) : null;
   const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });
   try {
-    await serveAdmitted(deps, request, res);
+    await serveAdmitted(deps, request, res, progress);
   } finally {
     line.tokens = request.meteredTokens;
   }
@@ -108,6 +119,7 @@ async function serveAdmitted(
   deps: InferenceHandlerDeps,
   request: InferenceRequest,
   res: ServerResponse,
+  progress: Progress,
 ): Promise<void> {
   // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
   // takes a rate-limit token or credits. Its record still gets its charge, of nothing.
@@ -115,6 +127,7 @@ async function serveAdmitted(
   if (admission !== undefined) {
     request.hold = request.policy.denied ? admission.holdNothing(request) : await admission.admit(request, res);
   }
+  progress.proxied = true;
   try {
     await deps.proxy.serve(request, res);
   } finally {

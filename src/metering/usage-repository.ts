@@ -17,6 +17,11 @@ export interface UsageFilter {
   readonly organizationId?: string | undefined;
   readonly projectId?: string | undefined;
   readonly modelId?: string | undefined;
+  readonly apiKeyId?: string | undefined;
+  readonly siteId?: string | undefined;
+  /** The HTTP status the client received. */
+  readonly status?: number | undefined;
+  readonly outcome?: string | undefined;
   /** Records created at or after this ISO-8601 instant. */
   readonly since?: string | undefined;
   /** Records created before this ISO-8601 instant, so that consecutive periods never overlap. */
@@ -72,6 +77,10 @@ function matching(filter: UsageFilter): (eb: UsageExpressions) => Expression<Sql
     if (filter.organizationId !== undefined) conditions.push(eb('organizationId', '=', filter.organizationId));
     if (filter.projectId !== undefined) conditions.push(eb('projectId', '=', filter.projectId));
     if (filter.modelId !== undefined) conditions.push(eb('modelId', '=', filter.modelId));
+    if (filter.apiKeyId !== undefined) conditions.push(eb('apiKeyId', '=', filter.apiKeyId));
+    if (filter.siteId !== undefined) conditions.push(eb('siteId', '=', filter.siteId));
+    if (filter.status !== undefined) conditions.push(eb('status', '=', filter.status));
+    if (filter.outcome !== undefined) conditions.push(eb('outcome', '=', filter.outcome));
     if (since !== undefined) conditions.push(eb('createdAt', '>=', since));
     if (until !== undefined) conditions.push(eb('createdAt', '<', until));
     return eb.and(conditions);
@@ -176,15 +185,17 @@ export class UsageRepository {
   /**
    * Records in the order they were written, which only ever grows at the end, so a
    * client that pages with `after` can export the log incrementally without gaps.
+   * `newestFirst` reverses it for a list that shows the latest requests first.
    */
-  async query(filter: UsageFilter, page: PageRequest): Promise<Page<UsageRecord>> {
+  async query(filter: UsageFilter, page: PageRequest, newestFirst = false): Promise<Page<UsageRecord>> {
     let query = this.#store.db
       .selectFrom('usageRecords')
       .selectAll()
       .where(matching(filter))
-      .orderBy('seq')
+      .orderBy('seq', newestFirst ? 'desc' : 'asc')
       .limit(page.limit + 1);
-    if (page.after !== undefined) query = query.where('seq', '>', await this.#seqOf(page.after, filter));
+    if (page.after !== undefined)
+      query = query.where('seq', newestFirst ? '<' : '>', await this.#seqOf(page.after, filter));
     return toPage((await query.execute()).map(toUsageRecord), page.limit);
   }
 

@@ -132,6 +132,50 @@ export interface UsageRecordsTable {
   creditsWrittenOffMicro: number | null;
 }
 
+/**
+ * Hourly and daily sums of usage (migration 0014). Its histogram columns, `latency_b00`
+ * to `latency_b19` and `first_byte_b00` to `first_byte_b19`, are read and written by
+ * metering in SQL built from `rollupHistogramColumns`, so they are not listed here.
+ */
+export interface UsageRollupsTable {
+  granularity: string;
+  bucketStart: string;
+  organizationId: string;
+  projectId: string;
+  apiKeyId: string;
+  modelId: string;
+  siteId: string;
+  jurisdiction: string;
+  status: number;
+  outcome: string;
+  errorCode: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  creditsPricedMicro: number;
+  creditsChargedMicro: number;
+  creditsWrittenOffMicro: number;
+  latencyMsSum: number;
+  firstByteMsSum: number;
+  firstByteCount: number;
+  /** Requests that did not end in success. */
+  errors: number;
+}
+
+/** How far each follower of `usage_records.seq` has read: the last seq it has added in. */
+export interface UsageRollupCursorTable {
+  name: string;
+  seq: number;
+}
+
+/** Requests refused before admission, which have no usage record, per hour, organization ('' if unknown) and code. */
+export interface UsageDenialsTable {
+  bucketStart: string;
+  organizationId: string;
+  errorCode: string;
+  requests: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   projects: ProjectsTable;
@@ -140,6 +184,9 @@ export interface Database {
   sites: SitesTable;
   deployments: DeploymentsTable;
   usageRecords: UsageRecordsTable;
+  usageRollups: UsageRollupsTable;
+  usageRollupCursor: UsageRollupCursorTable;
+  usageDenials: UsageDenialsTable;
   ledgerAccounts: LedgerAccountsTable;
   ledgerTransfers: LedgerTransfersTable;
   ledgerBudgets: LedgerBudgetsTable;

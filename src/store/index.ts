@@ -7,7 +7,9 @@ export type {
   ProjectsTable,
   SitesTable,
   UsageRecordsTable,
+  UsageRollupsTable,
 } from './database.js';
+export { rollupHistogramColumns } from './migrations/0014-usage-rollups.js';
 export type {
   FundApplicationsTable,
   FundProgramsTable,

@@ -129,6 +129,10 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'GET', template: '/usage', access: 'org-filter' },
   { method: 'GET', template: '/session', access: 'self' },
   { method: 'GET', template: '/receipts/{receiptId}', access: 'record-owner', fixed: { receiptId: 'req_none' } },
+  { method: 'GET', template: '/usage/series', access: 'org-filter' },
+  { method: 'GET', template: '/usage/export.csv', access: 'org-filter' },
+  { method: 'GET', template: '/usage/flows', access: 'org-filter' },
+  { method: 'GET', template: '/console/overview', access: 'org-filter' },
   { method: 'GET', template: '/orgs/{orgId}/policy', access: 'org' },
   {
     method: 'PUT',

@@ -23,6 +23,7 @@ export interface TempPlatformConfig {
   readonly limits?: ServerConfig['limits'];
   readonly policy?: Partial<ServerConfig['policy']>;
   readonly embedded?: Partial<ServerConfig['embedded']>;
+  readonly metering?: Partial<ServerConfig['metering']>;
 }
 
 export function tempDataDir(): string {

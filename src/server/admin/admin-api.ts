@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from './admin-deps.js';
 import { authenticateAdmin } from './admin-principal.js';
 import { apiKeyRoutes } from './api-key-routes.js';
+import { consoleRoutes } from './console-routes.js';
 import { creditRoutes } from './credit-routes.js';
 import { applicationRoutes } from './application-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
@@ -47,6 +48,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<v
   deploymentStatusRoutes(app, deps);
   usageRoutes(app, deps);
   receiptRoutes(app, deps);
+  consoleRoutes(app, deps);
   creditRoutes(app, deps);
   limitRoutes(app, deps);
   fundRoutes(app, deps);

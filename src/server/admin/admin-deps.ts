@@ -1,6 +1,6 @@
 import type { AdminChanges, ReceiptBundles } from '../../audit/index.js';
 import type { DeploymentRepository, ModelRepository, SiteRepository } from '../../catalog/index.js';
-import type { UsageRepository } from '../../metering/index.js';
+import type { UsageRepository, UsageRollupReader } from '../../metering/index.js';
 import type { ModelPulls } from '../../model-files/index.js';
 import type { PolicyService } from '../../policy/index.js';
 import type { RoutedDeployment } from '../../routing/index.js';
@@ -19,6 +19,8 @@ export interface AdminDeps {
   readonly usage: UsageRepository;
   /** Receipts with their proofs, for the operator and the receipt's own organization admins. */
   readonly receipts: ReceiptBundles;
+  /** The hourly and daily sums of usage that the console's charts read. */
+  readonly rollups: UsageRollupReader;
   /** Residency policies, rules and jurisdiction groups; saving a change also reloads the gateway's decisions. */
   readonly policy: PolicyService;
   /** Called after any write that changes what the gateway serves, so that in-memory tables refresh. */

@@ -7,7 +7,12 @@ import { dateOrInstant, PageQuery } from './common-schemas.js';
 import { responses } from './response-schemas.js';
 import { UsagePageSchema } from './usage-record-schemas.js';
 
-const FilterId = Type.String({ minLength: 1, maxLength: 128 });
+export const FilterId = Type.String({ minLength: 1, maxLength: 128 });
+export const StatusFilter = Type.Integer({ minimum: 100, maximum: 599, description: 'the HTTP status the client got' });
+export const OutcomeFilter = Type.Union(
+  ['success', 'client_aborted', 'upstream_error', 'rejected'].map((o) => Type.Literal(o)),
+  { description: 'how the request ended' },
+);
 
 const UsageQuery = Type.Object(
   {
@@ -21,8 +26,20 @@ const UsageQuery = Type.Object(
     organizationId: Type.Optional(FilterId),
     projectId: Type.Optional(FilterId),
     modelId: Type.Optional(FilterId),
+    apiKeyId: Type.Optional(FilterId),
+    siteId: Type.Optional(FilterId),
+    status: Type.Optional(StatusFilter),
+    outcome: Type.Optional(OutcomeFilter),
     since: Type.Optional(dateOrInstant('records created at or after this ISO 8601 instant (a date: midnight UTC)')),
     until: Type.Optional(dateOrInstant('records created before this ISO 8601 instant (a bare date is midnight UTC)')),
+    order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+      default: 'asc',
+      description: 'asc: oldest first, for exports; desc: newest first, for a request list (after then goes back)',
+    }),
+    totals: Type.Boolean({
+      default: true,
+      description: 'false leaves out totals and byModel, which read every matching record; a paged list needs none',
+    }),
   },
   { additionalProperties: false },
 );
@@ -36,7 +53,7 @@ type UsageQueryParams = Static<typeof UsageQuery>;
  * records it names.
  */
 function scopedFilter(principal: AdminPrincipal, query: UsageQueryParams): UsageFilter {
-  const { limit: _limit, after: _after, ...filter } = query;
+  const { limit: _limit, after: _after, order: _order, totals: _totals, ...filter } = query;
   if (principal.kind === 'operator') return filter;
   if (filter.organizationId !== undefined)
     requireOrganizationAccess(principal, filter.organizationId, 'organizationId');
@@ -46,10 +63,21 @@ function scopedFilter(principal: AdminPrincipal, query: UsageQueryParams): Usage
 export function usageRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Querystring: UsageQueryParams }>(
     '/usage',
-    { schema: { tags: ['usage'], querystring: UsageQuery, response: responses({ 200: UsagePageSchema }, 404) } },
+    {
+      schema: {
+        tags: ['usage'],
+        description:
+          'Usage records, one per request, paged by cursor. The console lists requests with order=desc and ' +
+          'totals=false; its charts read /usage/series, which reads rollups instead of records.',
+        querystring: UsageQuery,
+        response: responses({ 200: UsagePageSchema }, 404),
+      },
+    },
     async (request) => {
       const filter = scopedFilter(request.principal, request.query);
-      const page = await deps.usage.query(filter, { limit: request.query.limit, after: request.query.after });
+      const { limit, after, order } = request.query;
+      const page = await deps.usage.query(filter, { limit, after }, order === 'desc');
+      if (!request.query.totals) return page;
       // Totals cover everything the filter matches, not only this page, so a report takes one request.
       const totals = await deps.usage.totals(filter);
       const byModel = await deps.usage.totalsByModel(filter);
