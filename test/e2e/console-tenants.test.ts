@@ -101,6 +101,40 @@ describe('the console manages tenants and the fund', { skip: llamaSkip() }, () =
     assert.deepEqual(problems, []);
   });
 
+  it('operator: the request shows in the overview, the usage list and on the map', async (t) => {
+    if (chromium === undefined) return t.skip('no browser');
+    const page = await consolePage(chromium.browser, problems);
+    await signInThroughConsole(page, platform.url, testAdminToken);
+    // Charts read rollups, which follow the records within seconds: reload until the request is in.
+    await page.goto(`${platform.url}/console/?org=console-org`);
+    const requests = page.getByTestId('stat-Requests');
+    for (let tries = 0; (await requests.textContent()) === '0' && tries < 20; tries++) {
+      await page.waitForTimeout(500);
+      await page.reload();
+      await requests.waitFor();
+    }
+    assert.notEqual(await requests.textContent(), '0');
+    await page.getByRole('table', { name: 'Top models' }).getByRole('cell', { name: demoModel }).waitFor();
+    await saveScreenshot(page, 'overview');
+
+    await page.goto(`${platform.url}/console/usage?organizationId=console-org&groupBy=model`);
+    await page.getByRole('table', { name: 'By model' }).getByRole('cell', { name: demoModel }).waitFor();
+    const row = page.getByRole('button', { name: /^Request req_/ });
+    await row.first().click();
+    await page.getByRole('link', { name: "Verify this request's receipt" }).waitFor();
+    await saveScreenshot(page, 'usage');
+
+    await page.goto(`${platform.url}/console/map?org=console-org`);
+    await page.getByTestId('served-demo').filter({ hasText: /^1$/ }).waitFor();
+    const sites = (await callAdmin(platform.url, 'GET', '/admin/v1/sites')).body.data as { id: string }[];
+    for (const site of sites)
+      assert.equal(await page.locator(`svg circle[data-site="${site.id}"]`).count(), 1, site.id);
+    assert.equal(await page.locator('svg path[data-flow-site="demo"]').count(), 1);
+    assert.equal(await page.locator('svg path[data-country="DE"].allowed').count(), 1);
+    await saveScreenshot(page, 'map');
+    assert.deepEqual(problems, []);
+  });
+
   it('org admin applies to the fund, the operator approves, the grant shows in the balance', async (t) => {
     if (chromium === undefined) return t.skip('no browser');
     const key = await callAdmin(platform.url, 'POST', '/admin/v1/orgs/console-org/keys', {
