@@ -439,7 +439,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       rollups: new UsageRollupReader(store),
       policy,
       onCatalogChange: () => catalog.reload(),
-      engineStatus: (deploymentId) => registry.get(deploymentId)?.engine.status?.(),
+      routed: (deploymentId) => registry.get(deploymentId),
       audit: replicas.changes,
       billing,
       modelPulls,

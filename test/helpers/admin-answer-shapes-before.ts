@@ -436,6 +436,15 @@ export const answerShapesBefore: Readonly<Record<string, readonly string[]>> = {
     'engine: object',
     'kind: string',
     'object: string',
+    // Added for the console's sites page, after the schemas were declared: what routing knows of the deployment.
+    'enabled: boolean',
+    'modelId: string',
+    'routing.circuit: string',
+    'routing.firstByteLatencyMs: null',
+    'routing.firstByteLatencyMs: number',
+    'routing.requestsInFlight: integer',
+    'routing: object',
+    'siteId: string',
   ],
   'GET /usage 200': [
     ': object',

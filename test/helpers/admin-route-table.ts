@@ -125,6 +125,7 @@ export const adminRouteTable: readonly AdminRoute[] = Object.freeze([
   { method: 'PATCH', template: '/deployments/{deploymentId}', access: 'operator', body: () => ({ enabled: false }) },
   { method: 'DELETE', template: '/deployments/{deploymentId}', access: 'operator' },
   { method: 'GET', template: '/deployments/{deploymentId}/status', access: 'operator' },
+  { method: 'GET', template: '/deployments/status', access: 'operator' },
   { method: 'GET', template: '/usage', access: 'org-filter' },
   { method: 'GET', template: '/session', access: 'self' },
   { method: 'GET', template: '/receipts/{receiptId}', access: 'record-owner', fixed: { receiptId: 'req_none' } },

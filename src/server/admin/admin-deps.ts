@@ -1,9 +1,9 @@
 import type { AdminChanges, ReceiptBundles } from '../../audit/index.js';
 import type { DeploymentRepository, ModelRepository, SiteRepository } from '../../catalog/index.js';
-import type { EngineStatus } from '../../engines/index.js';
 import type { UsageRepository, UsageRollupReader } from '../../metering/index.js';
 import type { ModelPulls } from '../../model-files/index.js';
 import type { PolicyService } from '../../policy/index.js';
+import type { RoutedDeployment } from '../../routing/index.js';
 import type { ApiKeyRepository, OrganizationRepository, ProjectRepository } from '../../tenancy/index.js';
 import type { BillingAdmin } from './billing-admin.js';
 
@@ -25,8 +25,8 @@ export interface AdminDeps {
   readonly policy: PolicyService;
   /** Called after any write that changes what the gateway serves, so that in-memory tables refresh. */
   readonly onCatalogChange: () => Promise<void>;
-  /** What the engine of a deployment running in this process is doing; undefined for proxies and unknown ids. */
-  readonly engineStatus: (deploymentId: string) => EngineStatus | undefined;
+  /** A deployment as routing holds it (engine, circuit, requests in flight); undefined when it is not routed. */
+  readonly routed: (deploymentId: string) => RoutedDeployment | undefined;
   /**
    * Makes a change a leaf of the transparency log: a route that changes a record writes
    * it in `audit.commit(tx => ...)`, which appends the leaf in the same transaction; once

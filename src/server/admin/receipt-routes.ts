@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound } from './admin-principal.js';
+import { responses } from './response-schemas.js';
 
 const ReceiptParams = Type.Object({ receiptId: Type.String({ minLength: 1, maxLength: 128 }) });
 
@@ -34,7 +35,7 @@ export function receiptRoutes(app: FastifyInstance, deps: AdminDeps): void {
         tags: ['usage'],
         description: "A request's receipt with its inclusion proof and a signed checkpoint, to verify offline.",
         params: ReceiptParams,
-        response: { 200: ReceiptBundle },
+        response: responses({ 200: ReceiptBundle }, 404),
       },
     },
     async (request) => {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { responses } from './response-schemas.js';
 
 const Session = Type.Union([
   Type.Object({ kind: Type.Literal('operator') }, { additionalProperties: false }),
@@ -20,7 +21,7 @@ export function sessionRoutes(app: FastifyInstance): void {
       schema: {
         tags: ['session'],
         description: 'The caller: the operator, or the organization admin key and its organization.',
-        response: { 200: Session },
+        response: responses({ 200: Session }),
       },
     },
     async (request) => request.principal,

@@ -43,6 +43,6 @@ const totalsFields = {
 /** A page of usage records, with totals over everything the filter matches, not only this page. */
 export const UsagePageSchema = Closed({
   ...PageOf(UsageRecordSchema).properties,
-  totals: Closed(totalsFields),
-  byModel: Type.Array(Closed({ modelId: Type.String(), ...totalsFields })),
+  totals: Type.Optional(Closed(totalsFields, 'over everything the filter matches; left out with totals=false')),
+  byModel: Type.Optional(Type.Array(Closed({ modelId: Type.String(), ...totalsFields }))),
 });

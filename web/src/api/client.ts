@@ -54,3 +54,9 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   if (error !== undefined || !response.ok) throw apiError(response.status, error);
   return data as T;
 }
+
+/** A route that can answer CSV answers JSON unless asked otherwise: this takes the JSON form, or says what came. */
+export function jsonOnly<T>(answer: T | string): T {
+  if (typeof answer === 'string') throw new Error('the server answered text where JSON was asked for');
+  return answer;
+}

@@ -17,11 +17,14 @@ export function TimeSeriesChart({
   times,
   series,
   height = 220,
+  span,
 }: {
   readonly title: string;
   readonly times: readonly number[];
   readonly series: readonly ChartSeries[];
   readonly height?: number;
+  /** The period shown, in Unix seconds, so that a few points are not stretched over an axis of years. */
+  readonly span?: readonly [number, number];
 }) {
   const container = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -33,6 +36,7 @@ export function TimeSeriesChart({
         height,
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: true } }))],
         axes: [{}, { size: 70 }],
+        scales: span === undefined ? {} : { x: { time: true, range: [span[0], span[1]] } },
         legend: { show: series.length > 1 },
       },
       [times as number[], ...series.map((s) => s.values as (number | null)[])],
@@ -44,6 +48,6 @@ export function TimeSeriesChart({
       window.removeEventListener('resize', resize);
       chart.destroy();
     };
-  }, [times, series, height]);
+  }, [times, series, height, span]);
   return <div ref={container} role="img" aria-label={title} className="chart" />;
 }
