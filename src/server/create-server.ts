@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ServerConfig } from '../config/index.js';
-import { CommonwealError } from '../errors/index.js';
 import type { ServingGate } from '../gateway/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import { type AdminDeps, adminApi, adminPrefix, validatorCompiler } from './admin/index.js';
