@@ -11,6 +11,7 @@ import { GroupCommitWriter, openStore, type StoreDialect } from '../../src/store
 import { createTempPostgresDatabase } from '../../test/helpers/temp-postgres-database.js';
 import { integerOption, listOption } from '../options.js';
 import { type ConsoleCall, consoleCalls } from './console-calls.js';
+import { type PageTiming, timeConsolePages } from './page-load.js';
 import { seedModels, seedOrganizations, seedSites, seedUsage } from './seed-usage.js';
 
 /*
@@ -33,6 +34,7 @@ const recordCount = integerOption('records', values.records, 1000, 10_000_000);
 const samples = integerOption('samples', values.samples, 10, 10_000);
 const stores = listOption<StoreDialect>('stores', values.stores, ['sqlite', 'postgres']);
 const days = 90;
+const pageSamples = 5;
 const warmupCalls = 5;
 const adminToken = 'cw_admin_bench_token_0123456789abcdef';
 if (!/^[\w.-]+\.md$/.test(values.results)) throw new RangeError('--results must be a file name such as console.md');
@@ -51,6 +53,7 @@ interface StoreResult {
   readonly rollupSeconds: number;
   readonly rollupRows: number;
   readonly timings: readonly Timing[];
+  readonly pages: readonly PageTiming[];
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -153,7 +156,9 @@ async function runOn(dialect: StoreDialect): Promise<StoreResult> {
           `  ${dialect}: ${c.name}: p50 ${quantile(times, 0.5).toFixed(1)} ms, p99 ${quantile(times, 0.99).toFixed(1)} ms`,
         );
       }
-      return { dialect, seedSeconds, rollupSeconds, rollupRows: Number(n), timings };
+      const pages = await timeConsolePages(platform.url, adminToken, pageSamples);
+      for (const p of pages) log(`  ${dialect}: page ${p.page.name}: p50 ${p.p50Ms.toFixed(0)} ms`);
+      return { dialect, seedSeconds, rollupSeconds, rollupRows: Number(n), timings, pages };
     } finally {
       await platform.close();
     }
@@ -195,7 +200,15 @@ function report(results: readonly StoreResult[]): string {
     '',
     ...seeds,
     '',
-    'Time to a usable page in Chromium: not measured yet (the console, web/, is built separately).',
+    `Time to a usable page in Chromium (headless, a new context each time, so an empty cache; from navigation ` +
+      `to the page showing its data; ${pageSamples} loads each):`,
+    '',
+    `| page | ${results.map((r) => `${r.dialect} p50 ms | ${r.dialect} max ms`).join(' | ')} |`,
+    `|---|${results.map(() => '---:|---:').join('|')}|`,
+    ...results[0]!.pages.map(
+      (p, i) =>
+        `| ${p.page.name} | ${results.map((r) => `${r.pages[i]!.p50Ms.toFixed(0)} | ${r.pages[i]!.maxMs.toFixed(0)}`).join(' | ')} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -18,31 +18,35 @@ const chromiumService = {
   },
 };
 
+/**
+ * Headless, on Debian's Chromium, with the flags that keep it from reaching for the network
+ * at start. Playwright starts it on a new, empty profile of its own each time.
+ */
+export const chromiumLaunchOptions = {
+  executablePath: chromiumPath,
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
+
 export interface TestBrowser {
   readonly browser: Browser;
   close(): Promise<void>;
 }
 
 /**
- * Headless Chromium on a fresh profile, with the flags that keep it from reaching for the
- * network at start. Resolves undefined when the test was skipped for want of Chromium
+ * Chromium for a test. Resolves undefined when the test was skipped for want of Chromium
  * (a failure under COMMONWEAL_REQUIRE_SERVICES=1).
  */
 export async function launchBrowser(t: TestContext): Promise<TestBrowser | undefined> {
   if (!(await requireService(t, chromiumService))) return undefined;
-  // Playwright starts Chromium on a new, empty profile of its own each time (it refuses --user-data-dir).
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions);
   return {
     browser,
     close: () => browser.close(),
