@@ -93,7 +93,9 @@ test('sign-in in a real browser: gate, wrong token, operator, org admin, sign-ou
     await signInThroughConsole(page, platform.url, orgAdminKey);
     await page.getByText('Signed in as organization admin of shell-org.').waitFor();
 
-    // Keyboard first: the first Tab reaches the skip link, which leads to the page's content.
+    // Keyboard first: on a page just opened, the first Tab reaches the skip link, which leads to the content.
+    await page.goto(`${platform.url}/console/tenants`);
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
     assert.deepEqual(problems, []);

@@ -441,7 +441,6 @@ export const answerShapesBefore: Readonly<Record<string, readonly string[]>> = {
     'modelId: string',
     'routing.circuit: string',
     'routing.firstByteLatencyMs: null',
-    'routing.firstByteLatencyMs: number',
     'routing.requestsInFlight: integer',
     'routing: object',
     'siteId: string',

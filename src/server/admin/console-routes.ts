@@ -11,6 +11,7 @@ import {
 import type { AdminDeps } from './admin-deps.js';
 import { type AdminPrincipal, requireOrganizationAccess } from './admin-principal.js';
 import { CountryCode } from './common-schemas.js';
+import { responses } from './response-schemas.js';
 import { PeriodAnswer, PeriodProperties, rollupRange } from './rollup-period.js';
 import { type UsageSeries, usageSeries } from './usage-series.js';
 import { Figures, FiguresProperties } from './usage-schemas.js';
@@ -280,7 +281,7 @@ export function consoleRoutes(app: FastifyInstance, deps: AdminDeps): void {
           'The overview page: totals and a series of requests, tokens, credits, errors and latency percentiles; ' +
           'the top models, organizations and sites; refusals by reason. An organization admin sees its own.',
         querystring: OverviewQuery,
-        response: { 200: Overview },
+        response: responses({ 200: Overview }),
       },
     },
     async (request) => overview(deps, rollupRange(request.query), scopedFilter(request.principal, request.query)),
@@ -295,7 +296,7 @@ export function consoleRoutes(app: FastifyInstance, deps: AdminDeps): void {
           'Usage over time, filtered by any dimension and split into one series per value of groupBy (the top ' +
           '`groups` by requests; the rest summed under key null), from the hourly or daily rollups.',
         querystring: SeriesQuery,
-        response: { 200: Series },
+        response: responses({ 200: Series }),
       },
     },
     async (request) => {
@@ -328,7 +329,9 @@ export function consoleRoutes(app: FastifyInstance, deps: AdminDeps): void {
         description: `The points of /usage/series with the same query, as CSV with the columns ${csvColumns.join(', ')}.`,
         querystring: SeriesQuery,
         produces: ['text/csv'],
-        response: { 200: Type.String({ description: 'CSV, one line per bucket and group, CRLF line ends' }) },
+        response: responses({
+          200: Type.String({ description: 'CSV, one line per bucket and group, CRLF line ends' }),
+        }),
       },
     },
     async (request, reply) => {
@@ -351,7 +354,7 @@ export function consoleRoutes(app: FastifyInstance, deps: AdminDeps): void {
           'The sovereignty map: requests from each organization (with its home jurisdiction) to each site that ' +
           `served it, the ${flowsMax} largest flows, and the requests refused by policy, by error code.`,
         querystring: FlowsQuery,
-        response: { 200: Flows },
+        response: responses({ 200: Flows }),
       },
     },
     async (request) => flows(deps, rollupRange(request.query), scopedFilter(request.principal, request.query)),
