@@ -18,8 +18,9 @@ import { Budgets, Fund, Ledger, LedgerSweeper } from './ledger/index.js';
 import { MemoryRateLimiter, RateLimits, RedisRateLimiter } from './limits/index.js';
 import { UsageRepository } from './metering/index.js';
 import { ModelPulls } from './model-files/index.js';
+import { startTracing } from './observability/index.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
-import { gatewayOptions } from './gateway-options.js';
+import { gatewayOptions, tracingOptions } from './gateway-options.js';
 import { Balancer, DeploymentRegistry, HealthChecker, RetryPolicy } from './routing/index.js';
 import { AdminTokenFile, dataDirAccessWarning, type DataDirSecrets, loadDataDirSecrets } from './secrets/index.js';
 import { createAppServer } from './server/index.js';
@@ -162,6 +163,10 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
 
 async function assemblePlatform(config: ServerConfig, log: Logger, closers: Closer[]): Promise<RunningPlatform> {
   const secrets = loadDataDirSecrets(config.dataDir, config.adminToken);
+  const traceExport = tracingOptions(config.tracing, version);
+  const tracing = traceExport === undefined ? undefined : startTracing(traceExport);
+  // Closed last, after the server: the spans of the requests that finish during shutdown are exported too.
+  if (tracing !== undefined) closers.push(() => tracing.shutdown());
   const accessWarning = dataDirAccessWarning(config.dataDir);
   if (accessWarning !== undefined) log.warn(accessWarning);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
@@ -253,6 +258,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       ledger: billing.ledger,
       bodySizeBytesMax: config.http.bodySizeBytesMax,
       log,
+      tracer: tracing?.tracer,
     }),
     admin: {
       adminTokenHash: secrets.adminTokenHash,

@@ -46,6 +46,19 @@ function fromEnv(env: Env): Record<string, unknown> {
   return picked;
 }
 
+/**
+ * The traces endpoint from the environment: ours, else OpenTelemetry's standard variables, so that a collector
+ * already configured for other services is found. The general OTLP endpoint is a base to which the traces path
+ * is appended, as the OpenTelemetry specification says; the traces one is used as it is.
+ */
+function otlpEndpointFromEnv(env: Env): { otlpEndpoint?: string } {
+  const own = env.COMMONWEAL_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (own) return { otlpEndpoint: own };
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (base) return { otlpEndpoint: `${base.replace(/\/+$/, '')}/v1/traces` };
+  return {};
+}
+
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
@@ -68,7 +81,9 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
   const configFile = overrides.configFile ?? env.COMMONWEAL_CONFIG;
   const file = configFile ? readConfigFile(configFile) : {};
   const { configFile: _ignored, ...flags } = overrides;
-  const section = (name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded') => ({
+  const section = (
+    name: 'database' | 'http' | 'gateway' | 'ledger' | 'limits' | 'policy' | 'audit' | 'embedded' | 'tracing',
+  ) => ({
     ...serverConfigDefaults[name],
     ...((file[name] ?? {}) as Record<string, unknown>),
   });
@@ -86,6 +101,7 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     policy: section('policy'),
     audit: section('audit'),
     embedded: section('embedded'),
+    tracing: { ...section('tracing'), ...otlpEndpointFromEnv(env) },
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {

@@ -5,12 +5,14 @@ import { ExchangeDigest } from '../audit/index.js';
 import { CommonwealError, writeError } from '../errors/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { UsageEndpoint } from '../metering/index.js';
+import type { GenAiOperation, InferenceTracer, RequestSpan } from '../observability/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import type { Admission } from './admission.js';
 import { AccessLine } from './access-line.js';
 import { answerBillingStatement, billingStatementPath } from './billing-statement-endpoint.js';
 import { completionLengthOf } from './completion-length.js';
+import { exclusionCause } from './exclusion-cause.js';
 import type { InferenceCatalog } from './inference-catalog.js';
 import type { InferenceProxy } from './inference-proxy.js';
 import type { InferenceRequest } from './inference-request.js';
@@ -28,11 +30,18 @@ export interface InferenceHandlerDeps {
   readonly ledger?: Ledger | undefined;
   readonly bodySizeBytesMax: number;
   readonly log: Logger;
+  /** Starts each request's span; without it nothing is traced and no `traceparent` is read or sent. */
+  readonly tracer?: InferenceTracer | undefined;
 }
 
 const completionPaths: Readonly<Record<string, UsageEndpoint>> = Object.freeze({
   '/v1/chat/completions': 'chat.completions',
   '/v1/embeddings': 'embeddings',
+});
+
+const operations: Readonly<Record<UsageEndpoint, GenAiOperation>> = Object.freeze({
+  'chat.completions': 'chat',
+  embeddings: 'embeddings',
 });
 
 function sendJson(res: ServerResponse, value: unknown): void {
@@ -52,16 +61,26 @@ export function createInferenceHandler(
     const requestId = newTimeOrderedId('req');
     res.setHeader('x-request-id', requestId);
     const line = new AccessLine(requestId, req);
-    handle(deps, req, res, line, requestId)
+    const span = deps.tracer === undefined ? null : startSpan(deps.tracer, req, requestId);
+    handle(deps, req, res, line, requestId, span)
       .catch((error: unknown) => {
+        span?.failed(error);
         if (res.headersSent) {
           res.destroy();
           return;
         }
         if (writeError(res, error)) deps.log.error({ err: error, requestId }, 'inference request failed');
       })
-      .finally(() => line.write(res, deps.log));
+      .finally(() => {
+        line.write(res, deps.log);
+        span?.end(res.writableEnded ? res.statusCode : 499);
+      });
   };
+}
+
+function startSpan(tracer: InferenceTracer, req: IncomingMessage, requestId: string): RequestSpan {
+  const path = (req.url ?? '/').split('?')[0]!;
+  return tracer.startRequest({ headers: req.headers, method: req.method, path, requestId });
 }
 
 async function handle(
@@ -70,6 +89,7 @@ async function handle(
   res: ServerResponse,
   line: AccessLine,
   requestId: string,
+  span: RequestSpan | null,
 ): Promise<void> {
   const startedAtMs = performance.now();
   const path = (req.url ?? '/').split('?')[0]!;
@@ -83,12 +103,14 @@ async function handle(
     throw new CommonwealError('method_not_allowed', `${path} takes ${expected}, not ${req.method}`);
   const caller = deps.catalog.keys.authenticate(req.headers.authorization, Date.now());
   line.caller = caller;
+  span?.caller(caller.organizationId, caller.projectId);
   if (isStatement) return answerBillingStatement(deps.ledger!, caller, req.url ?? path, res);
   if (endpoint === undefined) return answerModels(deps, res, path, caller);
   const raw = await readBody(req, deps.bodySizeBytesMax);
   const body = parseJsonObject(raw);
   line.modelId = typeof body.model === 'string' ? body.model.slice(0, 128) : null;
-  const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });
+  const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res, span });
+  if (span?.recording) traceInference(span, request);
   try {
     await serveAdmitted(deps, request, res);
   } finally {
@@ -112,8 +134,10 @@ async function serveAdmitted(
   // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
   // takes a rate-limit token or credits. Its record still gets its charge, of nothing.
   const admission = deps.admission;
-  if (admission !== undefined) {
-    request.hold = request.policy.denied ? admission.holdNothing(request) : await admission.admit(request, res);
+  if (admission !== undefined && request.policy.denied) request.hold = admission.holdNothing(request);
+  else if (admission !== undefined) {
+    const admitted = admission.admit(request, res);
+    request.hold = await (request.span === null ? admitted : request.span.startStep('admission').until(admitted));
   }
   try {
     await deps.proxy.serve(request, res);
@@ -133,6 +157,7 @@ function inferenceRequest(
     body: Record<string, unknown>;
     raw: Buffer;
     res: ServerResponse;
+    span: RequestSpan | null;
   },
 ): InferenceRequest {
   const { body } = input;
@@ -176,7 +201,14 @@ function inferenceRequest(
     policy: deps.policy.decide(input.caller.organizationId, input.caller.projectId, model.id),
     hold: null,
     meteredTokens: null,
+    span: input.span,
   };
+}
+
+function traceInference(span: RequestSpan, request: InferenceRequest): void {
+  span.inference(operations[request.endpoint], request.model.id, request.completion.maxTokensPerChoice);
+  const cause = exclusionCause(request.policy);
+  span.policy(request.policy.version, cause.rule, cause.clause);
 }
 
 /**

@@ -220,6 +220,7 @@ describe('InferenceProxy', () => {
       policy: policy.decide(caller.organizationId, caller.projectId, modelId),
       hold: null,
       meteredTokens: null,
+      span: null,
     };
   }
 

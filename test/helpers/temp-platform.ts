@@ -23,6 +23,7 @@ export interface TempPlatformConfig {
   readonly limits?: ServerConfig['limits'];
   readonly policy?: Partial<ServerConfig['policy']>;
   readonly embedded?: Partial<ServerConfig['embedded']>;
+  readonly tracing?: Partial<ServerConfig['tracing']>;
 }
 
 export function tempDataDir(): string {
