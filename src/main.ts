@@ -164,7 +164,10 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
 async function assemblePlatform(config: ServerConfig, log: Logger, closers: Closer[]): Promise<RunningPlatform> {
   const secrets = loadDataDirSecrets(config.dataDir, config.adminToken);
   const traceExport = tracingOptions(config.tracing, version);
-  const tracing = traceExport === undefined ? undefined : startTracing(traceExport);
+  const tracing =
+    traceExport === undefined
+      ? undefined
+      : startTracing(traceExport, (err, spanCount) => log.warn({ err, spanCount }, 'spans not exported, dropped'));
   // Closed last, after the server: the spans of the requests that finish during shutdown are exported too.
   if (tracing !== undefined) closers.push(() => tracing.shutdown());
   const accessWarning = dataDirAccessWarning(config.dataDir);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { OtlpReceiver } from '../../test/helpers/otlp-receiver.js';
 import { startTracing, type Tracing } from './start-tracing.js';
@@ -15,17 +17,22 @@ before(async () => {
 
 after(() => receiver.close());
 
+const exportFailures: number[] = [];
+
 /** A tracer whose queue is exported only at shutdown: no export is due for ten minutes. */
 function tracing(options: Partial<TracingOptions> = {}): Tracing {
-  return startTracing({
-    otlpEndpoint: receiver.tracesUrl,
-    sampleRatio: 1,
-    queuedSpansMax: 100,
-    exportDelayMs: 600_000,
-    exportTimeoutMs: 10_000,
-    serviceVersion: 'test',
-    ...options,
-  });
+  return startTracing(
+    {
+      otlpEndpoint: receiver.tracesUrl,
+      sampleRatio: 1,
+      queuedSpansMax: 100,
+      exportDelayMs: 600_000,
+      exportTimeoutMs: 10_000,
+      serviceVersion: 'test',
+      ...options,
+    },
+    (_error, spanCount) => exportFailures.push(spanCount),
+  );
 }
 
 /** Traces one request that makes one upstream attempt; returns the headers the attempt would send. */
@@ -91,4 +98,16 @@ test('a malformed traceparent is ignored: the request starts a trace of its own'
   const root = spans.find((s) => s.name === 'POST');
   assert.equal(root?.parentSpanId, '');
   assert.notEqual(root?.traceId, '0'.repeat(32));
+});
+
+test('a batch the collector cannot take is reported, with its span count', async () => {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const tracer = tracing({ otlpEndpoint: `http://127.0.0.1:${port}/v1/traces`, exportTimeoutMs: 2_000 });
+  const failuresBefore = exportFailures.length;
+  traceOneRequest(tracer, 'req_unreachable', {});
+  await tracer.shutdown();
+  assert.deepEqual(exportFailures.slice(failuresBefore), [2]);
 });

@@ -7,12 +7,13 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InferenceTracer } from './inference-tracer.js';
+import { ReportingSpanExporter } from './reporting-span-exporter.js';
 import type { TracingOptions } from './tracing-options.js';
 
 /** A started tracer and how to stop it. */
 export interface Tracing {
   readonly tracer: InferenceTracer;
-  /** Exports the spans still queued, then stops; spans ended afterwards are dropped. */
+  /** Exports the spans still queued, then stops; spans ended afterwards are dropped. Never rejects. */
   shutdown(): Promise<void>;
 }
 
@@ -23,10 +24,17 @@ const exportBatchSpansMax = 512;
  * Starts an OpenTelemetry tracer that exports over OTLP/HTTP JSON in batches. The
  * provider is not registered globally: only the gateway's own spans are made, and only
  * through the tracer returned here. Every setting is given explicitly, so the SDK's own
- * `OTEL_*` fallbacks do not apply.
+ * `OTEL_*` fallbacks do not apply. `onExportFailure` hears of each batch that could not be
+ * sent, and is dropped.
  */
-export function startTracing(options: TracingOptions): Tracing {
-  const exporter = new OTLPTraceExporter({ url: options.otlpEndpoint, timeoutMillis: options.exportTimeoutMs });
+export function startTracing(
+  options: TracingOptions,
+  onExportFailure: (error: Error | undefined, spanCount: number) => void,
+): Tracing {
+  const exporter = new ReportingSpanExporter(
+    new OTLPTraceExporter({ url: options.otlpEndpoint, timeoutMillis: options.exportTimeoutMs }),
+    onExportFailure,
+  );
   const processor = new BatchSpanProcessor(exporter, {
     maxQueueSize: options.queuedSpansMax,
     maxExportBatchSize: Math.min(exportBatchSpansMax, options.queuedSpansMax),
@@ -41,6 +49,8 @@ export function startTracing(options: TracingOptions): Tracing {
   });
   return {
     tracer: new InferenceTracer(provider.getTracer('commonweal', options.serviceVersion)),
-    shutdown: () => provider.shutdown(),
+    // The last batch's failure, say a collector that is down, was reported as every other's; a platform whose
+    // collector is away must still close cleanly.
+    shutdown: () => provider.shutdown().catch(() => undefined),
   };
 }
