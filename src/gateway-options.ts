@@ -1,5 +1,6 @@
 import type { ServerConfig } from './config/index.js';
 import type { OpenAiUpstreamOptions } from './engines/index.js';
+import type { TracingOptions } from './observability/index.js';
 import type { CircuitBreakerOptions, HealthCheckerOptions, RetryPolicyOptions } from './routing/index.js';
 
 /** The options of each module the config's `gateway` section limits. */
@@ -29,4 +30,17 @@ export function gatewayOptions(gateway: ServerConfig['gateway']): GatewayOptions
     healthCheck: Object.freeze({ intervalMs: gateway.healthCheckIntervalMs, timeoutMs: gateway.healthCheckTimeoutMs }),
     retry: Object.freeze({ attemptsMax: gateway.attemptsMax }),
   };
+}
+
+/** The tracer's options, or undefined when the config names no OTLP endpoint: tracing is then off. */
+export function tracingOptions(tracing: ServerConfig['tracing'], serviceVersion: string): TracingOptions | undefined {
+  if (tracing.otlpEndpoint === undefined) return undefined;
+  return Object.freeze({
+    otlpEndpoint: tracing.otlpEndpoint,
+    sampleRatio: tracing.sampleRatio,
+    queuedSpansMax: tracing.queuedSpansMax,
+    exportDelayMs: tracing.exportDelayMs,
+    exportTimeoutMs: tracing.exportTimeoutMs,
+    serviceVersion,
+  });
 }

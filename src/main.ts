@@ -28,11 +28,12 @@ import {
   GatewayMetrics,
   registerPlatformGauges,
   StoreMetrics,
+  startTracing,
   TenantLabels,
 } from './observability/index.js';
 import { platformReadings } from './platform-readings.js';
 import { PolicyEngine, PolicyService } from './policy/index.js';
-import { gatewayOptions } from './gateway-options.js';
+import { gatewayOptions, tracingOptions } from './gateway-options.js';
 import { ConfirmedAdminChanges, ReplicaConfigSync, SignerLease } from './replicas/index.js';
 import { Balancer, DeploymentRegistry, HealthChecker, RetryPolicy } from './routing/index.js';
 import {
@@ -276,6 +277,13 @@ export async function startPlatform(config: ServerConfig): Promise<RunningPlatfo
 
 async function assemblePlatform(config: ServerConfig, log: Logger, closers: Closer[]): Promise<RunningPlatform> {
   const secrets = loadDataDirSecrets(config, config.adminToken);
+  const traceExport = tracingOptions(config.tracing, version);
+  const tracing =
+    traceExport === undefined
+      ? undefined
+      : startTracing(traceExport, (err, spanCount) => log.warn({ err, spanCount }, 'spans not exported, dropped'));
+  // Closed last, after the server: the spans of the requests that finish during shutdown are exported too.
+  if (tracing !== undefined) closers.push(() => tracing.shutdown());
   const accessWarning = dataDirAccessWarning(config.dataDir);
   if (accessWarning !== undefined) log.warn(accessWarning);
   const store = await openStore(config.database.url, join(config.dataDir, 'commonweal.sqlite'));
@@ -428,6 +436,7 @@ async function assemblePlatform(config: ServerConfig, log: Logger, closers: Clos
       metrics: metrics?.gateway,
       gate: replicas.sync,
       denials,
+      tracer: tracing?.tracer,
     }),
     admin: {
       adminTokenHash: secrets.adminTokenHash,

@@ -165,3 +165,22 @@ test('the drain timeout comes from the file, then COMMONWEAL_DRAIN_TIMEOUT_MS, t
   assert.equal(loadServerConfig({ configFile: file, drainTimeoutMs: 3_000 }, env).http.drainTimeoutMs, 3_000);
   assert.throws(() => loadServerConfig({}, { COMMONWEAL_DRAIN_TIMEOUT_MS: 'soon' }), /"http\.drainTimeoutMs"/);
 });
+
+test('tracing is off by default; its endpoint comes from the file, ours or the standard OpenTelemetry variables', () => {
+  assert.equal(loadServerConfig({}, {}).tracing.otlpEndpoint, undefined, 'no endpoint: no tracer is started');
+  assert.equal(loadServerConfig({}, {}).tracing.sampleRatio, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ tracing: { otlpEndpoint: 'http://file:4318/v1/traces', sampleRatio: 0.25 } }));
+  const endpoint = (env: Record<string, string>) => loadServerConfig({ configFile: file }, env).tracing.otlpEndpoint;
+  assert.equal(endpoint({}), 'http://file:4318/v1/traces');
+  assert.equal(loadServerConfig({ configFile: file }, {}).tracing.sampleRatio, 0.25);
+  // The general endpoint is a base: the traces path is appended, as the OpenTelemetry specification says.
+  assert.equal(endpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318/' }), 'http://otel:4318/v1/traces');
+  const traces = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t/x' };
+  assert.equal(endpoint(traces), 'http://t/x', 'the traces endpoint is used as it is, and wins over the base');
+  assert.equal(endpoint({ ...traces, COMMONWEAL_OTLP_ENDPOINT: 'https://ours/v1/traces' }), 'https://ours/v1/traces');
+  assert.throws(() => loadServerConfig({}, { COMMONWEAL_OTLP_ENDPOINT: 'otel:4318' }), /"tracing\.otlpEndpoint"/);
+  writeFileSync(file, JSON.stringify({ tracing: { sampleRatio: 1.5 } }));
+  assert.throws(() => loadServerConfig({ configFile: file }, {}), /"tracing\.sampleRatio"/);
+});

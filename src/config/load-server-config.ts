@@ -59,6 +59,19 @@ function httpFromEnv(env: Env): Record<string, unknown> {
   return env.COMMONWEAL_DRAIN_TIMEOUT_MS ? { drainTimeoutMs: Number(env.COMMONWEAL_DRAIN_TIMEOUT_MS) } : {};
 }
 
+/**
+ * The traces endpoint from the environment: ours, else OpenTelemetry's standard variables, so that a collector
+ * already configured for other services is found. The general OTLP endpoint is a base to which the traces path
+ * is appended, as the OpenTelemetry specification says; the traces one is used as it is.
+ */
+function otlpEndpointFromEnv(env: Env): { otlpEndpoint?: string } {
+  const own = env.COMMONWEAL_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (own) return { otlpEndpoint: own };
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (base) return { otlpEndpoint: `${base.replace(/\/+$/, '')}/v1/traces` };
+  return {};
+}
+
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
@@ -92,7 +105,8 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     | 'embedded'
     | 'replicas'
     | 'metrics'
-    | 'metering';
+    | 'metering'
+    | 'tracing';
   const section = (name: Section) => ({
     ...serverConfigDefaults[name],
     ...((file[name] ?? {}) as Record<string, unknown>),
@@ -120,6 +134,7 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
       ...(metricsPort === undefined ? {} : { port: metricsPort }),
     },
     metering: section('metering'),
+    tracing: { ...section('tracing'), ...otlpEndpointFromEnv(env) },
   };
   const firstError = Value.Errors(ServerConfigSchema, merged).First();
   if (firstError) {

@@ -112,6 +112,24 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    tracing: Type.Object(
+      {
+        /**
+         * Where spans are sent, as OTLP/HTTP JSON, e.g. `http://collector:4318/v1/traces`; absent, tracing is off and
+         * no tracer is started.
+         */
+        otlpEndpoint: Type.Optional(patternString('^https?://', 'an http:// or https:// URL')),
+        /** The share of requests without a sampled parent that are traced; a client's sampled parent is always followed. */
+        sampleRatio: Type.Number({ minimum: 0, maximum: 1 }),
+        /** Ended spans that may wait for export; beyond them new spans are dropped rather than hold memory. */
+        queuedSpansMax: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        /** How long ended spans wait to be exported together. */
+        exportDelayMs: Type.Integer({ minimum: 1, maximum: 600_000 }),
+        /** How long one export may take before it is abandoned, and its spans with it. */
+        exportTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000 }),
+      },
+      { additionalProperties: false },
+    ),
     audit: Type.Object(
       {
         /** The transparency log's name in its checkpoints, e.g. `ai.example.gov/commonweal/log`; derived from the key when absent. */
@@ -208,6 +226,13 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     rollupIntervalMs: 1_000,
     rollupRecordsPerStepMax: 2_000,
     denialFlushIntervalMs: 5_000,
+  }),
+  tracing: Object.freeze({
+    sampleRatio: 1,
+    // The OpenTelemetry SDK's own defaults: at about 5 spans a request, some 400 requests' worth.
+    queuedSpansMax: 2_048,
+    exportDelayMs: 5_000,
+    exportTimeoutMs: 30_000,
   }),
   audit: Object.freeze({
     // Often enough that a witness sees new leaves within seconds, rarely enough to cost nothing.

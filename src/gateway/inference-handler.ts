@@ -5,13 +5,14 @@ import { ExchangeDigest } from '../audit/index.js';
 import { CommonwealError, writeError } from '../errors/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { DenialCounter, UsageEndpoint } from '../metering/index.js';
-import type { GatewayMetrics } from '../observability/index.js';
+import type { GatewayMetrics, GenAiOperation, InferenceTracer, RequestSpan } from '../observability/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { newTimeOrderedId } from '../store/index.js';
 import type { Admission } from './admission.js';
 import { AccessLine } from './access-line.js';
 import { answerBillingStatement, billingStatementPath } from './billing-statement-endpoint.js';
 import { completionLengthOf } from './completion-length.js';
+import { exclusionCause } from './exclusion-cause.js';
 import type { InferenceCatalog } from './inference-catalog.js';
 import type { InferenceProxy } from './inference-proxy.js';
 import type { InferenceRequest } from './inference-request.js';
@@ -33,6 +34,8 @@ export interface InferenceHandlerDeps {
   readonly denials?: DenialCounter | undefined;
   /** Counts each request where its access line is written; absent when metrics are off. */
   readonly metrics?: GatewayMetrics | undefined;
+  /** Starts each request's span; without it nothing is traced and no `traceparent` is read or sent. */
+  readonly tracer?: InferenceTracer | undefined;
   /** Replicas sharing a database: says when this one must refuse requests; absent for a single process. */
   readonly gate?: ServingGate | undefined;
 }
@@ -51,6 +54,11 @@ interface Progress {
 const completionPaths: Readonly<Record<string, UsageEndpoint>> = Object.freeze({
   '/v1/chat/completions': 'chat.completions',
   '/v1/embeddings': 'embeddings',
+});
+
+const operations: Readonly<Record<UsageEndpoint, GenAiOperation>> = Object.freeze({
+  'chat.completions': 'chat',
+  embeddings: 'embeddings',
 });
 
 function sendJson(res: ServerResponse, value: unknown): void {
@@ -72,9 +80,11 @@ export function createInferenceHandler(
     res.setHeader('x-request-id', requestId);
     const line = new AccessLine(requestId, req);
     const progress: Progress = { proxied: false };
+    const span = deps.tracer === undefined ? null : startSpan(deps.tracer, req, requestId);
     // Resolves once the request is recorded, whichever way it ended; it never rejects.
-    return handle(deps, req, res, line, requestId, progress)
+    return handle(deps, req, res, line, requestId, progress, span)
       .catch((error: unknown) => {
+        span?.failed(error);
         line.errorCode = error instanceof CommonwealError ? error.code : 'internal_error';
         if (!progress.proxied && error instanceof CommonwealError)
           deps.denials?.add(line.caller?.organizationId ?? null, error.code);
@@ -87,8 +97,14 @@ export function createInferenceHandler(
       .finally(() => {
         line.write(res, deps.log);
         deps.metrics?.observe(line.served(res));
+        span?.end(res.writableEnded ? res.statusCode : 499);
       });
   };
+}
+
+function startSpan(tracer: InferenceTracer, req: IncomingMessage, requestId: string): RequestSpan {
+  const path = (req.url ?? '/').split('?')[0]!;
+  return tracer.startRequest({ headers: req.headers, method: req.method, path, requestId });
 }
 
 async function handle(
@@ -98,6 +114,7 @@ async function handle(
   line: AccessLine,
   requestId: string,
   progress: Progress,
+  span: RequestSpan | null,
 ): Promise<void> {
   const refusal = deps.gate?.refusal();
   if (refusal !== undefined) throw refusal;
@@ -113,6 +130,7 @@ async function handle(
     throw new CommonwealError('method_not_allowed', `${path} takes ${expected}, not ${req.method}`);
   const caller = deps.catalog.keys.authenticate(req.headers.authorization, Date.now());
   line.caller = caller;
+  span?.caller(caller.organizationId, caller.projectId);
   if (isStatement) return answerBillingStatement(deps.ledger!, caller, req.url ?? path, res);
   if (endpoint === undefined) return answerModels(deps, res, path, caller);
   const raw = await readBody(req, deps.bodySizeBytesMax);
@@ -121,8 +139,9 @@ async function handle(
   if (lateRefusal !== undefined) throw lateRefusal;
   const body = parseJsonObject(raw);
   line.modelId = typeof body.model === 'string' ? body.model.slice(0, 128) : null;
-  const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res });
+  const request = inferenceRequest(deps, { requestId, startedAtMs, caller, endpoint, path, body, raw, res, span });
   line.request = request;
+  if (span?.recording) traceInference(span, request);
   try {
     await serveAdmitted(deps, request, res, progress);
   } finally {
@@ -147,8 +166,10 @@ async function serveAdmitted(
   // Policy comes first: a request nothing may serve is refused (403) by the proxy before it
   // takes a rate-limit token or credits. Its record still gets its charge, of nothing.
   const admission = deps.admission;
-  if (admission !== undefined) {
-    request.hold = request.policy.denied ? admission.holdNothing(request) : await admission.admit(request, res);
+  if (admission !== undefined && request.policy.denied) request.hold = admission.holdNothing(request);
+  else if (admission !== undefined) {
+    const admitted = admission.admit(request, res);
+    request.hold = await (request.span === null ? admitted : request.span.startStep('admission').until(admitted));
   }
   progress.proxied = true;
   try {
@@ -169,6 +190,7 @@ function inferenceRequest(
     body: Record<string, unknown>;
     raw: Buffer;
     res: ServerResponse;
+    span: RequestSpan | null;
   },
 ): InferenceRequest {
   const { body } = input;
@@ -214,7 +236,14 @@ function inferenceRequest(
     meteredTokens: null,
     recorded: null,
     upstreamWaitMs: null,
+    span: input.span,
   };
+}
+
+function traceInference(span: RequestSpan, request: InferenceRequest): void {
+  span.inference(operations[request.endpoint], request.model.id, request.completion.maxTokensPerChoice);
+  const cause = exclusionCause(request.policy);
+  span.policy(request.policy.version, cause.rule, cause.clause);
 }
 
 /**

@@ -222,6 +222,7 @@ describe('InferenceProxy', () => {
       meteredTokens: null,
       recorded: null,
       upstreamWaitMs: null,
+      span: null,
     };
   }
 

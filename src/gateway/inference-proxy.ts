@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { CommonwealError, toErrorAnswer, writeError } from '../errors/index.js';
 import type { UpstreamResponse } from '../engines/index.js';
 import { newUsageRecord, type TokenUsage, type UsageOutcome, unmetered } from '../metering/index.js';
+import type { AttemptSpan } from '../observability/index.js';
 import { noCompliantDeploymentError, policyDeniedError } from '../policy/index.js';
 import type { AttemptOutcome, Balancer, RetryPolicy, RoutedDeployment } from '../routing/index.js';
 import type { InferenceCatalog } from './inference-catalog.js';
@@ -91,7 +92,7 @@ export class InferenceProxy {
         break;
       }
       tried.add(routed.deployment.id);
-      miss = await this.#attempt(request, res, routed, bodyFor(routed.deployment.upstreamModel));
+      miss = await this.#attempt(request, res, routed, bodyFor(routed.deployment.upstreamModel), attempt);
       if (miss === undefined || request.signal.aborted || !this.#deps.retry.shouldRetry(attempt, miss.outcome)) break;
     }
     if (miss === undefined) {
@@ -117,8 +118,17 @@ export class InferenceProxy {
     res: ServerResponse,
     routed: RoutedDeployment,
     requestBody: Buffer,
+    attempt: number,
   ): Promise<Miss | undefined> {
-    const { stats, engine } = routed;
+    const { stats, engine, deployment } = routed;
+    const span = request.span?.startAttempt({
+      deploymentId: deployment.id,
+      siteId: deployment.siteId,
+      upstreamModel: deployment.upstreamModel ?? request.model.id,
+      resendCount: attempt - 1,
+    });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': request.requestId };
+    span?.addHeaders(headers);
     stats.onStart();
     const sentAtMs = performance.now();
     let upstream: UpstreamResponse;
@@ -127,24 +137,24 @@ export class InferenceProxy {
         method: 'POST',
         path: request.path,
         body: requestBody,
-        headers: { 'content-type': 'application/json', 'x-request-id': request.requestId },
+        headers,
         signal: request.signal,
         tenant: request.caller.organizationId,
       });
     } catch (error) {
       waited(request, sentAtMs);
-      this.#settle(routed, { error });
+      this.#settle(routed, { error }, span);
       return { outcome: { error }, routed, answer: () => this.#answerError(request, res, routed, error) };
     }
     stats.onFirstByte(waited(request, sentAtMs));
-    if (upstream.statusCode >= 400) return this.#upstreamRefused(request, res, routed, upstream);
+    if (upstream.statusCode >= 400) return this.#upstreamRefused(request, res, routed, upstream, span);
     if (request.stream) {
       try {
         await this.#relayStream(request, res, routed, upstream);
-        this.#settle(routed, { statusCode: upstream.statusCode });
+        this.#settle(routed, { statusCode: upstream.statusCode }, span);
       } catch (error) {
         // The answer has begun: the relay ended it and metered it; nothing may be retried.
-        this.#settle(routed, { error });
+        this.#settle(routed, { error }, span);
       }
       return undefined;
     }
@@ -154,21 +164,22 @@ export class InferenceProxy {
       body = await readUpstreamBody(upstream.body, this.#deps.responseSizeBytesMax);
     } catch (error) {
       waited(request, readFromMs);
-      this.#settle(routed, { error });
+      this.#settle(routed, { error }, span);
       return { outcome: { error }, routed, answer: () => this.#answerError(request, res, routed, error) };
     }
     waited(request, readFromMs);
-    this.#settle(routed, { statusCode: upstream.statusCode });
+    this.#settle(routed, { statusCode: upstream.statusCode }, span);
     // Only the upstream's failures above may become a retry or an error answer; a failure
     // to meter the answer propagates, so the request is never recorded twice.
     await this.#relayJson(request, res, routed, upstream, body);
     return undefined;
   }
 
-  #settle(routed: RoutedDeployment, outcome: AttemptOutcome): void {
+  #settle(routed: RoutedDeployment, outcome: AttemptOutcome, span: AttemptSpan | undefined): void {
     if (this.#deps.retry.isDeploymentFault(outcome)) routed.stats.onFailure();
     else if ('statusCode' in outcome) routed.stats.onSuccess();
     routed.stats.onEnd();
+    span?.end(outcome);
   }
 
   async #upstreamRefused(
@@ -176,6 +187,7 @@ export class InferenceProxy {
     res: ServerResponse,
     routed: RoutedDeployment,
     upstream: UpstreamResponse,
+    span: AttemptSpan | undefined,
   ): Promise<Miss> {
     const outcome = { statusCode: upstream.statusCode };
     let body: Buffer;
@@ -186,7 +198,7 @@ export class InferenceProxy {
       body = Buffer.alloc(0);
     }
     waited(request, readFromMs);
-    this.#settle(routed, outcome);
+    this.#settle(routed, outcome, span);
     const answer = clientErrorFor(upstream.statusCode, body);
     return {
       outcome,
@@ -384,7 +396,17 @@ export class InferenceProxy {
       ...(request.hold?.price(ending.tokens) ?? unmetered),
     });
     const settlement = { request, routed, site };
-    await this.#deps.writer.submit((tx) => settleRequest(tx, this.#deps.settlement, record, settlement));
+    const { span } = request;
+    span?.answered({
+      responseModel: routed === null ? null : (routed.deployment.upstreamModel ?? request.model.id),
+      inputTokens: ending.tokens.promptTokens,
+      outputTokens: ending.tokens.completionTokens,
+      siteId: record.siteId,
+      jurisdiction: record.jurisdiction,
+      errorCode: ending.errorCode,
+    });
+    const written = this.#deps.writer.submit((tx) => settleRequest(tx, this.#deps.settlement, record, settlement));
+    await (span === null ? written : span.startStep('durable write').until(written));
     request.recorded = record;
   }
 }

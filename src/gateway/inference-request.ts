@@ -2,6 +2,7 @@ import type { ExchangeDigest } from '../audit/index.js';
 import type { Model } from '../catalog/index.js';
 import type { CreditHold } from '../ledger/index.js';
 import type { TokenUsage, UsageEndpoint, UsageRecord } from '../metering/index.js';
+import type { RequestSpan } from '../observability/index.js';
 import type { PolicyDecision } from '../policy/index.js';
 import type { CompletionLength } from './completion-length.js';
 import type { InferenceCaller } from './key-table.js';
@@ -46,6 +47,8 @@ export interface InferenceRequest {
    * is Commonweal's own, its overhead.
    */
   upstreamWaitMs: number | null;
+  /** The request's trace span; null when tracing is off. */
+  readonly span: RequestSpan | null;
 }
 
 /**

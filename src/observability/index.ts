@@ -1,8 +1,15 @@
+export { type AttemptEnding, AttemptSpan } from './attempt-span.js';
+export { errorTypeOf } from './error-type.js';
 export { GatewayMetrics, requestOutcomes } from './gateway-metrics.js';
+export { type IncomingRequestFacts, InferenceTracer } from './inference-tracer.js';
 export { createMetricsHandler, type MetricsHandlerOptions } from './metrics-handler.js';
 export { createMetricsRegistry } from './metrics-registry.js';
 export { registerPlatformGauges } from './platform-gauges.js';
 export type { DeploymentReading, PlatformReadings } from './platform-readings.js';
+export { type AttemptFacts, type GenAiOperation, type RequestAnswer, RequestSpan } from './request-span.js';
 export type { ServedRequest } from './served-request.js';
+export { type Tracing, startTracing } from './start-tracing.js';
+export { StepSpan } from './step-span.js';
 export { StoreMetrics } from './store-metrics.js';
 export { otherTenant, type TenantLabelMode, TenantLabels } from './tenant-labels.js';
+export type { TracingOptions } from './tracing-options.js';

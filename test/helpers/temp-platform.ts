@@ -28,6 +28,7 @@ export interface TempPlatformConfig {
   readonly secretsDir?: string;
   readonly metrics?: Partial<ServerConfig['metrics']>;
   readonly metering?: Partial<ServerConfig['metering']>;
+  readonly tracing?: Partial<ServerConfig['tracing']>;
 }
 
 export function tempDataDir(): string {
