@@ -102,5 +102,10 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     const message = 'must not exceed http.requestTimeoutMs, which bounds the whole request, headers included';
     throw new ConfigError(`invalid configuration "http.headersTimeoutMs": ${message}`);
   }
+  // Holds are renewed at every sweep: one that lived no longer than two sweeps could expire in flight.
+  if (config.ledger.sharedHoldTtlMs < 2 * config.ledger.sweepIntervalMs) {
+    const message = 'must be at least twice ledger.sweepIntervalMs, since holds are renewed at every sweep';
+    throw new ConfigError(`invalid configuration "ledger.sharedHoldTtlMs": ${message}`);
+  }
   return deepFreeze({ ...config, dataDir: resolve(config.dataDir) });
 }

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'engine_unavailable'
   | 'engine_busy'
   | 'not_ready'
+  | 'ledger_unavailable'
   | 'overloaded'
   | 'internal_error';
 
@@ -69,6 +70,7 @@ export const errorCodeInfo: Readonly<Record<ErrorCode, CodeInfo>> = Object.freez
   engine_unavailable: { status: 503, type: 'api_error' },
   engine_busy: { status: 429, type: 'rate_limit_error' },
   not_ready: { status: 503, type: 'api_error' },
+  ledger_unavailable: { status: 503, type: 'api_error' },
   overloaded: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 });

@@ -328,7 +328,7 @@ test('on PostgreSQL: transfers, holds, idempotency, floors and verification beha
       'insufficient_credits',
     );
     await ledger.post('h1', { id: 'p1', amountMicro: 250 });
-    const hold = ledger.hold(
+    const hold = await ledger.hold(
       { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' },
       100,
       { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 },
@@ -373,7 +373,7 @@ test('ledger verify names every usage record of a metered organization that has 
         { ...usageRow('req_free'), createdAt: at },
       ])
       .execute();
-    const hold = r.ledger.hold(
+    const hold = await r.ledger.hold(
       { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' },
       100,
       { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 },

@@ -5,6 +5,7 @@ import type {
   FundProgramsTable,
   LedgerAccountsTable,
   LedgerBudgetsTable,
+  LedgerRequestHoldsTable,
   LedgerTransfersTable,
   RateLimitsTable,
 } from './ledger-tables.js';
@@ -142,6 +143,7 @@ export interface Database {
   usageRecords: UsageRecordsTable;
   ledgerAccounts: LedgerAccountsTable;
   ledgerTransfers: LedgerTransfersTable;
+  ledgerRequestHolds: LedgerRequestHoldsTable;
   ledgerBudgets: LedgerBudgetsTable;
   rateLimits: RateLimitsTable;
   fundPrograms: FundProgramsTable;

@@ -20,6 +20,7 @@ const tableOwners = {
   usageRecords: 'metering',
   ledgerAccounts: 'ledger',
   ledgerTransfers: 'ledger',
+  ledgerRequestHolds: 'ledger',
   ledgerBudgets: 'ledger',
   fundPrograms: 'ledger',
   fundApplications: 'ledger',

@@ -13,6 +13,7 @@ import { auditNodesFromSixteenLeaves } from './0010-audit-nodes-from-sixteen-lea
 import { auditLeavesCarryTheirNodes } from './0011-audit-leaves-carry-their-nodes.js';
 import { usageRecordsCarryCredits } from './0012-usage-records-carry-credits.js';
 import { rateLimitsPerOrganization } from './0013-rate-limits-per-organization.js';
+import { ledgerRequestHolds } from './0015-ledger-request-holds.js';
 
 /**
  * Migrations live in code, not in files found at run time, so that a bundled or
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0011-audit-leaves-carry-their-nodes': auditLeavesCarryTheirNodes(dialect),
     '0012-usage-records-carry-credits': usageRecordsCarryCredits(dialect),
     '0013-rate-limits-per-organization': rateLimitsPerOrganization(dialect),
+    '0015-ledger-request-holds': ledgerRequestHolds(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
 }
