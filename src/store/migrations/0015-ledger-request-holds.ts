@@ -12,7 +12,10 @@ import { columnTypes } from './column-types.js';
  *
  * On PostgreSQL, `ledger_reserve_hold` reserves a request's maximum cost in one round
  * trip: it locks the accounts in id order (as settlements do) and only then reads their
- * sums and holds, so that every reservation sees all that committed before it.
+ * sums and holds, so that every reservation sees all that committed before it. Its
+ * commit does not wait for the WAL to reach the disk: other replicas see a commit at
+ * once either way, and a hold is worth a disk flush only as long as its request lives,
+ * which a crash of the database ends too. The charge that ends it commits durably.
  */
 export function ledgerRequestHolds(dialect: StoreDialect): Migration {
   const { id, instant, int64 } = columnTypes(dialect);
@@ -61,6 +64,7 @@ declare
   v_takes bigint[] := '{}';
   r record;
 begin
+  perform set_config('synchronous_commit', 'off', true);
   perform 1 from ledger_accounts a where a.id = any(p_account_ids) order by a.id for update;
   for r in
     select a.id,
