@@ -16,8 +16,6 @@ interface Replica {
   readonly store: Store;
   readonly writer: GroupCommitWriter;
   readonly ledger: Ledger;
-  /** The replica's clock, which a test moves forward. */
-  nowMs: number;
 }
 
 /** Two replicas on one fresh PostgreSQL database, the first of which funds `org:a` with `depositMicro`. */
@@ -33,9 +31,9 @@ async function withReplicas(
     for (let i = 0; i < 2; i++) {
       const store = await openPostgresStore(database.url);
       const writer = new GroupCommitWriter(store);
-      const replica = { store, writer, nowMs: Date.now() } as Replica;
+      const replica = { store, writer } as Replica;
       opened.push(replica);
-      const ledger = await Ledger.open(store, writer, { sharedHoldTtlMs: ttlMs, now: () => replica.nowMs });
+      const ledger = await Ledger.open(store, writer, { sharedHoldTtlMs: ttlMs });
       (replica as { ledger: Ledger }).ledger = ledger;
       if (i === 0) {
         await ledger.openAccount({ id: 'org:a', kind: 'organization', organizationId: 'a' });
@@ -50,10 +48,7 @@ async function withReplicas(
     }
     // The second replica opened before the account existed in its book: it loads it as a restart would.
     const second = opened[1]!;
-    (second as { ledger: Ledger }).ledger = await Ledger.open(second.store, second.writer, {
-      sharedHoldTtlMs: ttlMs,
-      now: () => second.nowMs,
-    });
+    (second as { ledger: Ledger }).ledger = await Ledger.open(second.store, second.writer, { sharedHoldTtlMs: ttlMs });
     await body([opened[0]!, second], database.url);
   } finally {
     for (const replica of opened) {
@@ -114,8 +109,12 @@ test("a replica's sweep renews its own holds and deletes the expired holds of on
     const abandoned = await tryHold(b.ledger, 700);
     assert.notEqual(kept, 'refused');
     assert.notEqual(abandoned, 'refused');
-    // b stops renewing (as if killed); a sweeps past b's expiry, renewing its own hold on the way.
-    a.nowMs = b.nowMs + ttlMs;
+    // Both holds were last renewed a TTL ago; b has stopped renewing (as if killed), a sweeps,
+    // renewing its own hold on the way.
+    await a.store.db
+      .updateTable('ledgerRequestHolds')
+      .set({ expiresAtMs: Date.now() - 1_000 })
+      .execute();
     assert.equal(await a.ledger.expireHolds(), 1);
     assert.equal(await a.ledger.expireHolds(), 0, 'a second sweep finds nothing left to expire');
     assert.equal(await holdRows(a.store), 1);

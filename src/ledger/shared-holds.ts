@@ -5,8 +5,12 @@ import type { Database, WriteTransaction } from '../store/index.js';
 export interface SharedHoldsOptions {
   /** A hold its replica stops renewing (the replica died, or lost it) expires this long after its last renewal. */
   readonly ttlMs: number;
+  /** The clock of the holds' `createdAt`, for people; expiry runs on the database's clock. */
   readonly now: () => number;
 }
+
+/** The database's clock in milliseconds since the epoch, the one every replica's expiry is measured on. */
+const databaseNowMs = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 /** What one account of a shared hold reserved. */
 export interface SharedLeg {
@@ -49,7 +53,7 @@ export class SharedHolds {
     let rows: readonly ReservedRow[];
     try {
       const result = await sql<ReservedRow>`select * from ledger_reserve_hold(${holdId}, ${accountIds}::text[],
-        ${amountMicro}, ${nowMs + this.#options.ttlMs}, ${new Date(nowMs).toISOString()})`.execute(this.#db);
+        ${amountMicro}, ${this.#options.ttlMs}, ${new Date(nowMs).toISOString()})`.execute(this.#db);
       rows = result.rows;
     } catch (error) {
       throw unavailable(error);
@@ -95,15 +99,17 @@ export class SharedHolds {
 
   /** Renews this replica's holds in flight, then deletes every expired hold; returns how many it deleted. */
   async sweep(): Promise<number> {
-    const nowMs = this.#options.now();
     if (this.#live.size > 0) {
       await this.#db
         .updateTable('ledgerRequestHolds')
-        .set({ expiresAtMs: nowMs + this.#options.ttlMs })
+        .set({ expiresAtMs: sql<number>`${databaseNowMs} + ${this.#options.ttlMs}` })
         .where(sql<boolean>`id = any(${[...this.#live]}::text[])`)
         .execute();
     }
-    const result = await this.#db.deleteFrom('ledgerRequestHolds').where('expiresAtMs', '<=', nowMs).executeTakeFirst();
+    const result = await this.#db
+      .deleteFrom('ledgerRequestHolds')
+      .where('expiresAtMs', '<=', databaseNowMs)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

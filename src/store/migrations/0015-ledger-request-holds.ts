@@ -12,7 +12,11 @@ import { columnTypes } from './column-types.js';
  *
  * On PostgreSQL, `ledger_reserve_hold` reserves a request's maximum cost in one round
  * trip: it locks the accounts in id order (as settlements do) and only then reads their
- * sums and holds, so that every reservation sees all that committed before it. Its
+ * sums and holds, so that every reservation sees all that committed before it. A hold
+ * expires `p_ttl_ms` after it is taken by the database's clock, not the replica's: a
+ * request that waited its turn for a busy account's lock (or a pooled connection) longer
+ * than the TTL must not find its hold expired before it exists, and replicas' clocks
+ * need not agree. Its
  * commit does not wait for the WAL to reach the disk: other replicas see a commit at
  * once either way, and a hold is worth a disk flush only as long as its request lives,
  * which a crash of the database ends too. The charge that ends it commits durably.
@@ -53,7 +57,7 @@ export function ledgerRequestHolds(dialect: StoreDialect): Migration {
  */
 const reserveFunction = sql`
 create function ledger_reserve_hold(
-  p_hold_id text, p_account_ids text[], p_amount bigint, p_expires_at_ms bigint, p_created_at text
+  p_hold_id text, p_account_ids text[], p_amount bigint, p_ttl_ms bigint, p_created_at text
 ) returns table (account_id text, reserved_micro bigint)
 language plpgsql volatile as $$
 #variable_conflict use_column
@@ -88,7 +92,8 @@ begin
     return;
   end if;
   insert into ledger_request_holds (id, account_id, amount_micro, expires_at_ms, created_at)
-    select p_hold_id, t.id, t.take, p_expires_at_ms, p_created_at from unnest(v_ids, v_takes) as t(id, take);
+    select p_hold_id, t.id, t.take, (extract(epoch from clock_timestamp()) * 1000)::bigint + p_ttl_ms, p_created_at
+    from unnest(v_ids, v_takes) as t(id, take);
   return query select t.id, t.take from unnest(v_ids, v_takes) as t(id, take);
 end
 $$`;
