@@ -106,6 +106,7 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
           '0011-audit-leaves-carry-their-nodes',
           '0012-usage-records-carry-credits',
           '0013-rate-limits-per-organization',
+          '0015-ledger-request-holds',
         ],
       );
     });
