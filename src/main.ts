@@ -166,7 +166,10 @@ async function replicaParts(
  * which is the truth at every start.
  */
 async function billingParts(config: ServerConfig, store: Store, writer: GroupCommitWriter, log: Logger) {
-  const ledger = await Ledger.open(store, writer);
+  const shared = config.ledger.sharedHolds === 'auto' && store.dialect === 'postgres';
+  const ledger = await Ledger.open(store, writer, {
+    sharedHoldTtlMs: shared ? config.ledger.sharedHoldTtlMs : undefined,
+  });
   const fund = await Fund.open(ledger);
   const budgets = await Budgets.open(ledger);
   const rateLimits = await RateLimits.open(store);

@@ -66,7 +66,7 @@ async function run(scenario: Scenario): Promise<Result> {
         return;
       }
       const subject = { organizationId: 'bench', projectId: 'main', apiKeyId: 'key', modelId: 'model' };
-      const hold: CreditHold = ledger.hold(subject, 500, prices, null);
+      const hold: CreditHold = await ledger.hold(subject, 500, prices, null);
       const usage = {
         id: `req_${index}`,
         createdAt: new Date().toISOString(),

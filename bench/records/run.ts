@@ -76,7 +76,7 @@ async function measure(level: Level): Promise<Sample> {
       const hold =
         level === 'usage'
           ? null
-          : ledger.hold(
+          : await ledger.hold(
               { organizationId: 'bench', projectId: 'main', apiKeyId: 'key_bench', modelId: 'm1' },
               10_000,
               prices,

@@ -160,6 +160,11 @@ export function loadServerConfig(overrides: ServerConfigOverrides = {}, env: Env
     const message = 'must be at least twice replicas.heartbeatIntervalMs, so that a lease outlasts a late heartbeat';
     throw new ConfigError(`invalid configuration "replicas.leaseMs": ${message}`);
   }
+  // Holds are renewed at every sweep: one that lived no longer than two sweeps could expire in flight.
+  if (config.ledger.sharedHoldTtlMs < 2 * config.ledger.sweepIntervalMs) {
+    const message = 'must be at least twice ledger.sweepIntervalMs, since holds are renewed at every sweep';
+    throw new ConfigError(`invalid configuration "ledger.sharedHoldTtlMs": ${message}`);
+  }
   const secretsDir = config.secretsDir === undefined ? {} : { secretsDir: resolve(config.secretsDir) };
   return deepFreeze({ ...config, dataDir: resolve(config.dataDir), ...secretsDir });
 }

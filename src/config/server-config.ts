@@ -62,6 +62,13 @@ export const ServerConfigSchema = Type.Object(
         sweepIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
         /** The completion bound of a hold when a request sets no max_tokens and its model has no context length. */
         completionTokensDefaultMax: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+        /**
+         * `auto`: with PostgreSQL, requests' credit holds are kept in the database, where every
+         * replica sees them; with SQLite, in memory. `off`: in memory always, for one replica.
+         */
+        sharedHolds: Type.Union([Type.Literal('auto'), Type.Literal('off')]),
+        /** A shared hold expires this long after its replica last renewed it (at every sweep): a dead replica's holds go. */
+        sharedHoldTtlMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000 }),
       },
       { additionalProperties: false },
     ),
@@ -200,6 +207,9 @@ export const serverConfigDefaults: ServerConfig = Object.freeze({
     sweepIntervalMs: 10_000,
     // Long-context open-weight models reach 128k tokens; a catalog entry with its context length gives tighter holds.
     completionTokensDefaultMax: 131_072,
+    sharedHolds: 'auto',
+    // Six sweeps: a replica that misses a renewal or two under load keeps its holds.
+    sharedHoldTtlMs: 60_000,
   }),
   limits: Object.freeze({}),
   policy: Object.freeze({

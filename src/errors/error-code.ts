@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'engine_busy'
   | 'not_ready'
   | 'configuration_stale'
+  | 'ledger_unavailable'
   | 'overloaded'
   | 'internal_error';
 
@@ -73,6 +74,7 @@ export const errorCodeInfo: Readonly<Record<ErrorCode, CodeInfo>> = Object.freez
   engine_busy: { status: 429, type: 'rate_limit_error' },
   not_ready: { status: 503, type: 'api_error' },
   configuration_stale: { status: 503, type: 'api_error' },
+  ledger_unavailable: { status: 503, type: 'api_error' },
   overloaded: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 });

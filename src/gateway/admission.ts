@@ -30,7 +30,8 @@ const minuteMs = 60_000;
 /**
  * What a request must pass before any model sees it: the rate limits of its key and
  * project (429), then a credit hold for its maximum cost within its budgets (402).
- * Everything is checked in memory; the hold is the request's to end.
+ * Everything is checked in memory, but for what replicas share: rate limits in Redis,
+ * holds in PostgreSQL. The hold is the request's to end.
  */
 export class Admission {
   readonly #deps: AdmissionDeps;
@@ -52,11 +53,9 @@ export class Admission {
   holdNothing(request: InferenceRequest): CreditHold | null {
     const { organizationId, projectId, keyId } = request.caller;
     if (!this.#deps.ledger.hasAccounts(organizationId)) return null;
-    return this.#deps.ledger.hold(
+    return this.#deps.ledger.holdNothing(
       { organizationId, projectId, apiKeyId: keyId, modelId: request.model.id },
-      0,
       request.model,
-      null,
     );
   }
 
@@ -81,7 +80,11 @@ export class Admission {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   }
 
-  #hold(request: InferenceRequest, promptTokensMax: number, completionTokensMax: number): CreditHold | null {
+  async #hold(
+    request: InferenceRequest,
+    promptTokensMax: number,
+    completionTokensMax: number,
+  ): Promise<CreditHold | null> {
     const { ledger, budgets } = this.#deps;
     const { organizationId, projectId, keyId } = request.caller;
     if (!ledger.hasAccounts(organizationId)) {
@@ -95,7 +98,7 @@ export class Admission {
     const subject = { organizationId, projectId, apiKeyId: keyId, modelId: request.model.id };
     const reservation = budgets.reserve(subject, maxCostMicro);
     try {
-      return ledger.hold(subject, maxCostMicro, request.model, reservation);
+      return await ledger.hold(subject, maxCostMicro, request.model, reservation);
     } catch (error) {
       reservation?.release();
       throw error;

@@ -28,8 +28,8 @@ async function rig(store: Store) {
   });
   const deps = { usage: new UsageRepository(store), receipts: new TransparencyLog(store) };
   /** Settles request `id` of 30 prompt tokens against a hold of `holdMicro`, as the proxy does. */
-  const settle = (id: string, holdMicro: number) => {
-    const hold = ledger.hold(subject, holdMicro, prices, null);
+  const settle = async (id: string, holdMicro: number) => {
+    const hold = await ledger.hold(subject, holdMicro, prices, null);
     const record = newUsageRecord(
       usageInput(id, {
         promptTokens: 30,
@@ -95,7 +95,7 @@ testOnEachStore(
   async (_t, store) => {
     const { writer, ledger, deps } = await rig(store);
     try {
-      const hold = ledger.hold(subject, 50, prices, null);
+      const hold = await ledger.hold(subject, 50, prices, null);
       const record = newUsageRecord(usageInput('req_unpriced'));
       const request = { hold, digest: new ExchangeDigest(Buffer.from('{}')) } as unknown as InferenceRequest;
       await assert.rejects(

@@ -61,7 +61,7 @@ testOnEachStore(
         promptTokens: number,
         createdAt: string,
       ) => {
-        const hold = ledger.hold({ organizationId, projectId, apiKeyId, modelId: 'm' }, 100, prices, null);
+        const hold = await ledger.hold({ organizationId, projectId, apiKeyId, modelId: 'm' }, 100, prices, null);
         await writer.submit((tx) =>
           hold.writeCharge(tx, { id, createdAt, ...hold.price({ promptTokens, completionTokens: 0 }) }),
         );

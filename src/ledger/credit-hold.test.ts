@@ -24,7 +24,7 @@ async function withHold(body: HoldBody) {
       amountMicro: 1_000,
       code: 'deposit',
     });
-    await body(ledger.hold(subject, 100, prices, null), ledger, writer, store);
+    await body(await ledger.hold(subject, 100, prices, null), ledger, writer, store);
   } finally {
     await writer.close();
     await store.close();

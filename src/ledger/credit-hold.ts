@@ -5,6 +5,7 @@ import type { BudgetReservation } from './budget-book.js';
 import { revenueAccountId, writeOffAccountId } from './ledger-account.js';
 import type { BookAccount, LedgerBook } from './ledger-book.js';
 import type { LedgerRepository } from './ledger-repository.js';
+import type { SharedHolds } from './shared-holds.js';
 import type { Charge, TransferRow } from './ledger-transfer.js';
 import { type TokenPrices, tokenCostMicro } from './token-cost.js';
 
@@ -44,11 +45,17 @@ export interface HoldParts {
   readonly budgets: BudgetReservation | null;
   readonly prices: TokenPrices;
   readonly subject: ChargeSubject;
+  /**
+   * Where the legs are reserved when replicas share holds (see `SharedHolds`); null when
+   * they are reserved in this process's book.
+   */
+  readonly shared: { readonly holds: SharedHolds; readonly id: string } | null;
 }
 
 /**
- * A request's credit hold: its maximum cost, reserved in memory before the model is
- * called, so that concurrent requests can never together spend more than the balance.
+ * A request's credit hold: its maximum cost, reserved before the model is called (in
+ * memory, or where every replica sees it), so that concurrent requests can never
+ * together spend more than the balance.
  * It ends exactly once: `writeCharge` posts the actual cost (never more than the hold)
  * in the transaction of the usage record and frees the rest when that commits; or
  * `release` frees it all when the request ended without a usage record. What a model
@@ -70,7 +77,7 @@ export class CreditHold {
    * than once (the writer retries), so it changes nothing outside `tx` before then.
    */
   async writeCharge(tx: WriteTransaction, usage: MeteredUsage): Promise<void> {
-    const { repository, subject } = this.#parts;
+    const { repository, subject, shared } = this.#parts;
     const costMicro = usage.creditsChargedMicro;
     // Checked inside the transaction, so a broken charge writes nothing. Beyond the hold,
     // the split below would charge the legs less than the record says; a record whose
@@ -104,13 +111,15 @@ export class CreditHold {
       await repository.writeOff(tx, row, pair);
       deltas.push(...pair);
     }
+    shared?.holds.endIn(tx, shared.id);
     tx.afterCommit(() => {
       // The charge has committed, so memory takes it whatever else happened to the hold.
       this.#parts.book.apply(deltas);
       this.#parts.budgets?.settle(costMicro, Date.parse(usage.createdAt));
       if (this.#ended) return;
       this.#ended = true;
-      this.#unreserve();
+      // A shared hold's rows went with the charge, in the same transaction.
+      if (shared === null) this.#unreserve();
     });
   }
 
@@ -132,7 +141,9 @@ export class CreditHold {
   release(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#unreserve();
+    const { shared } = this.#parts;
+    if (shared === null) this.#unreserve();
+    else shared.holds.end(shared.id);
     this.#parts.budgets?.release();
   }
 

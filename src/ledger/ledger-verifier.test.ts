@@ -41,7 +41,7 @@ async function settle(
   holdMicro: number,
   promptTokens: number,
 ) {
-  const hold = ledger.hold(subject, holdMicro, prices, null);
+  const hold = await ledger.hold(subject, holdMicro, prices, null);
   const credits = hold.price({ promptTokens, completionTokens: 0 });
   const record = usageRecord(id, new Date().toISOString(), {
     promptTokens,

@@ -328,7 +328,7 @@ test('on PostgreSQL: transfers, holds, idempotency, floors and verification beha
       'insufficient_credits',
     );
     await ledger.post('h1', { id: 'p1', amountMicro: 250 });
-    const hold = ledger.hold(
+    const hold = await ledger.hold(
       { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' },
       100,
       { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 },
@@ -373,7 +373,7 @@ test('ledger verify names every usage record of a metered organization that has 
         { ...usageRow('req_free'), createdAt: at },
       ])
       .execute();
-    const hold = r.ledger.hold(
+    const hold = await r.ledger.hold(
       { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' },
       100,
       { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 },
@@ -427,8 +427,8 @@ test('reservedMicro sums what holds reserve in every account, and falls back as 
     const subject = { organizationId: 'a', projectId: 'p', apiKeyId: 'k', modelId: 'm' };
     const prices = { inputPriceMicroPerMtok: 1_000_000, outputPriceMicroPerMtok: 0 };
     assert.equal(r.ledger.reservedMicro(), 0);
-    const first = r.ledger.hold(subject, 300, prices, null);
-    const second = r.ledger.hold(subject, 200, prices, null);
+    const first = await r.ledger.hold(subject, 300, prices, null);
+    const second = await r.ledger.hold(subject, 200, prices, null);
     assert.equal(r.ledger.reservedMicro(), 500);
     first.release();
     assert.equal(r.ledger.reservedMicro(), 200);

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { CommonwealError } from '../errors/index.js';
 import type { Database, GroupCommitWriter, Store, WriteTransaction } from '../store/index.js';
 import { type AccountDelta, transferDeltas } from './account-delta.js';
 import type { BudgetReservation } from './budget-book.js';
-import { type ChargeSubject, CreditHold, type HoldLeg } from './credit-hold.js';
+import { type ChargeSubject, CreditHold, type HoldLeg, type HoldParts } from './credit-hold.js';
 import {
   issuanceAccountId,
   type LedgerAccount,
@@ -22,11 +23,19 @@ import {
   transferContent,
 } from './ledger-transfer.js';
 import { type LedgerVerification, verifyLedger } from './ledger-verifier.js';
+import { SharedHolds } from './shared-holds.js';
 import type { TokenPrices } from './token-cost.js';
 
 export interface LedgerOptions {
   /** The clock for timestamps and hold timeouts; tests pass their own. */
   readonly now?: () => number;
+  /**
+   * Set when several replicas share the database (PostgreSQL only): requests' holds are
+   * then kept where all of them see them, and expire this long after their replica last
+   * renewed them. Unset, holds live in this process's memory and the hot path reads no
+   * database.
+   */
+  readonly sharedHoldTtlMs?: number | undefined;
 }
 
 export interface TransferResult {
@@ -85,6 +94,7 @@ export class Ledger {
   readonly #writer: GroupCommitWriter;
   readonly #now: () => number;
   readonly #openHolds = new Map<string, OpenHold>();
+  readonly #shared: SharedHolds | null;
   /** The models each program's grants may pay for; absent or null means any model. */
   readonly #programModels = new Map<string, ReadonlySet<string> | null>();
 
@@ -100,6 +110,10 @@ export class Ledger {
     this.#repository = new LedgerRepository(store);
     this.#writer = writer;
     this.#now = options.now ?? Date.now;
+    const ttlMs = options.sharedHoldTtlMs;
+    if (ttlMs !== undefined && store.dialect !== 'postgres')
+      throw new Error('shared credit holds need the PostgreSQL store');
+    this.#shared = ttlMs === undefined ? null : new SharedHolds(store.db, { ttlMs, now: this.#now });
   }
 
   /** Loads every account and open hold: the database is the truth at start. */
@@ -170,23 +184,18 @@ export class Ledger {
    * Reserves a request's maximum cost: first from the organization's unexpired grants
    * that may pay for the model, soonest to expire first, then from its own account. All
    * of it or nothing: when the accounts cannot cover it together, nothing stays reserved.
+   * In this process's book, synchronously; or, when replicas share holds, in the
+   * database under the accounts' row locks, where every replica sees it.
    */
   hold(
     subject: ChargeSubject,
     maxCostMicro: number,
     prices: TokenPrices,
     budgets: BudgetReservation | null,
-  ): CreditHold {
-    const nowMs = this.#now();
-    const accounts = this.#book.ofOrganization(subject.organizationId);
-    const spendable = accounts
-      .filter(
-        (a) =>
-          a.closedAt === null &&
-          (a.kind === 'organization' ||
-            (a.kind === 'grant' && (a.expiresAtMs ?? 0) > nowMs && this.#eligible(a.programId, subject.modelId))),
-      )
-      .sort((a, b) => (a.expiresAtMs ?? Number.MAX_SAFE_INTEGER) - (b.expiresAtMs ?? Number.MAX_SAFE_INTEGER));
+  ): CreditHold | Promise<CreditHold> {
+    const spendable = this.#spendable(subject);
+    if (this.#shared !== null && maxCostMicro > 0)
+      return this.#holdShared(this.#shared, subject, maxCostMicro, spendable, prices, budgets);
     const legs: HoldLeg[] = [];
     let leftMicro = maxCostMicro;
     for (const account of spendable) {
@@ -199,12 +208,58 @@ export class Ledger {
     }
     if (leftMicro > 0) {
       for (const leg of legs) this.#book.unreserve(leg.account, leg.reservedMicro);
-      throw new CommonwealError(
-        'insufficient_credits',
-        `this request may cost up to ${maxCostMicro} micro-credits and organization "${subject.organizationId}" has ${maxCostMicro - leftMicro} available for it; lower max_tokens or add credits`,
-      );
+      throw insufficient(subject, maxCostMicro, maxCostMicro - leftMicro);
     }
-    const zeroAccount = spendable[0] ?? accounts[0];
+    return this.#creditHold(subject, spendable, legs, prices, budgets, null);
+  }
+
+  /** A hold of nothing, for a request refused before admission: it reserves nothing, anywhere. */
+  holdNothing(subject: ChargeSubject, prices: TokenPrices): CreditHold {
+    return this.#creditHold(subject, this.#spendable(subject), [], prices, null, null);
+  }
+
+  async #holdShared(
+    shared: SharedHolds,
+    subject: ChargeSubject,
+    maxCostMicro: number,
+    spendable: readonly BookAccount[],
+    prices: TokenPrices,
+    budgets: BudgetReservation | null,
+  ): Promise<CreditHold> {
+    const id = randomUUID();
+    const ids = spendable.map((a) => a.id);
+    const reservation = await shared.reserve(id, ids, maxCostMicro);
+    if (!reservation.reserved) throw insufficient(subject, maxCostMicro, reservation.availableMicro);
+    const legs = reservation.legs.map((leg) => ({
+      account: this.#book.get(leg.accountId)!,
+      reservedMicro: leg.reservedMicro,
+    }));
+    return this.#creditHold(subject, spendable, legs, prices, budgets, { holds: shared, id });
+  }
+
+  /** The organization's accounts a request may spend, in the order a hold takes from them. */
+  #spendable(subject: ChargeSubject): BookAccount[] {
+    const nowMs = this.#now();
+    return this.#book
+      .ofOrganization(subject.organizationId)
+      .filter(
+        (a) =>
+          a.closedAt === null &&
+          (a.kind === 'organization' ||
+            (a.kind === 'grant' && (a.expiresAtMs ?? 0) > nowMs && this.#eligible(a.programId, subject.modelId))),
+      )
+      .sort((a, b) => (a.expiresAtMs ?? Number.MAX_SAFE_INTEGER) - (b.expiresAtMs ?? Number.MAX_SAFE_INTEGER));
+  }
+
+  #creditHold(
+    subject: ChargeSubject,
+    spendable: readonly BookAccount[],
+    legs: readonly HoldLeg[],
+    prices: TokenPrices,
+    budgets: BudgetReservation | null,
+    shared: HoldParts['shared'],
+  ): CreditHold {
+    const zeroAccount = spendable[0] ?? this.#book.ofOrganization(subject.organizationId)[0];
     if (zeroAccount === undefined)
       throw new CommonwealError(
         'insufficient_credits',
@@ -218,6 +273,7 @@ export class Ledger {
       budgets,
       prices,
       subject,
+      shared,
     });
   }
 
@@ -333,8 +389,17 @@ export class Ledger {
     });
   }
 
-  /** Voids every hold whose timeout has passed; returns how many. Bounded by `limit` per call. */
+  /**
+   * Voids every hold whose timeout has passed; returns how many. Bounded by `limit` per
+   * call. With shared holds, first renews this replica's requests' holds and deletes the
+   * expired ones of every replica, such as those of one that died.
+   */
   async expireHolds(limit = 1000): Promise<number> {
+    const requestHolds = this.#shared === null ? 0 : await this.#shared.sweep();
+    return requestHolds + (await this.#expireTransferHolds(limit));
+  }
+
+  async #expireTransferHolds(limit: number): Promise<number> {
     const nowMs = this.#now();
     const due = Array.from(this.#openHolds.values())
       .filter((h) => !h.resolving && h.timeoutAtMs <= nowMs)
@@ -498,6 +563,13 @@ export class Ledger {
     }
     return { transfer: existing, created: false };
   }
+}
+
+function insufficient(subject: ChargeSubject, maxCostMicro: number, availableMicro: number): CommonwealError {
+  return new CommonwealError(
+    'insufficient_credits',
+    `this request may cost up to ${maxCostMicro} micro-credits and organization "${subject.organizationId}" has ${availableMicro} available for it; lower max_tokens or add credits`,
+  );
 }
 
 function sameKind(

@@ -5,6 +5,7 @@ import type {
   FundProgramsTable,
   LedgerAccountsTable,
   LedgerBudgetsTable,
+  LedgerRequestHoldsTable,
   LedgerTransfersTable,
   RateLimitsTable,
 } from './ledger-tables.js';
@@ -190,6 +191,7 @@ export interface Database {
   usageDenials: UsageDenialsTable;
   ledgerAccounts: LedgerAccountsTable;
   ledgerTransfers: LedgerTransfersTable;
+  ledgerRequestHolds: LedgerRequestHoldsTable;
   ledgerBudgets: LedgerBudgetsTable;
   rateLimits: RateLimitsTable;
   fundPrograms: FundProgramsTable;

@@ -51,6 +51,19 @@ export interface LedgerTransfersTable {
   createdAt: string;
 }
 
+/**
+ * What a request in flight has reserved in one account, when replicas share holds
+ * (migration 0015); deleted when the request settles, or by any replica once expired.
+ */
+export interface LedgerRequestHoldsTable {
+  id: string;
+  accountId: string;
+  amountMicro: number;
+  /** Milliseconds since the epoch; the replica that holds it moves it forward while the request runs. */
+  expiresAtMs: number;
+  createdAt: string;
+}
+
 export interface LedgerBudgetsTable {
   id: string;
   organizationId: string;

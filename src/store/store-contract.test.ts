@@ -107,6 +107,7 @@ async function runContract(t: TestContext, open: OpenStore): Promise<void> {
           '0012-usage-records-carry-credits',
           '0013-rate-limits-per-organization',
           '0014-usage-rollups',
+          '0015-ledger-request-holds',
           '0016-replica-coordination',
         ],
       );

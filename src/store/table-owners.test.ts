@@ -23,6 +23,7 @@ const tableOwners = {
   usageDenials: 'metering',
   ledgerAccounts: 'ledger',
   ledgerTransfers: 'ledger',
+  ledgerRequestHolds: 'ledger',
   ledgerBudgets: 'ledger',
   fundPrograms: 'ledger',
   fundApplications: 'ledger',

@@ -328,9 +328,11 @@ export function consoleRoutes(app: FastifyInstance, deps: AdminDeps): void {
         tags: ['usage', ...tags],
         description: `The points of /usage/series with the same query, as CSV with the columns ${csvColumns.join(', ')}.`,
         querystring: SeriesQuery,
-        produces: ['text/csv'],
         response: responses({
-          200: Type.String({ description: 'CSV, one line per bucket and group, CRLF line ends' }),
+          200: {
+            description: 'CSV, one line per bucket and group, CRLF line ends',
+            content: { 'text/csv': { schema: Type.String() } },
+          },
         }),
       },
     },

@@ -14,6 +14,7 @@ import { auditLeavesCarryTheirNodes } from './0011-audit-leaves-carry-their-node
 import { usageRecordsCarryCredits } from './0012-usage-records-carry-credits.js';
 import { rateLimitsPerOrganization } from './0013-rate-limits-per-organization.js';
 import { usageRollups } from './0014-usage-rollups.js';
+import { ledgerRequestHolds } from './0015-ledger-request-holds.js';
 import { replicaCoordination } from './0016-replica-coordination.js';
 
 /**
@@ -38,6 +39,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     '0012-usage-records-carry-credits': usageRecordsCarryCredits(dialect),
     '0013-rate-limits-per-organization': rateLimitsPerOrganization(dialect),
     '0014-usage-rollups': usageRollups(dialect),
+    '0015-ledger-request-holds': ledgerRequestHolds(dialect),
     '0016-replica-coordination': replicaCoordination(dialect),
   });
   return { getMigrations: async () => ({ ...migrations }) };
