@@ -12,7 +12,7 @@ export { noCompliantDeploymentError, policyDeniedError } from './policy-errors.j
 export type { DeploymentFacts, ModelFacts, OrganizationFacts, SiteFacts } from './policy-facts.js';
 export { type PolicyRule, policyRulesMax, type RuleEffect, type RuleMatch, ruleCriteria } from './policy-rule.js';
 export { PolicyService } from './policy-service.js';
-export { simulatePolicyChange } from './policy-simulation.js';
+export { type PolicySimulation, simulatePolicyChange } from './policy-simulation.js';
 export { PolicySnapshot } from './policy-snapshot.js';
 export type { PolicyState, StoredPolicy } from './policy-state.js';
 export { type ResidencyPolicy, residencyPolicyClauses, toResidencyPolicy } from './residency-policy.js';

@@ -47,6 +47,9 @@ test('every answer carries the fields, and values of the types, it carried befor
   for (const [key, before] of Object.entries(answerShapesBefore)) {
     const now = shapes.get(key);
     assert.ok(now !== undefined, `the scenario no longer calls ${key}`);
+    // A deployment's smoothed latency is null until its first request since routing last loaded it,
+    // which depends on when the scenario's admin changes land: either value keeps the shape.
+    if (key === 'GET /deployments/{deploymentId}/status 200') now.delete('routing.firstByteLatencyMs: number');
     const lost = before.filter((entry) => !now.has(entry));
     const gained = [...now].filter((entry) => !before.includes(entry));
     if (lost.length > 0 || gained.length > 0)

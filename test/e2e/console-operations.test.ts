@@ -65,6 +65,11 @@ test('policies: simulate a residency change, save it, and a request is refused w
     await page.getByLabel('Allowed jurisdictions', { exact: false }).fill('US');
     await page.getByRole('button', { name: 'Simulate' }).click();
     await page.getByText(/1 would be refused/).waitFor();
+    // Weighed against the last 7 days: every request served so far (rollups, a second behind) would have been refused.
+    const traffic = await page.getByTestId('simulation-traffic').textContent();
+    const [, refusedCount, servedCount] =
+      /last 7 days, (\d+) of (\d+) requests would have been refused/.exec(traffic ?? '') ?? [];
+    assert.ok(Number(servedCount) > 0 && refusedCount === servedCount, traffic ?? '');
     const refused = page.getByRole('table').filter({ has: page.getByText('Would be refused') });
     await refused.getByRole('cell', { name: 'fake-model' }).waitFor();
     await saveScreenshot(page, 'policies');

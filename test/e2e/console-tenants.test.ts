@@ -78,7 +78,8 @@ describe('the console manages tenants and the fund', { skip: llamaSkip() }, () =
 
     // Credits through the console, then a real answer from the embedded engine with the new key.
     await page.getByRole('link', { name: 'Credits and fund' }).click();
-    await page.getByLabel('Organization').selectOption('console-org');
+    await page.getByRole('heading', { name: 'Credits and fund', level: 1 }).waitFor();
+    await page.getByLabel('Organization', { exact: true }).selectOption('console-org');
     await field(page, 'Credits to add', '10');
     await page.getByRole('button', { name: 'Add credits' }).click();
     await page.getByTestId('balance').filter({ hasText: /^10$/ }).waitFor();

@@ -866,6 +866,12 @@ export const answerShapesBefore: Readonly<Record<string, readonly string[]>> = {
     'object: string',
     'policyVersion: integer',
     'truncated: boolean',
+    // Added for the console after the schemas were declared: the change weighed against the last days' traffic.
+    'traffic.days: integer',
+    'traffic.moved: integer',
+    'traffic.refused: integer',
+    'traffic.requests: integer',
+    'traffic: object',
   ],
   'DELETE /orgs/{orgId}/projects/{projectId}/policy 200': [
     ': object',

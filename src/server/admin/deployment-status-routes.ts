@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deployment } from '../../catalog/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound, requireOperator } from './admin-principal.js';
+import { allDeployments } from './all-deployments.js';
 import { DeploymentStatusSchema } from './catalog-schemas.js';
 import { Closed, ListOf, Nullable, responses, StringEnum } from './response-schemas.js';
 
@@ -24,9 +25,6 @@ const DeploymentLiveSchema = Closed({
     ),
   ),
 });
-
-// The catalog is small (deployments are machines); this bounds the walk all the same.
-const deploymentsMax = 10_000;
 
 /** What routing and the engine of one deployment are doing now, beside its record. */
 function liveState(deps: AdminDeps, deployment: Deployment) {
@@ -68,13 +66,7 @@ export function deploymentStatusRoutes(app: FastifyInstance, deps: AdminDeps): v
     },
     async (request) => {
       requireOperator(request.principal);
-      const deployments: Deployment[] = [];
-      let after: string | undefined;
-      do {
-        const page = await deps.deployments.list({ limit: 200, after });
-        deployments.push(...page.data);
-        after = page.has_more ? (page.last_id ?? undefined) : undefined;
-      } while (after !== undefined && deployments.length < deploymentsMax);
+      const deployments = await allDeployments(deps);
       return { object: 'list' as const, data: deployments.map((deployment) => liveState(deps, deployment)) };
     },
   );

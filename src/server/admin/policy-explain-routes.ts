@@ -4,9 +4,11 @@ import { CommonwealError } from '../../errors/index.js';
 import { type PolicyChange, toResidencyPolicy } from '../../policy/index.js';
 import type { AdminDeps } from './admin-deps.js';
 import { notFound, organizationNotFound, requireOperator } from './admin-principal.js';
+import { allDeployments } from './all-deployments.js';
 import { enterOrganization } from './organization-scope.js';
 import { PolicyChangeBody } from './policy-schemas.js';
-import { responses } from './response-schemas.js';
+import { Closed, responses } from './response-schemas.js';
+import { SimulationTrafficSchema, simulationTraffic } from './simulation-traffic.js';
 import { PolicyExplanationSchema, PolicySimulationSchema } from './policy-view-schemas.js';
 
 const ExplainBody = Type.Object(
@@ -72,14 +74,23 @@ export function policyExplainRoutes(app: FastifyInstance, deps: AdminDeps): void
       schema: {
         tags: ['policy'],
         body: PolicyChangeBody,
-        response: responses({ 200: PolicySimulationSchema }, 404, 413),
+        description:
+          'What a change would do before it is saved: subjects × models that would be refused, moved or newly ' +
+          'served, and the same weighed against the last days of traffic.',
+        response: responses(
+          { 200: Closed({ ...PolicySimulationSchema.properties, traffic: SimulationTrafficSchema }) },
+          404,
+          413,
+        ),
       },
     },
     async (request) => {
       requireOperator(request.principal);
       const change = toChange(request.body);
       await checkTargets(deps, change);
-      return deps.policy.simulate(change);
+      const simulation = await deps.policy.simulate(change);
+      const traffic = await simulationTraffic(simulation, deps.rollups, await allDeployments(deps), Date.now());
+      return { ...simulation, traffic };
     },
   );
 }

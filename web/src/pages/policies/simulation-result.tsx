@@ -35,13 +35,17 @@ function EffectTable({ caption, effects }: { readonly caption: string; readonly 
 
 /** What a change would do: requests refused from now on, requests moved to other deployments, and new ones served. */
 export function SimulationResult({ simulation }: { readonly simulation: Simulation }) {
-  const { counts } = simulation;
+  const { counts, traffic } = simulation;
   return (
     <div role="status" aria-live="polite" className="simulation">
       <p>
         Simulated against policy version {simulation.policyVersion}: {counts.losing} would be refused, {counts.changed}{' '}
         would move to other deployments, {counts.gaining} would be served that are refused now
         {simulation.truncated ? ' (lists cut short)' : ''}.
+      </p>
+      <p data-testid="simulation-traffic">
+        Over the last {traffic.days} days, {traffic.refused.toLocaleString()} of {traffic.requests.toLocaleString()}{' '}
+        requests would have been refused and {traffic.moved.toLocaleString()} served at a site no longer allowed.
       </p>
       <EffectTable caption="Would be refused" effects={simulation.losing} />
       <EffectTable caption="Would move to other deployments" effects={simulation.changed} />
