@@ -40,6 +40,17 @@ const PostBody = Type.Object(
 const ResolveBody = Type.Object({ id: TransferId }, { additionalProperties: false });
 const ReverseBody = Type.Object({ id: TransferId, memo: Type.Optional(Memo) }, { additionalProperties: false });
 
+/** What a transfer, posting, voiding or reversal answers: 201 when written, 200 when it was a retry. */
+const transferAnswers = responses(
+  {
+    200: described(LedgerTransferSchema, 'the same transfer, retried'),
+    201: described(LedgerTransferSchema, 'written'),
+  },
+  404,
+  409,
+  413,
+);
+
 /** The ledger itself, for the operator: accounts, transfers and holds, corrections, verification. */
 export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { ledger, sweeper, holdGraceMs } = deps.billing;
@@ -60,15 +71,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
       schema: {
         tags,
         body: TransferBody,
-        response: responses(
-          {
-            200: described(LedgerTransferSchema, 'the same transfer, retried'),
-            201: described(LedgerTransferSchema, 'written'),
-          },
-          404,
-          409,
-          413,
-        ),
+        response: transferAnswers,
       },
     },
     async (request, reply) => {
@@ -91,15 +94,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
         tags,
         params: TransferParams,
         body: PostBody,
-        response: responses(
-          {
-            200: described(LedgerTransferSchema, 'the same transfer, retried'),
-            201: described(LedgerTransferSchema, 'written'),
-          },
-          404,
-          409,
-          413,
-        ),
+        response: transferAnswers,
       },
     },
     async (request, reply) => {
@@ -118,15 +113,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
         tags,
         params: TransferParams,
         body: ResolveBody,
-        response: responses(
-          {
-            200: described(LedgerTransferSchema, 'the same transfer, retried'),
-            201: described(LedgerTransferSchema, 'written'),
-          },
-          404,
-          409,
-          413,
-        ),
+        response: transferAnswers,
       },
     },
     async (request, reply) => {
@@ -145,15 +132,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: AdminDeps): void {
         tags,
         params: TransferParams,
         body: ReverseBody,
-        response: responses(
-          {
-            200: described(LedgerTransferSchema, 'the same transfer, retried'),
-            201: described(LedgerTransferSchema, 'written'),
-          },
-          404,
-          409,
-          413,
-        ),
+        response: transferAnswers,
       },
     },
     async (request, reply) => {
