@@ -1,20 +1,9 @@
 import { rollupHistogramColumns } from '../store/index.js';
 import { latencyBucketCount, latencyBucketOf } from './latency-histogram.js';
+import { rollupDimensions } from './usage-rollup-dimensions.js';
 
-/** The SQL names of a rollup's key, in the order of its primary key. */
-export const rollupKeyColumns = Object.freeze([
-  'granularity',
-  'bucket_start',
-  'organization_id',
-  'project_id',
-  'api_key_id',
-  'model_id',
-  'site_id',
-  'jurisdiction',
-  'status',
-  'outcome',
-  'error_code',
-] as const);
+/** The SQL names of a rollup's key, in the order of its primary key: granularity, bucket, then each dimension. */
+export const rollupKeyColumns = Object.freeze(['granularity', 'bucket_start', ...Object.values(rollupDimensions)]);
 
 /** The SQL names of a rollup's sums, in the order of `RollupSums`. */
 export const rollupSumColumns: readonly string[] = Object.freeze([

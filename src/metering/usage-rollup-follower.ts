@@ -2,20 +2,10 @@ import { CompiledQuery } from 'kysely';
 import type { GroupCommitWriter, WriteTransaction } from '../store/index.js';
 import { rollupLevels } from './rollup-levels.js';
 import { addRecord, emptySums, type RollupSums, rollupKeyColumns, rollupSumColumns } from './rollup-sums.js';
-import type { RollupDimension } from './usage-rollup-dimensions.js';
+import { type RollupDimension, rollupDimensions } from './usage-rollup-dimensions.js';
 
 /** The dimensions of a rollup's key after its granularity and bucket, in the order of `rollupKeyColumns`. */
-const keyDimensions: readonly RollupDimension[] = [
-  'organization',
-  'project',
-  'key',
-  'model',
-  'site',
-  'jurisdiction',
-  'status',
-  'outcome',
-  'errorCode',
-];
+const keyDimensions = Object.keys(rollupDimensions) as RollupDimension[];
 
 export interface UsageRollupFollowerOptions {
   /** How often the follower looks for new records; with one step's time, the bound on how stale rollups are. */

@@ -104,36 +104,22 @@ function compileRule(rule: PolicyRule, jurisdictions: Jurisdictions): CompiledRu
 
 function verdictOf(compiled: CompiledRule): RuleVerdict {
   const { rule } = compiled;
-  if (compiled.invalid !== undefined) {
-    const message = `rule "${rule.id}" is invalid and denies everything until it is fixed: ${compiled.invalid}`;
-    return {
-      ruleId: rule.id,
-      effect: 'deny',
-      exclusion: {
-        source: 'rule',
-        clause: 'rule',
-        ruleId: rule.id,
-        reason: rule.reason,
-        reference: rule.reference,
-        message,
-      },
-    };
+  if (compiled.invalid === undefined && rule.effect === 'allow') {
+    return { ruleId: rule.id, effect: 'allow', exclusion: undefined };
   }
-  if (rule.effect === 'allow') return { ruleId: rule.id, effect: 'allow', exclusion: undefined };
   const reference = rule.reference === null ? '' : ` (${rule.reference})`;
-  const message = `rule "${rule.id}" denies: ${rule.reason}${reference}`;
-  return {
+  const message =
+    compiled.invalid === undefined
+      ? `rule "${rule.id}" denies: ${rule.reason}${reference}`
+      : `rule "${rule.id}" is invalid and denies everything until it is fixed: ${compiled.invalid}`;
+  const exclusion = {
+    source: 'rule',
+    clause: 'rule',
     ruleId: rule.id,
-    effect: 'deny',
-    exclusion: {
-      source: 'rule',
-      clause: 'rule',
-      ruleId: rule.id,
-      reason: rule.reason,
-      reference: rule.reference,
-      message,
-    },
-  };
+    reason: rule.reason,
+    reference: rule.reference,
+  } as const;
+  return { ruleId: rule.id, effect: 'deny', exclusion: { ...exclusion, message } };
 }
 
 /** The rules that can still match one request, in order; only their site criteria remain to check. */
